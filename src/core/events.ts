@@ -1,0 +1,171 @@
+// The event catalogue: every observation and decision podledger records, as `{type, v, data}`.
+// Each type/version has a zod schema; the envelope adds position, time and causality.
+// Events are past tense and immutable: a new shape is a new `v`, upcast when read (see `decodeEvent`).
+import { z } from 'zod';
+import { ManifestSchema } from '../manifest/schema.js';
+import { ContainerSpecSchema } from './spec-schema.js';
+
+export const SOURCES = ['manifests', 'podman', 'inventory', 'host', 'secrets', 'reconciler', 'executor', 'cli'] as const;
+export type Source = (typeof SOURCES)[number];
+
+export const ReasonSchema = z.object({
+  code: z.string(),
+  field: z.string().optional(),
+  from: z.unknown().optional(),
+  to: z.unknown().optional(),
+  causedBy: z.number().int().positive().optional(),
+  message: z.string().optional(),
+});
+export type Reason = z.infer<typeof ReasonSchema>;
+
+export const ACTION_KINDS = ['create', 'start', 'recreate', 'remove', 'wait', 'blocked'] as const;
+export const ActionSchema = z.object({
+  kind: z.enum(ACTION_KINDS),
+  app: z.string(),
+  reasons: z.array(ReasonSchema),
+  /** the spec hash the action converges to (create, recreate) */
+  specHash: z.string().optional(),
+  /** for `wait`: epoch ms after which the planner will act */
+  until: z.number().optional(),
+});
+export type Action = z.infer<typeof ActionSchema>;
+export type ActionKind = Action['kind'];
+
+export const ManifestErrorSchema = z.object({
+  file: z.string(),
+  line: z.number().int(),
+  col: z.number().int(),
+  path: z.string(),
+  message: z.string(),
+});
+export type ManifestError = z.infer<typeof ManifestErrorSchema>;
+
+const ContainerState = z.enum(['created', 'running', 'paused', 'exited', 'stopped', 'unknown']);
+export type ContainerStateName = z.infer<typeof ContainerState>;
+
+const FactValue = z.union([z.string(), z.number()]);
+
+/** Per event type, its versions' data schemas. The last version is the current one. */
+export const EVENT_SCHEMAS = {
+  BootStarted: { 1: z.object({ version: z.string(), pid: z.number().int(), foldVersion: z.number().int(), hashVersion: z.number().int() }) },
+  BootStopped: { 1: z.object({ reason: z.string() }) },
+  ManifestObserved: {
+    1: z.object({
+      path: z.string(), hash: z.string(), manifest: ManifestSchema,
+      /** template file name → its text, so files can be rendered (and hashed) offline */
+      templates: z.record(z.string(), z.string()).default({}),
+      /** content hash of the build context, for `build` manifests: a changed Containerfile changes the image */
+      buildContextHash: z.string().optional(),
+    }),
+  },
+  ManifestRejected: { 1: z.object({ path: z.string(), hash: z.string(), errors: z.array(ManifestErrorSchema) }) },
+  ManifestRemoved: { 1: z.object({ path: z.string() }) },
+  HostFactsObserved: { 1: z.object({ facts: z.record(z.string(), FactValue), changed: z.array(z.string()) }) },
+  SecretObserved: { 1: z.object({ name: z.string(), hash: z.string() }) },
+  SecretRemoved: { 1: z.object({ name: z.string() }) },
+  ContainerObserved: {
+    1: z.object({
+      id: z.string(), name: z.string(), state: ContainerState, exitCode: z.number().int().optional(),
+      image: z.string(), specHash: z.string().optional(), hashVersion: z.number().int().optional(),
+    }),
+  },
+  ContainerStarted: { 1: z.object({ id: z.string(), name: z.string(), specHash: z.string().optional() }) },
+  ContainerExited: { 1: z.object({ id: z.string(), name: z.string(), exitCode: z.number().int() }) },
+  ContainerRemoved: { 1: z.object({ id: z.string(), name: z.string() }) },
+  PlanDecided: { 1: z.object({ atSeq: z.number().int().nonnegative(), stateHash: z.string(), actions: z.array(ActionSchema) }) },
+  ActionStarted: { 1: z.object({ action: ActionSchema }) },
+  ActionSucceeded: {
+    1: z.object({
+      kind: z.enum(ACTION_KINDS), containerId: z.string().optional(), specHash: z.string().optional(),
+      spec: ContainerSpecSchema.optional(), detail: z.string().optional(),
+    }),
+  },
+  ActionFailed: { 1: z.object({ kind: z.enum(ACTION_KINDS), error: z.object({ code: z.string(), message: z.string() }) }) },
+} as const;
+
+type Schemas = typeof EVENT_SCHEMAS;
+export type EventType = keyof Schemas;
+type Latest<T> = T extends { 1: infer A } ? (T extends { 2: infer B } ? B : A) : never;
+export type EventData<T extends EventType> = z.infer<Latest<Schemas[T]>>;
+
+/** A domain event as its producer states it. */
+export type DomainEvent = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];
+export type EventOf<T extends EventType> = Extract<DomainEvent, { type: T }>;
+
+/** What a producer hands to the log; the single writer assigns the rest of the envelope. */
+export type Draft = DomainEvent & {
+  source: Source;
+  app?: string;
+  causedBy?: number;
+  correlation?: string;
+};
+
+export interface EnvelopeMeta {
+  seq: number;
+  id: string;
+  v: number;
+  /** wall-clock ms of the observation, recorded once, never re-read */
+  at: number;
+  boot: number;
+  bootSeq: number;
+  source: Source;
+  app?: string;
+  causedBy?: number;
+  correlation?: string;
+}
+export type Envelope = DomainEvent & EnvelopeMeta;
+export type EnvelopeOf<T extends EventType> = EventOf<T> & EnvelopeMeta;
+
+export const CURRENT_VERSION: { [T in EventType]: number } = Object.fromEntries(
+  Object.entries(EVENT_SCHEMAS).map(([type, versions]) => [type, Math.max(...Object.keys(versions).map(Number))]),
+) as { [T in EventType]: number };
+
+const EnvelopeShape = z.object({
+  seq: z.number().int().positive(),
+  id: z.string().min(1),
+  type: z.string(),
+  v: z.number().int().positive(),
+  at: z.number(),
+  boot: z.number().int().nonnegative(),
+  bootSeq: z.number().int().positive(),
+  source: z.enum(SOURCES),
+  app: z.string().optional(),
+  causedBy: z.number().int().positive().optional(),
+  correlation: z.string().optional(),
+  data: z.unknown(),
+});
+
+export type DecodeResult = { ok: true; event: Envelope } | { ok: false; seq: number | undefined; reason: string };
+
+/** Validate a stored record; never throws. Unknown types and versions are errors, not skips. */
+export function decodeEvent(raw: unknown): DecodeResult {
+  const seqOf = (): number | undefined =>
+    typeof raw === 'object' && raw !== null && typeof (raw as { seq?: unknown }).seq === 'number'
+      ? (raw as { seq: number }).seq
+      : undefined;
+  const env = EnvelopeShape.safeParse(raw);
+  if (!env.success) return { ok: false, seq: seqOf(), reason: `bad envelope: ${summarise(env.error)}` };
+  const versions = (EVENT_SCHEMAS as Record<string, Record<number, z.ZodType> | undefined>)[env.data.type];
+  if (!versions) return { ok: false, seq: env.data.seq, reason: `unknown event type '${env.data.type}'` };
+  const schema = versions[env.data.v];
+  if (!schema) return { ok: false, seq: env.data.seq, reason: `unknown version ${env.data.v} of ${env.data.type}` };
+  const data = schema.safeParse(env.data.data);
+  if (!data.success) return { ok: false, seq: env.data.seq, reason: `bad ${env.data.type} data: ${summarise(data.error)}` };
+  return { ok: true, event: stripUndefined({ ...env.data, data: data.data }) as Envelope };
+}
+
+/** Validate a draft's data before it is written, so nothing undecodable ever enters the log. */
+export function checkDraft(draft: Draft): string | undefined {
+  const schema = (EVENT_SCHEMAS as Record<string, Record<number, z.ZodType>>)[draft.type]?.[CURRENT_VERSION[draft.type]];
+  if (!schema) return `unknown event type '${draft.type}'`;
+  const parsed = schema.safeParse(draft.data);
+  return parsed.success ? undefined : `bad ${draft.type} data: ${summarise(parsed.error)}`;
+}
+
+function summarise(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
