@@ -1,0 +1,84 @@
+// Errors of the event log store: one class per kind, with the context a caller needs to act on it,
+// the underlying error as `cause`, and messages shaped "what failed: which thing: why".
+
+export abstract class LogError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Another process (normally the running daemon) holds the LevelDB LOCK. */
+export class DbLockedError extends LogError {
+  readonly code = 'DB_LOCKED';
+  readonly dir: string;
+  constructor(dir: string, options?: { cause?: unknown }) {
+    super(
+      `open event log: ${dir}: locked by another podledger process (a running daemon). ` +
+        'Stop the daemon, or read an export instead with `--log FILE.ndjson` (made by `podledger export`), ' +
+        "or run the command while the daemon's control socket answers so the daemon serves it",
+      options,
+    );
+    this.dir = dir;
+  }
+}
+
+/** The database could not be opened for another reason (permissions, corruption, not a db). */
+export class DbOpenError extends LogError {
+  readonly code = 'DB_OPEN';
+  readonly dir: string;
+  constructor(dir: string, reason: string, options?: { cause?: unknown }) {
+    super(`open event log: ${dir}: ${reason}`, options);
+    this.dir = dir;
+  }
+}
+
+/** A batch could not be written (or the store is closed); no seq of it was assigned. */
+export class DbWriteError extends LogError {
+  readonly code = 'DB_WRITE';
+  readonly dir: string;
+  constructor(dir: string, reason: string, options?: { cause?: unknown }) {
+    super(`append to event log: ${dir}: ${reason}`, options);
+    this.dir = dir;
+  }
+}
+
+/** A draft failed validation; nothing of its `append` call was written. */
+export class InvalidEventError extends LogError {
+  readonly code = 'INVALID_EVENT';
+  readonly type: string;
+  readonly reason: string;
+  constructor(type: string, reason: string, options?: { cause?: unknown }) {
+    super(`append event: ${type}: ${reason}`, options);
+    this.type = type;
+    this.reason = reason;
+  }
+}
+
+/** A stored record that cannot be parsed or decoded (for callers that want to stop at the first one). */
+export class CorruptRecordError extends LogError {
+  readonly code = 'CORRUPT_RECORD';
+  readonly seq: number;
+  readonly reason: string;
+  constructor(seq: number, reason: string, options?: { cause?: unknown }) {
+    super(`read event log: seq ${seq}: ${reason}`, options);
+    this.seq = seq;
+    this.reason = reason;
+  }
+}
+
+/** An import input item that cannot be restored (bad line, gap, conflicting event). */
+export class ImportError extends LogError {
+  readonly code = 'IMPORT';
+  /** 1-based position of the item in the input: the line number for an NDJSON export */
+  readonly line: number;
+  readonly seq: number | undefined;
+  readonly reason: string;
+  constructor(line: number, seq: number | undefined, reason: string, options?: { cause?: unknown }) {
+    super(`import events: line ${line}${seq !== undefined && seq > 0 ? ` (seq ${seq})` : ''}: ${reason}`, options);
+    this.line = line;
+    this.seq = seq;
+    this.reason = reason;
+  }
+}

@@ -1,0 +1,434 @@
+// The event log: one LevelDB, one writer, gapless seq, durable group commit (DESIGN.md §3).
+//
+// Key layout (sublevels; on disk a sublevel `log` prefixes its keys with `!log!`):
+//   log!<seq16>          → envelope JSON
+//   ix-app!<app>!<seq16> → ''            (events of one app)
+//   boots!<n16>          → {first, last, version}
+//   meta!<key>           → small JSON value
+// Values are stored as utf8 and parsed per record by us, not with `valueEncoding: 'json'`: with the json
+// encoding one corrupt record makes `nextv` throw and the iterator then ends, so every later record
+// would silently disappear from a read.
+import { mkdir } from 'node:fs/promises';
+import { Level } from 'level';
+import type { AbstractSublevel } from 'abstract-level';
+import { EventEmitter } from 'eventemitter3';
+import { v7 as uuidv7 } from 'uuid';
+import { CURRENT_VERSION, SOURCES, checkDraft, decodeEvent } from '../core/events.js';
+import type { Draft, Envelope } from '../core/events.js';
+import { DbLockedError, DbOpenError, DbWriteError, ImportError, InvalidEventError } from './errors.js';
+
+export type ReadItem = { ok: true; event: Envelope } | { ok: false; seq: number; reason: string };
+export type BootRecord = { boot: number; first: number; last: number; version: string };
+export type ReadOptions = {
+  /** exclusive lower bound */
+  since?: number;
+  /** inclusive upper bound */
+  until?: number;
+  app?: string;
+  boot?: number;
+};
+export type StoreOptions = {
+  clock?: () => number;
+  newId?: () => string;
+  /** extra wait before writing a batch, to gather more appends; 0 = write as soon as the writer is free */
+  groupCommitMs?: number;
+};
+type BootData = { version: string; pid: number; foldVersion: number; hashVersion: number };
+type Sub = AbstractSublevel<Level<string, string>, string | Buffer | Uint8Array, string, string>;
+type BatchOp = { type: 'put'; sublevel: Sub; key: string; value: string };
+
+/** A caller of `append` waiting for its batch; `startsBoot` marks the `BootStarted` of `beginBoot`. */
+type Waiter = {
+  partials: Omit<Envelope, 'seq' | 'boot' | 'bootSeq'>[];
+  startsBoot?: string;
+  resolve: (envs: Envelope[]) => void;
+  reject: (err: unknown) => void;
+};
+
+const pad = (n: number): string => String(n).padStart(16, '0');
+const READ_CHUNK = 1000;
+// classic-level option the abstract-level types lack (sublevels pass it through): with the default 16 KiB,
+// nextv(1000) returns ~50 records of 300 bytes per call.
+const HWM = { highWaterMarkBytes: 4 << 20 };
+const IMPORT_BATCH = 1000;
+const SOURCE_SET: ReadonlySet<string> = new Set(SOURCES);
+
+export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
+  #lastSeq: number;
+  #boot: BootRecord; // current boot (boot 0 = events appended before any beginBoot)
+  #queue: Waiter[] = [];
+  #flushPending = false;
+  #tail: Promise<unknown> = Promise.resolve(); // serialises every writer task
+  #closed = false;
+
+  private constructor(
+    readonly dir: string,
+    private readonly db: Level<string, string>,
+    private readonly sub: { log: Sub; ix: Sub; boots: Sub; meta: Sub },
+    private readonly opts: Required<StoreOptions>,
+    lastSeq: number,
+    boot: BootRecord,
+  ) {
+    super();
+    this.#lastSeq = lastSeq;
+    this.#boot = boot;
+  }
+
+  static async open(dir: string, opts: StoreOptions = {}): Promise<EventStore> {
+    await mkdir(dir, { recursive: true });
+    const db = new Level<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    try {
+      await db.open();
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      if (cause?.code === 'LEVEL_LOCKED') throw new DbLockedError(dir, { cause: err });
+      throw new DbOpenError(dir, cause?.message ?? (err as Error).message, { cause: err });
+    }
+    const sub = {
+      log: db.sublevel<string, string>('log', { valueEncoding: 'utf8' }),
+      ix: db.sublevel<string, string>('ix-app', { valueEncoding: 'utf8' }),
+      boots: db.sublevel<string, string>('boots', { valueEncoding: 'utf8' }),
+      meta: db.sublevel<string, string>('meta', { valueEncoding: 'utf8' }),
+    };
+    // Recover the writer's position: the last log key and the last boot record (written in the same batch).
+    const [lastKey] = await sub.log.keys({ reverse: true, limit: 1 }).all();
+    const [lastBoot] = await sub.boots.iterator({ reverse: true, limit: 1 }).all();
+    const lastSeq = lastKey === undefined ? 0 : Number(lastKey);
+    let boot: BootRecord = { boot: 0, first: lastSeq + 1, last: lastSeq, version: '' };
+    if (lastBoot) {
+      const rec = JSON.parse(lastBoot[1]) as Omit<BootRecord, 'boot'>;
+      boot = { boot: Number(lastBoot[0]), ...rec };
+      if (rec.last !== lastSeq) {
+        await db.close();
+        throw new DbOpenError(dir, `boot ${boot.boot} ends at seq ${rec.last} but the log ends at seq ${lastSeq}`);
+      }
+    }
+    return new EventStore(
+      dir,
+      db,
+      sub,
+      { clock: opts.clock ?? Date.now, newId: opts.newId ?? uuidv7, groupCommitMs: opts.groupCommitMs ?? 0 },
+      lastSeq,
+      boot,
+    );
+  }
+
+  /** seq of the last durably written event (0 when empty) */
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  /** current boot number (0 before the first beginBoot) */
+  get boot(): number {
+    return this.#boot.boot;
+  }
+
+  /** Start a new boot: boot + 1, bootSeq restarts at 1 with this `BootStarted`. */
+  async beginBoot(data: BootData): Promise<Envelope> {
+    const [env] = await this.#enqueue([{ type: 'BootStarted', source: 'reconciler', data }], data.version);
+    return env!;
+  }
+
+  /** Append drafts durably; resolves after their batch is fsynced. Drafts of one call get consecutive seqs. */
+  append(drafts: Draft[]): Promise<Envelope[]> {
+    return this.#enqueue(drafts, undefined);
+  }
+
+  #enqueue(drafts: Draft[], startsBoot: string | undefined): Promise<Envelope[]> {
+    if (this.#closed) return Promise.reject(new DbWriteError(this.dir, 'the store is closed'));
+    let partials: Waiter['partials'];
+    try {
+      partials = drafts.map((d) => this.#partial(d));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (partials.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ partials, startsBoot, resolve, reject });
+      if (this.#flushPending) return; // a queued flush will take this waiter too
+      this.#flushPending = true;
+      void this.#serial(async () => {
+        if (this.opts.groupCommitMs > 0) await new Promise((r) => setTimeout(r, this.opts.groupCommitMs));
+        // Taken only now that the writer is free: everything that arrived meanwhile goes in this batch.
+        this.#flushPending = false;
+        await this.#writeBatch(this.#queue.splice(0));
+      });
+    });
+  }
+
+  /** Validate a draft and give it what does not depend on its position: id, v, time. */
+  #partial(d: Draft): Waiter['partials'][number] {
+    const bad = checkDraft(d) ?? checkMeta(d);
+    if (bad) throw new InvalidEventError(String(d.type), bad);
+    // Fixed key order, so the stored JSON and an export of it are byte-stable.
+    return stripUndefined({
+      id: this.opts.newId(),
+      type: d.type,
+      v: CURRENT_VERSION[d.type],
+      at: this.opts.clock(),
+      source: d.source,
+      app: d.app,
+      causedBy: d.causedBy,
+      correlation: d.correlation,
+      data: d.data,
+    }) as Waiter['partials'][number];
+  }
+
+  async #writeBatch(waiters: Waiter[]): Promise<void> {
+    if (waiters.length === 0) return;
+    // Assign positions on copies of the writer state; commit them only once the batch is durable.
+    let seq = this.#lastSeq;
+    let boot = { ...this.#boot };
+    const touched = new Map<number, BootRecord>();
+    const ops: BatchOp[] = [];
+    const results: Envelope[][] = [];
+    for (const w of waiters) {
+      if (w.startsBoot !== undefined) boot = { boot: boot.boot + 1, first: seq + 1, last: seq, version: w.startsBoot };
+      const envs = w.partials.map((p) => {
+        seq += 1;
+        boot.last = seq;
+        return envelopeAt(p, seq, boot.boot, seq - boot.first + 1);
+      });
+      for (const env of envs) ops.push(...this.#opsFor(env));
+      touched.set(boot.boot, boot);
+      results.push(envs);
+    }
+    for (const b of touched.values()) ops.push(this.#bootOp(b));
+    try {
+      await this.db.batch(ops, { sync: true });
+    } catch (err) {
+      const reason = `batch of ${seq - this.#lastSeq} events was not written: ${(err as Error).message}`;
+      for (const w of waiters) w.reject(new DbWriteError(this.dir, reason, { cause: err }));
+      return;
+    }
+    this.#lastSeq = seq;
+    this.#boot = boot;
+    waiters.forEach((w, i) => w.resolve(results[i]!));
+    this.#emit(results.flat());
+  }
+
+  #opsFor(env: Envelope, json = JSON.stringify(env)): BatchOp[] {
+    const ops: BatchOp[] = [{ type: 'put', sublevel: this.sub.log, key: pad(env.seq), value: json }];
+    if (env.app !== undefined) ops.push({ type: 'put', sublevel: this.sub.ix, key: `${env.app}!${pad(env.seq)}`, value: '' });
+    return ops;
+  }
+
+  #bootOp(b: BootRecord): BatchOp {
+    return { type: 'put', sublevel: this.sub.boots, key: pad(b.boot), value: JSON.stringify({ first: b.first, last: b.last, version: b.version }) };
+  }
+
+  #emit(envs: Envelope[]): void {
+    try {
+      this.emit('appended', envs);
+    } catch (err) {
+      // A listener's bug must not wedge the writer; surface it as an uncaught error instead.
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
+  }
+
+  /** Run writer tasks one at a time, in order; a failing task does not stop the next. */
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(task);
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Events in seq order; a record that cannot be parsed or decoded comes as `{ok: false}`, never skipped. */
+  async *read(opts: ReadOptions = {}): AsyncGenerator<ReadItem> {
+    let since = opts.since ?? 0;
+    let until = opts.until ?? Number.MAX_SAFE_INTEGER;
+    if (opts.boot !== undefined) {
+      const raw = await this.sub.boots.get(pad(opts.boot));
+      if (raw === undefined) return;
+      const b = JSON.parse(raw) as Omit<BootRecord, 'boot'>;
+      since = Math.max(since, b.first - 1);
+      until = Math.min(until, b.last);
+    }
+    if (since >= until) return;
+    if (opts.app !== undefined) yield* this.#readApp(opts.app, since, until);
+    else yield* this.#readRange(since, until);
+  }
+
+  async *#readRange(since: number, until: number): AsyncGenerator<ReadItem> {
+    const it = this.sub.log.iterator({ ...HWM, gt: pad(since), lte: pad(until) });
+    try {
+      for (let entries = await it.nextv(READ_CHUNK); entries.length > 0; entries = await it.nextv(READ_CHUNK)) {
+        for (const [key, value] of entries) yield decodeRecord(Number(key), value);
+      }
+    } finally {
+      await it.close();
+    }
+  }
+
+  async *#readApp(app: string, since: number, until: number): AsyncGenerator<ReadItem> {
+    const it = this.sub.ix.keys({ ...HWM, gt: `${app}!${pad(since)}`, lte: `${app}!${pad(until)}` });
+    try {
+      for (let keys = await it.nextv(READ_CHUNK); keys.length > 0; keys = await it.nextv(READ_CHUNK)) {
+        const seqKeys = keys.map((k) => k.slice(app.length + 1));
+        const values = await this.sub.log.getMany(seqKeys);
+        for (let i = 0; i < seqKeys.length; i++) {
+          const seq = Number(seqKeys[i]);
+          const value = values[i];
+          yield value === undefined ? { ok: false, seq, reason: `index of app '${app}' names seq ${seq}, which is not in the log` } : decodeRecord(seq, value);
+        }
+      }
+    } finally {
+      await it.close();
+    }
+  }
+
+  async boots(): Promise<BootRecord[]> {
+    const entries = await this.sub.boots.iterator().all();
+    return entries.map(([k, v]) => ({ boot: Number(k), ...(JSON.parse(v) as Omit<BootRecord, 'boot'>) }));
+  }
+
+  async getMeta<T = unknown>(key: string): Promise<T | undefined> {
+    const raw = await this.sub.meta.get(key);
+    return raw === undefined ? undefined : (JSON.parse(raw) as T);
+  }
+
+  async putMeta(key: string, value: unknown): Promise<void> {
+    // via the root db's batch: its options reach classic-level (sync = fsync) whatever the sublevel does
+    await this.db.batch([{ type: 'put', sublevel: this.sub.meta, key, value: JSON.stringify(value) }], { sync: true });
+  }
+
+  /**
+   * Restore an export. Events already present (same id at the same seq) are skipped, so an import can be
+   * re-run; the rest must continue the log gaplessly from lastSeq + 1. Written in sync batches of ~1000.
+   * On an error, every event before the offending item has been imported.
+   */
+  importEvents(items: AsyncIterable<ReadItem>): Promise<{ imported: number; skipped: number }> {
+    if (this.#closed) return Promise.reject(new DbWriteError(this.dir, 'the store is closed'));
+    return this.#serial(async () => {
+      let imported = 0;
+      let skipped = 0;
+      let line = 0;
+      let chunk: { line: number; event: Envelope }[] = [];
+      const flush = async (): Promise<void> => {
+        const c = chunk;
+        chunk = [];
+        const r = await this.#importChunk(c);
+        imported += r.imported;
+        skipped += r.skipped;
+        if (r.error) throw r.error;
+      };
+      for await (const item of items) {
+        line += 1;
+        if (!item.ok) {
+          await flush();
+          throw new ImportError(line, item.seq, `${item.reason}; fix it and import again (${imported} events were imported, they are skipped on a re-run)`);
+        }
+        chunk.push({ line, event: item.event });
+        if (chunk.length >= IMPORT_BATCH) await flush();
+      }
+      await flush();
+      return { imported, skipped };
+    });
+  }
+
+  /** Import one chunk; writes the valid prefix even when a later item is in error (then returned). */
+  async #importChunk(chunk: { line: number; event: Envelope }[]): Promise<{ imported: number; skipped: number; error?: ImportError }> {
+    const lastSeq = this.#lastSeq;
+    const known = chunk.filter((c) => c.event.seq <= lastSeq);
+    const stored = known.length ? await this.sub.log.getMany(known.map((c) => pad(c.event.seq))) : [];
+    const storedAt = new Map(known.map((c, i) => [c.event.seq, stored[i]]));
+    let seq = lastSeq;
+    let boot = { ...this.#boot };
+    const touched = new Map<number, BootRecord>();
+    const ops: BatchOp[] = [];
+    const written: Envelope[] = [];
+    let skipped = 0;
+    let error: ImportError | undefined;
+    for (const { line, event } of chunk) {
+      if (event.seq <= lastSeq) {
+        const raw = storedAt.get(event.seq);
+        const id = raw === undefined ? undefined : (safeParse(raw) as { id?: unknown } | undefined)?.id;
+        if (id === event.id) {
+          skipped += 1;
+          continue;
+        }
+        error = new ImportError(line, event.seq, `seq ${event.seq} already holds a different event (id ${String(id)}, import has ${event.id}): import into an empty store, or export this store and merge by hand`);
+        break;
+      }
+      if (event.seq !== seq + 1) {
+        error = new ImportError(line, event.seq, `expected seq ${seq + 1} to continue the log gaplessly: import the export that holds seqs ${seq + 1}..${event.seq - 1} first`);
+        break;
+      }
+      if (event.boot < boot.boot) {
+        error = new ImportError(line, event.seq, `boot ${event.boot} comes after boot ${boot.boot}: boots must not go backwards`);
+        break;
+      }
+      if (event.boot > boot.boot) {
+        const version = event.type === 'BootStarted' ? event.data.version : '';
+        boot = { boot: event.boot, first: event.seq, last: event.seq, version };
+      }
+      seq = event.seq;
+      boot.last = seq;
+      touched.set(boot.boot, boot);
+      ops.push(...this.#opsFor(event));
+      written.push(event);
+    }
+    if (ops.length > 0) {
+      for (const b of touched.values()) ops.push(this.#bootOp(b));
+      try {
+        await this.db.batch(ops, { sync: true });
+      } catch (err) {
+        throw new DbWriteError(this.dir, `import batch of ${written.length} events was not written: ${(err as Error).message}`, { cause: err });
+      }
+      this.#lastSeq = seq;
+      this.#boot = boot;
+      this.#emit(written);
+    }
+    return error ? { imported: written.length, skipped, error } : { imported: written.length, skipped };
+  }
+
+  /** Wait for every queued append and import, then close the db. New appends are refused. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#serial(async () => undefined);
+    await this.db.close();
+  }
+}
+
+/** The meta fields `checkDraft` does not check but `decodeEvent` will: catch them before they are written. */
+function checkMeta(d: Draft): string | undefined {
+  if (!SOURCE_SET.has(d.source)) return `unknown source '${String(d.source)}'`;
+  if (d.app !== undefined && (typeof d.app !== 'string' || !/^[^!]+$/.test(d.app))) return `app must be a non-empty string without '!', got ${JSON.stringify(d.app)}`;
+  if (d.causedBy !== undefined && !(Number.isSafeInteger(d.causedBy) && d.causedBy > 0)) return `causedBy must be a positive integer seq, got ${JSON.stringify(d.causedBy)}`;
+  if (d.correlation !== undefined && typeof d.correlation !== 'string') return 'correlation must be a string';
+  return undefined;
+}
+
+function envelopeAt(p: Waiter['partials'][number], seq: number, boot: number, bootSeq: number): Envelope {
+  // seq first, then the fixed order of #partial: the same envelope always serialises to the same bytes.
+  const { id, type, v, at, ...rest } = p;
+  return { seq, id, type, v, at, boot, bootSeq, ...rest } as Envelope;
+}
+
+function decodeRecord(seq: number, value: string): ReadItem {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(value);
+  } catch (err) {
+    return { ok: false, seq, reason: `not JSON: ${(err as Error).message}` };
+  }
+  const r = decodeEvent(raw);
+  if (!r.ok) return { ok: false, seq, reason: r.reason };
+  if (r.event.seq !== seq) return { ok: false, seq, reason: `record stored at seq ${seq} says seq ${r.event.seq}` };
+  return r;
+}
+
+function safeParse(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
