@@ -92,7 +92,7 @@ describe('EventStore.append', () => {
       await pending;
       expect(order).toEqual(['batch written', 'append resolved']);
       expect(spy).toHaveBeenCalledTimes(1);
-      expect(spy.mock.calls[0]![1]).toEqual({ sync: true });
+      expect((spy.mock.calls as unknown[][])[0]![1]).toEqual({ sync: true });
     });
 
     it('when 200 appends arrive concurrently, then they are written in far fewer batches', async () => {
@@ -108,7 +108,7 @@ describe('EventStore.append', () => {
       // then
       expect(store.lastSeq).toBe(200);
       expect(spy.mock.calls.length).toBeLessThanOrEqual(50);
-      for (const call of spy.mock.calls) expect(call[1]).toEqual({ sync: true });
+      for (const call of spy.mock.calls as unknown[][]) expect(call[1]).toEqual({ sync: true });
     });
 
     it('when appends are written, then "appended" is emitted once per batch, in seq order, after the write', async () => {
