@@ -1,0 +1,185 @@
+// The executor performs one planned action through podman. It carries no decision logic: what to do
+// and why was decided by the planner; this only knows how, and reports what happened.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import type { Action } from '../core/events.js';
+import { renderTemplate, SECRET_PREFIX } from '../core/facts.js';
+import { HASH_VERSION, LABELS, resolveSpec } from '../core/spec.js';
+import type { ContainerSpec } from '../core/spec-schema.js';
+import type { State } from '../core/state.js';
+import { readSecret, secretHash } from '../observe/secrets.js';
+import { ActionError, podmanMessage } from './errors.js';
+import { buildImage, imageExists, pullImage, type Progress } from './image.js';
+
+export interface ExecutorConfig {
+  docker: Docker;
+  appsDir: string;
+  secretsDir?: string;
+  nodeKey: Buffer;
+  progress: Progress;
+}
+
+export interface Outcome {
+  containerId?: string;
+  spec?: ContainerSpec;
+  specHash?: string;
+  detail?: string;
+}
+
+const SPECIAL_NETWORKS = new Set(['host', 'none']);
+
+export async function execute(cfg: ExecutorConfig, action: Action, state: State): Promise<Outcome> {
+  switch (action.kind) {
+    case 'create':
+    case 'recreate': {
+      // Re-resolved from the projection at the moment of applying: a stale value is never applied.
+      const app = state.apps[action.app];
+      const desired = app ? resolveSpec(app, state) : undefined;
+      if (!app?.manifest || !desired?.ok) throw new ActionError('not-resolvable', `cannot ${action.kind} ${action.app}: its spec cannot be resolved now`);
+      // If facts moved since the plan, the current values win; the outcome records the hash applied.
+      const old = state.containers[action.app];
+      if (action.kind === 'recreate' && old) await stopAndRemove(cfg.docker, old.id, desired.spec.stopTimeout);
+      const id = await create(cfg, desired.spec, desired.hash, app, state);
+      return { containerId: id, spec: desired.spec, specHash: desired.hash };
+    }
+    case 'start': {
+      const c = state.containers[action.app];
+      if (!c) throw new ActionError('no-container', `cannot start ${action.app}: no container is known`);
+      await call(`start container ${c.name}`, () => cfg.docker.getContainer(c.id).start(), [304]);
+      return { containerId: c.id };
+    }
+    case 'remove': {
+      const c = state.containers[action.app];
+      if (c) await stopAndRemove(cfg.docker, c.id, 10);
+      return c ? { containerId: c.id, detail: 'container removed; its data is kept' } : {};
+    }
+    case 'wait':
+    case 'blocked':
+      return {};
+  }
+}
+
+async function create(cfg: ExecutorConfig, spec: ContainerSpec, hash: string, app: NonNullable<State['apps'][string]>, state: State): Promise<string> {
+  const m = app.manifest!;
+  await ensureImage(cfg, spec.image, m.container.build ? path.resolve(cfg.appsDir, app.id, m.container.build.context) : undefined, m);
+  if (!SPECIAL_NETWORKS.has(spec.network)) await ensureNetwork(cfg.docker, spec.network);
+  for (const v of spec.volumes) if (v.type === 'bind') await mkdir(v.source, { recursive: true });
+  // Rendered from the facts in the projection: the same values the spec hash was taken from.
+  await renderFiles(cfg, app, Object.fromEntries(Object.entries(state.facts).map(([k, f]) => [k, f.value])));
+  const env = { ...spec.env, ...(await secretValues(cfg, spec)) };
+  await removeLeftover(cfg.docker, spec.name, app.id);
+
+  const ports = Object.fromEntries(spec.ports.map((p) => [`${p.container}/${p.protocol}`, [{ HostPort: String(p.host) }]]));
+  const container = await call(`create container ${spec.name}`, () =>
+    cfg.docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
+      ...(spec.cmd.length > 0 ? { Cmd: spec.cmd } : {}),
+      Labels: { [LABELS.app]: app.id, [LABELS.specHash]: hash, [LABELS.hashVersion]: String(HASH_VERSION) },
+      ExposedPorts: Object.fromEntries(Object.keys(ports).map((k) => [k, {}])),
+      StopTimeout: spec.stopTimeout,
+      HostConfig: {
+        NetworkMode: spec.network,
+        PortBindings: ports,
+        Binds: spec.volumes.flatMap((v) => (v.type === 'bind' ? [`${v.source}:${v.target}${v.read_only ? ':ro' : ''}`] : [])),
+        Tmpfs: Object.fromEntries(spec.volumes.flatMap((v) => (v.type === 'tmpfs' ? [[v.target, v.options ?? '']] : []))),
+        // The engine owns restarts (with backoff); podman's policy has none.
+        RestartPolicy: { Name: 'no' },
+      },
+    }),
+  );
+  await call(`start container ${spec.name}`, () => container.start(), [304]);
+  return container.id;
+}
+
+async function ensureImage(cfg: ExecutorConfig, image: string, context: string | undefined, m: NonNullable<State['apps'][string]['manifest']>): Promise<void> {
+  if (await imageExists(cfg.docker, image)) return;
+  if (context && m.container.build) {
+    cfg.progress(`building ${image} from ${context}`);
+    await buildImage(cfg.docker, { tag: image, context, containerfile: m.container.build.containerfile, args: m.container.build.args }, cfg.progress);
+  } else {
+    cfg.progress(`pulling ${image}`);
+    await pullImage(cfg.docker, image, cfg.progress);
+  }
+}
+
+async function ensureNetwork(docker: Docker, name: string): Promise<void> {
+  const existing = await call(`list networks`, () => docker.listNetworks({ filters: { name: [name] } }));
+  if (existing.some((n) => n.Name === name)) return;
+  await call(`create network ${name}`, () => docker.createNetwork({ Name: name, Driver: 'bridge' }), [409]);
+}
+
+/** A container already holding the name: ours (a half-done recreate) is replaced; anyone else's is left alone. */
+async function removeLeftover(docker: Docker, name: string, app: string): Promise<void> {
+  let info;
+  try {
+    info = await docker.getContainer(name).inspect();
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return;
+    throw new ActionError('inspect-failed', `cannot inspect container: ${name}: ${podmanMessage(err)}`, true, { cause: err });
+  }
+  if (info.Config.Labels?.[LABELS.app] !== app) {
+    throw new ActionError('name-conflict', `cannot create container ${name}: a container not managed by podledger has that name; rename or remove it`, false);
+  }
+  await stopAndRemove(docker, info.Id, 10);
+}
+
+async function stopAndRemove(docker: Docker, id: string, timeout: number): Promise<void> {
+  const c = docker.getContainer(id);
+  await call(`stop container ${id.slice(0, 12)}`, () => c.stop({ t: timeout }), [304, 404]);
+  await call(`remove container ${id.slice(0, 12)}`, () => c.remove({ v: false }), [404]);
+}
+
+async function secretValues(cfg: ExecutorConfig, spec: ContainerSpec): Promise<Record<string, string>> {
+  const env: Record<string, string> = {};
+  for (const [key, { secret, hash }] of Object.entries(spec.secretEnv)) env[key] = await verifiedSecret(cfg, secret, hash);
+  return env;
+}
+
+/** The secret's value, provided it is still the one the plan hashed. */
+async function verifiedSecret(cfg: ExecutorConfig, name: string, expectedHash: string | undefined): Promise<string> {
+  if (!cfg.secretsDir) throw new ActionError('secret-missing', `cannot read secret ${name}: no --secrets folder given`, false);
+  let raw: Buffer;
+  try {
+    raw = await readFile(path.join(cfg.secretsDir, name));
+  } catch (cause) {
+    throw new ActionError('secret-missing', `cannot read secret ${name} in ${cfg.secretsDir}: ${(cause as NodeJS.ErrnoException).code}`, true, { cause });
+  }
+  if (expectedHash && secretHash(cfg.nodeKey, raw) !== expectedHash) {
+    throw new ActionError('secret-changed', `secret ${name} changed since it was observed; re-planning`);
+  }
+  return readSecret(cfg.secretsDir, name);
+}
+
+/** Render `files` with the real secret values; written atomically, and only when the bytes change. */
+async function renderFiles(cfg: ExecutorConfig, app: NonNullable<State['apps'][string]>, facts: Record<string, string | number>): Promise<void> {
+  for (const f of app.manifest?.files ?? []) {
+    const template = app.templates[f.template] ?? '';
+    const values: Record<string, string | number> = { ...facts };
+    for (const m of template.matchAll(/\{\{\s*secret:([A-Za-z0-9_.-]+)\s*\}\}/g)) {
+      values[`${SECRET_PREFIX}${m[1]}`] = await verifiedSecret(cfg, m[1] as string, undefined);
+    }
+    const rendered = renderTemplate(template, values);
+    if (!rendered.ok) throw new ActionError('render-failed', `cannot render ${f.path}: missing ${rendered.missing.join(', ')}`);
+    const current = await readFile(f.path, 'utf8').catch(() => undefined);
+    if (current === rendered.value) continue;
+    await mkdir(path.dirname(f.path), { recursive: true });
+    const tmp = `${f.path}.podledger-tmp`;
+    await writeFile(tmp, rendered.value, { mode: parseInt(f.mode, 8) });
+    await rename(tmp, f.path);
+  }
+}
+
+/** A podman call whose failure becomes an ActionError naming the operation; `ok` lists harmless status codes. */
+async function call<T>(what: string, fn: () => Promise<T>, ok: number[] = []): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status !== undefined && ok.includes(status)) return undefined as T;
+    throw new ActionError(status ? `http-${status}` : 'podman-call-failed', `cannot ${what}: ${podmanMessage(err)}`, true, { cause: err });
+  }
+}

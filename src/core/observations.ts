@@ -1,0 +1,108 @@
+// What observers append: the difference between what they read and what the projection already
+// believes. Nothing is appended when nothing changed, so an idle node's log does not grow.
+import type { Manifest } from '../manifest/schema.js';
+import type { ContainerStateName, Draft, ManifestError } from './events.js';
+import type { HostFacts } from './facts.js';
+import { hashOf } from './hash.js';
+import type { State } from './state.js';
+
+export type ManifestReading =
+  | { ok: true; path: string; hash: string; manifest: Manifest; templates: Record<string, string>; buildContextHash?: string }
+  | { ok: false; path: string; hash: string; errors: ManifestError[] };
+
+export function manifestDrafts(state: State, readings: ReadonlyMap<string, ManifestReading>): Draft[] {
+  const drafts: Draft[] = [];
+  for (const [app, r] of [...readings].sort(([a], [b]) => a.localeCompare(b))) {
+    const known = state.apps[app];
+    if (r.ok) {
+      const same = known && !known.rejected && known.manifestHash === r.hash && known.buildContextHash === r.buildContextHash
+        && hashOf(known.templates) === hashOf(r.templates);
+      if (same) continue;
+      const { ok: _ok, ...data } = r;
+      drafts.push({ type: 'ManifestObserved', source: 'manifests', app, data });
+    } else {
+      if (known?.rejected && hashOf(known.rejected.errors) === hashOf(r.errors)) continue;
+      drafts.push({ type: 'ManifestRejected', source: 'manifests', app, data: { path: r.path, hash: r.hash, errors: r.errors } });
+    }
+  }
+  for (const app of Object.keys(state.apps).sort()) {
+    if (!readings.has(app)) drafts.push({ type: 'ManifestRemoved', source: 'manifests', app, data: { path: state.apps[app]?.path ?? app } });
+  }
+  return drafts;
+}
+
+export function factsDraft(state: State, facts: HostFacts): Draft[] {
+  const names = [...new Set([...Object.keys(state.facts), ...Object.keys(facts)])].sort();
+  const changed = names.filter((n) => state.facts[n]?.value !== (facts as Record<string, unknown>)[n]);
+  if (changed.length === 0) return [];
+  const present = Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined)) as Record<string, string | number>;
+  return [{ type: 'HostFactsObserved', source: 'host', data: { facts: present, changed } }];
+}
+
+/** `hashes`: secret file name → keyed hash (HMAC) of its content. */
+export function secretDrafts(state: State, hashes: ReadonlyMap<string, string>): Draft[] {
+  const drafts: Draft[] = [];
+  for (const [name, hash] of [...hashes].sort(([a], [b]) => a.localeCompare(b))) {
+    if (state.secrets[name]?.hash !== hash) drafts.push({ type: 'SecretObserved', source: 'secrets', data: { name, hash } });
+  }
+  for (const name of Object.keys(state.secrets).sort()) {
+    if (!hashes.has(name)) drafts.push({ type: 'SecretRemoved', source: 'secrets', data: { name } });
+  }
+  return drafts;
+}
+
+export interface ObservedContainer {
+  app: string;
+  id: string;
+  name: string;
+  state: ContainerStateName;
+  exitCode?: number;
+  image: string;
+  specHash?: string;
+  hashVersion?: number;
+}
+
+/** A full inventory of labelled containers against the projection: only the differences. */
+export function inventoryDrafts(state: State, observed: readonly ObservedContainer[]): Draft[] {
+  const drafts: Draft[] = [];
+  const byApp = new Map<string, ObservedContainer>();
+  for (const c of observed) {
+    // Several containers claiming one app (e.g. a crash mid-recreate): prefer the one we know, then a running one.
+    const prev = byApp.get(c.app);
+    const known = state.containers[c.app]?.id;
+    if (!prev || (prev.id !== known && (c.id === known || (c.state === 'running' && prev.state !== 'running')))) byApp.set(c.app, c);
+  }
+  for (const [app, c] of [...byApp].sort(([a], [b]) => a.localeCompare(b))) {
+    const k = state.containers[app];
+    const exit = c.state === 'exited' ? c.exitCode : undefined;
+    const same = k && k.id === c.id && k.status === c.state && k.specHash === c.specHash && (c.state !== 'exited' || k.exitCode === exit);
+    if (same) continue;
+    const { app: _app, exitCode: _exit, ...rest } = c;
+    drafts.push({ type: 'ContainerObserved', source: 'inventory', app, data: { ...rest, ...(exit !== undefined ? { exitCode: exit } : {}) } });
+  }
+  for (const [app, k] of Object.entries(state.containers).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!byApp.has(app)) drafts.push({ type: 'ContainerRemoved', source: 'inventory', app, data: { id: k.id, name: k.name } });
+  }
+  return drafts;
+}
+
+export type PodmanEvent =
+  | { action: 'start'; app: string; id: string; name: string; specHash?: string }
+  | { action: 'died'; app: string; id: string; name: string; exitCode: number }
+  | { action: 'remove'; app: string; id: string; name: string };
+
+/** A podman event, if it tells the projection something new. */
+export function podmanEventDrafts(state: State, e: PodmanEvent): Draft[] {
+  const k = state.containers[e.app];
+  switch (e.action) {
+    case 'start':
+      if (k?.id === e.id && k.status === 'running') return [];
+      return [{ type: 'ContainerStarted', source: 'podman', app: e.app, data: { id: e.id, name: e.name, ...(e.specHash ? { specHash: e.specHash } : {}) } }];
+    case 'died':
+      if (k?.id !== e.id || k.status === 'exited') return [];
+      return [{ type: 'ContainerExited', source: 'podman', app: e.app, data: { id: e.id, name: e.name, exitCode: e.exitCode } }];
+    case 'remove':
+      if (k?.id !== e.id) return [];
+      return [{ type: 'ContainerRemoved', source: 'podman', app: e.app, data: { id: e.id, name: e.name } }];
+  }
+}

@@ -1,0 +1,59 @@
+// Plans and reasons are data; this turns them into the text people read. Deterministic, so tests can
+// compare rendered plans exactly.
+import type { Action, Envelope, Reason } from './events.js';
+
+export function renderPlan(actions: readonly Action[]): string {
+  if (actions.length === 0) return 'nothing to do: every app is converged\n';
+  return actions.map(renderAction).join('');
+}
+
+export function renderAction(a: Action): string {
+  const head = a.kind === 'wait' && a.until !== undefined ? `wait ${a.app} until ${iso(a.until)}` : `${a.kind} ${a.app}`;
+  return `${head}\n${a.reasons.map((r) => `  ${renderReason(r)}\n`).join('')}`;
+}
+
+export function renderReason(r: Reason): string {
+  const parts = [r.code];
+  if (r.field) parts.push(r.field);
+  if (r.from !== undefined || r.to !== undefined) parts.push(`${show(r.from)} → ${show(r.to)}`);
+  if (r.message) parts.push(`(${r.message})`);
+  if (r.causedBy) parts.push(`causedBy #${r.causedBy}`);
+  return parts.join(' ');
+}
+
+export function show(value: unknown): string {
+  if (value === undefined || value === null) return '(none)';
+  if (typeof value === 'string' && (value.startsWith('(') || value.startsWith('content '))) return value;
+  return JSON.stringify(value);
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** One line per event, for `events` and `why`. */
+export function renderEvent(e: Envelope): string {
+  const app = e.app ? ` ${e.app}` : '';
+  return `#${e.seq} ${iso(e.at)} boot ${e.boot} ${e.type}${app} ${summarise(e)}`.trimEnd();
+}
+
+export function summarise(e: Envelope): string {
+  switch (e.type) {
+    case 'BootStarted': return `podledger ${e.data.version} pid ${e.data.pid}`;
+    case 'BootStopped': return e.data.reason;
+    case 'ManifestObserved': return `${e.data.path} hash ${e.data.hash.slice(0, 12)}`;
+    case 'ManifestRejected': return e.data.errors.map((x) => `${x.file}:${x.line}:${x.col}: ${x.path}: ${x.message}`).join('; ');
+    case 'ManifestRemoved': return e.data.path;
+    case 'HostFactsObserved': return e.data.changed.map((k) => `${k}=${show(e.data.facts[k])}`).join(' ');
+    case 'SecretObserved': return `${e.data.name} (hash ${e.data.hash.slice(0, 12)})`;
+    case 'SecretRemoved': return e.data.name;
+    case 'ContainerObserved': return `${e.data.name} ${e.data.state}${e.data.exitCode !== undefined ? ` exit ${e.data.exitCode}` : ''} ${e.data.id.slice(0, 12)}`;
+    case 'ContainerStarted': return `${e.data.name} ${e.data.id.slice(0, 12)}`;
+    case 'ContainerExited': return `${e.data.name} exit ${e.data.exitCode} ${e.data.id.slice(0, 12)}`;
+    case 'ContainerRemoved': return `${e.data.name} ${e.data.id.slice(0, 12)}`;
+    case 'PlanDecided': return e.data.actions.length === 0 ? 'converged' : e.data.actions.map((a) => `${a.kind} ${a.app}`).join(', ');
+    case 'ActionStarted': return `${e.data.action.kind}: ${e.data.action.reasons.map(renderReason).join('; ')}`;
+    case 'ActionSucceeded': return `${e.data.kind}${e.data.containerId ? ` → ${e.data.containerId.slice(0, 12)}` : ''}${e.data.detail ? ` (${e.data.detail})` : ''}`;
+    case 'ActionFailed': return `${e.data.kind}: ${e.data.error.code}: ${e.data.error.message}`;
+  }
+}

@@ -1,0 +1,162 @@
+// Desired spec = manifest + derived env resolved from host facts + secret hashes + rendered file
+// hashes, normalised and hashed. Resolved afresh on every plan, so no fact can stay baked in stale.
+import { containerNameOf, type Manifest } from '../manifest/schema.js';
+import type { Reason } from './events.js';
+import { placeholdersIn, renderTemplate, SECRET_PREFIX } from './facts.js';
+import { hashOf, sha256 } from './hash.js';
+import type { ContainerSpec } from './spec-schema.js';
+import type { AppState, State } from './state.js';
+
+/** Bump when what goes into the hash changes; containers with an older version are migrated, not recreated. */
+export const HASH_VERSION = 1;
+
+export const LABELS = {
+  app: 'podledger.app',
+  specHash: 'podledger.spec-hash',
+  hashVersion: 'podledger.hash-version',
+} as const;
+
+export type Resolution =
+  | { ok: true; spec: ContainerSpec; hash: string; provenance: Provenance }
+  | { ok: false; reasons: Reason[] };
+
+/** For each spec field path (`env.FM_API_URL`, `image`), the seq of the newest event its value came from. */
+export type Provenance = Record<string, number>;
+
+export function specHash(spec: ContainerSpec): string {
+  return hashOf({ hashVersion: HASH_VERSION, spec });
+}
+
+/** Image tag for a locally built app: changes whenever the context, containerfile or args change. */
+export function buildTag(appId: string, m: Manifest, contextHash: string): string {
+  const build = m.container.build;
+  return `localhost/podledger/${appId}:${hashOf({ contextHash, build }).slice(0, 16)}`;
+}
+
+export function resolveSpec(app: AppState, state: Pick<State, 'facts' | 'secrets'>): Resolution {
+  const m = app.manifest;
+  if (!m) return { ok: false, reasons: [{ code: 'no-valid-manifest' }] };
+  const manifestSeq = app.manifestSeq ?? 0;
+  const provenance: Provenance = {};
+  const missing: Reason[] = [];
+  const factValues = Object.fromEntries(Object.entries(state.facts).map(([k, f]) => [k, f.value]));
+  const factSeq = (names: string[]) => Math.max(manifestSeq, ...names.map((n) => state.facts[n]?.seq ?? 0));
+  const needFacts = (names: string[]) => {
+    for (const name of names) {
+      if (factValues[name] === undefined || factValues[name] === '') missing.push({ code: 'waiting-on-fact', field: name });
+    }
+  };
+
+  const env: Record<string, string> = { ...m.container.environment };
+  for (const d of m.container.derived_env) {
+    const names = placeholdersIn(d.template);
+    const rendered = renderTemplate(d.template, factValues);
+    if (!rendered.ok) needFacts(rendered.missing);
+    else env[d.key] = rendered.value;
+    provenance[`env.${d.key}`] = factSeq(names);
+  }
+
+  const secretEnv: ContainerSpec['secretEnv'] = {};
+  for (const s of m.container.secret_env) {
+    const secret = state.secrets[s.secret_file];
+    if (!secret) missing.push({ code: 'waiting-on-secret', field: s.secret_file });
+    else {
+      secretEnv[s.key] = { secret: s.secret_file, hash: secret.hash };
+      provenance[`secretEnv.${s.key}`] = Math.max(manifestSeq, secret.seq);
+    }
+  }
+
+  // Files are hashed as rendered with secret *hashes* in place of secrets: the hash changes with the
+  // secret, yet the secret never reaches the core. The executor renders the real bytes.
+  const files: Record<string, string> = {};
+  for (const f of m.files) {
+    const template = app.templates[f.template];
+    if (template === undefined) {
+      missing.push({ code: 'template-missing', field: f.template });
+      continue;
+    }
+    const names = placeholdersIn(template);
+    const values: Record<string, string | number | undefined> = { ...factValues };
+    const seqs = [manifestSeq];
+    for (const name of names) {
+      if (!name.startsWith(SECRET_PREFIX)) continue;
+      const secret = state.secrets[name.slice(SECRET_PREFIX.length)];
+      if (!secret) missing.push({ code: 'waiting-on-secret', field: name.slice(SECRET_PREFIX.length) });
+      else { values[name] = `secret-hash:${secret.hash}`; seqs.push(secret.seq); }
+    }
+    const rendered = renderTemplate(template, values);
+    if (!rendered.ok) { needFacts(rendered.missing.filter((n) => !n.startsWith(SECRET_PREFIX))); continue; }
+    files[f.path] = sha256(`${f.mode}\n${rendered.value}`);
+    provenance[`files.${f.path}`] = Math.max(factSeq(names.filter((n) => !n.startsWith(SECRET_PREFIX))), ...seqs);
+  }
+
+  if (missing.length > 0) return { ok: false, reasons: dedupe(missing) };
+
+  const c = m.container;
+  let image = c.image;
+  if (c.build) {
+    if (!app.buildContextHash) return { ok: false, reasons: [{ code: 'build-context-unknown' }] };
+    image = buildTag(m.app.id, m, app.buildContextHash);
+  }
+  const spec: ContainerSpec = {
+    app: m.app.id,
+    name: containerNameOf(m),
+    image: image as string,
+    network: c.network,
+    ...(c.entrypoint ? { entrypoint: [...c.entrypoint] } : {}),
+    cmd: [...c.custom_args],
+    ports: c.ports.map((p) => ({ host: p.host, container: p.container, protocol: p.protocol })),
+    volumes: c.volumes.map((v) => ({ ...v })),
+    env: sortKeys(env),
+    secretEnv: sortKeys(secretEnv),
+    files: sortKeys(files),
+    stopTimeout: c.stop_timeout,
+  };
+  return { ok: true, spec, hash: specHash(spec), provenance };
+}
+
+function sortKeys<T>(o: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function dedupe(reasons: Reason[]): Reason[] {
+  const seen = new Set<string>();
+  return reasons.filter((r) => {
+    const key = `${r.code}:${r.field ?? ''}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
+
+export type FieldChange = { field: string; from: unknown; to: unknown };
+
+const SECRET_CHANGED = '(secret changed)';
+
+/**
+ * Field-level differences between the spec a container was created with and the desired one.
+ * Maps are compared key by key (`env.X`), lists as whole values. Secrets never show a value.
+ */
+export function diffSpecs(from: ContainerSpec, to: ContainerSpec): FieldChange[] {
+  const changes: FieldChange[] = [];
+  const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort() as (keyof ContainerSpec)[];
+  for (const key of keys) {
+    const a = from[key];
+    const b = to[key];
+    if (isRecord(a) || isRecord(b)) {
+      const ra = (a ?? {}) as Record<string, unknown>;
+      const rb = (b ?? {}) as Record<string, unknown>;
+      for (const sub of [...new Set([...Object.keys(ra), ...Object.keys(rb)])].sort()) {
+        if (hashOf(ra[sub] ?? null) === hashOf(rb[sub] ?? null)) continue;
+        const field = `${key}.${sub}`;
+        if (key === 'secretEnv') changes.push({ field, from: ra[sub] ? SECRET_CHANGED : null, to: rb[sub] ? SECRET_CHANGED : null });
+        else if (key === 'files') changes.push({ field, from: short(ra[sub]), to: short(rb[sub]) });
+        else changes.push({ field, from: ra[sub] ?? null, to: rb[sub] ?? null });
+      }
+    } else if (hashOf(a ?? null) !== hashOf(b ?? null)) {
+      changes.push({ field: key, from: a ?? null, to: b ?? null });
+    }
+  }
+  return changes;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const short = (hash: unknown) => (typeof hash === 'string' ? `content ${hash.slice(0, 12)}` : null);

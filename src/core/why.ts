@@ -1,0 +1,93 @@
+// `why APP`: from an action back to the observations that caused it. Pure over a list of events.
+import type { Action, Envelope, EnvelopeOf, Reason } from './events.js';
+import { renderEvent, renderReason, show } from './render.js';
+
+export interface CauseLink {
+  seq: number;
+  type: string;
+  at: number;
+  summary: string;
+  /** for host facts and secrets: what changed, from → to (secrets never by value) */
+  changes?: { name: string; from: unknown; to: unknown }[];
+}
+
+export interface WhyEntry {
+  action: { seq: number; kind: Action['kind']; app: string; at: number; correlation?: string };
+  reasons: (Reason & { cause?: CauseLink[] })[];
+  outcome?: { seq: number; type: 'ActionSucceeded' | 'ActionFailed'; summary: string };
+  /** what podman reported afterwards (container started) */
+  effects: { seq: number; type: string; summary: string }[];
+}
+
+const AUDITED: ReadonlySet<string> = new Set(['create', 'recreate', 'start', 'remove']);
+
+/** Every audited action of `app` (oldest first), each with its reasons' causal chains. */
+export function explain(events: readonly Envelope[], app: string): WhyEntry[] {
+  const bySeq = new Map(events.map((e) => [e.seq, e]));
+  const entries: WhyEntry[] = [];
+  for (const e of events) {
+    if (e.type !== 'ActionStarted' || e.app !== app || !AUDITED.has(e.data.action.kind)) continue;
+    const outcome = events.find(
+      (o): o is EnvelopeOf<'ActionSucceeded'> | EnvelopeOf<'ActionFailed'> =>
+        o.seq > e.seq && (o.type === 'ActionSucceeded' || o.type === 'ActionFailed') && o.causedBy === e.seq,
+    );
+    const entry: WhyEntry = {
+      action: { seq: e.seq, kind: e.data.action.kind, app, at: e.at, ...(e.correlation ? { correlation: e.correlation } : {}) },
+      reasons: e.data.action.reasons.map((r) => (r.causedBy ? { ...r, cause: chain(r.causedBy, bySeq, events) } : { ...r })),
+      effects: [],
+    };
+    if (outcome) {
+      entry.outcome = { seq: outcome.seq, type: outcome.type, summary: renderEvent(outcome) };
+      const started = events.find((x) => x.seq > outcome.seq && x.type === 'ContainerStarted' && x.app === app);
+      if (started && outcome.type === 'ActionSucceeded') entry.effects.push({ seq: started.seq, type: started.type, summary: renderEvent(started) });
+    }
+    entries.push(entry);
+  }
+  return entries;
+}
+
+/** The cause event and its own causes, back to the root observation. */
+function chain(seq: number, bySeq: ReadonlyMap<number, Envelope>, events: readonly Envelope[]): CauseLink[] {
+  const links: CauseLink[] = [];
+  const seen = new Set<number>();
+  let next: number | undefined = seq;
+  while (next !== undefined && !seen.has(next)) {
+    seen.add(next);
+    const e = bySeq.get(next);
+    if (!e) {
+      links.push({ seq: next, type: '(not in this log)', at: 0, summary: `event #${next} is not in the log read` });
+      break;
+    }
+    const changes = factChanges(e, events);
+    links.push({ seq: e.seq, type: e.type, at: e.at, summary: renderEvent(e), ...(changes ? { changes } : {}) });
+    next = e.causedBy;
+  }
+  return links;
+}
+
+function factChanges(e: Envelope, events: readonly Envelope[]): CauseLink['changes'] {
+  if (e.type === 'SecretObserved') return [{ name: e.data.name, from: '(secret)', to: '(secret changed)' }];
+  if (e.type !== 'HostFactsObserved') return undefined;
+  return e.data.changed.map((name) => {
+    const before = [...events].reverse().find(
+      (p): p is EnvelopeOf<'HostFactsObserved'> => p.seq < e.seq && p.type === 'HostFactsObserved' && p.data.changed.includes(name),
+    );
+    return { name, from: before?.data.facts[name] ?? null, to: e.data.facts[name] ?? null };
+  });
+}
+
+export function renderWhy(entries: readonly WhyEntry[]): string {
+  return entries.map((w) => {
+    const lines = [`#${w.action.seq} ${w.action.kind} ${w.action.app} at ${new Date(w.action.at).toISOString()}`];
+    for (const r of w.reasons) {
+      lines.push(`  because ${renderReason(r)}`);
+      for (const link of r.cause ?? []) {
+        const what = link.changes?.map((c) => `${c.name} ${show(c.from)} → ${show(c.to)}`).join(', ');
+        lines.push(`    ← #${link.seq} ${link.type}${what ? ` ${what}` : ''}`);
+      }
+    }
+    lines.push(w.outcome ? `  → #${w.outcome.seq} ${w.outcome.type}` : '  → (no outcome recorded: interrupted?)');
+    for (const x of w.effects) lines.push(`  → #${x.seq} ${x.type}`);
+    return lines.join('\n') + '\n';
+  }).join('\n');
+}

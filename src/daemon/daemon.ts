@@ -1,0 +1,126 @@
+// The daemon: wires observers → log → projection → reconciler → executor, and stops cleanly.
+import { fromEvent, type Observable } from 'rxjs';
+import { v7 as uuidv7 } from 'uuid';
+import type Docker from 'dockerode';
+import type { Draft, Envelope } from '../core/events.js';
+import { HASH_VERSION } from '../core/spec.js';
+import { FOLD_VERSION } from '../core/state.js';
+import { factsDraft, inventoryDrafts, manifestDrafts, podmanEventDrafts, secretDrafts } from '../core/observations.js';
+import { renderReason } from '../core/render.js';
+import { DEFAULT_PLAN_OPTIONS, type PlanOptions } from '../core/plan.js';
+import { execute } from '../act/executor.js';
+import { podmanClient, ping } from '../act/podman.js';
+import { EventStore } from '../log/store.js';
+import { readHostFacts, watchFile } from '../observe/host-facts.js';
+import { listManaged } from '../observe/inventory.js';
+import { readManifests, watchManifests } from '../observe/manifests.js';
+import { followEvents } from '../observe/podman-events.js';
+import { loadNodeKey, readSecretHashes } from '../observe/secrets.js';
+import { coalesced, exclusive } from './coalesce.js';
+import { serveControl } from './control.js';
+import { Projection } from './projection.js';
+import { Reconciler } from './reconciler.js';
+import { foldStore } from '../log/fold.js';
+import type { Logger } from './logger.js';
+import { VERSION } from '../version.js';
+
+export interface DaemonOptions {
+  appsDir: string;
+  dataDir: string;
+  socket: string;
+  hostFactsFile?: string;
+  secretsDir?: string;
+  resyncMs?: number;
+  plan?: PlanOptions;
+  log: Logger;
+}
+
+export interface RunningDaemon {
+  stop(reason: string): Promise<void>;
+}
+
+export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
+  const { log } = o;
+  const store = await EventStore.open(o.dataDir);
+  const initial = await foldStore(store, (seq, reason) => log.error('event log record cannot be decoded; left out of the projection', { seq, reason }));
+  const projection = new Projection(initial, fromEvent(store, 'appended') as Observable<Envelope[]>);
+  const boot = await store.beginBoot({ version: VERSION, pid: process.pid, foldVersion: FOLD_VERSION, hashVersion: HASH_VERSION });
+  log.info('daemon started', { boot: boot.boot, seq: boot.seq, apps: o.appsDir, data: o.dataDir, podman: o.socket });
+
+  const state = () => projection.state;
+  const append = async (drafts: Draft[]) => (drafts.length > 0 ? store.append(drafts) : []);
+  const nodeKey = await loadNodeKey(o.dataDir);
+  const docker: Docker = podmanClient(o.socket);
+  const closers: (() => unknown)[] = [];
+  const guard = (what: string) => (err: unknown) => log.error(`${what} failed`, { error: err instanceof Error ? err.message : String(err) });
+
+  // Observers: each reads its source and appends only what differs from the projection.
+  const manifests = coalesced(async () => append(manifestDrafts(state(), await readManifests(o.appsDir))), guard('reading manifests'));
+  const facts = coalesced(async () => append(factsDraft(state(), await readHostFacts(o.dataDir, o.hostFactsFile))), guard('reading host facts'));
+  const secrets = coalesced(async () => append(secretDrafts(state(), await readSecretHashes(o.secretsDir, nodeKey))), guard('reading secrets'));
+  let podmanUp = false;
+  // Podman is read (inventory) and changed (reconciler) in turn, never at once: a listing taken
+  // halfway through a recreate would report the new container missing.
+  const podmanTurn = exclusive();
+  const inventory = coalesced(() => podmanTurn(async () => {
+    await ping(docker, o.socket);
+    if (!podmanUp) log.info('podman reachable', { socket: o.socket });
+    podmanUp = true;
+    await append(inventoryDrafts(state(), await listManaged(docker)));
+  }), (err) => {
+    if (podmanUp) guard('inventory resync')(err);
+    podmanUp = false;
+  });
+  const observers = [manifests, facts, secrets, inventory];
+  const observeAll = async () => {
+    observers.forEach((x) => x.trigger());
+    await Promise.all(observers.map((x) => x.idle()));
+  };
+
+  // First a complete picture, then act: planning on a half-read node could remove what it has not seen yet.
+  await observeAll();
+  while (!podmanUp) {
+    log.error(`cannot reach podman at ${o.socket}; retrying every 2 s`, {});
+    await new Promise((r) => setTimeout(r, 2_000));
+    inventory.trigger();
+    await inventory.idle();
+  }
+
+  const reconciler = new Reconciler({
+    state, append, turn: podmanTurn, clock: Date.now, newId: uuidv7, options: o.plan ?? DEFAULT_PLAN_OPTIONS, onError: guard('reconcile'),
+    execute: (action, s) => execute({ docker, appsDir: o.appsDir, secretsDir: o.secretsDir, nodeKey, progress: (line) => log.info(line, { app: action.app }) }, action, s),
+    onAction: (action, outcome, detail) => log.info(`${action.kind} ${action.app}: ${outcome}`, {
+      reasons: action.reasons.map(renderReason).join('; '), ...(detail ? { detail } : {}),
+    }),
+  });
+  const wakeOn = projection.state$.subscribe(() => reconciler.wake());
+
+  const follower = followEvents(docker, {
+    onEvent: (e) => void append(podmanEventDrafts(state(), e)).catch(guard('recording podman event')),
+    onConnected: () => inventory.trigger(),
+    onLost: (err) => log.error('podman event stream lost; reconnecting', { error: err.message }),
+  });
+  const watchers = [
+    watchManifests(o.appsDir, () => manifests.trigger()),
+    ...(o.hostFactsFile ? [watchFile(o.hostFactsFile, () => facts.trigger())] : []),
+    ...(o.secretsDir ? [watchFile(o.secretsDir, () => secrets.trigger())] : []),
+  ];
+  const resync = setInterval(() => observers.forEach((x) => x.trigger()), o.resyncMs ?? 60_000);
+  const control = await serveControl(o.dataDir, store, state);
+  closers.push(() => clearInterval(resync), () => follower.close(), () => wakeOn.unsubscribe());
+
+  return {
+    async stop(reason) {
+      log.info('daemon stopping', { reason });
+      closers.forEach((c) => c());
+      await Promise.all(watchers.map((w) => w.close()));
+      await reconciler.stop();
+      await Promise.all(observers.map((x) => x.idle()));
+      await store.append([{ type: 'BootStopped', source: 'reconciler', data: { reason } }]);
+      await control.close();
+      projection.close();
+      await store.close();
+      log.info('daemon stopped; containers left running', {});
+    },
+  };
+}

@@ -1,0 +1,95 @@
+// Manifest text → validated manifest, or errors that point at file:line:col and the field path.
+// Pure: the caller reads the file; this only sees its text.
+import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import type { ManifestError } from '../core/events.js';
+import { ManifestSchema, type Manifest } from './schema.js';
+
+export type PathSegment = string | number;
+export type Locate = (path: readonly PathSegment[]) => { line: number; col: number };
+
+export type ParsedManifest =
+  | { ok: true; manifest: Manifest; locate: Locate }
+  | { ok: false; errors: ManifestError[]; locate: Locate };
+
+/**
+ * Parse and validate one manifest. `file` is how errors name it (e.g. `apps/x/manifest.yml`);
+ * `folderId` is the app folder's name, which the manifest's `app.id` must equal.
+ */
+export function parseManifest(text: string, file: string, folderId: string): ParsedManifest {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const locate = locator(doc, lines);
+  const at = (path: readonly PathSegment[], message: string): ManifestError => ({
+    file, ...locate(path), path: formatPath(path), message,
+  });
+
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      locate,
+      errors: doc.errors.map((e) => {
+        const pos = lines.linePos(e.pos[0]);
+        return { file, line: pos.line, col: pos.col, path: '(yaml)', message: e.message.split('\n')[0] ?? e.message };
+      }),
+    };
+  }
+  const parsed = ManifestSchema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) return { ok: false, locate, errors: issuesToErrors(parsed.error.issues, at) };
+  if (parsed.data.app.id !== folderId) {
+    return { ok: false, locate, errors: [at(['app', 'id'], `must equal the folder name '${folderId}' (got '${parsed.data.app.id}')`)] };
+  }
+  return { ok: true, manifest: parsed.data, locate };
+}
+
+function issuesToErrors(issues: readonly z.core.$ZodIssue[], at: (p: readonly PathSegment[], m: string) => ManifestError): ManifestError[] {
+  return issues.flatMap((issue) => {
+    const path = issue.path.filter((p): p is PathSegment => typeof p !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => at([...path, key], `unknown key '${key}': remove it or check its spelling`));
+    }
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      // Report the branch that got furthest, rather than zod's generic "invalid input".
+      const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0] ?? [];
+      const nested = best.map((i) => ({ ...i, path: [...path, ...i.path] }) as z.core.$ZodIssue);
+      if (nested.length > 0) return issuesToErrors(nested, at);
+    }
+    return [at(path, issue.message)];
+  });
+}
+
+const depth = (issues: readonly z.core.$ZodIssue[]) => Math.max(0, ...issues.map((i) => i.path.length));
+
+/** `container.ports[0].host` */
+export function formatPath(path: readonly PathSegment[]): string {
+  if (path.length === 0) return '(root)';
+  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+/** Position of the deepest node that exists along `path`: a missing field points at its parent. */
+function locator(doc: Document, lines: LineCounter): Locate {
+  return (path) => {
+    let offset = doc.contents?.range?.[0] ?? 0;
+    for (let i = 0; i < path.length; i++) {
+      const parent = doc.getIn(path.slice(0, i), true);
+      const seg = path[i];
+      if (isMap(parent)) {
+        // Point at the key for map entries, so `unknown key` lands on the key itself.
+        const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+        const keyRange = pair && isScalar(pair.key) ? pair.key.range : undefined;
+        if (!keyRange) break;
+        offset = keyRange[0];
+        continue;
+      }
+      const node = doc.getIn(path.slice(0, i + 1), true) as { range?: [number, number, number] } | undefined;
+      if (!node?.range) break;
+      offset = node.range[0];
+    }
+    const pos = lines.linePos(offset);
+    return { line: pos.line, col: pos.col };
+  };
+}
+
+export function formatManifestError(e: ManifestError): string {
+  return `${e.file}:${e.line}:${e.col}: ${e.path}: ${e.message}`;
+}

@@ -1,0 +1,104 @@
+// Follows podman's event stream for our containers. A lost stream is reconnected with backoff, and
+// every (re)connect is followed by a full inventory resync, since events may have been missed.
+import type Docker from 'dockerode';
+import type { PodmanEvent } from '../core/observations.js';
+import { LABELS } from '../core/spec.js';
+
+interface RawEvent {
+  Type?: string;
+  Action?: string;
+  status?: string;
+  id?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+}
+
+export function toPodmanEvent(raw: RawEvent): PodmanEvent | undefined {
+  const attrs = raw.Actor?.Attributes ?? {};
+  const app = attrs[LABELS.app];
+  const id = raw.Actor?.ID ?? raw.id;
+  if (raw.Type !== 'container' || !app || !id) return undefined;
+  const name = attrs.name ?? id;
+  switch (raw.Action ?? raw.status) {
+    case 'start':
+      return { action: 'start', app, id, name, ...(attrs[LABELS.specHash] ? { specHash: attrs[LABELS.specHash] } : {}) };
+    case 'die':
+    case 'died':
+      return { action: 'died', app, id, name, exitCode: Number(attrs.exitCode ?? attrs.containerExitCode ?? -1) };
+    case 'remove':
+      return { action: 'remove', app, id, name };
+    default:
+      return undefined;
+  }
+}
+
+export interface EventFollower {
+  close(): void;
+}
+
+export interface FollowOptions {
+  onEvent: (e: PodmanEvent) => void;
+  /** called after every successful (re)connect: the caller resyncs the inventory */
+  onConnected: () => void;
+  onLost: (err: Error) => void;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export function followEvents(docker: Docker, opts: FollowOptions): EventFollower {
+  const min = opts.minBackoffMs ?? 250;
+  const max = opts.maxBackoffMs ?? 10_000;
+  let closed = false;
+  let delay = min;
+  let current: (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const retry = (err: Error) => {
+    current = undefined;
+    if (closed) return;
+    opts.onLost(err);
+    timer = setTimeout(connect, delay);
+    delay = Math.min(max, delay * 2);
+  };
+
+  const connect = async () => {
+    if (closed) return;
+    try {
+      const stream = (await docker.getEvents({ filters: { type: ['container'], label: [LABELS.app] } })) as typeof current & NodeJS.ReadableStream;
+      if (closed) return stream.destroy?.();
+      current = stream;
+      delay = min;
+      opts.onConnected();
+      let buffer = '';
+      stream.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString('utf8');
+        let nl: number;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, nl).trim();
+          buffer = buffer.slice(nl + 1);
+          if (!line) continue;
+          try {
+            const e = toPodmanEvent(JSON.parse(line) as RawEvent);
+            if (e) opts.onEvent(e);
+          } catch {
+            // a torn line cannot be trusted; the resync after reconnect covers anything lost
+          }
+        }
+      });
+      let ended = false;
+      const lost = (err: Error) => { if (!ended) { ended = true; retry(err); } };
+      stream.on('end', () => lost(new Error('podman event stream ended')));
+      stream.on('error', (err: Error) => lost(err));
+    } catch (err) {
+      retry(err as Error);
+    }
+  };
+
+  void connect();
+  return {
+    close() {
+      closed = true;
+      clearTimeout(timer);
+      current?.destroy?.();
+    },
+  };
+}

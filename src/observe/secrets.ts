@@ -1,0 +1,48 @@
+// Secrets are read here and by the executor only. Everything else sees a keyed hash (HMAC with a
+// per-node key kept beside the db): it changes when the secret does, yet reveals nothing.
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export const NODE_KEY_FILE = 'node.key';
+
+export async function loadNodeKey(dataDir: string): Promise<Buffer> {
+  const file = path.join(dataDir, NODE_KEY_FILE);
+  try {
+    return await readFile(file);
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read node key: ${file}: ${(cause as Error).message}`, { cause });
+  }
+  await mkdir(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  await writeFile(file, key, { mode: 0o600, flag: 'wx' }).catch(async (cause: NodeJS.ErrnoException) => {
+    if (cause.code !== 'EEXIST') throw cause;
+  });
+  return readFile(file);
+}
+
+export function secretHash(key: Buffer, value: Buffer | string): string {
+  return createHmac('sha256', key).update(value).digest('hex');
+}
+
+/** name → keyed hash, for every regular file in the secrets folder (none when it has no folder). */
+export async function readSecretHashes(dir: string | undefined, key: Buffer): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  if (!dir) return hashes;
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return hashes;
+    throw new Error(`cannot read secrets folder: ${dir}: ${(cause as Error).message}`, { cause });
+  }
+  for (const e of entries.filter((x) => x.isFile() && !x.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name))) {
+    hashes.set(e.name, secretHash(key, await readFile(path.join(dir, e.name))));
+  }
+  return hashes;
+}
+
+/** A secret's value, trailing newline removed (files written with `echo` end in one). */
+export async function readSecret(dir: string, name: string): Promise<string> {
+  return (await readFile(path.join(dir, name), 'utf8')).replace(/\r?\n$/, '');
+}
