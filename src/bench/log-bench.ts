@@ -1,0 +1,136 @@
+// Event log throughput against raw LevelDB doing the same I/O, measured in the same run on the same disk.
+// (a) durable appends: many producers each awaiting append(1 draft) — the daemon's real pattern — which
+//     group commit turns into few fsynced batches; baseline: batch(1000 puts, {sync: true}) of the same bytes.
+// (b) reads: store.read() (parse + zod decode per record) vs raw iterator + JSON.parse of the same values.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Level } from 'level';
+import type { Draft } from '../core/events.js';
+import { EventStore } from '../log/store.js';
+import type { BenchRow } from './types.js';
+
+export type { BenchRow } from './types.js';
+
+const N = 100_000;
+const PRODUCERS = 64;
+const RAW_BATCH = 1000;
+const SEQUENTIAL_N = 2_000; // per-event fsync is slow: a small sample is enough
+const HWM = { highWaterMarkBytes: 4 << 20 };
+
+const draft = (i: number): Draft => ({
+  type: 'ContainerExited', source: 'podman', app: `app-${i % 30}`,
+  data: { id: `c${String(i).padStart(12, '0')}`, name: `app-${i % 30}`, exitCode: i % 3 },
+});
+
+const perSec = (n: number, ms: number): number => Math.round((n / ms) * 1000);
+
+function row(name: string, value: number, unit: string, baseline?: { name: string; value: number }): BenchRow {
+  return baseline ? { name, value, unit, baseline, ratio: Number((value / baseline.value).toFixed(3)) } : { name, value, unit };
+}
+
+/** Append `total` drafts from `producers` loops, each awaiting its own append(1 draft). */
+async function produce(store: EventStore, total: number, producers: number): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: producers }, async () => {
+    for (let i = next++; i < total; i = next++) await store.append([draft(i)]);
+  }));
+  return performance.now() - t0;
+}
+
+export async function benchLog(): Promise<BenchRow[]> {
+  const root = await mkdtemp(join(tmpdir(), 'podledger-bench-'));
+  try {
+    const rows: BenchRow[] = [];
+
+    // (a) durable appends through the store, group commit
+    const storeDir = join(root, 'store');
+    const store = await EventStore.open(storeDir);
+    let batches = 0;
+    store.on('appended', () => (batches += 1));
+    const appendMs = await produce(store, N, PRODUCERS);
+    await store.close();
+
+    // The exact bytes the store wrote, for the raw baseline: same keys, same values.
+    const stored = new Level<string, string>(storeDir);
+    const entries = await stored.iterator({ ...HWM, gte: '!log!', lt: '!log"' }).all();
+    await stored.close();
+
+    const rawDir = join(root, 'raw');
+    const raw = new Level<string, string>(rawDir);
+    const t0 = performance.now();
+    for (let i = 0; i < entries.length; i += RAW_BATCH) {
+      await raw.batch(entries.slice(i, i + RAW_BATCH).map(([key, value]) => ({ type: 'put' as const, key, value })), { sync: true });
+    }
+    const rawMs = performance.now() - t0;
+    const rawWrite = { name: `raw level batch(${RAW_BATCH} puts, sync)`, value: perSec(entries.length, rawMs) };
+    const bytes = entries.reduce((n, [, v]) => n + v.length, 0) / entries.length;
+
+    // Fairer comparison: raw batches of the size group commit reached, with the same index puts.
+    const sameDir = join(root, 'raw-same-size');
+    const same = new Level<string, string>(sameDir);
+    const size = Math.max(1, Math.round(N / batches));
+    const sampleN = 20_000;
+    const t1 = performance.now();
+    for (let i = 0; i < sampleN; i += size) {
+      const ops = entries.slice(i, i + size).flatMap(([key, value]) => {
+        const app = (JSON.parse(value) as { app: string }).app;
+        return [{ type: 'put' as const, key, value }, { type: 'put' as const, key: `!ix-app!${app}!${key.slice(5)}`, value: '' }];
+      });
+      await same.batch(ops, { sync: true });
+    }
+    const sameMs = performance.now() - t1;
+    await same.close();
+    const rawSame = { name: `raw level batch(${size} puts + ${size} index puts, sync)`, value: perSec(sampleN, sameMs) };
+
+    rows.push(row(`append: ${PRODUCERS} producers × append(1 draft), group commit, ${N} events`, perSec(N, appendMs), 'events/s', rawWrite));
+    rows.push(row(`append: ${PRODUCERS} producers × append(1 draft), group commit, ${N} events`, perSec(N, appendMs), 'events/s', rawSame));
+    rows.push(row('append: events per fsynced batch (mean)', Math.round(N / batches), 'events'));
+    rows.push(row('append: mean envelope size', Math.round(bytes), 'bytes'));
+
+    // Why group commit: one producer, one fsync per append
+    const seqStore = await EventStore.open(join(root, 'sequential'));
+    const seqMs = await produce(seqStore, SEQUENTIAL_N, 1);
+    await seqStore.close();
+    rows.push(row(`append: 1 producer × append(1 draft), ${SEQUENTIAL_N} events`, perSec(SEQUENTIAL_N, seqMs), 'events/s', rawWrite));
+
+    // (b) reads: the store (JSON.parse + decodeEvent) vs raw iterator + JSON.parse of the same values
+    const reader = await EventStore.open(storeDir);
+    let t = performance.now();
+    let ok = 0;
+    for await (const item of reader.read()) if (item.ok) ok += 1;
+    const readMs = performance.now() - t;
+    t = performance.now();
+    let appCount = 0;
+    for await (const item of reader.read({ app: 'app-7' })) if (item.ok) appCount += 1;
+    const appMs = performance.now() - t;
+    await reader.close();
+    if (ok !== N) throw new Error(`bench: read ${ok} good events, expected ${N}`);
+
+    const rawRead = async (valueEncoding: 'utf8' | 'json'): Promise<number> => {
+      const it = raw.iterator({ ...HWM, valueEncoding });
+      let n = 0;
+      const start = performance.now();
+      try {
+        for (let batch = await it.nextv(1000); batch.length; batch = await it.nextv(1000)) {
+          for (const [, v] of batch) if ((valueEncoding === 'utf8' ? JSON.parse(v as string) : v) !== null) n += 1;
+        }
+      } finally {
+        await it.close();
+      }
+      if (n !== N) throw new Error(`bench: raw read ${n}, expected ${N}`);
+      return perSec(n, performance.now() - start);
+    };
+    const rawUtf8 = { name: 'raw level iterator nextv + JSON.parse', value: await rawRead('utf8') };
+    const rawJson = await rawRead('json');
+    await raw.close();
+
+    rows.push(row(`read: store.read() + decodeEvent, ${N} events`, perSec(N, readMs), 'events/s', rawUtf8));
+    rows.push(row(`read: store.read({app}) via index, ${appCount} events`, perSec(appCount, appMs), 'events/s', rawUtf8));
+    rows.push(row("read: raw level iterator, valueEncoding 'json'", rawJson, 'events/s', rawUtf8));
+    return rows;
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,42 @@
+// `npm run bench [-- --json] [-- NAME...]`: runs the registered benchmarks and prints a table (or JSON).
+import { benchLog } from './log-bench.js';
+import type { Bench, BenchRow } from './types.js';
+
+/**
+ * Every benchmark suite `npm run bench` runs, in order.
+ * Add new suites here (the replay-fold benchmark goes here: `{ name: 'fold', run: benchFold }`).
+ */
+export const BENCHES: Bench[] = [
+  { name: 'log', run: benchLog },
+];
+
+function table(rows: (BenchRow & { suite: string })[]): string {
+  const fmt = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 3 });
+  const cells = rows.map((r) => [
+    `${r.suite}: ${r.name}`,
+    `${fmt(r.value)} ${r.unit}`,
+    r.baseline ? `${r.baseline.name}: ${fmt(r.baseline.value)}` : '',
+    r.ratio !== undefined ? `×${fmt(r.ratio)}` : '',
+  ]);
+  const head = ['benchmark', 'value', 'baseline (same run)', 'ratio'];
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]): string => c.map((s, i) => (i === 1 || i === 3 ? s.padStart(widths[i]!) : s.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const json = argv.includes('--json');
+  const names = argv.filter((a) => !a.startsWith('--'));
+  const unknown = names.filter((n) => !BENCHES.some((b) => b.name === n));
+  if (unknown.length) throw new Error(`bench: unknown suite ${unknown.join(', ')}: known are ${BENCHES.map((b) => b.name).join(', ')}`);
+  const rows: (BenchRow & { suite: string })[] = [];
+  for (const bench of BENCHES.filter((b) => names.length === 0 || names.includes(b.name))) {
+    for (const r of await bench.run()) rows.push({ suite: bench.name, ...r });
+  }
+  process.stdout.write(json ? JSON.stringify(rows, null, 2) + '\n' : table(rows) + '\n');
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
