@@ -90,18 +90,13 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
       boots: db.sublevel<string, string>('boots', { valueEncoding: 'utf8' }),
       meta: db.sublevel<string, string>('meta', { valueEncoding: 'utf8' }),
     };
-    // Recover the writer's position: the last log key and the last boot record (written in the same batch).
-    const [lastKey] = await sub.log.keys({ reverse: true, limit: 1 }).all();
-    const [lastBoot] = await sub.boots.iterator({ reverse: true, limit: 1 }).all();
-    const lastSeq = lastKey === undefined ? 0 : Number(lastKey);
-    let boot: BootRecord = { boot: 0, first: lastSeq + 1, last: lastSeq, version: '' };
-    if (lastBoot) {
-      const rec = JSON.parse(lastBoot[1]) as Omit<BootRecord, 'boot'>;
-      boot = { boot: Number(lastBoot[0]), ...rec };
-      if (rec.last !== lastSeq) {
-        await db.close();
-        throw new DbOpenError(dir, `boot ${boot.boot} ends at seq ${rec.last} but the log ends at seq ${lastSeq}`);
-      }
+    let lastSeq: number;
+    let boot: BootRecord;
+    try {
+      ({ lastSeq, boot } = await recoverPosition(sub));
+    } catch (err) {
+      await db.close(); // do not keep the LOCK for a store nobody can use
+      throw err instanceof DbOpenError ? err : new DbOpenError(dir, `cannot recover the log position: ${(err as Error).message}`, { cause: err });
     }
     return new EventStore(
       dir,
@@ -158,7 +153,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
 
   /** Validate a draft and give it what does not depend on its position: id, v, time. */
   #partial(d: Draft): Waiter['partials'][number] {
-    const bad = checkDraft(d) ?? checkMeta(d);
+    const bad = checkDraft(d) ?? checkMeta(d) ?? checkJson(d.data);
     if (bad) throw new InvalidEventError(String(d.type), bad);
     // Fixed key order, so the stored JSON and an export of it are byte-stable.
     return stripUndefined({
@@ -176,6 +171,15 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
 
   async #writeBatch(waiters: Waiter[]): Promise<void> {
     if (waiters.length === 0) return;
+    try {
+      await this.#writeBatchOrThrow(waiters);
+    } catch (err) {
+      // Not a write failure (those reject inside): a bug in assembling the batch. Never leave a waiter hanging.
+      for (const w of waiters) w.reject(new DbWriteError(this.dir, `batch not written: ${(err as Error).message}`, { cause: err }));
+    }
+  }
+
+  async #writeBatchOrThrow(waiters: Waiter[]): Promise<void> {
     // Assign positions on copies of the writer state; commit them only once the batch is durable.
     let seq = this.#lastSeq;
     let boot = { ...this.#boot };
@@ -393,6 +397,17 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   }
 }
 
+/** The writer's position: the last log key and the last boot record (both written in every batch). */
+async function recoverPosition(sub: { log: Sub; boots: Sub }): Promise<{ lastSeq: number; boot: BootRecord }> {
+  const [lastKey] = await sub.log.keys({ reverse: true, limit: 1 }).all();
+  const [lastBoot] = await sub.boots.iterator({ reverse: true, limit: 1 }).all();
+  const lastSeq = lastKey === undefined ? 0 : Number(lastKey);
+  if (!lastBoot) return { lastSeq, boot: { boot: 0, first: lastSeq + 1, last: lastSeq, version: '' } };
+  const rec = JSON.parse(lastBoot[1]) as Omit<BootRecord, 'boot'>;
+  if (rec.last !== lastSeq) throw new Error(`boot ${lastBoot[0]} ends at seq ${rec.last} but the log ends at seq ${lastSeq}`);
+  return { lastSeq, boot: { boot: Number(lastBoot[0]), ...rec } };
+}
+
 /** The meta fields `checkDraft` does not check but `decodeEvent` will: catch them before they are written. */
 function checkMeta(d: Draft): string | undefined {
   if (!SOURCE_SET.has(d.source)) return `unknown source '${String(d.source)}'`;
@@ -400,6 +415,16 @@ function checkMeta(d: Draft): string | undefined {
   if (d.causedBy !== undefined && !(Number.isSafeInteger(d.causedBy) && d.causedBy > 0)) return `causedBy must be a positive integer seq, got ${JSON.stringify(d.causedBy)}`;
   if (d.correlation !== undefined && typeof d.correlation !== 'string') return 'correlation must be a string';
   return undefined;
+}
+
+/** `z.unknown()` fields (e.g. a reason's from/to) pass zod but may not serialise: BigInt, cycles. */
+function checkJson(data: unknown): string | undefined {
+  try {
+    JSON.stringify(data);
+    return undefined;
+  } catch (err) {
+    return `data cannot be stored as JSON: ${(err as Error).message}`;
+  }
 }
 
 function envelopeAt(p: Waiter['partials'][number], seq: number, boot: number, bootSeq: number): Envelope {

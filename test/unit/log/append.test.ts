@@ -153,6 +153,10 @@ describe('EventStore.append', () => {
       ['unknown source', { ...secret('a'), source: 'nowhere' } as unknown as Draft],
       ["app with '!'", secret('a', 'bad!app')],
       ['causedBy 0', { ...secret('a'), causedBy: 0 }],
+      ['a BigInt in an unknown-typed field', {
+        type: 'ActionStarted', source: 'reconciler', app: 'a',
+        data: { action: { kind: 'create', app: 'a', reasons: [{ code: 'spec-changed', from: 10n }] } },
+      }],
     ])('when appended with %s, then InvalidEventError is thrown and nothing of the call is written', async (_name, bad) => {
       // given
       const store = await tmp.open();

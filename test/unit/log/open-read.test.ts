@@ -68,6 +68,29 @@ describe('EventStore.open', () => {
     });
   });
 
+  describe('given a boots record that is garbage', () => {
+    it('when opened, then DbOpenError says the position cannot be recovered and the LOCK is released', async () => {
+      // given
+      const dir = join(tmp.dir(), 'db');
+      const first = await EventStore.open(dir);
+      await first.beginBoot(bootData);
+      await first.close();
+      const raw = new Level<string, string>(dir);
+      await raw.put(`!boots!${pad(1)}`, 'garbage');
+      await raw.close();
+
+      // when
+      const err = await EventStore.open(dir).catch((e: unknown) => e);
+
+      // then
+      expect(err).toBeInstanceOf(DbOpenError);
+      expect((err as Error).message).toMatch(/cannot recover the log position/);
+      const again = new Level(dir);
+      await again.open(); // not locked by the failed store
+      await again.close();
+    });
+  });
+
   describe('given a path that cannot hold a database', () => {
     it('when opened, then DbOpenError names the dir', async () => {
       // given: a regular file where the db's CURRENT file should be
