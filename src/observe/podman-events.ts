@@ -63,7 +63,8 @@ export function followEvents(docker: Docker, opts: FollowOptions): EventFollower
   const connect = async () => {
     if (closed) return;
     try {
-      const stream = (await docker.getEvents({ filters: { type: ['container'], label: [LABELS.app] } })) as typeof current & NodeJS.ReadableStream;
+      // podman 4.3 ignores a label filter without a value (it matches nothing): filter on our side.
+      const stream = (await docker.getEvents({ filters: { type: ['container'] } })) as typeof current & NodeJS.ReadableStream;
       if (closed) return stream.destroy?.();
       current = stream;
       delay = min;

@@ -1,0 +1,85 @@
+// `podledger <command>`: option parsing and exit codes. Commands live in ./commands.ts.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DbLockedError } from '../log/errors.js';
+import { PodmanUnreachableError } from '../act/errors.js';
+import { VERSION } from '../version.js';
+import * as cmd from './commands.js';
+
+/** 0 ok; 1 invalid input or divergence; 2 usage; 3 runtime failure. */
+export const EXIT = { ok: 0, invalid: 1, usage: 2, runtime: 3 } as const;
+
+const seqArg = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number (an event seq)');
+  return n;
+};
+
+function withCommon(c: Command): Command {
+  return c
+    .addOption(new Option('--apps <dir>', 'folder of app manifests (<dir>/<id>/manifest.yml)').default('apps'))
+    .addOption(new Option('--data <dir>', 'event log and node key folder').env('PODLEDGER_DATA').default('/var/lib/podledger'))
+    .addOption(new Option('--podman-socket <path>', "podman's API socket").env('PODLEDGER_PODMAN_SOCKET').default('/run/podman/podman.sock'))
+    .option('--host-facts <file>', 'JSON object of host facts (HOST_IP, HOST_MDNS, DISK_GB) overriding the OS; watched')
+    .option('--secrets <dir>', 'folder of secret files named by secret_env')
+    .option('--json', 'machine-readable output');
+}
+
+const offline = (c: Command) => c.option('--log <file>', "read a captured log (NDJSON from 'podledger export') instead of --data");
+
+export function buildProgram(): Command {
+  const program = new Command('podledger')
+    .description('Keeps podman containers converged on app manifests; every observation and decision is an event you can replay.')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  withCommon(program.command('daemon').description('observe, log, plan and act until SIGTERM/SIGINT; stops cleanly, leaves containers running'))
+    .action((o: cmd.Common) => cmd.daemon(o));
+  withCommon(program.command('validate').description('check every manifest; errors as file:line:col: field: message (exit 1 if any)'))
+    .action((o: cmd.Common) => cmd.validate(o));
+  withCommon(program.command('plan').description('dry run against live podman: what would be done and why; changes nothing'))
+    .action((o: cmd.Common) => cmd.planCommand(o));
+  offline(withCommon(program.command('status').description('per app: desired vs observed, pending actions, last failure')))
+    .action((o: cmd.Common) => cmd.status(o));
+  offline(withCommon(program.command('events').description('the event log, filtered')))
+    .option('--app <id>', 'only events of this app')
+    .option('--boot <n>', 'only events of this daemon run', seqArg)
+    .option('--since <seq>', 'only events after this seq', seqArg)
+    .option('--type <type...>', 'only events of these types')
+    .action((o: cmd.Common & cmd.EventFilter) => cmd.events(o, o));
+  offline(withCommon(program.command('why').argument('<app>', 'app id').description("why APP's container was last created, recreated, started or removed: action ← reasons ← observations")))
+    .option('--all', 'every such action, oldest first')
+    .action((app: string, o: cmd.Common & { all?: boolean }) => cmd.why(o, app, Boolean(o.all)));
+  offline(withCommon(program.command('replay').description('rebuild the projected state offline from --log or --data (never contacts podman)')))
+    .option('--until <seq>', 'stop after this seq', seqArg)
+    .action((o: cmd.Common & { until?: number }) => cmd.replay(o, o.until));
+  offline(withCommon(program.command('export').description('write the log as NDJSON (stdout, or --out FILE)')))
+    .option('--boot <n>', 'only this daemon run', seqArg)
+    .option('--out <file>', 'write to this file')
+    .action((o: cmd.Common & { boot?: number; out?: string }) => cmd.exportCommand(o, o.boot, o.out));
+  withCommon(program.command('import').argument('<file>', 'NDJSON export').description('restore an export into --data (idempotent: events already there are skipped)'))
+    .action((file: string, o: cmd.Common) => cmd.importCommand(o, file));
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof cmd.InvalidInputError) {
+      if (err.output) process.stdout.write(`${err.output}\n`);
+      process.stderr.write(`podledger: ${err.message}\n`);
+      return EXIT.invalid;
+    }
+    const known = err instanceof DbLockedError || err instanceof PodmanUnreachableError || err instanceof Error;
+    process.stderr.write(`podledger: ${known ? (err as Error).message : String(err)}\n`);
+    if (process.env.PODLEDGER_DEBUG) console.error(err);
+    return EXIT.runtime;
+  }
+}
+
+process.exitCode = await main(process.argv);
