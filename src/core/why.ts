@@ -1,6 +1,6 @@
 // `why APP`: from an action back to the observations that caused it. Pure over a list of events.
 import type { Action, Envelope, EnvelopeOf, Reason } from './events.js';
-import { renderEvent, renderReason, show } from './render.js';
+import { renderEvent, renderReason, show, summarise } from './render.js';
 
 export interface CauseLink {
   seq: number;
@@ -59,7 +59,7 @@ function chain(seq: number, bySeq: ReadonlyMap<number, Envelope>, events: readon
       break;
     }
     const changes = factChanges(e, events);
-    links.push({ seq: e.seq, type: e.type, at: e.at, summary: renderEvent(e), ...(changes ? { changes } : {}) });
+    links.push({ seq: e.seq, type: e.type, at: e.at, summary: `${e.app ? `${e.app} ` : ''}${summarise(e)}`, ...(changes ? { changes } : {}) });
     next = e.causedBy;
   }
   return links;
@@ -83,7 +83,7 @@ export function renderWhy(entries: readonly WhyEntry[]): string {
       lines.push(`  because ${renderReason(r)}`);
       for (const link of r.cause ?? []) {
         const what = link.changes?.map((c) => `${c.name} ${show(c.from)} → ${show(c.to)}`).join(', ');
-        lines.push(`    ← #${link.seq} ${link.type}${what ? ` ${what}` : ''}`);
+        lines.push(`    ← #${link.seq} ${link.type} ${what ?? link.summary}`);
       }
     }
     lines.push(w.outcome ? `  → #${w.outcome.seq} ${w.outcome.type}` : '  → (no outcome recorded: interrupted?)');

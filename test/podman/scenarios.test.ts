@@ -1,0 +1,155 @@
+// End-to-end scenarios: the real daemon, a real (isolated) podman, real manifests on disk.
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, runCli, startDaemon, type Daemon, type TempDir } from '../support/cli.js';
+import { envOf, inspect, podmanEnv, podmanOk, waitFor } from '../support/podman.js';
+
+const PREFIX = `sc${process.pid}`;
+
+/** An app built from a busybox context; `extra` is appended to the `container:` block. */
+async function writeApp(apps: string, id: string, extra: string): Promise<void> {
+  const dir = join(apps, id);
+  await mkdir(dir, { recursive: true });
+  await symlink('/bin/busybox', join(dir, 'busybox')).catch(() => undefined);
+  await writeFile(join(dir, 'Containerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox","--install","-s","/bin"]\nCMD ["/bin/sh","-c","trap \'exit 0\' TERM; while true; do sleep 1; done"]\n');
+  await writeFile(join(dir, 'manifest.yml'), manifest(id, extra));
+}
+
+const manifest = (id: string, extra: string) => `app:
+  id: ${id}
+  name: ${id}
+  version: 1.0.0
+container:
+  build: { context: . }
+  name: ${PREFIX}-${id}
+  network: ${PREFIX}-net
+  stop_timeout: 2
+${extra}`;
+
+const IP_APP_EXTRA = `  environment:
+    MODE: demo
+  derived_env:
+    - { key: API_URL, template: "http://{{HOST_IP}}:8080/api" }
+`;
+
+function daemonState(data: string): Promise<{ seq: number; stateHash: string }> {
+  return new Promise((resolve, reject) => {
+    http.get({ socketPath: join(data, 'control.sock'), path: '/state' }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(JSON.parse(body) as { seq: number; stateHash: string }));
+    }).on('error', reject);
+  });
+}
+
+describe('daemon on a real podman', () => {
+  let tmp: TempDir;
+  let apps: string;
+  let data: string;
+  let facts: string;
+  let daemon: Daemon;
+  const cli = (...args: string[]) => runCli([...args, '--data', data]);
+  const running = async (id: string) => {
+    const c = await inspect(`${PREFIX}-${id}`);
+    return c?.State.Running ? c : undefined;
+  };
+
+  beforeAll(async () => {
+    tmp = await makeTempDir('podledger-scenarios');
+    apps = join(tmp.path, 'apps');
+    data = join(tmp.path, 'data');
+    facts = join(tmp.path, 'facts.json');
+    await writeApp(apps, 'plain', '');
+    await writeApp(apps, 'ipapp', IP_APP_EXTRA);
+    await writeFile(facts, JSON.stringify({ HOST_IP: '10.0.0.5', HOST_MDNS: 'node.local' }));
+    daemon = startDaemon({ apps, data, socket: podmanEnv().socket, hostFacts: facts });
+    await waitFor(async () => (await running('plain')) && (await running('ipapp')), { timeoutMs: 60_000, what: 'both apps running' });
+  });
+
+  afterAll(async () => {
+    if (daemon) expect(await daemon.stop()).toBe(0);
+    await podmanOk(['rm', '-f', '-t', '0', `${PREFIX}-plain`, `${PREFIX}-ipapp`]).catch(() => undefined);
+    await tmp?.cleanup();
+  });
+
+  it('given a host IP change, when the facts file changes, then exactly the app deriving from HOST_IP is recreated', async () => {
+    const plainBefore = (await running('plain'))!.Id;
+    const ipBefore = (await running('ipapp'))!;
+    expect(envOf(ipBefore).API_URL).toBe('http://10.0.0.5:8080/api');
+
+    await writeFile(facts, JSON.stringify({ HOST_IP: '10.0.0.9', HOST_MDNS: 'node.local' }));
+
+    const ipAfter = await waitFor(async () => {
+      const c = await running('ipapp');
+      return c && envOf(c).API_URL === 'http://10.0.0.9:8080/api' ? c : undefined;
+    }, { timeoutMs: 30_000, what: 'ipapp recreated with the new HOST_IP' });
+    expect(ipAfter.Id).not.toBe(ipBefore.Id);
+    expect((await running('plain'))!.Id).toBe(plainBefore);
+
+    const factsEvents = (await cli('events', '--type', 'HostFactsObserved', '--json')).stdout.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; data: { facts: { HOST_IP: string } } });
+    const change = factsEvents.find((e) => e.data.facts.HOST_IP === '10.0.0.9');
+    expect(change).toBeDefined();
+
+    const why = await cli('why', 'ipapp', '--json');
+    expect(why.code).toBe(0);
+    const entry = (JSON.parse(why.stdout) as { entries: { action: { kind: string }; reasons: { field: string; from: string; to: string; causedBy: number }[] }[] }).entries[0]!;
+    expect(entry.action.kind).toBe('recreate');
+    expect(entry.reasons).toContainEqual(expect.objectContaining({
+      field: 'env.API_URL', from: 'http://10.0.0.5:8080/api', to: 'http://10.0.0.9:8080/api', causedBy: change!.seq,
+    }));
+    const text = (await cli('why', 'ipapp')).stdout;
+    expect(text).toContain(`#${change!.seq} HostFactsObserved HOST_IP "10.0.0.5" → "10.0.0.9"`);
+  });
+
+  it('given a running app, when its container is killed, then it runs again and why says it exited', async () => {
+    const before = (await running('plain'))!.Id;
+    await podmanOk(['kill', `${PREFIX}-plain`]);
+
+    const after = await waitFor(async () => running('plain'), { timeoutMs: 30_000, what: 'plain running again' });
+    expect(after.Id).toBe(before); // started again, not recreated
+    const why = (await cli('why', 'plain')).stdout;
+    expect(why).toMatch(/start plain/);
+    expect(why).toMatch(/container-exited status "running" → "exited \(exit 137\)"/);
+    expect(why).toMatch(/ContainerExited plain/);
+  });
+
+  it('given a running app, when its manifest breaks, then the container keeps running and the error is logged with line:col until the file is fixed', async () => {
+    const before = (await running('ipapp'))!.Id;
+    const file = join(apps, 'ipapp', 'manifest.yml');
+    const good = await readFile(file, 'utf8');
+    await writeFile(file, good.replace('  stop_timeout: 2\n', '  stop_timeout: 2\n  restrat: always\n'));
+
+    const rejected = await waitFor(async () => {
+      const out = (await cli('events', '--app', 'ipapp', '--type', 'ManifestRejected')).stdout;
+      return out.includes('restrat') ? out : undefined;
+    }, { timeoutMs: 20_000, what: 'ManifestRejected for ipapp' });
+    expect(rejected).toMatch(/ipapp\/manifest\.yml:10:3: container\.restrat: unknown key 'restrat'/);
+    const status = JSON.parse((await cli('status', '--json')).stdout) as { apps: { app: string; desired: string }[] };
+    expect(status.apps.find((a) => a.app === 'ipapp')?.desired).toBe('manifest rejected');
+    await new Promise((r) => setTimeout(r, 2_000)); // give a wrong decision time to happen
+    expect((await running('ipapp'))?.Id).toBe(before);
+    expect(daemon.exitCode()).toBeNull();
+
+    await writeFile(file, good.replace('MODE: demo', 'MODE: fixed'));
+    const fixed = await waitFor(async () => {
+      const c = await running('ipapp');
+      return c && envOf(c).MODE === 'fixed' ? c : undefined;
+    }, { timeoutMs: 30_000, what: 'ipapp managed again after the fix' });
+    expect(fixed.Id).not.toBe(before);
+  });
+
+  it('given a scenario log, when it is exported and replayed offline, then replay rebuilds the live state exactly', async () => {
+    const live = await daemonState(data);
+    const file = join(tmp.path, 'capture.ndjson');
+    expect((await cli('export', '--out', file)).code).toBe(0);
+
+    // No podman here: a socket that does not exist.
+    const replayed = await runCli(['replay', '--log', file, '--until', String(live.seq), '--json', '--podman-socket', '/nonexistent.sock']);
+    expect(replayed.code).toBe(0);
+    const result = JSON.parse(replayed.stdout) as { seq: number; stateHash: string };
+    expect(result.seq).toBe(live.seq);
+    expect(result.stateHash).toBe(live.stateHash);
+  });
+});
