@@ -154,12 +154,15 @@ export function decodeEvent(raw: unknown): DecodeResult {
   return { ok: true, event: stripUndefined({ ...env.data, data: data.data }) as Envelope };
 }
 
-/** Validate a draft's data before it is written, so nothing undecodable ever enters the log. */
-export function checkDraft(draft: Draft): string | undefined {
+/**
+ * Validate a draft's data before it is written, so nothing undecodable ever enters the log. Returns
+ * the data as decoding will see it (defaults filled), so the live fold and a replay fold the same value.
+ */
+export function checkDraft(draft: Draft): { ok: true; data: unknown } | { ok: false; reason: string } {
   const schema = (EVENT_SCHEMAS as Record<string, Record<number, z.ZodType>>)[draft.type]?.[CURRENT_VERSION[draft.type]];
-  if (!schema) return `unknown event type '${draft.type}'`;
+  if (!schema) return { ok: false, reason: `unknown event type '${draft.type}'` };
   const parsed = schema.safeParse(draft.data);
-  return parsed.success ? undefined : `bad ${draft.type} data: ${summarise(parsed.error)}`;
+  return parsed.success ? { ok: true, data: parsed.data } : { ok: false, reason: `bad ${draft.type} data: ${summarise(parsed.error)}` };
 }
 
 function summarise(error: z.ZodError): string {

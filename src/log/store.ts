@@ -153,8 +153,9 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
 
   /** Validate a draft and give it what does not depend on its position: id, v, time. */
   #partial(d: Draft): Waiter['partials'][number] {
-    const bad = checkDraft(d) ?? checkMeta(d) ?? checkJson(d.data);
-    if (bad) throw new InvalidEventError(String(d.type), bad);
+    const checked = checkDraft(d);
+    const bad = (checked.ok ? undefined : checked.reason) ?? checkMeta(d) ?? checkJson(d.data);
+    if (bad || !checked.ok) throw new InvalidEventError(String(d.type), bad ?? 'invalid');
     // Fixed key order, so the stored JSON and an export of it are byte-stable.
     return stripUndefined({
       id: this.opts.newId(),
@@ -165,7 +166,8 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
       app: d.app,
       causedBy: d.causedBy,
       correlation: d.correlation,
-      data: d.data,
+      // stored as decoding will read it back: the live fold and a replay see the same data
+      data: checked.data,
     }) as Waiter['partials'][number];
   }
 
