@@ -6,7 +6,8 @@ import type { ManifestError } from '../core/events.js';
 import { ManifestSchema, type Manifest } from './schema.js';
 
 export type PathSegment = string | number;
-export type Locate = (path: readonly PathSegment[]) => { line: number; col: number };
+/** Position of a field: its value by default, or its key (for unknown keys). */
+export type Locate = (path: readonly PathSegment[], at?: 'key' | 'value') => { line: number; col: number };
 
 export type ParsedManifest =
   | { ok: true; manifest: Manifest; locate: Locate }
@@ -20,8 +21,8 @@ export function parseManifest(text: string, file: string, folderId: string): Par
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const locate = locator(doc, lines);
-  const at = (path: readonly PathSegment[], message: string): ManifestError => ({
-    file, ...locate(path), path: formatPath(path), message,
+  const at = (path: readonly PathSegment[], message: string, where: 'key' | 'value' = 'value'): ManifestError => ({
+    file, ...locate(path, where), path: formatPath(path), message,
   });
 
   if (doc.errors.length > 0) {
@@ -42,11 +43,14 @@ export function parseManifest(text: string, file: string, folderId: string): Par
   return { ok: true, manifest: parsed.data, locate };
 }
 
-function issuesToErrors(issues: readonly z.core.$ZodIssue[], at: (p: readonly PathSegment[], m: string) => ManifestError): ManifestError[] {
+function issuesToErrors(
+  issues: readonly z.core.$ZodIssue[],
+  at: (p: readonly PathSegment[], m: string, where?: 'key' | 'value') => ManifestError,
+): ManifestError[] {
   return issues.flatMap((issue) => {
     const path = issue.path.filter((p): p is PathSegment => typeof p !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => at([...path, key], `unknown key '${key}': remove it or check its spelling`));
+      return issue.keys.map((key) => at([...path, key], `unknown key '${key}': remove it or check its spelling`, 'key'));
     }
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       // Report the branch that got furthest, rather than zod's generic "invalid input".
@@ -68,17 +72,18 @@ export function formatPath(path: readonly PathSegment[]): string {
 
 /** Position of the deepest node that exists along `path`: a missing field points at its parent. */
 function locator(doc: Document, lines: LineCounter): Locate {
-  return (path) => {
+  return (path, at = 'value') => {
     let offset = doc.contents?.range?.[0] ?? 0;
     for (let i = 0; i < path.length; i++) {
       const parent = doc.getIn(path.slice(0, i), true);
       const seg = path[i];
+      const last = i === path.length - 1;
       if (isMap(parent)) {
-        // Point at the key for map entries, so `unknown key` lands on the key itself.
         const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
         const keyRange = pair && isScalar(pair.key) ? pair.key.range : undefined;
         if (!keyRange) break;
-        offset = keyRange[0];
+        const value = pair?.value as { range?: [number, number, number] } | null | undefined;
+        offset = last && at === 'value' && value?.range ? value.range[0] : keyRange[0];
         continue;
       }
       const node = doc.getIn(path.slice(0, i + 1), true) as { range?: [number, number, number] } | undefined;

@@ -1,0 +1,38 @@
+// Observers append only what changed: an idle node's log does not grow.
+import { describe, expect, it } from 'vitest';
+import { fold } from '../../../src/core/evolve.js';
+import { factsDraft, inventoryDrafts, manifestDrafts, podmanEventDrafts, secretDrafts, type ManifestReading } from '../../../src/core/observations.js';
+import { envelopes, manifest } from './builders.js';
+
+const m = manifest('web');
+const reading: ManifestReading = { ok: true, path: 'apps/web/manifest.yml', hash: 'h1', manifest: m, templates: {} };
+
+describe('observations', () => {
+  it('given a node that saw everything once, when it looks again and nothing changed, then nothing is appended', () => {
+    const container = { app: 'web', id: 'c1', name: 'web', state: 'running' as const, image: 'img', specHash: 's1' };
+    const first = [
+      ...manifestDrafts(fold([]), new Map([['web', reading]])),
+      ...factsDraft(fold([]), { HOST_IP: '10.0.0.5' }),
+      ...secretDrafts(fold([]), new Map([['pw', 'hash']])),
+      ...inventoryDrafts(fold([]), [container]),
+    ];
+    expect(first.map((d) => d.type)).toEqual(['ManifestObserved', 'HostFactsObserved', 'SecretObserved', 'ContainerObserved']);
+    const state = fold(envelopes(first));
+
+    expect(manifestDrafts(state, new Map([['web', reading]]))).toEqual([]);
+    expect(factsDraft(state, { HOST_IP: '10.0.0.5' })).toEqual([]);
+    expect(secretDrafts(state, new Map([['pw', 'hash']]))).toEqual([]);
+    expect(inventoryDrafts(state, [container])).toEqual([]);
+    expect(podmanEventDrafts(state, { action: 'start', app: 'web', id: 'c1', name: 'web' })).toEqual([]);
+  });
+
+  it('given a known container, when the inventory no longer lists it, then its removal is observed', () => {
+    const state = fold(envelopes(inventoryDrafts(fold([]), [{ app: 'web', id: 'c1', name: 'web', state: 'running', image: 'img' }])));
+    expect(inventoryDrafts(state, [])).toEqual([{ type: 'ContainerRemoved', source: 'inventory', app: 'web', data: { id: 'c1', name: 'web' } }]);
+  });
+
+  it('given a known manifest, when its file disappears, then ManifestRemoved is appended', () => {
+    const state = fold(envelopes(manifestDrafts(fold([]), new Map([['web', reading]]))));
+    expect(manifestDrafts(state, new Map()).map((d) => d.type)).toEqual(['ManifestRemoved']);
+  });
+});
