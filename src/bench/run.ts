@@ -1,13 +1,15 @@
 // `npm run bench [-- --json] [-- NAME...]`: runs the registered benchmarks and prints a table (or JSON).
 import { benchLog } from './log-bench.js';
+import { benchReplay } from './replay-bench.js';
 import type { Bench, BenchRow } from './types.js';
 
 /**
  * Every benchmark suite `npm run bench` runs, in order.
- * Add new suites here (the replay-fold benchmark goes here: `{ name: 'fold', run: benchFold }`).
+ * Add new suites here.
  */
 export const BENCHES: Bench[] = [
   { name: 'log', run: benchLog },
+  { name: 'replay', run: benchReplay },
 ];
 
 function table(rows: (BenchRow & { suite: string })[]): string {
