@@ -2,8 +2,14 @@
 import Docker from 'dockerode';
 import { errorCode, PodmanUnreachableError } from './errors.js';
 
+/** Calls time out, so a hung podman becomes a failed action rather than a stuck reconciler. */
 export function podmanClient(socketPath: string): Docker {
   return new Docker({ socketPath, timeout: 120_000 });
+}
+
+/** For the event stream only: it is quiet for long stretches, which an idle timeout would cut. */
+export function podmanStreamClient(socketPath: string): Docker {
+  return new Docker({ socketPath });
 }
 
 /** Fails with a PodmanUnreachableError that says how to start podman. */

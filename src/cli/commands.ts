@@ -46,10 +46,10 @@ const out = (text: string): void => void process.stdout.write(text.endsWith('\n'
 const json = (value: unknown): void => out(JSON.stringify(value, null, 2));
 const warnCorrupt = (seq: number, reason: string) => process.stderr.write(`podledger: event #${seq} cannot be decoded and is left out: ${reason}\n`);
 
-export async function daemon(o: Common): Promise<void> {
+export async function daemon(o: Common, resyncSeconds: number): Promise<void> {
   const log = createLogger(Boolean(o.json));
   const d = await startDaemon({
-    appsDir: o.apps, dataDir: o.data, socket: o.podmanSocket, log,
+    appsDir: o.apps, dataDir: o.data, socket: o.podmanSocket, log, resyncMs: resyncSeconds * 1000,
     ...(o.hostFacts ? { hostFactsFile: o.hostFacts } : {}), ...(o.secrets ? { secretsDir: o.secrets } : {}),
   });
   await new Promise<void>((resolve) => {
@@ -106,8 +106,11 @@ export async function planCommand(o: Common): Promise<void> {
   memory.append(secretDrafts(memory.state, await readSecretHashes(o.secrets, key)));
   memory.append(inventoryDrafts(memory.state, await listManaged(docker)));
   const decided = plan(memory.state, Date.now());
-  if (o.json) json({ atSeq: believed.seq, actions: decided.actions });
-  else out(renderPlan(decided.actions));
+  if (o.json) return json({ atSeq: believed.seq, observedSeqs: memory.state.seq > believed.seq ? [believed.seq + 1, memory.state.seq] : [], actions: decided.actions });
+  out(renderPlan(decided.actions));
+  if (memory.state.seq > believed.seq) {
+    out(`(#${believed.seq + 1}–#${memory.state.seq} are what this dry run observed just now; they are not in the log)`);
+  }
 }
 
 export async function status(o: Common): Promise<void> {

@@ -4,6 +4,7 @@ import { DbLockedError } from '../log/errors.js';
 import { PodmanUnreachableError } from '../act/errors.js';
 import { VERSION } from '../version.js';
 import * as cmd from './commands.js';
+import { NoLogError } from './source.js';
 
 /** 0 ok; 1 invalid input or divergence; 2 usage; 3 runtime failure. */
 export const EXIT = { ok: 0, invalid: 1, usage: 2, runtime: 3 } as const;
@@ -11,6 +12,12 @@ export const EXIT = { ok: 0, invalid: 1, usage: 2, runtime: 3 } as const;
 const seqArg = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number (an event seq)');
+  return n;
+};
+
+const positive = (value: string): number => {
+  const n = Number(value);
+  if (!(n > 0)) throw new InvalidArgumentError('must be a positive number');
   return n;
 };
 
@@ -34,7 +41,8 @@ export function buildProgram(): Command {
     .exitOverride();
 
   withCommon(program.command('daemon').description('observe, log, plan and act until SIGTERM/SIGINT; stops cleanly, leaves containers running'))
-    .action((o: cmd.Common) => cmd.daemon(o));
+    .option('--resync <seconds>', 'full re-read of podman, manifests, facts and secrets every so often (appends only differences)', positive, 60)
+    .action((o: cmd.Common & { resync: number }) => cmd.daemon(o, o.resync));
   withCommon(program.command('validate').description('check every manifest; errors as file:line:col: field: message (exit 1 if any)'))
     .action((o: cmd.Common) => cmd.validate(o));
   withCommon(program.command('plan').description('dry run against live podman: what would be done and why; changes nothing'))
@@ -69,6 +77,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof NoLogError) {
+      process.stderr.write(`podledger: ${err.message}\n`);
+      return EXIT.invalid;
     }
     if (err instanceof cmd.InvalidInputError) {
       if (err.output) process.stdout.write(`${err.output}\n`);

@@ -9,7 +9,7 @@ import { factsDraft, inventoryDrafts, manifestDrafts, podmanEventDrafts, secretD
 import { renderReason } from '../core/render.js';
 import { DEFAULT_PLAN_OPTIONS, type PlanOptions } from '../core/plan.js';
 import { execute } from '../act/executor.js';
-import { podmanClient, ping } from '../act/podman.js';
+import { podmanClient, podmanStreamClient, ping } from '../act/podman.js';
 import { EventStore } from '../log/store.js';
 import { readHostFacts, watchFile } from '../observe/host-facts.js';
 import { listManaged } from '../observe/inventory.js';
@@ -95,10 +95,18 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   });
   const wakeOn = projection.state$.subscribe(() => reconciler.wake());
 
-  const follower = followEvents(docker, {
+  let streamLost = false;
+  const follower = followEvents(podmanStreamClient(o.socket), {
     onEvent: (e) => void append(podmanEventDrafts(state(), e)).catch(guard('recording podman event')),
-    onConnected: () => inventory.trigger(),
-    onLost: (err) => log.error('podman event stream lost; reconnecting', { error: err.message }),
+    onConnected: () => {
+      if (streamLost) log.info('podman event stream reconnected; resyncing the inventory', {});
+      streamLost = false;
+      inventory.trigger();
+    },
+    onLost: (err) => {
+      if (!streamLost) log.error('podman event stream lost; reconnecting with backoff', { error: err.message });
+      streamLost = true;
+    },
   });
   const watchers = [
     watchManifests(o.appsDir, () => manifests.trigger()),

@@ -101,7 +101,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   service.on('exit', (code, signal) => (exited = `exited with ${signal ?? code}`));
 
   const env: PodmanTestEnv = { socket, args, containersConf, dir, log };
-  const teardown = () => cleanupRun(dir, env.args, containersConf, service.pid);
+  // A test may restart the service (fault tests); it then records the new pid in service.pid.
+  const teardown = () => cleanupRun(dir, env.args, containersConf, readPid(join(dir, 'service.pid')) ?? service.pid);
 
   try {
     const deadline = Date.now() + PING_TIMEOUT_MS;
