@@ -29,7 +29,7 @@ function syntheticLog(): Envelope[] {
     switch (i % 5) {
       case 0: drafts.push({ type: 'ContainerStarted', source: 'podman', app, data: { id, name: app } }); break;
       case 1: drafts.push({ type: 'ContainerExited', source: 'podman', app, data: { id, name: app, exitCode: 137 } }); break;
-      case 2: drafts.push({ type: 'PlanDecided', source: 'reconciler', data: { atSeq: drafts.length, stateHash: 'x', actions: [{ kind: 'start', app, reasons: [{ code: 'container-exited', causedBy: drafts.length }] }] } }); break;
+      case 2: drafts.push({ type: 'PlanDecided', source: 'reconciler', data: { atSeq: drafts.length, stateHash: 'x', plannedAt: 1_800_000_000_000 + drafts.length, actions: [{ kind: 'start', app, reasons: [{ code: 'container-exited', causedBy: drafts.length }] }] } }); break;
       case 3: drafts.push({ type: 'ActionStarted', source: 'reconciler', app, data: { action: { kind: 'start', app, reasons: [{ code: 'container-exited' }] } } }); break;
       default: drafts.push({ type: 'HostFactsObserved', source: 'host', data: { facts: { HOST_IP: `10.0.${i % 250}.1` }, changed: ['HOST_IP'] } });
     }

@@ -72,7 +72,16 @@ export const EVENT_SCHEMAS = {
   ContainerStarted: { 1: z.object({ id: z.string(), name: z.string(), specHash: z.string().optional() }) },
   ContainerExited: { 1: z.object({ id: z.string(), name: z.string(), exitCode: z.number().int() }) },
   ContainerRemoved: { 1: z.object({ id: z.string(), name: z.string() }) },
-  PlanDecided: { 1: z.object({ atSeq: z.number().int().nonnegative(), stateHash: z.string(), actions: z.array(ActionSchema) }) },
+  PlanDecided: {
+    1: z.object({
+      /** the projection the plan was made from: its last seq, and its hash */
+      atSeq: z.number().int().nonnegative(),
+      stateHash: z.string(),
+      /** the clock the planner was given (ms), so a replay can re-plan exactly */
+      plannedAt: z.number(),
+      actions: z.array(ActionSchema),
+    }),
+  },
   ActionStarted: { 1: z.object({ action: ActionSchema }) },
   ActionSucceeded: {
     1: z.object({

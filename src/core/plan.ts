@@ -84,8 +84,9 @@ function restart(id: string, c: ContainerState, m: Manifest, now: number, option
   const exitedCleanly = c.status === 'exited' && c.exitCode === 0;
   if (c.status === 'exited' && (policy === 'no' || (policy === 'on-failure' && exitedCleanly))) return undefined;
   const reason = cause(
-    { code: c.status === 'exited' ? 'container-exited' : 'container-not-running', field: 'status', from: 'running',
-      to: c.exitCode !== undefined ? `${c.status} (exit ${c.exitCode})` : c.status },
+    c.status === 'exited'
+      ? { code: 'container-exited', field: 'status', from: 'running', to: c.exitCode !== undefined ? `exited (exit ${c.exitCode})` : 'exited' }
+      : { code: 'container-not-running', field: 'status', message: `it is ${c.status}` },
     c.statusSeq,
   );
   const until = c.statusAt + options.restartDelayMs;

@@ -56,7 +56,7 @@ export class Reconciler {
     if (canonicalJson(decided.actions) !== canonicalJson(state.lastPlan?.actions ?? [])) {
       const [recorded] = await d.append([{
         type: 'PlanDecided', source: 'reconciler', correlation, ...(state.seq > 0 ? { causedBy: state.seq } : {}),
-        data: { atSeq: state.seq, stateHash: stateHash(state), actions: decided.actions },
+        data: { atSeq: state.seq, stateHash: stateHash(state), plannedAt: now, actions: decided.actions },
       }]);
       planSeq = recorded?.seq;
     }
