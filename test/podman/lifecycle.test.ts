@@ -2,38 +2,16 @@
 // lose their container (never their data), and a restarted podman service is reconnected to.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import http from 'node:http';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { daemonState, writeBusyboxApp } from '../support/apps.js';
 import { makeTempDir, runCli, startDaemon, type Daemon, type TempDir } from '../support/cli.js';
 import { envOf, inspect, podmanEnv, podmanOk, waitFor } from '../support/podman.js';
 
 const PREFIX = `lc${process.pid}`;
 const OLD_SECRET = `old-pw-${process.pid}-Zq9`;
 const NEW_SECRET = `new-pw-${process.pid}-Xr7`;
-
-async function writeApp(apps: string, id: string, extra: string): Promise<void> {
-  const dir = join(apps, id);
-  await mkdir(dir, { recursive: true });
-  await symlink('/bin/busybox', join(dir, 'busybox')).catch(() => undefined);
-  await writeFile(join(dir, 'Containerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox","--install","-s","/bin"]\nCMD ["/bin/sh","-c","trap \'exit 0\' TERM; while true; do sleep 1; done"]\n');
-  await writeFile(join(dir, 'manifest.yml'), `app: { id: ${id}, name: ${id}, version: "1" }
-container:
-  build: { context: . }
-  name: ${PREFIX}-${id}
-  network: ${PREFIX}-net
-  stop_timeout: 2
-${extra}`);
-}
-
-const lastSeq = (data: string) => new Promise<number>((resolve, reject) => {
-  http.get({ socketPath: join(data, 'control.sock'), path: '/state' }, (res) => {
-    let body = '';
-    res.on('data', (c: Buffer) => (body += c.toString()));
-    res.on('end', () => resolve((JSON.parse(body) as { seq: number }).seq));
-  }).on('error', reject);
-});
 
 describe('daemon lifecycle on a real podman', () => {
   let tmp: TempDir;
@@ -56,8 +34,8 @@ describe('daemon lifecycle on a real podman', () => {
     dataDir = join(tmp.path, 'appdata', 'keeper');
     await mkdir(secrets, { recursive: true });
     await writeFile(join(secrets, 'rpc-password'), `${OLD_SECRET}\n`);
-    await writeApp(apps, 'vault', '  secret_env:\n    - { key: RPC_PASSWORD, secret_file: rpc-password }\n');
-    await writeApp(apps, 'keeper', `  volumes:\n    - { type: bind, source: ${dataDir}, target: /data }\n`);
+    await writeBusyboxApp(apps, PREFIX, 'vault', '  secret_env:\n    - { key: RPC_PASSWORD, secret_file: rpc-password }\n');
+    await writeBusyboxApp(apps, PREFIX, 'keeper', `  volumes:\n    - { type: bind, source: ${dataDir}, target: /data }\n`);
     daemon = startDaemon({ apps, data, socket: podmanEnv().socket, secrets, extraArgs: ['--resync', '1'] });
     await waitFor(async () => (await running('vault')) && (await running('keeper')), { timeoutMs: 60_000, what: 'both apps running' });
   });
@@ -70,9 +48,9 @@ describe('daemon lifecycle on a real podman', () => {
 
   it('given a converged node, when it idles through several resyncs, then its log does not grow', async () => {
     await waitFor(async () => (await cli('events', '--type', 'PlanDecided')).stdout.trim().endsWith('converged'), { timeoutMs: 20_000, what: 'a converged plan' });
-    const before = await lastSeq(data);
+    const before = (await daemonState(data)).seq;
     await new Promise((r) => setTimeout(r, 3_500)); // --resync 1: three full resyncs
-    expect(await lastSeq(data)).toBe(before);
+    expect((await daemonState(data)).seq).toBe(before);
   });
 
   it('given a secret in use, when it rotates, then the app is recreated with it and no value ever reaches log, export, output or labels', async () => {

@@ -1,48 +1,18 @@
 // End-to-end scenarios: the real daemon, a real (isolated) podman, real manifests on disk.
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
-import http from 'node:http';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { daemonState, writeBusyboxApp } from '../support/apps.js';
 import { makeTempDir, runCli, startDaemon, type Daemon, type TempDir } from '../support/cli.js';
 import { envOf, inspect, podmanEnv, podmanOk, waitFor } from '../support/podman.js';
 
 const PREFIX = `sc${process.pid}`;
-
-/** An app built from a busybox context; `extra` is appended to the `container:` block. */
-async function writeApp(apps: string, id: string, extra: string): Promise<void> {
-  const dir = join(apps, id);
-  await mkdir(dir, { recursive: true });
-  await symlink('/bin/busybox', join(dir, 'busybox')).catch(() => undefined);
-  await writeFile(join(dir, 'Containerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox","--install","-s","/bin"]\nCMD ["/bin/sh","-c","trap \'exit 0\' TERM; while true; do sleep 1; done"]\n');
-  await writeFile(join(dir, 'manifest.yml'), manifest(id, extra));
-}
-
-const manifest = (id: string, extra: string) => `app:
-  id: ${id}
-  name: ${id}
-  version: 1.0.0
-container:
-  build: { context: . }
-  name: ${PREFIX}-${id}
-  network: ${PREFIX}-net
-  stop_timeout: 2
-${extra}`;
 
 const IP_APP_EXTRA = `  environment:
     MODE: demo
   derived_env:
     - { key: API_URL, template: "http://{{HOST_IP}}:8080/api" }
 `;
-
-function daemonState(data: string): Promise<{ seq: number; stateHash: string }> {
-  return new Promise((resolve, reject) => {
-    http.get({ socketPath: join(data, 'control.sock'), path: '/state' }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(JSON.parse(body) as { seq: number; stateHash: string }));
-    }).on('error', reject);
-  });
-}
 
 describe('daemon on a real podman', () => {
   let tmp: TempDir;
@@ -61,8 +31,8 @@ describe('daemon on a real podman', () => {
     apps = join(tmp.path, 'apps');
     data = join(tmp.path, 'data');
     facts = join(tmp.path, 'facts.json');
-    await writeApp(apps, 'plain', '');
-    await writeApp(apps, 'ipapp', IP_APP_EXTRA);
+    await writeBusyboxApp(apps, PREFIX, 'plain');
+    await writeBusyboxApp(apps, PREFIX, 'ipapp', IP_APP_EXTRA);
     await writeFile(facts, JSON.stringify({ HOST_IP: '10.0.0.5', HOST_MDNS: 'node.local' }));
     daemon = startDaemon({ apps, data, socket: podmanEnv().socket, hostFacts: facts });
     await waitFor(async () => (await running('plain')) && (await running('ipapp')), { timeoutMs: 60_000, what: 'both apps running' });

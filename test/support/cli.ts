@@ -5,9 +5,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { signalNumber, type CommandResult } from './podman.js';
+import { runCommand, signalNumber, type CommandResult } from './process.js';
 
-export type { CommandResult } from './podman.js';
+export type { CommandResult } from './process.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = join(REPO_ROOT, 'bin', 'podledger.js');
@@ -23,30 +23,11 @@ export interface RunOptions {
 
 /** `node bin/podledger.js ...args`; resolves with its output and exit code, never throws on non-zero. */
 export function runCli(args: string[], opts: RunOptions = {}): Promise<CommandResult> {
-  const timeoutMs = opts.timeoutMs ?? 60_000;
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: opts.cwd ?? REPO_ROOT,
-      env: { ...process.env, ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`podledger ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(new Error(`could not run podledger ${args.join(' ')}: ${err.message}`, { cause: err }));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise({ stdout, stderr, code: code ?? 128 + signalNumber(signal) });
-    });
-    child.stdin.end(opts.input ?? '');
+  return runCommand(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd ?? REPO_ROOT,
+    env: { ...process.env, ...opts.env },
+    timeoutMs: opts.timeoutMs ?? 60_000,
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
   });
 }
 

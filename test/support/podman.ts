@@ -1,12 +1,11 @@
 // Helpers for tests of the `podman` project: the podman CLI against the run's isolated store
 // (see ./podman-global.ts), inspect, polling, unique names, and locally built busybox images.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { inject } from 'vitest';
+import { runCommand, type CommandResult } from './process.js';
 import type { PodmanTestEnv } from './podman-global.js';
 
 export type { PodmanTestEnv } from './podman-global.js';
@@ -32,39 +31,15 @@ export function podmanEnv(): PodmanTestEnv {
   return { socket, args: args.split(' '), containersConf, dir: dirname(socket), log: join(dirname(socket), 'service.log') };
 }
 
-export interface CommandResult {
-  stdout: string;
-  stderr: string;
-  /** exit code; 128 + signal number when killed by a signal */
-  code: number;
-}
+export type { CommandResult } from './process.js';
 
 /** Run the podman CLI against the isolated store. Never throws on a non-zero exit: check `code`. */
 export function podmanCli(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
   const env = podmanEnv();
-  const timeoutMs = opts.timeoutMs ?? 60_000;
-  return new Promise((resolve, reject) => {
-    const child = spawn('podman', [...env.args, ...args], {
-      env: { ...process.env, CONTAINERS_CONF: env.containersConf },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`podman ${args.join(' ')} did not finish within ${timeoutMs} ms; stderr so far:\n${stderr}`));
-    }, timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(new Error(`could not run podman ${args.join(' ')}: ${err.message}`, { cause: err }));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ stdout, stderr, code: code ?? 128 + signalNumber(signal) });
-    });
-    child.stdin.end(opts.input ?? '');
+  return runCommand('podman', [...env.args, ...args], {
+    env: { ...process.env, CONTAINERS_CONF: env.containersConf },
+    timeoutMs: opts.timeoutMs ?? 60_000,
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
   });
 }
 
@@ -206,6 +181,3 @@ export function podmanApi(
   });
 }
 
-export function signalNumber(signal: NodeJS.Signals | null): number {
-  return signal ? (constants.signals[signal] ?? 0) : 0;
-}

@@ -1,0 +1,50 @@
+// Test apps for scenarios: built by the engine itself from a busybox context, plus a way to read the
+// running daemon's state through its control socket.
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { join } from 'node:path';
+
+const CONTAINERFILE = [
+  'FROM scratch',
+  'COPY busybox /bin/busybox',
+  'RUN ["/bin/busybox","--install","-s","/bin"]',
+  // PID 1 ignores SIGTERM unless it traps it: trap it, so stops are quick.
+  `CMD ["/bin/sh","-c","trap 'exit 0' TERM; while true; do sleep 1; done"]`,
+  '',
+].join('\n');
+
+/**
+ * `apps/<id>/manifest.yml` for a busybox app named `<prefix>-<id>` on network `<prefix>-net`;
+ * `extra` is appended inside the `container:` block (indent it by two spaces).
+ */
+export async function writeBusyboxApp(apps: string, prefix: string, id: string, extra = ''): Promise<void> {
+  const dir = join(apps, id);
+  await mkdir(dir, { recursive: true });
+  await symlink('/bin/busybox', join(dir, 'busybox')).catch(() => undefined);
+  await writeFile(join(dir, 'Containerfile'), CONTAINERFILE);
+  await writeFile(join(dir, 'manifest.yml'), busyboxManifest(prefix, id, extra));
+}
+
+export function busyboxManifest(prefix: string, id: string, extra = ''): string {
+  return `app:
+  id: ${id}
+  name: ${id}
+  version: 1.0.0
+container:
+  build: { context: . }
+  name: ${prefix}-${id}
+  network: ${prefix}-net
+  stop_timeout: 2
+${extra}`;
+}
+
+/** The running daemon's projection summary, from `<data>/control.sock`. */
+export function daemonState(data: string): Promise<{ seq: number; stateHash: string }> {
+  return new Promise((resolve, reject) => {
+    http.get({ socketPath: join(data, 'control.sock'), path: '/state' }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve(JSON.parse(body) as { seq: number; stateHash: string }));
+    }).on('error', reject);
+  });
+}
