@@ -48,22 +48,17 @@ const warnCorrupt = (seq: number, reason: string) => process.stderr.write(`podle
 
 export async function daemon(o: Common, resyncSeconds: number): Promise<void> {
   const log = createLogger(Boolean(o.json));
+  // Signals are caught from the first moment, so even a start-up still waiting for podman stops cleanly.
+  const stopping = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => stopping.abort(signal);
+  process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
   const d = await startDaemon({
-    appsDir: o.apps, dataDir: o.data, socket: o.podmanSocket, log, resyncMs: resyncSeconds * 1000,
+    appsDir: o.apps, dataDir: o.data, socket: o.podmanSocket, log, resyncMs: resyncSeconds * 1000, signal: stopping.signal,
     ...(o.hostFacts ? { hostFactsFile: o.hostFacts } : {}), ...(o.secrets ? { secretsDir: o.secrets } : {}),
   });
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      process.removeAllListeners('SIGTERM');
-      process.removeAllListeners('SIGINT');
-      void d.stop(signal).then(resolve, (err: unknown) => {
-        log.error('clean stop failed', { error: (err as Error).message });
-        resolve();
-      });
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
-  });
+  if (!stopping.signal.aborted) await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }));
+  process.removeListener('SIGTERM', onSignal).removeListener('SIGINT', onSignal);
+  await d.stop(String(stopping.signal.reason));
 }
 
 export async function validate(o: Common): Promise<void> {

@@ -33,6 +33,8 @@ export interface DaemonOptions {
   resyncMs?: number;
   plan?: PlanOptions;
   log: Logger;
+  /** aborted by SIGTERM/SIGINT: start-up stops waiting for podman, so the caller can stop cleanly */
+  signal?: AbortSignal;
 }
 
 export interface RunningDaemon {
@@ -59,16 +61,21 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const facts = coalesced(async () => append(factsDraft(state(), await readHostFacts(o.dataDir, o.hostFactsFile))), guard('reading host facts'));
   const secrets = coalesced(async () => append(secretDrafts(state(), await readSecretHashes(o.secretsDir, nodeKey))), guard('reading secrets'));
   let podmanUp = false;
+  // The inventory wakes the reconciler when podman comes back; the reconciler is made after the first read.
+  const late: { reconciler?: Reconciler } = {};
   // Podman is read (inventory) and changed (reconciler) in turn, never at once: a listing taken
   // halfway through a recreate would report the new container missing.
   const podmanTurn = exclusive();
   const inventory = coalesced(() => podmanTurn(async () => {
     await ping(docker, o.socket);
-    if (!podmanUp) log.info('podman reachable', { socket: o.socket });
-    podmanUp = true;
     await append(inventoryDrafts(state(), await listManaged(docker)));
+    if (!podmanUp) {
+      log.info('podman reachable', { socket: o.socket });
+      podmanUp = true;
+      late.reconciler?.wake(); // nothing may have been appended, yet there may be work held back
+    }
   }), (err) => {
-    if (podmanUp) guard('inventory resync')(err);
+    if (podmanUp) log.error(`cannot reach podman at ${o.socket}; actions wait until it answers`, { error: (err as Error).message });
     podmanUp = false;
   });
   const observers = [manifests, facts, secrets, inventory];
@@ -79,20 +86,21 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
 
   // First a complete picture, then act: planning on a half-read node could remove what it has not seen yet.
   await observeAll();
-  while (!podmanUp) {
-    log.error(`cannot reach podman at ${o.socket}; retrying every 2 s`, {});
+  if (!podmanUp) log.error(`cannot reach podman at ${o.socket}; retrying every 2 s`, {});
+  while (!podmanUp && !o.signal?.aborted) {
     await new Promise((r) => setTimeout(r, 2_000));
     inventory.trigger();
     await inventory.idle();
   }
 
   const reconciler = new Reconciler({
-    state, append, turn: podmanTurn, clock: Date.now, newId: uuidv7, options: o.plan ?? DEFAULT_PLAN_OPTIONS, onError: guard('reconcile'),
+    state, append, turn: podmanTurn, ready: () => podmanUp, clock: Date.now, newId: uuidv7, options: o.plan ?? DEFAULT_PLAN_OPTIONS, onError: guard('reconcile'),
     execute: (action, s) => execute({ docker, appsDir: o.appsDir, secretsDir: o.secretsDir, nodeKey, progress: (line) => log.info(line, { app: action.app }) }, action, s),
     onAction: (action, outcome, detail) => log.info(`${action.kind} ${action.app}: ${outcome}`, {
       reasons: action.reasons.map(renderReason).join('; '), ...(detail ? { detail } : {}),
     }),
   });
+  late.reconciler = reconciler;
   const wakeOn = projection.state$.subscribe(() => reconciler.wake());
 
   let streamLost = false;

@@ -17,6 +17,8 @@ export interface ReconcilerDeps {
   newId: () => string;
   options: PlanOptions;
   onError: (err: unknown) => void;
+  /** false while podman is unreachable: plans would only fail; the daemon wakes us when it is back */
+  ready: () => boolean;
   /** serialises runs with other users of podman */
   turn: <T>(task: () => Promise<T>) => Promise<T>;
   onAction?: (action: Action, outcome: 'started' | 'succeeded' | 'failed', detail?: string) => void;
@@ -45,6 +47,7 @@ export class Reconciler {
 
   async #run(): Promise<void> {
     const d = this.#deps;
+    if (!d.ready()) return;
     const state = d.state();
     const now = d.clock();
     const decided = plan(state, now, d.options);
