@@ -31,4 +31,5 @@ exec node bin/podledger.js daemon \
   --podman-socket "$sock" \
   --host-facts examples/demo/host-facts.json \
   --secrets examples/demo/secrets \
+  --policy examples/demo/policy.yml \
   "$@"

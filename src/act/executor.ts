@@ -1,16 +1,21 @@
 // The executor performs one planned action through podman. It carries no decision logic: what to do
 // and why was decided by the planner; this only knows how, and reports what happened.
+import { execFile } from 'node:child_process';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import type { Action } from '../core/events.js';
 import { renderTemplate, SECRET_PREFIX } from '../core/facts.js';
-import { HASH_VERSION, LABELS, resolveSpec } from '../core/spec.js';
+import { LABELS, resolveSpec } from '../core/spec.js';
 import type { ContainerSpec } from '../core/spec-schema.js';
 import type { State } from '../core/state.js';
 import { readSecret, secretHash } from '../observe/secrets.js';
 import { ActionError, podmanMessage } from './errors.js';
+import { createOptions } from './container-options.js';
 import { buildImage, imageExists, pullImage, type Progress } from './image.js';
+
+const run = promisify(execFile);
 
 export interface ExecutorConfig {
   docker: Docker;
@@ -65,38 +70,27 @@ async function create(cfg: ExecutorConfig, spec: ContainerSpec, hash: string, ap
   await ensureImage(cfg, spec.image, m.container.build ? path.resolve(cfg.appsDir, app.id, m.container.build.context) : undefined, m);
   if (!SPECIAL_NETWORKS.has(spec.network)) await ensureNetwork(cfg.docker, spec.network);
   for (const v of spec.volumes) if (v.type === 'bind') await mkdir(v.source, { recursive: true });
+  if (spec.dataUid) await chownBindSources(spec);
   // Rendered from the facts in the projection: the same values the spec hash was taken from.
   await renderFiles(cfg, app, Object.fromEntries(Object.entries(state.facts).map(([k, f]) => [k, f.value])));
   const env = { ...spec.env, ...(await secretValues(cfg, spec)) };
   await removeLeftover(cfg.docker, spec.name, app.id);
 
-  const ports = Object.fromEntries(spec.ports.map((p) => [`${p.container}/${p.protocol}`, [{ HostPort: String(p.host) }]]));
+  const imageCmd = spec.cmd.length > 0 && !spec.command ? await imageCommand(cfg.docker, spec.image) : [];
   const container = await call(`create container ${spec.name}`, () =>
-    cfg.docker.createContainer({
-      name: spec.name,
-      Image: spec.image,
-      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-      ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
-      ...(spec.cmd.length > 0 ? { Cmd: spec.cmd } : {}),
-      Labels: { [LABELS.app]: app.id, [LABELS.specHash]: hash, [LABELS.hashVersion]: String(HASH_VERSION) },
-      ExposedPorts: Object.fromEntries(Object.keys(ports).map((k) => [k, {}])),
-      StopTimeout: spec.stopTimeout,
-      HostConfig: {
-        NetworkMode: spec.network,
-        PortBindings: ports,
-        Binds: spec.volumes.flatMap((v) => (v.type === 'bind' ? [`${v.source}:${v.target}${v.read_only ? ':ro' : ''}`] : [])),
-        Tmpfs: Object.fromEntries(spec.volumes.flatMap((v) => (v.type === 'tmpfs' ? [[v.target, v.options ?? '']] : []))),
-        // The engine owns restarts (with backoff); podman's policy has none.
-        RestartPolicy: { Name: 'no' },
-      },
-    }),
+    cfg.docker.createContainer(createOptions({ spec, specHash: hash, env, imageCmd })),
   );
   await call(`start container ${spec.name}`, () => container.start(), [304]);
   return container.id;
 }
 
 async function ensureImage(cfg: ExecutorConfig, image: string, context: string | undefined, m: NonNullable<State['apps'][string]['manifest']>): Promise<void> {
-  if (await imageExists(cfg.docker, image)) return;
+  const policy = m.container.pull_policy;
+  const present = await imageExists(cfg.docker, image);
+  if (present && !(policy === 'always' && !m.container.build)) return;
+  if (!present && policy === 'never' && !m.container.build) {
+    throw new ActionError('image-missing', `image ${image} is not present and pull_policy is never: load it with 'podman load' or change pull_policy`, false);
+  }
   if (context && m.container.build) {
     cfg.progress(`building ${image} from ${context}`);
     await buildImage(cfg.docker, { tag: image, context, containerfile: m.container.build.containerfile, args: m.container.build.args }, cfg.progress);
@@ -110,6 +104,24 @@ async function ensureNetwork(docker: Docker, name: string): Promise<void> {
   const existing = await call(`list networks`, () => docker.listNetworks({ filters: { name: [name] } }));
   if (existing.some((n) => n.Name === name)) return;
   await call(`create network ${name}`, () => docker.createNetwork({ Name: name, Driver: 'bridge' }), [409]);
+}
+
+/** The image's CMD, which `custom_args` extend when the manifest sets no command. */
+async function imageCommand(docker: Docker, image: string): Promise<string[]> {
+  const info = await call(`inspect image ${image}`, () => docker.getImage(image).inspect());
+  return info.Config?.Cmd ?? [];
+}
+
+/** `data_uid`: the app's data belongs to the user the app runs as. */
+async function chownBindSources(spec: ContainerSpec): Promise<void> {
+  for (const v of spec.volumes) {
+    if (v.type !== 'bind') continue;
+    try {
+      await run('chown', ['-R', spec.dataUid as string, v.source]);
+    } catch (cause) {
+      throw new ActionError('chown-failed', `cannot chown ${v.source} to ${spec.dataUid}: ${(cause as Error).message}`, true, { cause });
+    }
+  }
 }
 
 /** A container already holding the name: ours (a half-done recreate) is replaced; anyone else's is left alone. */

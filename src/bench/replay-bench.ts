@@ -8,7 +8,6 @@ import { createInterface } from 'node:readline';
 import { CURRENT_VERSION, type Draft, type Envelope } from '../core/events.js';
 import { evolve } from '../core/evolve.js';
 import { initialState } from '../core/state.js';
-import { ManifestSchema } from '../manifest/schema.js';
 import { readNdjson } from '../log/ndjson.js';
 import type { BenchRow } from './types.js';
 
@@ -20,7 +19,7 @@ function syntheticLog(): Envelope[] {
   const drafts: Draft[] = [];
   for (let a = 0; a < APPS; a++) {
     const id = `app${a}`;
-    const manifest = ManifestSchema.parse({ app: { id, name: id, version: '1' }, container: { image: `img/${id}:1`, environment: { A: '1' }, derived_env: [{ key: 'URL', template: 'http://{{HOST_IP}}/' }] } });
+    const manifest = { app: { id, name: id, version: '1' }, container: { image: `img/${id}:1`, environment: { A: '1' }, derived_env: [{ key: 'URL', template: 'http://{{HOST_IP}}/' }] } };
     drafts.push({ type: 'ManifestObserved', source: 'manifests', app: id, data: { path: `apps/${id}/manifest.yml`, hash: `h${a}`, manifest, templates: {} } });
   }
   for (let i = 0; drafts.length < EVENTS; i++) {

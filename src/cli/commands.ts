@@ -17,7 +17,7 @@ import { readNdjson, writeNdjson } from '../log/ndjson.js';
 import { EventStore } from '../log/store.js';
 import { readHostFacts } from '../observe/host-facts.js';
 import { listManaged } from '../observe/inventory.js';
-import { readManifests } from '../observe/manifests.js';
+import { readCatalog } from '../observe/manifests.js';
 import { NODE_KEY_FILE, readSecretHashes } from '../observe/secrets.js';
 import { createLogger } from '../daemon/logger.js';
 import { startDaemon } from '../daemon/daemon.js';
@@ -30,9 +30,12 @@ export interface Common {
   podmanSocket: string;
   hostFacts?: string;
   secrets?: string;
+  policy?: string;
   log?: string;
   json?: boolean;
 }
+
+const policyOf = (o: Common) => ({ policyFile: o.policy, secretsDir: o.secrets, podmanSocket: o.podmanSocket });
 
 /** Exit code 1: the input is invalid or a check found a divergence. */
 export class InvalidInputError extends Error {
@@ -55,6 +58,7 @@ export async function daemon(o: Common, resyncSeconds: number): Promise<void> {
   const d = await startDaemon({
     appsDir: o.apps, dataDir: o.data, socket: o.podmanSocket, log, resyncMs: resyncSeconds * 1000, signal: stopping.signal,
     ...(o.hostFacts ? { hostFactsFile: o.hostFacts } : {}), ...(o.secrets ? { secretsDir: o.secrets } : {}),
+    ...(o.policy ? { policyFile: o.policy } : {}),
   });
   if (!stopping.signal.aborted) await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }));
   process.removeListener('SIGTERM', onSignal).removeListener('SIGINT', onSignal);
@@ -62,7 +66,7 @@ export async function daemon(o: Common, resyncSeconds: number): Promise<void> {
 }
 
 export async function validate(o: Common): Promise<void> {
-  const readings = await readManifests(o.apps);
+  const readings = await readCatalog(o.apps, policyOf(o));
   const errors = [...readings.values()].flatMap((r) => (r.ok ? [] : r.errors));
   if (o.json) json({ ok: errors.length === 0, apps: readings.size, errors });
   else if (errors.length === 0) out(`${readings.size} app manifest(s) in ${o.apps} are valid`);
@@ -96,7 +100,7 @@ export async function planCommand(o: Common): Promise<void> {
   const docker = podmanClient(o.podmanSocket);
   await ping(docker, o.podmanSocket);
   const memory = new MemoryLog(believed, Date.now);
-  memory.append(manifestDrafts(memory.state, await readManifests(o.apps)));
+  memory.append(manifestDrafts(memory.state, await readCatalog(o.apps, policyOf(o))));
   memory.append(factsDraft(memory.state, await readHostFacts(o.data, o.hostFacts)));
   memory.append(secretDrafts(memory.state, await readSecretHashes(o.secrets, key)));
   memory.append(inventoryDrafts(memory.state, await listManaged(docker)));

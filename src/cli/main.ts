@@ -28,6 +28,7 @@ function withCommon(c: Command): Command {
     .addOption(new Option('--podman-socket <path>', "podman's API socket").env('PODLEDGER_PODMAN_SOCKET').default('/run/podman/podman.sock'))
     .option('--host-facts <file>', 'JSON object of host facts (HOST_IP, HOST_MDNS, DISK_GB) overriding the OS; watched')
     .option('--secrets <dir>', 'folder of secret files named by secret_env')
+    .addOption(new Option('--policy <file>', 'node safety policy (YAML: data_root, allow); default /etc/podledger/policy.yml when present').env('PODLEDGER_POLICY'))
     .option('--json', 'machine-readable output');
 }
 
@@ -93,5 +94,11 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.runtime;
   }
 }
+
+// A reader that stops early (`podledger events | head`) is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
 process.exitCode = await main(process.argv);

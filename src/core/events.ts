@@ -2,7 +2,6 @@
 // Each type/version has a zod schema; the envelope adds position, time and causality.
 // Events are past tense and immutable: a new shape is a new `v`, upcast when read (see `decodeEvent`).
 import { z } from 'zod';
-import { ManifestSchema } from '../manifest/schema.js';
 import { ContainerSpecSchema } from './spec-schema.js';
 
 export const SOURCES = ['manifests', 'podman', 'inventory', 'host', 'secrets', 'reconciler', 'executor', 'cli'] as const;
@@ -51,7 +50,9 @@ export const EVENT_SCHEMAS = {
   BootStopped: { 1: z.object({ reason: z.string() }) },
   ManifestObserved: {
     1: z.object({
-      path: z.string(), hash: z.string(), manifest: ManifestSchema,
+      path: z.string(), hash: z.string(),
+      /** the manifest as written (YAML as JSON); the fold interprets it with today's schema */
+      manifest: z.record(z.string(), z.unknown()),
       /** template file name → its text, so files can be rendered (and hashed) offline */
       templates: z.record(z.string(), z.string()).default({}),
       /** content hash of the build context, for `build` manifests: a changed Containerfile changes the image */

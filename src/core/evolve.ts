@@ -2,6 +2,7 @@
 // daemon and by offline replay alike. Pure: no I/O, no clock; time comes from `event.at`.
 import { produce, type Draft as Mutable } from 'immer';
 import type { Envelope } from './events.js';
+import { ManifestSchema } from '../manifest/schema.js';
 import { hashOf } from './hash.js';
 import { initialState, type ContainerState, type State } from './state.js';
 
@@ -33,10 +34,18 @@ function apply(s: Mutable<State>, e: Envelope): void {
       return;
     case 'ManifestObserved': {
       if (!app) return;
+      // Interpreted with today's schema: defaults added since the log was written apply on replay.
+      const parsed = ManifestSchema.safeParse(e.data.manifest);
+      if (!parsed.success) {
+        const current = s.apps[app] ?? { id: app, path: e.data.path, templates: {} };
+        current.rejected = { seq: e.seq, errors: parsed.error.issues.map((i) => ({ file: e.data.path, line: 0, col: 0, path: i.path.join('.'), message: `no longer valid: ${i.message}` })) };
+        s.apps[app] = current;
+        return;
+      }
       s.apps[app] = {
         id: app,
         path: e.data.path,
-        manifest: e.data.manifest,
+        manifest: parsed.data,
         manifestHash: e.data.hash,
         manifestSeq: e.seq,
         templates: e.data.templates,

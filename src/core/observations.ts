@@ -1,13 +1,12 @@
 // What observers append: the difference between what they read and what the projection already
 // believes. Nothing is appended when nothing changed, so an idle node's log does not grow.
-import type { Manifest } from '../manifest/schema.js';
 import type { ContainerStateName, Draft, ManifestError } from './events.js';
 import type { HostFacts } from './facts.js';
 import { hashOf } from './hash.js';
 import type { State } from './state.js';
 
 export type ManifestReading =
-  | { ok: true; path: string; hash: string; manifest: Manifest; templates: Record<string, string>; buildContextHash?: string }
+  | { ok: true; path: string; hash: string; manifest: Record<string, unknown>; templates: Record<string, string>; buildContextHash?: string }
   | { ok: false; path: string; hash: string; errors: ManifestError[] };
 
 export function manifestDrafts(state: State, readings: ReadonlyMap<string, ManifestReading>): Draft[] {

@@ -98,19 +98,37 @@ export function resolveSpec(app: AppState, state: Pick<State, 'facts' | 'secrets
     if (!app.buildContextHash) return { ok: false, reasons: [{ code: 'build-context-unknown' }] };
     image = buildTag(m.app.id, m, app.buildContextHash);
   }
+  const hc = c.health_check;
   const spec: ContainerSpec = {
     app: m.app.id,
     name: containerNameOf(m),
     image: image as string,
     network: c.network,
+    ...(c.hostname ? { hostname: c.hostname } : {}),
     ...(c.entrypoint ? { entrypoint: [...c.entrypoint] } : {}),
+    ...(c.command ? { command: [...c.command] } : {}),
     cmd: [...c.custom_args],
-    ports: c.ports.map((p) => ({ host: p.host, container: p.container, protocol: p.protocol })),
+    ports: c.ports.map((p) => ({ host: p.host, container: p.container, protocol: p.protocol, ...(p.host_ip ? { hostIp: p.host_ip } : {}) })),
     volumes: c.volumes.map((v) => ({ ...v })),
     env: sortKeys(env),
     secretEnv: sortKeys(secretEnv),
     files: sortKeys(files),
-    stopTimeout: c.stop_timeout,
+    stopTimeout: Math.ceil(c.stop_timeout / 1000),
+    ...(c.user ? { user: c.user } : {}),
+    ...(c.data_uid ? { dataUid: c.data_uid } : {}),
+    devices: [...c.devices],
+    ...(hc ? {
+      healthCheck: {
+        type: hc.type, intervalMs: hc.interval, timeoutMs: hc.timeout, retries: hc.retries, startPeriodMs: hc.start_period,
+        ...(hc.type === 'exec' ? { command: [...hc.command] } : { port: hc.port }),
+        ...(hc.type === 'http' ? { path: hc.path } : {}),
+      },
+    } : {}),
+    resources: { ...c.resources },
+    security: {
+      capAdd: [...c.security.cap_add].sort(), capDrop: [...c.security.cap_drop].sort(),
+      readOnlyRoot: c.security.read_only_root, noNewPrivileges: c.security.no_new_privileges,
+    },
   };
   return { ok: true, spec, hash: specHash(spec), provenance };
 }

@@ -10,10 +10,12 @@ import { renderReason } from '../core/render.js';
 import { DEFAULT_PLAN_OPTIONS, type PlanOptions } from '../core/plan.js';
 import { execute } from '../act/executor.js';
 import { podmanClient, podmanStreamClient, ping } from '../act/podman.js';
+import { DbLockedError } from '../log/errors.js';
 import { EventStore } from '../log/store.js';
 import { readHostFacts, watchFile } from '../observe/host-facts.js';
 import { listManaged } from '../observe/inventory.js';
-import { readManifests, watchManifests } from '../observe/manifests.js';
+import { readCatalog, watchManifests } from '../observe/manifests.js';
+import { DEFAULT_POLICY_FILE } from '../observe/policy-file.js';
 import { followEvents } from '../observe/podman-events.js';
 import { loadNodeKey, readSecretHashes } from '../observe/secrets.js';
 import { coalesced, exclusive } from './coalesce.js';
@@ -30,6 +32,8 @@ export interface DaemonOptions {
   socket: string;
   hostFactsFile?: string;
   secretsDir?: string;
+  /** the node policy; default /etc/podledger/policy.yml when present */
+  policyFile?: string;
   resyncMs?: number;
   plan?: PlanOptions;
   log: Logger;
@@ -41,15 +45,31 @@ export interface RunningDaemon {
   stop(reason: string): Promise<void>;
 }
 
+/** An offline command may hold the db for a moment (`podledger events` while no daemon runs). */
+async function openWaitingForLock(dir: string, log: Logger, waitMs = 15_000): Promise<EventStore> {
+  const deadline = Date.now() + waitMs;
+  for (let announced = false; ; announced = true) {
+    try {
+      return await EventStore.open(dir);
+    } catch (err) {
+      if (!(err instanceof DbLockedError) || Date.now() > deadline) throw err;
+      if (!announced) log.info('event log is locked by another podledger process; waiting for it', { data: dir });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const { log } = o;
-  const store = await EventStore.open(o.dataDir);
+  const store = await openWaitingForLock(o.dataDir, log);
   const initial = await foldStore(store, (seq, reason) => log.error('event log record cannot be decoded; left out of the projection', { seq, reason }));
   const projection = new Projection(initial, fromEvent(store, 'appended') as Observable<Envelope[]>);
   const boot = await store.beginBoot({ version: VERSION, pid: process.pid, foldVersion: FOLD_VERSION, hashVersion: HASH_VERSION });
   log.info('daemon started', { boot: boot.boot, seq: boot.seq, apps: o.appsDir, data: o.dataDir, podman: o.socket });
 
   const state = () => projection.state;
+  // Served from the start, so offline commands never find the db locked with nobody answering.
+  const control = await serveControl(o.dataDir, store, state);
   const append = async (drafts: Draft[]) => (drafts.length > 0 ? store.append(drafts) : []);
   const nodeKey = await loadNodeKey(o.dataDir);
   const docker: Docker = podmanClient(o.socket);
@@ -57,7 +77,9 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const guard = (what: string) => (err: unknown) => log.error(`${what} failed`, { error: err instanceof Error ? err.message : String(err) });
 
   // Observers: each reads its source and appends only what differs from the projection.
-  const manifests = coalesced(async () => append(manifestDrafts(state(), await readManifests(o.appsDir))), guard('reading manifests'));
+  const policy = { policyFile: o.policyFile, secretsDir: o.secretsDir, podmanSocket: o.socket };
+  // A policy file that cannot be read fails the whole read: nothing is rejected (or removed) because of it.
+  const manifests = coalesced(async () => append(manifestDrafts(state(), await readCatalog(o.appsDir, policy))), guard('reading manifests'));
   const facts = coalesced(async () => append(factsDraft(state(), await readHostFacts(o.dataDir, o.hostFactsFile))), guard('reading host facts'));
   const secrets = coalesced(async () => append(secretDrafts(state(), await readSecretHashes(o.secretsDir, nodeKey))), guard('reading secrets'));
   let podmanUp = false;
@@ -118,11 +140,11 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   });
   const watchers = [
     watchManifests(o.appsDir, () => manifests.trigger()),
+    watchFile(o.policyFile ?? DEFAULT_POLICY_FILE, () => manifests.trigger()),
     ...(o.hostFactsFile ? [watchFile(o.hostFactsFile, () => facts.trigger())] : []),
     ...(o.secretsDir ? [watchFile(o.secretsDir, () => secrets.trigger())] : []),
   ];
   const resync = setInterval(() => observers.forEach((x) => x.trigger()), o.resyncMs ?? 60_000);
-  const control = await serveControl(o.dataDir, store, state);
   closers.push(() => clearInterval(resync), () => follower.close(), () => wakeOn.unsubscribe());
 
   return {

@@ -38,17 +38,20 @@ export function validateCatalog(entries: readonly CatalogEntry[], knownIds: Read
     }
   }
 
-  const claims = new Map<string, { entry: CatalogEntry; path: PathSegment[] }>();
-  const claim = (key: string, what: string, entry: CatalogEntry, path: PathSegment[]) => {
-    const first = claims.get(key);
-    if (!first) return claims.set(key, { entry, path });
-    report(entry, path, `${what} is also used by app '${first.entry.id}'`);
-    if (first.entry.id !== entry.id) report(first.entry, first.path, `${what} is also used by app '${entry.id}'`);
+  // A claim clashes with an earlier one on the same key unless both name different host addresses.
+  const claims = new Map<string, { entry: CatalogEntry; path: PathSegment[]; ip?: string }[]>();
+  const claim = (key: string, what: string, entry: CatalogEntry, path: PathSegment[], ip?: string) => {
+    const earlier = claims.get(key) ?? [];
+    const clash = earlier.find((c) => c.ip === undefined || ip === undefined || c.ip === ip);
+    claims.set(key, [...earlier, { entry, path, ...(ip ? { ip } : {}) }]);
+    if (!clash) return;
+    report(entry, path, `${what} is also used by app '${clash.entry.id}'`);
+    if (clash.entry.id !== entry.id) report(clash.entry, clash.path, `${what} is also used by app '${entry.id}'`);
   };
   for (const e of entries) {
     const c = e.manifest.container;
     claim(`name:${containerNameOf(e.manifest)}`, `container name '${containerNameOf(e.manifest)}'`, e, c.name ? ['container', 'name'] : ['app', 'id']);
-    c.ports.forEach((p, i) => claim(`port:${p.host}/${p.protocol}`, `host port ${p.host}/${p.protocol}`, e, ['container', 'ports', i, 'host']));
+    c.ports.forEach((p, i) => claim(`port:${p.host}/${p.protocol}`, `host port ${p.host}/${p.protocol}`, e, ['container', 'ports', i, 'host'], p.host_ip));
   }
   return errors;
 }

@@ -10,7 +10,7 @@ export type PathSegment = string | number;
 export type Locate = (path: readonly PathSegment[], at?: 'key' | 'value') => { line: number; col: number };
 
 export type ParsedManifest =
-  | { ok: true; manifest: Manifest; locate: Locate }
+  | { ok: true; manifest: Manifest; locate: Locate; /** the manifest as written, as JSON */ document: Record<string, unknown> }
   | { ok: false; errors: ManifestError[]; locate: Locate };
 
 /**
@@ -35,12 +35,13 @@ export function parseManifest(text: string, file: string, folderId: string): Par
       }),
     };
   }
-  const parsed = ManifestSchema.safeParse(doc.toJS() ?? {});
+  const document = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const parsed = ManifestSchema.safeParse(document);
   if (!parsed.success) return { ok: false, locate, errors: issuesToErrors(parsed.error.issues, at) };
   if (parsed.data.app.id !== folderId) {
     return { ok: false, locate, errors: [at(['app', 'id'], `must equal the folder name '${folderId}' (got '${parsed.data.app.id}')`)] };
   }
-  return { ok: true, manifest: parsed.data, locate };
+  return { ok: true, manifest: parsed.data, locate, document };
 }
 
 function issuesToErrors(

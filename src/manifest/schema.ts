@@ -1,81 +1,133 @@
 // The app manifest (`apps/<id>/manifest.yml`), strict: an unknown key is an error, never ignored.
+// Every field is described here once; the JSON Schema and docs/manifest.md are generated from it.
 import { z } from 'zod';
 import { FACT_NAMES, placeholdersIn, SECRET_PREFIX } from '../core/facts.js';
+import { within } from './paths.js';
+import { duration, size } from './units.js';
 
 const nonEmpty = z.string().min(1, 'must not be empty');
 const appId = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes');
 const envKey = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name');
 const port = z.number().int().min(1).max(65535);
+const absolute = (what: string) => z.string().startsWith('/', `must be an absolute ${what}`);
 
 /** A template may only name known host facts, and (where allowed) secrets as `{{secret:NAME}}`. */
-const template = (allowSecrets: boolean) =>
+export const template = (allowSecrets: boolean) =>
   z.string().superRefine((text, ctx) => {
     for (const name of placeholdersIn(text)) {
       if (name.startsWith(SECRET_PREFIX)) {
+        const secret = name.slice(SECRET_PREFIX.length);
         if (!allowSecrets) ctx.addIssue({ code: 'custom', message: `secrets are not allowed here ({{${name}}}): use secret_env` });
+        else if (!isSecretName(secret)) ctx.addIssue({ code: 'custom', message: `{{${name}}}: a secret is a file name in the secrets dir (no '/' or '..')` });
       } else if (!(FACT_NAMES as readonly string[]).includes(name)) {
         ctx.addIssue({ code: 'custom', message: `unknown placeholder {{${name}}}: known facts are ${FACT_NAMES.join(', ')}` });
       }
     }
   });
 
-const secretFileName = z
+const isSecretName = (s: string) => s.length > 0 && !s.includes('/') && !s.includes('..');
+const secretFileName = z.string().min(1).refine(isSecretName, "must be a file name in the secrets dir (no '/' or '..')");
+
+const capability = z
   .string()
-  .min(1)
-  .refine((s) => !s.includes('/') && !s.includes('..'), "must be a file name in the secrets dir (no '/' or '..')");
+  .regex(/^(CAP_)?[A-Z_]+$/i, 'must be a capability name like NET_ADMIN')
+  .transform((c) => c.toUpperCase().replace(/^CAP_/, ''));
 
 const BuildSchema = z.strictObject({
-  context: z.string().default('.').describe('build context, relative to the manifest folder'),
-  containerfile: z.string().default('Containerfile'),
-  args: z.record(envKey, z.string()).default({}),
+  context: z.string().default('.').describe('build context folder, relative to the manifest'),
+  containerfile: z.string().default('Containerfile').describe('Containerfile path inside the context'),
+  args: z.record(envKey, z.string()).default({}).describe('build arguments (ARG)'),
 });
 
 const VolumeSchema = z.discriminatedUnion('type', [
   z.strictObject({
-    type: z.literal('bind'),
-    source: z.string().startsWith('/', 'must be an absolute host path'),
-    target: z.string().startsWith('/', 'must be an absolute container path'),
-    read_only: z.boolean().default(false),
+    type: z.literal('bind').describe('a host folder or file'),
+    source: absolute('host path').describe('host path; must lie under the node data root for this app unless the policy allows'),
+    target: absolute('container path').describe('path inside the container'),
+    read_only: z.boolean().default(false).describe('mount read-only'),
   }),
   z.strictObject({
-    type: z.literal('tmpfs'),
-    target: z.string().startsWith('/', 'must be an absolute container path'),
-    options: z.string().optional(),
+    type: z.literal('volume').describe('a named podman volume'),
+    source: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a volume name').describe('volume name; created when missing'),
+    target: absolute('container path').describe('path inside the container'),
+    read_only: z.boolean().default(false).describe('mount read-only'),
+  }),
+  z.strictObject({
+    type: z.literal('tmpfs').describe('an in-memory filesystem'),
+    target: absolute('container path').describe('path inside the container'),
+    size: size('tmpfs size limit').optional(),
+    mode: z.string().regex(/^[0-7]{3,4}$/, 'must be an octal mode like "1777"').optional().describe('permissions of the tmpfs root'),
   }),
 ]);
 
 const PortSchema = z.strictObject({
-  host: port,
-  container: port,
+  host: port.describe('port on the host'),
+  container: port.describe('port inside the container'),
   protocol: z.enum(['tcp', 'udp']).default('tcp'),
+  host_ip: z.ipv4().optional().describe('host address to bind; default all addresses'),
 });
 
+const probeTiming = {
+  interval: duration('time between probes').prefault('30s'),
+  timeout: duration('time one probe may take').prefault('5s'),
+  retries: z.number().int().min(1).default(3).describe('consecutive failures before the app counts as unhealthy'),
+  start_period: duration('grace period after start in which failures do not count').prefault('0s'),
+};
+
+const HealthCheckSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('http').describe('HTTP GET; healthy on a 2xx/3xx answer'), port: port.describe('container port'), path: z.string().startsWith('/').default('/'), ...probeTiming }),
+  z.strictObject({ type: z.literal('tcp').describe('healthy when the port accepts a connection'), port: port.describe('container port'), ...probeTiming }),
+  z.strictObject({ type: z.literal('exec').describe('healthy when the command exits 0 inside the container'), command: z.array(nonEmpty).min(1), ...probeTiming }),
+]);
+
 const DependencySchema = z.union([
-  appId,
-  z.strictObject({ app: appId, condition: z.enum(['started', 'healthy']).default('started') }),
+  appId.describe('an app that must be started first'),
+  z.strictObject({
+    app: appId,
+    condition: z.enum(['started', 'healthy']).default('started').describe('started, or healthy (its health check passes)'),
+  }),
 ]);
 
 const FileSchema = z.strictObject({
-  path: z.string().startsWith('/', 'must be an absolute host path'),
-  template: z.string().min(1).describe('template file next to the manifest'),
+  path: absolute('host path').describe('where the rendered file is written; must lie under one of the app\'s bind sources'),
+  template: z.string().min(1).describe('template file next to the manifest; placeholders {{HOST_IP}}, {{HOST_MDNS}}, {{DISK_GB}}, {{secret:NAME}}'),
   mode: z.string().regex(/^0[0-7]{3}$/, 'must be an octal mode like "0644"').default('0644'),
 });
 
 export const ContainerSchema = z
   .strictObject({
-    image: nonEmpty.optional(),
-    build: BuildSchema.optional(),
+    image: nonEmpty.optional().describe('image reference; exactly one of image or build'),
+    build: BuildSchema.optional().describe('build the image locally; exactly one of image or build'),
+    pull_policy: z.enum(['missing', 'always', 'never']).default('missing').describe('when to pull `image`'),
     name: appId.optional().describe('container name; defaults to the app id'),
-    network: nonEmpty.default('podledger').describe('bridge network (created when missing), host, or none'),
-    entrypoint: z.array(nonEmpty).optional(),
-    custom_args: z.array(nonEmpty).default([]),
-    ports: z.array(PortSchema).default([]),
+    network: nonEmpty.default('podledger').describe('bridge network name (created when missing), host, or none'),
+    hostname: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'must be a valid host name').optional(),
+    entrypoint: z.array(nonEmpty).optional().describe("replaces the image's ENTRYPOINT"),
+    command: z.array(nonEmpty).optional().describe("replaces the image's CMD"),
+    custom_args: z.array(nonEmpty).default([]).describe('appended to the command (the image CMD when `command` is not set)'),
+    ports: z.array(PortSchema).default([]).describe('published ports'),
     volumes: z.array(VolumeSchema).default([]),
-    environment: z.record(envKey, z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}),
-    derived_env: z.array(z.strictObject({ key: envKey, template: template(false) })).default([]),
-    secret_env: z.array(z.strictObject({ key: envKey, secret_file: secretFileName })).default([]),
-    restart: z.enum(['always', 'on-failure', 'no']).default('always'),
-    stop_timeout: z.number().int().nonnegative().default(10).describe('seconds'),
+    environment: z.record(envKey, z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}).describe('plain environment values'),
+    derived_env: z.array(z.strictObject({ key: envKey, template: template(false) })).default([])
+      .describe('environment values rendered from host facts on every apply'),
+    secret_env: z.array(z.strictObject({ key: envKey, secret_file: secretFileName })).default([])
+      .describe('environment values read from files in the secrets dir; only their keyed hash is ever logged'),
+    data_uid: z.string().regex(/^\d+:\d+$/, 'must be "UID:GID"').optional().describe('owner applied (chown -R) to bind sources before create'),
+    user: z.string().regex(/^([a-z_][a-z0-9_-]*|\d+)(:([a-z_][a-z0-9_-]*|\d+))?$/i, 'must be a user name or UID, optionally :group').optional(),
+    devices: z.array(z.string().regex(/^\/dev\/[^:]+(:\/dev\/[^:]+)?(:[rwm]{1,3})?$/, 'must be /dev/HOST[:/dev/CONTAINER][:rwm]')).default([]),
+    health_check: HealthCheckSchema.optional(),
+    restart: z.enum(['always', 'on-failure', 'no']).default('always').describe('whether the engine starts the container again after it exits'),
+    stop_timeout: duration('time given to stop before SIGKILL').prefault('10s'),
+    resources: z.strictObject({
+      memory: size('memory limit').optional(),
+      cpus: z.number().positive().optional().describe('CPU limit, in cores'),
+    }).default({}),
+    security: z.strictObject({
+      cap_add: z.array(capability).default([]).describe('capabilities to add (needs policy)'),
+      cap_drop: z.array(z.union([z.literal('ALL'), capability])).default([]),
+      read_only_root: z.boolean().default(false).describe('mount the root filesystem read-only'),
+      no_new_privileges: z.boolean().default(false),
+    }).default({ cap_add: [], cap_drop: [], read_only_root: false, no_new_privileges: false }),
   })
   .superRefine((c, ctx) => {
     if ((c.image === undefined) === (c.build === undefined)) {
@@ -90,18 +142,30 @@ export const ContainerSchema = z
     Object.keys(c.environment).forEach((k) => claim(k, ['environment', k], 'environment'));
     c.derived_env.forEach((d, i) => claim(d.key, ['derived_env', i, 'key'], 'derived_env'));
     c.secret_env.forEach((s, i) => claim(s.key, ['secret_env', i, 'key'], 'secret_env'));
+    const hc = c.health_check;
+    if (hc && hc.type !== 'exec' && !['host', 'none'].includes(c.network) && !c.ports.some((p) => p.container === hc.port)) {
+      ctx.addIssue({ code: 'custom', path: ['health_check', 'port'], message: `port ${hc.port} is not published in container.ports: the engine probes it from the host` });
+    }
   });
 
 export const ManifestSchema = z.strictObject({
   app: z.strictObject({
-    id: appId,
-    name: nonEmpty,
-    version: nonEmpty,
+    id: appId.describe('the app id; must equal its folder name'),
+    name: nonEmpty.describe('display name'),
+    version: nonEmpty.describe("the app's version"),
     description: z.string().optional(),
   }),
   container: ContainerSchema,
-  dependencies: z.array(DependencySchema).default([]),
-  files: z.array(FileSchema).default([]),
+  dependencies: z.array(DependencySchema).default([]).describe('apps started (or healthy) before this one'),
+  files: z.array(FileSchema).default([]).describe('config files rendered before start; a change restarts the app'),
+}).superRefine((m, ctx) => {
+  // A rendered file must reach the app through one of its binds, and must not land elsewhere on the host.
+  const sources = m.container.volumes.flatMap((v) => (v.type === 'bind' ? [v.source] : []));
+  m.files.forEach((f, i) => {
+    if (!sources.some((s) => within(f.path, s))) {
+      ctx.addIssue({ code: 'custom', path: ['files', i, 'path'], message: `${f.path} is outside the app's bind sources (${sources.join(', ') || 'none'}): add a bind or move the file` });
+    }
+  });
 });
 
 export type Manifest = z.output<typeof ManifestSchema>;

@@ -9,6 +9,8 @@ import { sha256 } from '../core/hash.js';
 import type { ManifestReading } from '../core/observations.js';
 import { validateCatalog, type CatalogEntry } from '../manifest/catalog.js';
 import { parseManifest } from '../manifest/parse.js';
+import { policyErrors, type PolicyContext } from '../manifest/policy.js';
+import { policyContext, type PolicyOptions } from './policy-file.js';
 
 export const MANIFEST_FILE = 'manifest.yml';
 
@@ -18,7 +20,8 @@ export function displayPath(file: string): string {
   return rel.startsWith('..') ? file : rel;
 }
 
-export async function readManifests(appsDir: string): Promise<Map<string, ManifestReading>> {
+/** The node's policy and the paths it protects; without it only the manifests' own rules apply. */
+export async function readManifests(appsDir: string, policy?: PolicyContext): Promise<Map<string, ManifestReading>> {
   const readings = new Map<string, ManifestReading>();
   const valid: (CatalogEntry & { reading: Extract<ManifestReading, { ok: true }> })[] = [];
   let folders: string[];
@@ -59,8 +62,9 @@ export async function readManifests(appsDir: string): Promise<Map<string, Manife
         errors.push({ file: shown, ...parsed.locate(['container', 'build', 'context']), path: 'container.build.context', message: `cannot read build context ${context}: ${(cause as Error).message}` });
       }
     }
+    if (policy) errors.push(...policyErrors(id, shown, m, parsed.locate, policy));
     if (errors.length > 0) { reject(errors); continue; }
-    const reading = { ok: true as const, path: shown, hash, manifest: m, templates, ...(buildContextHash ? { buildContextHash } : {}) };
+    const reading = { ok: true as const, path: shown, hash, manifest: parsed.document, templates, ...(buildContextHash ? { buildContextHash } : {}) };
     readings.set(id, reading);
     valid.push({ id, file: shown, manifest: m, locate: parsed.locate, reading });
   }
@@ -69,6 +73,11 @@ export async function readManifests(appsDir: string): Promise<Map<string, Manife
     if (r) readings.set(id, { ok: false, path: r.path, hash: r.hash, errors });
   }
   return readings;
+}
+
+/** Manifests checked against the node policy as it is now. */
+export async function readCatalog(appsDir: string, o: PolicyOptions): Promise<Map<string, ManifestReading>> {
+  return readManifests(appsDir, await policyContext(o));
 }
 
 /** Content hash of a folder (paths and bytes; symlinks followed, as the build packs them). */

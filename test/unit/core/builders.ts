@@ -12,16 +12,18 @@ export function envelopes(drafts: Draft[], firstSeq = 1): Envelope[] {
   });
 }
 
-export function manifest(id: string, container: Partial<ManifestInput['container']> = {}, rest: Partial<ManifestInput> = {}): Manifest {
-  return ManifestSchema.parse({
-    app: { id, name: id, version: '1.0.0' },
-    container: { image: `example/${id}:1`, ...container },
-    ...rest,
-  });
+/** A manifest as an author writes it (checked against the schema here, so a typo fails the test setup). */
+export function manifest(id: string, container: Partial<ManifestInput['container']> = {}, rest: Partial<ManifestInput> = {}): ManifestInput {
+  const input = { app: { id, name: id, version: '1.0.0' }, container: { image: `example/${id}:1`, ...container }, ...rest } as ManifestInput;
+  ManifestSchema.parse(input);
+  return input;
 }
 
-export const observed = (app: string, m: Manifest, hash = `h-${app}`): Draft => ({
-  type: 'ManifestObserved', source: 'manifests', app, data: { path: `apps/${app}/manifest.yml`, hash, manifest: m, templates: {} },
+export const parsed = (m: ManifestInput): Manifest => ManifestSchema.parse(m);
+
+export const observed = (app: string, m: ManifestInput, hash = `h-${app}`): Draft => ({
+  type: 'ManifestObserved', source: 'manifests', app,
+  data: { path: `apps/${app}/manifest.yml`, hash, manifest: m as Record<string, unknown>, templates: {} },
 });
 
 export const facts = (values: Record<string, string | number>, changed = Object.keys(values)): Draft => ({

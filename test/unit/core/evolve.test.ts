@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { evolve, fold, stateHash } from '../../../src/core/evolve.js';
 import { initialState } from '../../../src/core/state.js';
-import { envelopes, facts, manifest, observed } from './builders.js';
+import { envelopes, facts, manifest, observed, parsed } from './builders.js';
 
 describe('evolve', () => {
   it('given a valid manifest, when a broken one is observed, then the last valid one is kept and the rejection recorded', () => {
@@ -11,7 +11,7 @@ describe('evolve', () => {
       observed('electrs', m),
       { type: 'ManifestRejected', source: 'manifests', app: 'electrs', data: { path: 'p', hash: 'h2', errors: [{ file: 'p', line: 2, col: 1, path: 'app', message: 'bad' }] } },
     ]));
-    expect(state.apps.electrs?.manifest).toEqual(m);
+    expect(state.apps.electrs?.manifest).toEqual(parsed(m));
     expect(state.apps.electrs?.rejected).toEqual({ seq: 2, errors: [expect.objectContaining({ line: 2, col: 1 })] });
   });
 

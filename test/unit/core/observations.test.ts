@@ -5,7 +5,7 @@ import { factsDraft, inventoryDrafts, manifestDrafts, podmanEventDrafts, secretD
 import { envelopes, manifest } from './builders.js';
 
 const m = manifest('web');
-const reading: ManifestReading = { ok: true, path: 'apps/web/manifest.yml', hash: 'h1', manifest: m, templates: {} };
+const reading: ManifestReading = { ok: true, path: 'apps/web/manifest.yml', hash: 'h1', manifest: m as Record<string, unknown>, templates: {} };
 
 describe('observations', () => {
   it('given a node that saw everything once, when it looks again and nothing changed, then nothing is appended', () => {

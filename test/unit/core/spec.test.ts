@@ -6,7 +6,8 @@ import type { ContainerSpec } from '../../../src/core/spec-schema.js';
 
 const base: ContainerSpec = {
   app: 'a', name: 'a', image: 'img:1', network: 'net', cmd: [], ports: [], volumes: [],
-  env: { A: '1', B: '2' }, secretEnv: {}, files: {}, stopTimeout: 10,
+  env: { A: '1', B: '2' }, secretEnv: {}, files: {}, stopTimeout: 10, devices: [],
+  resources: {}, security: { capAdd: [], capDrop: [], readOnlyRoot: false, noNewPrivileges: false },
 };
 
 const shuffled = <T extends object>(o: T, order: number[]): T => {

@@ -18,8 +18,8 @@ const app = async (id: string, body: string, files: Record<string, string> = {})
 
 describe('readManifests', () => {
   it('given a valid app, an app with a missing template and one depending on nothing that exists, when read, then each gets its verdict', async () => {
-    await app('web', 'container: { image: x/web }\nfiles:\n  - { path: /srv/web/index.html, template: index.tmpl }\n', { 'index.tmpl': 'ip={{HOST_IP}}\n' });
-    await app('ui', 'container: { image: x/ui }\nfiles:\n  - { path: /srv/ui/a.conf, template: missing.tmpl }\n');
+    await app('web', 'container:\n  image: x/web\n  volumes: [{ type: bind, source: /srv/web, target: /usr/share/web }]\nfiles:\n  - { path: /srv/web/index.html, template: index.tmpl }\n', { 'index.tmpl': 'ip={{HOST_IP}}\n' });
+    await app('ui', 'container:\n  image: x/ui\n  volumes: [{ type: bind, source: /srv/ui, target: /etc/ui }]\nfiles:\n  - { path: /srv/ui/a.conf, template: missing.tmpl }\n');
     await app('lnd', 'container: { image: x/lnd }\ndependencies: [bitcoind]\n');
     await mkdir(join(dir, 'not-an-app'));
 
@@ -28,7 +28,7 @@ describe('readManifests', () => {
     const web = readings.get('web');
     expect(web?.ok && web.templates).toEqual({ 'index.tmpl': 'ip={{HOST_IP}}\n' });
     const ui = readings.get('ui');
-    expect(!ui?.ok && ui?.errors[0]).toMatchObject({ line: 4, path: 'files[0].template', message: expect.stringContaining('template file not found') });
+    expect(!ui?.ok && ui?.errors[0]).toMatchObject({ line: 6, path: 'files[0].template', message: expect.stringContaining('template file not found') });
     const lnd = readings.get('lnd');
     expect(!lnd?.ok && lnd?.errors[0]?.message).toBe("unknown dependency 'bitcoind': no apps/bitcoind/manifest.yml");
   });
