@@ -1,0 +1,98 @@
+// Every rejection rule, with its exact message and position: what an app author reads.
+import { describe, expect, it } from 'vitest';
+import { formatManifestError, parseManifest } from '../../../src/manifest/parse.js';
+import { DEFAULT_POLICY, parsePolicy, policyErrors, type PolicyContext } from '../../../src/manifest/policy.js';
+import { parseDuration, parseSize } from '../../../src/manifest/units.js';
+
+const FILE = 'apps/web/manifest.yml';
+const head = 'app: { id: web, name: Web, version: "1" }\ncontainer:\n  image: x/web\n';
+const errorsOf = (body: string) => {
+  const r = parseManifest(head + body, FILE, 'web');
+  return r.ok ? [] : r.errors.map(formatManifestError);
+};
+
+describe('schema rules', () => {
+  it.each([
+    ['  stop_timeout: soon\n', `${FILE}:4:17: container.stop_timeout: 'soon' is not a duration: write e.g. 500ms, 30s, 5m, 1h30m`],
+    ['  resources: { memory: lots }\n', `${FILE}:4:24: container.resources.memory: 'lots' is not a size: write e.g. 512k, 64m, 1g`],
+    ['  volumes: [{ type: tmpfs, target: /tmp, mode: "999" }]\n', `${FILE}:4:48: container.volumes[0].mode: must be an octal mode like "1777"`],
+    ['  ports: [{ host: 80, container: 80, host_ip: 300.1.1.1 }]\n', `${FILE}:4:47: container.ports[0].host_ip: Invalid IPv4 address`],
+    ['  data_uid: "1000"\n', `${FILE}:4:13: container.data_uid: must be "UID:GID"`],
+    ['  devices: [/dev/sda:/mnt]\n', `${FILE}:4:13: container.devices[0]: must be /dev/HOST[:/dev/CONTAINER][:rwm]`],
+    ['  entrypoint: [""]\n', `${FILE}:4:16: container.entrypoint[0]: must not be empty`],
+    ['  health_check: { type: http, port: 8080 }\n', `${FILE}:4:37: container.health_check.port: port 8080 is not published in container.ports: the engine probes it from the host`],
+    ['  health_check: { type: grpc, port: 1 }\n', `${FILE}:4:25: container.health_check.type: Invalid discriminator value. Expected 'http' | 'tcp' | 'exec'`],
+  ])('given %j, when parsed, then the error names the field and the fix', (body, expected) => {
+    expect(errorsOf(body)).toEqual([expected]);
+  });
+
+  it('given a file outside every bind source, when parsed, then it says to add a bind', () => {
+    const body = '  volumes: [{ type: bind, source: /var/lib/archipelago/web, target: /data }]\nfiles:\n  - { path: /etc/web.conf, template: web.tmpl }\n';
+    expect(errorsOf(body)).toEqual([
+      `${FILE}:6:13: files[0].path: /etc/web.conf is outside the app's bind sources (/var/lib/archipelago/web): add a bind or move the file`,
+    ]);
+  });
+
+  it('given a health check on a published port or an exec check, when parsed, then it is accepted', () => {
+    expect(errorsOf('  ports: [{ host: 18080, container: 8080 }]\n  health_check: { type: http, port: 8080, interval: 10s }\n')).toEqual([]);
+    expect(errorsOf('  health_check: { type: exec, command: [/bin/true] }\n')).toEqual([]);
+  });
+});
+
+describe('units', () => {
+  it('given durations and sizes as authors write them, when parsed, then they are ms and bytes', () => {
+    expect([parseDuration('500ms'), parseDuration('1h30m'), parseDuration(30)]).toEqual([
+      { ok: true, value: 500 }, { ok: true, value: 5_400_000 }, { ok: true, value: 30_000 },
+    ]);
+    expect([parseSize('64m'), parseSize('1g'), parseSize('512KiB')]).toEqual([
+      { ok: true, value: 64 * 1024 ** 2 }, { ok: true, value: 1024 ** 3 }, { ok: true, value: 512 * 1024 },
+    ]);
+    expect(parseDuration('30 s').ok).toBe(false);
+    expect(parseSize('-1m').ok).toBe(false);
+  });
+});
+
+describe('node policy', () => {
+  const ctx = (allow: Record<string, string[]> = {}): PolicyContext => ({
+    policy: parsePolicy(`data_root: /var/lib/archipelago\nallow: ${JSON.stringify(allow)}\n`, '/etc/podledger/policy.yml'),
+    policyFile: '/etc/podledger/policy.yml',
+    secretsDir: '/var/lib/podledger/secrets',
+    podmanSocket: '/run/podman/podman.sock',
+  });
+  const check = (body: string, c = ctx()) => {
+    const r = parseManifest(head + body, FILE, 'web');
+    if (!r.ok) throw new Error(r.errors.map(formatManifestError).join('\n'));
+    return policyErrors('web', FILE, r.manifest, r.locate, c).map(formatManifestError);
+  };
+  const hint = (rule: string) => `not allowed by the node policy (rule ${rule}); to allow it, add ${rule} under allow.web in /etc/podledger/policy.yml`;
+
+  it.each([
+    ['  network: host\n', `${FILE}:4:12: container.network: network host shares the node's network stack: ${hint('host-network')}`],
+    ['  security: { cap_add: [net_admin] }\n', `${FILE}:4:25: container.security.cap_add[0]: adding capability NET_ADMIN: ${hint('cap-add')}`],
+    ['  devices: [/dev/ttyUSB0]\n', `${FILE}:4:13: container.devices[0]: device /dev/ttyUSB0: ${hint('devices')}`],
+    ['  volumes: [{ type: bind, source: /, target: /host }]\n', `${FILE}:4:35: container.volumes[0].source: bind source / is a protected path: ${hint('sensitive-bind')}`],
+    ['  volumes: [{ type: bind, source: /etc/ssl, target: /ssl }]\n', `${FILE}:4:35: container.volumes[0].source: bind source /etc/ssl exposes the protected path /etc: ${hint('sensitive-bind')}`],
+    ['  volumes: [{ type: bind, source: /run/podman, target: /s }]\n', `${FILE}:4:35: container.volumes[0].source: bind source /run/podman is a protected path: ${hint('sensitive-bind')}`],
+    ['  volumes: [{ type: bind, source: /var/lib/podledger, target: /s }]\n', `${FILE}:4:35: container.volumes[0].source: bind source /var/lib/podledger exposes the protected path /var/lib/podledger/secrets: ${hint('sensitive-bind')}`],
+    ['  volumes: [{ type: bind, source: /var/lib/archipelago/bitcoind, target: /b }]\n', `${FILE}:4:35: container.volumes[0].source: bind source /var/lib/archipelago/bitcoind is outside /var/lib/archipelago/web: ${hint('bind-outside-data-root')}`],
+  ])('given %j, when checked against the default-deny policy, then it is rejected with the rule and how to allow it', (body, expected) => {
+    expect(check(body)).toEqual([expected]);
+  });
+
+  it('given the app is allowed the rule, when checked, then it passes; other apps stay denied', () => {
+    const body = '  network: host\n  volumes: [{ type: bind, source: /var/lib/archipelago/bitcoind, target: /b, read_only: true }]\n';
+    expect(check(body, ctx({ web: ['host-network', 'bind-outside-data-root'] }))).toEqual([]);
+    expect(check(body, ctx({ other: ['host-network'] }))).toHaveLength(2);
+  });
+
+  it("given binds under the app's own data dir, when checked, then they pass", () => {
+    expect(check('  volumes: [{ type: bind, source: /var/lib/archipelago/web/data, target: /data }]\n')).toEqual([]);
+    expect(DEFAULT_POLICY.data_root).toBe('/var/lib/archipelago');
+  });
+
+  it('given a policy with an unknown rule, when parsed, then the error names the file and the field', () => {
+    expect(() => parsePolicy('allow: { web: [root] }\n', '/etc/podledger/policy.yml')).toThrow(
+      /^cannot use node policy: \/etc\/podledger\/policy\.yml: allow\.web\.0: Invalid option: expected one of "host-network"\|"cap-add"\|"devices"\|"bind-outside-data-root"\|"sensitive-bind"$/,
+    );
+  });
+});
