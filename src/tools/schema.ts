@@ -1,0 +1,46 @@
+// `npm run schema`: writes the manifest's JSON Schema and Markdown reference to docs/.
+// `--check`: writes nothing; exits 1 naming each file that is stale (for CI and tests).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { generatedFiles } from '../manifest/json-schema.js';
+
+// dist/tools/schema.js (or src/tools/schema.ts) → the repo root.
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+function read(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function main(argv: string[]): number {
+  const check = argv.includes('--check');
+  const unknown = argv.filter((a) => a !== '--check');
+  if (unknown.length > 0) {
+    process.stderr.write(`usage: node dist/tools/schema.js [--check]\nunknown argument: ${unknown.join(' ')}\n`);
+    return 2;
+  }
+  let stale = 0;
+  for (const [rel, content] of Object.entries(generatedFiles())) {
+    const file = `${root}${rel}`;
+    const current = read(file);
+    if (check) {
+      if (current !== content) {
+        stale++;
+        process.stderr.write(`${rel} is stale: run npm run schema\n`);
+      } else {
+        process.stdout.write(`${rel} is up to date\n`);
+      }
+    } else if (current === content) {
+      process.stdout.write(`${rel} unchanged\n`);
+    } else {
+      writeFileSync(file, content);
+      process.stdout.write(`wrote ${rel} (${Buffer.byteLength(content)} bytes)\n`);
+    }
+  }
+  return stale > 0 ? 1 : 0;
+}
+
+process.exitCode = main(process.argv.slice(2));
