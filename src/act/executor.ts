@@ -7,10 +7,10 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import type { Action } from '../core/events.js';
 import { renderTemplate, SECRET_PREFIX } from '../core/facts.js';
-import { LABELS, resolveSpec } from '../core/spec.js';
+import { desiredApp, LABELS, resolveSpec } from '../core/spec.js';
 import type { ContainerSpec } from '../core/spec-schema.js';
 import type { State } from '../core/state.js';
-import { readSecret, secretHash } from '../observe/secrets.js';
+import { secretHash, secretValue } from '../observe/secrets.js';
 import { ActionError, podmanMessage } from './errors.js';
 import { createOptions } from './container-options.js';
 import { buildImage, imageExists, pullImage, type Progress } from './image.js';
@@ -37,21 +37,35 @@ const SPECIAL_NETWORKS = new Set(['host', 'none']);
 export async function execute(cfg: ExecutorConfig, action: Action, state: State): Promise<Outcome> {
   switch (action.kind) {
     case 'create':
-    case 'recreate': {
+    case 'recreate':
+    case 'rollback': {
       // Re-resolved from the projection at the moment of applying: a stale value is never applied.
-      const app = state.apps[action.app];
-      const desired = app ? resolveSpec(app, state) : undefined;
-      if (!app?.manifest || !desired?.ok) throw new ActionError('not-resolvable', `cannot ${action.kind} ${action.app}: its spec cannot be resolved now`);
-      // If facts moved since the plan, the current values win; the outcome records the hash applied.
+      // (For a rollback the projection already pins the last healthy configuration.)
+      const { app, desired } = resolved(action, state);
       const old = state.containers[action.app];
-      if (action.kind === 'recreate' && old) await stopAndRemove(cfg.docker, old.id, desired.spec.stopTimeout);
+      if (old) await stopAndRemove(cfg.docker, old.id, desired.spec.stopTimeout);
+      const unmanaged = state.unmanaged[action.app];
+      if (unmanaged && !old) await stopAndRemove(cfg.docker, unmanaged.id, desired.spec.stopTimeout);
       const id = await create(cfg, desired.spec, desired.hash, app, state);
       return { containerId: id, spec: desired.spec, specHash: desired.hash };
+    }
+    case 'adopt': {
+      // Nothing to do in podman: the container made elsewhere already matches; from now on it is ours.
+      const { desired } = resolved(action, state);
+      const found = state.unmanaged[action.app];
+      if (!found) throw new ActionError('nothing-to-adopt', `cannot adopt for ${action.app}: no unmanaged container is known`);
+      return { containerId: found.id, spec: desired.spec, specHash: desired.hash, detail: `adopted ${found.name} (not labelled: identified by name and id)` };
     }
     case 'start': {
       const c = state.containers[action.app];
       if (!c) throw new ActionError('no-container', `cannot start ${action.app}: no container is known`);
       await call(`start container ${c.name}`, () => cfg.docker.getContainer(c.id).start(), [304]);
+      return { containerId: c.id };
+    }
+    case 'restart': {
+      const c = state.containers[action.app];
+      if (!c) throw new ActionError('no-container', `cannot restart ${action.app}: no container is known`);
+      await call(`restart container ${c.name}`, () => cfg.docker.getContainer(c.id).restart({ t: c.spec?.stopTimeout ?? 10 }));
       return { containerId: c.id };
     }
     case 'remove': {
@@ -63,6 +77,13 @@ export async function execute(cfg: ExecutorConfig, action: Action, state: State)
     case 'blocked':
       return {};
   }
+}
+
+function resolved(action: Action, state: State) {
+  const app = desiredApp(state, action.app);
+  const desired = app ? resolveSpec(app, state) : undefined;
+  if (!app?.manifest || !desired?.ok) throw new ActionError('not-resolvable', `cannot ${action.kind} ${action.app}: its spec cannot be resolved now`);
+  return { app, desired };
 }
 
 async function create(cfg: ExecutorConfig, spec: ContainerSpec, hash: string, app: NonNullable<State['apps'][string]>, state: State): Promise<string> {
@@ -160,10 +181,11 @@ async function verifiedSecret(cfg: ExecutorConfig, name: string, expectedHash: s
   } catch (cause) {
     throw new ActionError('secret-missing', `cannot read secret ${name} in ${cfg.secretsDir}: ${(cause as NodeJS.ErrnoException).code}`, true, { cause });
   }
-  if (expectedHash && secretHash(cfg.nodeKey, raw) !== expectedHash) {
+  const value = secretValue(raw);
+  if (expectedHash && secretHash(cfg.nodeKey, value) !== expectedHash) {
     throw new ActionError('secret-changed', `secret ${name} changed since it was observed; re-planning`);
   }
-  return readSecret(cfg.secretsDir, name);
+  return value;
 }
 
 /** Render `files` with the real secret values; written atomically, and only when the bytes change. */

@@ -4,10 +4,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Envelope } from '../core/events.js';
 import { fold, stateHash } from '../core/evolve.js';
-import { factsDraft, inventoryDrafts, manifestDrafts, secretDrafts } from '../core/observations.js';
+import { driftDrafts, factsDraft, inventoryDrafts, manifestDrafts, secretDrafts, unmanagedDrafts } from '../core/observations.js';
 import { plan } from '../core/plan.js';
-import { renderEvent, renderPlan, renderReason } from '../core/render.js';
-import { resolveSpec } from '../core/spec.js';
+import { renderDifference, renderEvent, renderPlan, renderReason } from '../core/render.js';
+import { acceptsHash, desiredApp, resolveSpec } from '../core/spec.js';
 import { initialState, type State } from '../core/state.js';
 import { explain, renderWhy } from '../core/why.js';
 import { formatManifestError } from '../manifest/parse.js';
@@ -16,9 +16,9 @@ import { collect } from '../log/fold.js';
 import { readNdjson, writeNdjson } from '../log/ndjson.js';
 import { EventStore } from '../log/store.js';
 import { readHostFacts } from '../observe/host-facts.js';
-import { listManaged } from '../observe/inventory.js';
+import { readInventory } from '../observe/inventory.js';
 import { readCatalog } from '../observe/manifests.js';
-import { NODE_KEY_FILE, readSecretHashes } from '../observe/secrets.js';
+import { NODE_KEY_FILE, readSecretHashes, secretHash } from '../observe/secrets.js';
 import { createLogger } from '../daemon/logger.js';
 import { startDaemon } from '../daemon/daemon.js';
 import { MemoryLog } from './memory-log.js';
@@ -49,14 +49,14 @@ const out = (text: string): void => void process.stdout.write(text.endsWith('\n'
 const json = (value: unknown): void => out(JSON.stringify(value, null, 2));
 const warnCorrupt = (seq: number, reason: string) => process.stderr.write(`podledger: event #${seq} cannot be decoded and is left out: ${reason}\n`);
 
-export async function daemon(o: Common, resyncSeconds: number): Promise<void> {
+export async function daemon(o: Common, resyncSeconds: number, concurrency: number): Promise<void> {
   const log = createLogger(Boolean(o.json));
   // Signals are caught from the first moment, so even a start-up still waiting for podman stops cleanly.
   const stopping = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => stopping.abort(signal);
   process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
   const d = await startDaemon({
-    appsDir: o.apps, dataDir: o.data, socket: o.podmanSocket, log, resyncMs: resyncSeconds * 1000, signal: stopping.signal,
+    appsDir: o.apps, dataDir: o.data, socket: o.podmanSocket, log, resyncMs: resyncSeconds * 1000, concurrency, signal: stopping.signal,
     ...(o.hostFacts ? { hostFactsFile: o.hostFacts } : {}), ...(o.secrets ? { secretsDir: o.secrets } : {}),
     ...(o.policy ? { policyFile: o.policy } : {}),
   });
@@ -103,7 +103,9 @@ export async function planCommand(o: Common): Promise<void> {
   memory.append(manifestDrafts(memory.state, await readCatalog(o.apps, policyOf(o))));
   memory.append(factsDraft(memory.state, await readHostFacts(o.data, o.hostFacts)));
   memory.append(secretDrafts(memory.state, await readSecretHashes(o.secrets, key)));
-  memory.append(inventoryDrafts(memory.state, await listManaged(docker)));
+  const found = await readInventory(docker, memory.state, (value) => secretHash(key, value));
+  memory.append([...inventoryDrafts(memory.state, found.managed), ...unmanagedDrafts(memory.state, found.unmanaged)]);
+  memory.append(driftDrafts(memory.state, found.drift));
   const decided = plan(memory.state, Date.now());
   if (o.json) return json({ atSeq: believed.seq, observedSeqs: memory.state.seq > believed.seq ? [believed.seq + 1, memory.state.seq] : [], actions: decided.actions });
   out(renderPlan(decided.actions));
@@ -118,14 +120,22 @@ export async function status(o: Common): Promise<void> {
   const rows = ids.map((id) => {
     const app = state.apps[id];
     const c = state.containers[id];
-    const desired = app ? resolveSpec(app, state) : undefined;
+    const config = desiredApp(state, id);
+    const desired = config ? resolveSpec(config, state) : undefined;
     const planned = state.lastPlan?.actions.filter((a) => a.app === id) ?? [];
+    const backoff = state.backoff[id];
+    const hasCheck = config?.manifest?.container.health_check !== undefined;
     return {
       app: id,
       desired: !app ? 'removed' : app.rejected ? 'manifest rejected' : desired?.ok ? desired.hash.slice(0, 12) : 'unresolved',
       observed: c ? `${c.status}${c.exitCode !== undefined ? ` (exit ${c.exitCode})` : ''}` : 'no container',
+      health: hasCheck && c?.status === 'running' ? (c.health?.status ?? 'starting') : null,
       container: c?.id.slice(0, 12) ?? null,
-      converged: Boolean(c && desired?.ok && c.specHash === desired.hash && c.status === 'running'),
+      converged: Boolean(c && desired?.ok && acceptsHash(c, desired) && c.status === 'running' && !c.drift),
+      restarts: state.restarts[id]?.attempt ?? 0,
+      backoff: backoff && c?.status !== 'running' ? { attempt: backoff.attempt, until: new Date(backoff.until).toISOString() } : null,
+      rolledBack: state.pinned[id] ? { from: state.pinned[id].config.specHash.slice(0, 12), untilManifestChanges: true } : null,
+      drift: c?.drift?.differences ?? [],
       failure: state.failures[id]?.message ?? null,
       pending: planned.map((a) => `${a.kind}: ${a.reasons.map(renderReason).join('; ')}`),
     };
@@ -133,7 +143,11 @@ export async function status(o: Common): Promise<void> {
   if (o.json) return json({ seq: state.seq, boot: state.boot, apps: rows });
   out(`as of event #${state.seq} (boot ${state.boot})`);
   for (const r of rows) {
-    out(`${r.converged ? '✓' : '✗'} ${r.app.padEnd(16)} ${r.observed.padEnd(18)} desired ${r.desired}${r.container ? `  container ${r.container}` : ''}`);
+    const health = r.health ? ` ${r.health}` : '';
+    out(`${r.converged ? '✓' : '✗'} ${r.app.padEnd(16)} ${(r.observed + health).padEnd(24)} desired ${r.desired}${r.container ? `  container ${r.container}` : ''}`);
+    if (r.restarts > 0) out(`    restarts since last stable run: ${r.restarts}${r.backoff ? `; next not before ${r.backoff.until}` : ''}`);
+    if (r.rolledBack) out('    rolled back to the last healthy configuration; held there until the manifest changes');
+    for (const d of r.drift) out(`    drift: ${renderDifference(d)}`);
     for (const p of r.pending) out(`    ${p}`);
     if (r.failure) out(`    last failure: ${r.failure}`);
   }

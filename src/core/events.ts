@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { ContainerSpecSchema } from './spec-schema.js';
 
-export const SOURCES = ['manifests', 'podman', 'inventory', 'host', 'secrets', 'reconciler', 'executor', 'cli'] as const;
+export const SOURCES = ['manifests', 'podman', 'inventory', 'host', 'secrets', 'health', 'reconciler', 'executor', 'cli'] as const;
 export type Source = (typeof SOURCES)[number];
 
 export const ReasonSchema = z.object({
@@ -17,7 +17,7 @@ export const ReasonSchema = z.object({
 });
 export type Reason = z.infer<typeof ReasonSchema>;
 
-export const ACTION_KINDS = ['create', 'start', 'recreate', 'remove', 'wait', 'blocked'] as const;
+export const ACTION_KINDS = ['create', 'start', 'restart', 'recreate', 'rollback', 'adopt', 'remove', 'wait', 'blocked'] as const;
 export const ActionSchema = z.object({
   kind: z.enum(ACTION_KINDS),
   app: z.string(),
@@ -26,6 +26,8 @@ export const ActionSchema = z.object({
   specHash: z.string().optional(),
   /** for `wait`: epoch ms after which the planner will act */
   until: z.number().optional(),
+  /** for crash-loop waits and restarts: which restart this is since the app last ran stably */
+  attempt: z.number().int().nonnegative().optional(),
 });
 export type Action = z.infer<typeof ActionSchema>;
 export type ActionKind = Action['kind'];
@@ -38,6 +40,13 @@ export const ManifestErrorSchema = z.object({
   message: z.string(),
 });
 export type ManifestError = z.infer<typeof ManifestErrorSchema>;
+
+/** A field where what runs differs from what should: secrets show as `(secret)`, never by value. */
+export const DifferenceSchema = z.object({ field: z.string(), expected: z.unknown(), actual: z.unknown() });
+export type Difference = z.infer<typeof DifferenceSchema>;
+
+export const HEALTH_STATES = ['starting', 'healthy', 'unhealthy'] as const;
+export type HealthStatus = (typeof HEALTH_STATES)[number];
 
 const ContainerState = z.enum(['created', 'running', 'paused', 'exited', 'stopped', 'unknown']);
 export type ContainerStateName = z.infer<typeof ContainerState>;
@@ -73,6 +82,27 @@ export const EVENT_SCHEMAS = {
   ContainerStarted: { 1: z.object({ id: z.string(), name: z.string(), specHash: z.string().optional() }) },
   ContainerExited: { 1: z.object({ id: z.string(), name: z.string(), exitCode: z.number().int() }) },
   ContainerRemoved: { 1: z.object({ id: z.string(), name: z.string() }) },
+  HealthChanged: {
+    1: z.object({
+      id: z.string(), status: z.enum(HEALTH_STATES), failingStreak: z.number().int().nonnegative(),
+      /** why the last probe failed (status code, connection error, exit code); never command output */
+      detail: z.string().optional(),
+    }),
+  },
+  DriftDetected: { 1: z.object({ id: z.string(), differences: z.array(DifferenceSchema) }) },
+  UnmanagedContainerObserved: {
+    1: z.object({ id: z.string(), name: z.string(), image: z.string(), differences: z.array(DifferenceSchema) }),
+  },
+  BackoffScheduled: { 1: z.object({ attempt: z.number().int().nonnegative(), until: z.number(), delayMs: z.number() }) },
+  RolledBack: {
+    1: z.object({
+      /** the spec that failed its health check, and the manifest it came from (held back until that changes) */
+      fromSpecHash: z.string(), badManifestHash: z.string(),
+      /** the last spec that was healthy */
+      toSpecHash: z.string(),
+    }),
+  },
+  ImageProgress: { 1: z.object({ image: z.string(), step: z.string() }) },
   PlanDecided: {
     1: z.object({
       /** the projection the plan was made from: its last seq, and its hash */

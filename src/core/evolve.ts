@@ -4,7 +4,8 @@ import { produce, type Draft as Mutable } from 'immer';
 import type { Envelope } from './events.js';
 import { ManifestSchema } from '../manifest/schema.js';
 import { hashOf } from './hash.js';
-import { initialState, type ContainerState, type State } from './state.js';
+import { desiredApp, resolveSpec } from './spec.js';
+import { initialState, type ContainerState, type GoodConfig, type State } from './state.js';
 
 export function evolve(state: State, event: Envelope): State {
   return produce(state, (s) => {
@@ -52,6 +53,7 @@ function apply(s: Mutable<State>, e: Envelope): void {
         ...(e.data.buildContextHash ? { buildContextHash: e.data.buildContextHash } : {}),
       };
       delete s.gone[app];
+      if (s.pinned[app] && s.pinned[app].badManifestHash !== e.data.hash) delete s.pinned[app];
       return;
     }
     case 'ManifestRejected': {
@@ -111,6 +113,7 @@ function apply(s: Mutable<State>, e: Envelope): void {
         };
       }
       setStatus(s.containers[app], e);
+      started(s.containers[app], e.at);
       return;
     }
     case 'ContainerExited': {
@@ -119,14 +122,53 @@ function apply(s: Mutable<State>, e: Envelope): void {
       c.status = 'exited';
       c.exitCode = e.data.exitCode;
       setStatus(c, e);
+      delete c.health;
+      // A run that lasted is not part of a crash loop: the backoff starts over.
+      if (app && c.startedAt !== undefined && e.at - c.startedAt >= STABLE_RUN_MS) delete s.restarts[app];
       return;
     }
     case 'ContainerRemoved': {
-      if (!app || s.containers[app]?.id !== e.data.id) return;
+      if (!app) return;
+      if (s.unmanaged[app]?.id === e.data.id) delete s.unmanaged[app];
+      if (s.containers[app]?.id !== e.data.id) return;
       delete s.containers[app];
       s.gone[app] = e.seq;
       return;
     }
+    case 'HealthChanged': {
+      const c = app ? s.containers[app] : undefined;
+      if (!app || !c || c.id !== e.data.id) return;
+      c.health = { status: e.data.status, seq: e.seq, at: e.at, ...(e.data.detail ? { detail: e.data.detail } : {}) };
+      if (e.data.status !== 'healthy') return;
+      c.everHealthy = true;
+      // Remember what a healthy container ran, to roll back to it if a later update fails.
+      const config = goodConfig(s as State, app, c.specHash, e.seq);
+      if (config) s.lastGood[app] = config;
+      return;
+    }
+    case 'DriftDetected': {
+      const c = app ? s.containers[app] : undefined;
+      if (!c || c.id !== e.data.id) return;
+      if (e.data.differences.length === 0) delete c.drift;
+      else c.drift = { seq: e.seq, differences: e.data.differences };
+      return;
+    }
+    case 'UnmanagedContainerObserved':
+      if (!app) return;
+      s.unmanaged[app] = { id: e.data.id, name: e.data.name, image: e.data.image, seq: e.seq, differences: e.data.differences };
+      return;
+    case 'BackoffScheduled':
+      if (!app) return;
+      s.backoff[app] = { attempt: e.data.attempt, until: e.data.until, seq: e.seq };
+      return;
+    case 'RolledBack': {
+      const config = app ? s.lastGood[app] : undefined;
+      if (!app || !config) return;
+      s.pinned[app] = { config, badManifestHash: e.data.badManifestHash, seq: e.seq };
+      return;
+    }
+    case 'ImageProgress':
+      return;
     case 'PlanDecided':
       s.lastPlan = { seq: e.seq, actions: e.data.actions };
       return;
@@ -135,11 +177,12 @@ function apply(s: Mutable<State>, e: Envelope): void {
     case 'ActionSucceeded': {
       if (!app) return;
       delete s.failures[app];
-      if (e.data.kind === 'remove') {
+      const kind = e.data.kind;
+      if (kind === 'remove') {
         delete s.containers[app];
         return;
       }
-      if ((e.data.kind === 'create' || e.data.kind === 'recreate') && e.data.containerId && e.data.spec) {
+      if (NEW_CONTAINER.has(kind) && e.data.containerId && e.data.spec) {
         s.containers[app] = {
           id: e.data.containerId,
           name: e.data.spec.name,
@@ -148,24 +191,57 @@ function apply(s: Mutable<State>, e: Envelope): void {
           spec: e.data.spec,
           statusSeq: e.seq,
           statusAt: e.at,
+          startedAt: e.at,
+          health: { status: 'starting', seq: e.seq, at: e.at },
           ...(e.data.specHash ? { specHash: e.data.specHash } : {}),
+          ...(kind === 'adopt' ? { adopted: true } : {}),
         };
         delete s.gone[app];
+        delete s.unmanaged[app];
+        // A new spec is a new start: earlier crashes do not count against it.
+        if (kind !== 'adopt') { delete s.restarts[app]; delete s.backoff[app]; }
         return;
       }
       const c = s.containers[app];
-      if (e.data.kind === 'start' && c && (!e.data.containerId || c.id === e.data.containerId)) {
+      if ((kind === 'start' || kind === 'restart') && c && (!e.data.containerId || c.id === e.data.containerId)) {
         c.status = 'running';
         delete c.exitCode;
         setStatus(c, e);
+        started(c, e.at);
+        s.restarts[app] = { attempt: (s.restarts[app]?.attempt ?? 0) + 1, seq: e.seq };
       }
       return;
     }
     case 'ActionFailed':
       if (!app) return;
-      s.failures[app] = { seq: e.seq, at: e.at, kind: e.data.kind, message: e.data.error.message };
+      s.failures[app] = { seq: e.seq, at: e.at, kind: e.data.kind, message: e.data.error.message, attempt: (s.failures[app]?.attempt ?? 0) + 1 };
       return;
   }
+}
+
+/** Actions whose success means a new container (or, for adopt, a newly claimed one). */
+const NEW_CONTAINER: ReadonlySet<string> = new Set(['create', 'recreate', 'rollback', 'adopt']);
+
+/** How long a container must run to count as stable: its crash-loop backoff then starts over. */
+export const STABLE_RUN_MS = 10 * 60_000;
+
+function started(c: Mutable<ContainerState> | undefined, at: number): void {
+  if (!c) return;
+  c.startedAt = at;
+  c.health = { status: 'starting', seq: c.statusSeq, at };
+}
+
+/** The configuration the app's healthy container was made from, if the projection still holds it. */
+function goodConfig(s: State, app: string, specHash: string | undefined, seq: number): GoodConfig | undefined {
+  const config = desiredApp(s, app);
+  if (!config?.manifest || !specHash) return undefined;
+  const r = resolveSpec(config, s);
+  if (!r.ok || r.hash !== specHash) return undefined;
+  return {
+    specHash, manifest: config.manifest, templates: config.templates, seq,
+    ...(config.manifestHash ? { manifestHash: config.manifestHash } : {}),
+    ...(config.buildContextHash ? { buildContextHash: config.buildContextHash } : {}),
+  };
 }
 
 function setStatus(c: Mutable<ContainerState> | undefined, e: Envelope): void {

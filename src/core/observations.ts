@@ -1,6 +1,6 @@
 // What observers append: the difference between what they read and what the projection already
 // believes. Nothing is appended when nothing changed, so an idle node's log does not grow.
-import type { ContainerStateName, Draft, ManifestError } from './events.js';
+import type { ContainerStateName, Difference, Draft, ManifestError } from './events.js';
 import type { HostFacts } from './facts.js';
 import { hashOf } from './hash.js';
 import type { State } from './state.js';
@@ -83,6 +83,31 @@ export function inventoryDrafts(state: State, observed: readonly ObservedContain
     if (!byApp.has(app)) drafts.push({ type: 'ContainerRemoved', source: 'inventory', app, data: { id: k.id, name: k.name } });
   }
   return drafts;
+}
+
+/** Containers made elsewhere under an app's name: recorded when new or when what differs changes. */
+export function unmanagedDrafts(state: State, found: readonly { app: string; id: string; name: string; image: string; differences: Difference[] }[]): Draft[] {
+  const drafts: Draft[] = [];
+  const seen = new Set(found.map((f) => f.app));
+  for (const f of found) {
+    const known = state.unmanaged[f.app];
+    if (known && known.id === f.id && hashOf(known.differences) === hashOf(f.differences)) continue;
+    drafts.push({ type: 'UnmanagedContainerObserved', source: 'inventory', app: f.app, data: { id: f.id, name: f.name, image: f.image, differences: f.differences } });
+  }
+  for (const [app, u] of Object.entries(state.unmanaged).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!seen.has(app)) drafts.push({ type: 'ContainerRemoved', source: 'inventory', app, data: { id: u.id, name: u.name } });
+  }
+  return drafts;
+}
+
+/** Drift of a managed container from the spec it was made from: recorded when it appears, changes or goes. */
+export function driftDrafts(state: State, found: readonly { app: string; id: string; differences: Difference[] }[]): Draft[] {
+  return found.flatMap((f): Draft[] => {
+    const c = state.containers[f.app];
+    if (!c || c.id !== f.id) return [];
+    if (hashOf(c.drift?.differences ?? []) === hashOf(f.differences)) return [];
+    return [{ type: 'DriftDetected', source: 'inventory', app: f.app, data: { id: f.id, differences: f.differences } }];
+  });
 }
 
 export type PodmanEvent =

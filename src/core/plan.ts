@@ -1,19 +1,12 @@
 // The planner: projection in, actions with reasons out. Pure and level-triggered: it looks at the
 // whole state every time, never at the event that woke it, so replaying a log re-derives each plan.
 import { dependencyOrder } from '../manifest/catalog.js';
-import { dependenciesOf, type Manifest } from '../manifest/schema.js';
+import { dependenciesOf, type Dependency, type Manifest } from '../manifest/schema.js';
+import { backoffDelay } from './backoff.js';
 import type { Action, Reason } from './events.js';
-import { diffSpecs, resolveSpec } from './spec.js';
+import { iso } from './render.js';
+import { acceptsHash, desiredApp, diffSpecs, resolveSpec, type Resolution } from './spec.js';
 import type { ContainerState, State } from './state.js';
-
-export interface PlanOptions {
-  /** how long an exited container stays down before it is started again */
-  restartDelayMs: number;
-  /** how long after a failed action before it is tried again */
-  retryDelayMs: number;
-}
-
-export const DEFAULT_PLAN_OPTIONS: PlanOptions = { restartDelayMs: 1_000, retryDelayMs: 5_000 };
 
 export interface Plan {
   actions: Action[];
@@ -22,23 +15,25 @@ export interface Plan {
 }
 
 /** Actions the executor performs; `wait` and `blocked` only explain why nothing happens yet. */
-export const EXECUTABLE: ReadonlySet<Action['kind']> = new Set(['create', 'start', 'recreate', 'remove']);
+export const EXECUTABLE: ReadonlySet<Action['kind']> = new Set(['create', 'start', 'restart', 'recreate', 'rollback', 'adopt', 'remove']);
 
-export function plan(state: State, now: number, options: PlanOptions = DEFAULT_PLAN_OPTIONS): Plan {
+type Desired = Extract<Resolution, { ok: true }>;
+
+export function plan(state: State, now: number): Plan {
   const manifests = new Map<string, Manifest>();
   for (const [id, app] of Object.entries(state.apps)) if (app.manifest) manifests.set(id, app.manifest);
   const actions: Action[] = [];
 
   for (const id of dependencyOrder(manifests)) {
-    const action = planApp(state, id, now, options);
+    const action = planApp(state, id, now);
     if (action) actions.push(action);
   }
   // Apps with a rejected manifest and no valid one yet: say so, touch nothing.
-  for (const [id, app] of Object.entries(state.apps).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [id, app] of sorted(state.apps)) {
     if (!app.manifest && app.rejected) actions.push(rejected(id, app.rejected));
   }
   // Orphans: our container, no app. Their data stays; only the container goes.
-  for (const [id, c] of Object.entries(state.containers).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [id, c] of sorted(state.containers)) {
     if (state.apps[id]) continue;
     actions.push({ kind: 'remove', app: id, reasons: [cause({ code: 'app-removed', field: 'container', from: c.name }, state.gone[id])] });
   }
@@ -46,70 +41,113 @@ export function plan(state: State, now: number, options: PlanOptions = DEFAULT_P
   return waits.length > 0 ? { actions, wakeAt: Math.min(...waits) } : { actions };
 }
 
-function planApp(state: State, id: string, now: number, options: PlanOptions): Action | undefined {
+function planApp(state: State, id: string, now: number): Action | undefined {
   const app = state.apps[id];
   if (!app?.manifest) return undefined;
   // A broken manifest never takes a running app down: hold it as it is until the file is fixed.
   if (app.rejected) return rejected(id, app.rejected);
 
-  const container = state.containers[id];
-  const desired = resolveSpec(app, state);
+  const config = desiredApp(state, id)!;
+  const m = config.manifest!;
+  const desired = resolveSpec(config, state);
   if (!desired.ok) return { kind: 'blocked', app: id, reasons: desired.reasons };
 
   const failure = state.failures[id];
-  if (failure && now < failure.at + options.retryDelayMs) {
-    return {
-      kind: 'wait', app: id, until: failure.at + options.retryDelayMs,
-      reasons: [{ code: 'retry-after-failure', field: failure.kind, message: failure.message, causedBy: failure.seq }],
-    };
+  if (failure) {
+    const until = failure.at + backoffDelay(id, failure.attempt - 1, failure.seq);
+    if (now < until) {
+      return {
+        kind: 'wait', app: id, until, attempt: failure.attempt - 1,
+        reasons: [{ code: 'retry-after-failure', field: failure.kind, message: failure.message, causedBy: failure.seq }],
+      };
+    }
   }
 
-  const converged = container?.specHash === desired.hash;
-  if (converged && container.status === 'running') return undefined;
+  const c = state.containers[id];
+  const pinned = state.pinned[id];
+  const health = m.container.health_check ? c?.health : undefined;
+  if (c && health?.status === 'unhealthy' && !c.everHealthy && !pinned) {
+    const good = state.lastGood[id];
+    if (good && good.specHash !== c.specHash && app.manifestHash) {
+      return {
+        kind: 'rollback', app: id, specHash: good.specHash,
+        reasons: [cause({ code: 'update-unhealthy', field: 'health', from: 'starting', to: 'unhealthy', ...(health.detail ? { message: health.detail } : {}) }, health.seq)],
+      };
+    }
+  }
 
-  const waiting = unmetDependencies(state, app.manifest);
+  const converged = c !== undefined && acceptsHash(c, desired);
+  if (c && converged && c.status === 'running') {
+    if (c.drift) return { kind: 'recreate', app: id, specHash: desired.hash, reasons: c.drift.differences.map((d) => cause({ code: 'drift', field: d.field, from: d.actual, to: d.expected }, c.drift?.seq)) };
+    if (health?.status === 'unhealthy' && m.container.restart !== 'no') return crashRestart(state, id, c, 'restart', cause({ code: 'unhealthy', field: 'health', from: 'healthy', to: 'unhealthy', ...(health.detail ? { message: health.detail } : {}) }, health.seq), health.at, now);
+    return undefined;
+  }
+
+  const unmanaged = state.unmanaged[id];
+  if (!c && unmanaged && unmanaged.differences.length === 0) {
+    return { kind: 'adopt', app: id, specHash: desired.hash, reasons: [cause({ code: 'unmanaged-match', field: 'container', message: `${unmanaged.name} was made elsewhere and matches the desired spec` }, unmanaged.seq)] };
+  }
+
+  const waiting = unmetDependencies(state, m);
   if (waiting.length > 0) return { kind: 'blocked', app: id, reasons: waiting };
 
-  if (!container) {
-    return { kind: 'create', app: id, specHash: desired.hash, reasons: [cause({ code: 'container-missing' }, state.gone[id] ?? app.manifestSeq)] };
+  if (!c && unmanaged) {
+    return {
+      kind: 'recreate', app: id, specHash: desired.hash,
+      reasons: unmanaged.differences.map((d) => cause({ code: 'unmanaged-conflict', field: d.field, from: d.actual, to: d.expected }, unmanaged.seq)),
+    };
   }
-  if (!converged) {
-    return { kind: 'recreate', app: id, specHash: desired.hash, reasons: recreateReasons(container, desired, app.manifestSeq) };
-  }
-  return restart(id, container, app.manifest, now, options);
-}
+  if (!c) return { kind: 'create', app: id, specHash: desired.hash, reasons: [cause({ code: 'container-missing' }, state.gone[id] ?? app.manifestSeq)] };
+  if (!converged) return { kind: 'recreate', app: id, specHash: desired.hash, reasons: recreateReasons(c, desired, pinned ? pinned.seq : app.manifestSeq) };
 
-function restart(id: string, c: ContainerState, m: Manifest, now: number, options: PlanOptions): Action | undefined {
   const policy = m.container.restart;
-  const exitedCleanly = c.status === 'exited' && c.exitCode === 0;
-  if (c.status === 'exited' && (policy === 'no' || (policy === 'on-failure' && exitedCleanly))) return undefined;
+  if (c.status === 'exited' && (policy === 'no' || (policy === 'on-failure' && c.exitCode === 0))) return undefined;
   const reason = cause(
     c.status === 'exited'
       ? { code: 'container-exited', field: 'status', from: 'running', to: c.exitCode !== undefined ? `exited (exit ${c.exitCode})` : 'exited' }
       : { code: 'container-not-running', field: 'status', message: `it is ${c.status}` },
     c.statusSeq,
   );
-  const until = c.statusAt + options.restartDelayMs;
-  if (c.status === 'exited' && now < until) return { kind: 'wait', app: id, until, reasons: [reason] };
-  return { kind: 'start', app: id, reasons: [reason] };
+  if (c.status !== 'exited') return { kind: 'start', app: id, reasons: [reason] };
+  return crashRestart(state, id, c, 'start', reason, c.statusAt, now);
 }
 
-function recreateReasons(c: ContainerState, desired: Extract<ReturnType<typeof resolveSpec>, { ok: true }>, manifestSeq = 0): Reason[] {
+/** Start again after an exit or an unhealthy verdict, no sooner than the crash-loop backoff allows. */
+function crashRestart(state: State, id: string, c: ContainerState, kind: 'start' | 'restart', reason: Reason, since: number, now: number): Action {
+  const attempt = state.restarts[id]?.attempt ?? 0;
+  const until = since + backoffDelay(id, attempt, c.statusSeq);
+  if (now < until) return { kind: 'wait', app: id, until, attempt, reasons: [reason] };
+  return { kind, app: id, attempt, reasons: [reason] };
+}
+
+function recreateReasons(c: ContainerState, desired: Desired, baseSeq = 0): Reason[] {
   if (!c.spec) {
     // Created elsewhere or before our records: only the hashes can be compared.
-    return [cause({ code: 'spec-hash-changed', field: 'specHash', from: c.specHash ?? null, to: desired.hash }, manifestSeq)];
+    return [cause({ code: 'spec-hash-changed', field: 'specHash', from: c.specHash ?? null, to: desired.hash }, baseSeq)];
   }
   const changes = diffSpecs(c.spec, desired.spec);
   if (changes.length === 0) return [{ code: 'hash-version-changed', field: 'specHash', from: c.specHash ?? null, to: desired.hash }];
-  return changes.map((ch) => cause({ code: 'spec-changed', ...ch }, desired.provenance[ch.field] ?? manifestSeq));
+  return changes.map((ch) => cause({ code: 'spec-changed', ...ch }, desired.provenance[ch.field] ?? baseSeq));
 }
 
 function unmetDependencies(state: State, m: Manifest): Reason[] {
   return dependenciesOf(m).flatMap((d): Reason[] => {
-    const dep = state.containers[d.app];
-    if (dep?.status === 'running') return [];
-    return [cause({ code: 'waiting-on-dependency', field: d.app, message: `${d.app} is ${dep ? dep.status : 'not created'}` }, dep?.statusSeq)];
+    const why = unmet(state, d);
+    return why ? [cause({ code: 'waiting-on-dependency', field: d.app, message: why.message }, why.seq)] : [];
   });
+}
+
+/** Why a dependency does not yet allow its dependents to start, or nothing when it does. */
+function unmet(state: State, d: Dependency): { message: string; seq?: number } | undefined {
+  const dep = state.containers[d.app];
+  if (!dep) return { message: `${d.app} is not created` };
+  if (dep.status !== 'running') return { message: `${d.app} is ${dep.status} since ${iso(dep.statusAt)}`, seq: dep.statusSeq };
+  if (d.condition !== 'healthy') return undefined;
+  const hasCheck = state.apps[d.app]?.manifest?.container.health_check !== undefined;
+  if (!hasCheck) return undefined; // nothing to wait for: running is as healthy as it can be shown to be
+  if (dep.health?.status === 'healthy') return undefined;
+  const h = dep.health;
+  return { message: `${d.app} is not healthy${h ? ` (${h.status}) since ${iso(h.at)}` : ''}`, ...(h ? { seq: h.seq } : {}) };
 }
 
 function rejected(id: string, r: { seq: number; errors: { line: number; col: number; path: string; message: string }[] }): Action {
@@ -122,4 +160,8 @@ function rejected(id: string, r: { seq: number; errors: { line: number; col: num
 
 function cause(reason: Reason, seq: number | undefined): Reason {
   return seq ? { ...reason, causedBy: seq } : reason;
+}
+
+function sorted<T>(record: Record<string, T>): [string, T][] {
+  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }

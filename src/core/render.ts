@@ -8,7 +8,8 @@ export function renderPlan(actions: readonly Action[]): string {
 }
 
 export function renderAction(a: Action): string {
-  const head = a.kind === 'wait' && a.until !== undefined ? `wait ${a.app} until ${iso(a.until)}` : `${a.kind} ${a.app}`;
+  const attempt = a.attempt !== undefined ? ` (attempt ${a.attempt + 1})` : '';
+  const head = a.kind === 'wait' && a.until !== undefined ? `wait ${a.app} until ${iso(a.until)}${attempt}` : `${a.kind} ${a.app}${attempt}`;
   return `${head}\n${a.reasons.map((r) => `  ${renderReason(r)}\n`).join('')}`;
 }
 
@@ -29,6 +30,10 @@ export function show(value: unknown): string {
 
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+export function renderDifference(d: { field: string; expected: unknown; actual: unknown }): string {
+  return `${d.field} is ${show(d.actual)}, should be ${show(d.expected)}`;
 }
 
 /** One line per event, for `events` and `why`. */
@@ -55,5 +60,11 @@ export function summarise(e: Envelope): string {
     case 'ActionStarted': return `${e.data.action.kind}: ${e.data.action.reasons.map(renderReason).join('; ')}`;
     case 'ActionSucceeded': return `${e.data.kind}${e.data.containerId ? ` → ${e.data.containerId.slice(0, 12)}` : ''}${e.data.detail ? ` (${e.data.detail})` : ''}`;
     case 'ActionFailed': return `${e.data.kind}: ${e.data.error.code}: ${e.data.error.message}`;
+    case 'HealthChanged': return `${e.data.status}${e.data.failingStreak ? ` after ${e.data.failingStreak} failed probe(s)` : ''}${e.data.detail ? ` (${e.data.detail})` : ''}`;
+    case 'DriftDetected': return e.data.differences.length === 0 ? 'drift gone' : e.data.differences.map(renderDifference).join('; ');
+    case 'UnmanagedContainerObserved': return `${e.data.name} ${e.data.id.slice(0, 12)} not made by podledger: ${e.data.differences.length === 0 ? 'matches the desired spec' : e.data.differences.map(renderDifference).join('; ')}`;
+    case 'BackoffScheduled': return `attempt ${e.data.attempt + 1} not before ${iso(e.data.until)} (${(e.data.delayMs / 1000).toFixed(1)} s)`;
+    case 'RolledBack': return `spec ${e.data.fromSpecHash.slice(0, 12)} failed its health check; back to ${e.data.toSpecHash.slice(0, 12)} until the manifest changes`;
+    case 'ImageProgress': return `${e.data.image}: ${e.data.step}`;
   }
 }

@@ -23,14 +23,49 @@ export type Resolution =
 /** For each spec field path (`env.FM_API_URL`, `image`), the seq of the newest event its value came from. */
 export type Provenance = Record<string, number>;
 
+/**
+ * How each hash version hashed a spec. A container labelled with an older version is accepted when
+ * that version's hash of today's desired spec matches its label: upgrading podledger recreates nothing.
+ */
+export const SPEC_HASHERS: Readonly<Record<number, (spec: ContainerSpec) => string>> = {
+  1: (spec) => hashOf({ hashVersion: 1, spec }),
+};
+
 export function specHash(spec: ContainerSpec): string {
-  return hashOf({ hashVersion: HASH_VERSION, spec });
+  return SPEC_HASHERS[HASH_VERSION]!(spec);
+}
+
+/** The container runs the desired spec, judged by the hash version it was labelled with. */
+export function acceptsHash(
+  c: { specHash?: string; hashVersion?: number },
+  desired: { spec: ContainerSpec; hash: string },
+  hashers: Readonly<Record<number, (spec: ContainerSpec) => string>> = SPEC_HASHERS,
+): boolean {
+  if (c.specHash === undefined) return false;
+  if (c.specHash === desired.hash) return true;
+  const older = c.hashVersion !== undefined && c.hashVersion !== HASH_VERSION ? hashers[c.hashVersion] : undefined;
+  return older !== undefined && older(desired.spec) === c.specHash;
 }
 
 /** Image tag for a locally built app: changes whenever the context, containerfile or args change. */
 export function buildTag(appId: string, m: Manifest, contextHash: string): string {
   const build = m.container.build;
   return `localhost/podledger/${appId}:${hashOf({ contextHash, build }).slice(0, 16)}`;
+}
+
+/**
+ * The app configuration to converge on: its manifest, unless it was rolled back, in which case the
+ * last healthy configuration, until the manifest changes again. Facts and secrets are always current.
+ */
+export function desiredApp(state: Pick<State, 'apps' | 'pinned'>, id: string): AppState | undefined {
+  const app = state.apps[id];
+  const pin = state.pinned[id];
+  if (!app || !pin || app.manifestHash !== pin.badManifestHash) return app;
+  const c = pin.config;
+  return {
+    ...app, manifest: c.manifest, templates: c.templates,
+    ...(c.buildContextHash ? { buildContextHash: c.buildContextHash } : {}),
+  };
 }
 
 export function resolveSpec(app: AppState, state: Pick<State, 'facts' | 'secrets'>): Resolution {

@@ -1,10 +1,10 @@
 // The projection: what the node believes, folded from the log. One plain, serialisable object.
 import type { Manifest } from '../manifest/schema.js';
-import type { Action, ContainerStateName, ManifestError } from './events.js';
+import type { Action, ContainerStateName, Difference, HealthStatus, ManifestError } from './events.js';
 import type { ContainerSpec } from './spec-schema.js';
 
 /** Bump when `evolve` changes meaning; snapshots of another version are re-folded. */
-export const FOLD_VERSION = 1;
+export const FOLD_VERSION = 2;
 
 export interface AppState {
   id: string;
@@ -32,6 +32,25 @@ export interface ContainerState {
   /** seq and time of the event that set `status` */
   statusSeq: number;
   statusAt: number;
+  /** when it last started running: start_period and crash-loop stability count from here */
+  startedAt?: number;
+  health?: { status: HealthStatus; seq: number; at: number; detail?: string };
+  /** it has been healthy at least once since it was created */
+  everHealthy?: boolean;
+  /** made by hand without our labels, then adopted because it matched the desired spec */
+  adopted?: boolean;
+  /** what differs between the running container and the spec it was created with */
+  drift?: { seq: number; differences: Difference[] };
+}
+
+/** The app configuration a healthy container ran, kept to roll back to. */
+export interface GoodConfig {
+  specHash: string;
+  manifest: NonNullable<AppState['manifest']>;
+  manifestHash?: string;
+  templates: Record<string, string>;
+  buildContextHash?: string;
+  seq: number;
 }
 
 export interface State {
@@ -45,8 +64,18 @@ export interface State {
   /** by app id: seq of the event that made the app or its container go away, for reasons */
   gone: Record<string, number>;
   /** by app id: the last failed action, cleared when one succeeds */
-  failures: Record<string, { seq: number; at: number; kind: string; message: string }>;
+  failures: Record<string, { seq: number; at: number; kind: string; message: string; attempt: number }>;
   lastPlan?: { seq: number; actions: Action[] };
+  /** by app id: restarts since it last ran stably, for the crash-loop backoff */
+  restarts: Record<string, { attempt: number; seq: number }>;
+  /** by app id: the current backoff window, as recorded */
+  backoff: Record<string, { attempt: number; until: number; seq: number }>;
+  /** by app id: the last configuration that was healthy */
+  lastGood: Record<string, GoodConfig>;
+  /** by app id: rolled back; the app runs `config` until its manifest differs from `badManifestHash` */
+  pinned: Record<string, { config: GoodConfig; badManifestHash: string; seq: number }>;
+  /** by app id: a container with the app's name but not our labels */
+  unmanaged: Record<string, { id: string; name: string; image: string; seq: number; differences: Difference[] }>;
 }
 
 export const initialState: State = {
@@ -58,4 +87,9 @@ export const initialState: State = {
   containers: {},
   gone: {},
   failures: {},
+  restarts: {},
+  backoff: {},
+  lastGood: {},
+  pinned: {},
+  unmanaged: {},
 };

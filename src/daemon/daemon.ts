@@ -3,21 +3,22 @@ import { fromEvent, type Observable } from 'rxjs';
 import { v7 as uuidv7 } from 'uuid';
 import type Docker from 'dockerode';
 import type { Draft, Envelope } from '../core/events.js';
-import { HASH_VERSION } from '../core/spec.js';
+import { desiredApp, HASH_VERSION, resolveSpec } from '../core/spec.js';
+import type { State } from '../core/state.js';
 import { FOLD_VERSION } from '../core/state.js';
-import { factsDraft, inventoryDrafts, manifestDrafts, podmanEventDrafts, secretDrafts } from '../core/observations.js';
+import { driftDrafts, factsDraft, inventoryDrafts, manifestDrafts, podmanEventDrafts, secretDrafts, unmanagedDrafts } from '../core/observations.js';
 import { renderReason } from '../core/render.js';
-import { DEFAULT_PLAN_OPTIONS, type PlanOptions } from '../core/plan.js';
 import { execute } from '../act/executor.js';
 import { podmanClient, podmanStreamClient, ping } from '../act/podman.js';
 import { DbLockedError } from '../log/errors.js';
 import { EventStore } from '../log/store.js';
 import { readHostFacts, watchFile } from '../observe/host-facts.js';
-import { listManaged } from '../observe/inventory.js';
+import { HealthMonitor, type ProbeTarget } from '../observe/health.js';
+import { readInventory } from '../observe/inventory.js';
 import { readCatalog, watchManifests } from '../observe/manifests.js';
 import { DEFAULT_POLICY_FILE } from '../observe/policy-file.js';
 import { followEvents } from '../observe/podman-events.js';
-import { loadNodeKey, readSecretHashes } from '../observe/secrets.js';
+import { loadNodeKey, readSecretHashes, secretHash } from '../observe/secrets.js';
 import { coalesced, exclusive } from './coalesce.js';
 import { serveControl } from './control.js';
 import { Projection } from './projection.js';
@@ -32,10 +33,11 @@ export interface DaemonOptions {
   socket: string;
   hostFactsFile?: string;
   secretsDir?: string;
+  /** how many actions run at once (default 4) */
+  concurrency?: number;
   /** the node policy; default /etc/podledger/policy.yml when present */
   policyFile?: string;
   resyncMs?: number;
-  plan?: PlanOptions;
   log: Logger;
   /** aborted by SIGTERM/SIGINT: start-up stops waiting for podman, so the caller can stop cleanly */
   signal?: AbortSignal;
@@ -72,6 +74,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const control = await serveControl(o.dataDir, store, state);
   const append = async (drafts: Draft[]) => (drafts.length > 0 ? store.append(drafts) : []);
   const nodeKey = await loadNodeKey(o.dataDir);
+  const hashSecret = (value: string) => secretHash(nodeKey, value);
   const docker: Docker = podmanClient(o.socket);
   const closers: (() => unknown)[] = [];
   const guard = (what: string) => (err: unknown) => log.error(`${what} failed`, { error: err instanceof Error ? err.message : String(err) });
@@ -90,7 +93,13 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const podmanTurn = exclusive();
   const inventory = coalesced(() => podmanTurn(async () => {
     await ping(docker, o.socket);
-    await append(inventoryDrafts(state(), await listManaged(docker)));
+    const before = state(); // differences are taken against what was believed when the reading began
+    const found = await readInventory(docker, before, hashSecret);
+    await append([
+      ...inventoryDrafts(before, found.managed),
+      ...unmanagedDrafts(before, found.unmanaged),
+      ...driftDrafts(before, found.drift),
+    ]);
     if (!podmanUp) {
       log.info('podman reachable', { socket: o.socket });
       podmanUp = true;
@@ -116,17 +125,43 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   }
 
   const reconciler = new Reconciler({
-    state, append, turn: podmanTurn, ready: () => podmanUp, clock: Date.now, newId: uuidv7, options: o.plan ?? DEFAULT_PLAN_OPTIONS, onError: guard('reconcile'),
-    execute: (action, s) => execute({ docker, appsDir: o.appsDir, secretsDir: o.secretsDir, nodeKey, progress: (line) => log.info(line, { app: action.app }) }, action, s),
+    state, append, turn: podmanTurn, ready: () => podmanUp, clock: Date.now, newId: uuidv7, concurrency: o.concurrency ?? 4, onError: guard('reconcile'),
+    execute: (action, s) => execute({ docker, appsDir: o.appsDir, secretsDir: o.secretsDir, nodeKey, progress: buildProgress(action.app) }, action, s),
     onAction: (action, outcome, detail) => log.info(`${action.kind} ${action.app}: ${outcome}`, {
       reasons: action.reasons.map(renderReason).join('; '), ...(detail ? { detail } : {}),
     }),
   });
   late.reconciler = reconciler;
-  const wakeOn = projection.state$.subscribe(() => reconciler.wake());
+
+  // Build steps are progress worth keeping: a few events per build, and a log line each.
+  function buildProgress(app: string) {
+    return (line: string) => {
+      log.info(line, { app });
+      const step = /^STEP \d+\/\d+: .*/.exec(line)?.[0];
+      const image = desiredApp(state(), app)?.manifest ? resolveSpec(desiredApp(state(), app)!, state()) : undefined;
+      if (step && image?.ok) void append([{ type: 'ImageProgress', source: 'executor', app, data: { image: image.spec.image, step } }]).catch(guard('recording build progress'));
+    };
+  }
+
+  const health = new HealthMonitor({
+    socketPath: o.socket,
+    clock: Date.now,
+    onError: guard('health probe'),
+    targets: () => healthTargets(state()),
+    recorded: (app, id) => (state().containers[app]?.id === id ? state().containers[app]?.health?.status : undefined),
+    report: async (t, status, streak, detail) => {
+      await append([{ type: 'HealthChanged', source: 'health', app: t.app, data: { id: t.id, status, failingStreak: streak, ...(detail ? { detail } : {}) } }]);
+    },
+  });
+  const wakeOn = projection.state$.subscribe(() => {
+    reconciler.wake();
+    health.sync();
+  });
 
   let streamLost = false;
   const follower = followEvents(podmanStreamClient(o.socket), {
+    // Adopted containers carry no labels: they are known by id.
+    appOf: (id) => Object.entries(state().containers).find(([, c]) => c.adopted && c.id === id)?.[0],
     onEvent: (e) => void append(podmanEventDrafts(state(), e)).catch(guard('recording podman event')),
     onConnected: () => {
       if (streamLost) log.info('podman event stream reconnected; resyncing the inventory', {});
@@ -145,7 +180,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     ...(o.secretsDir ? [watchFile(o.secretsDir, () => secrets.trigger())] : []),
   ];
   const resync = setInterval(() => observers.forEach((x) => x.trigger()), o.resyncMs ?? 60_000);
-  closers.push(() => clearInterval(resync), () => follower.close(), () => wakeOn.unsubscribe());
+  closers.push(() => clearInterval(resync), () => follower.close(), () => wakeOn.unsubscribe(), () => health.close());
 
   return {
     async stop(reason) {
@@ -161,4 +196,13 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       log.info('daemon stopped; containers left running', {});
     },
   };
+}
+
+/** Running containers whose spec has a health check: what the health monitor probes. */
+function healthTargets(state: State): ProbeTarget[] {
+  return Object.entries(state.containers).flatMap(([app, c]): ProbeTarget[] => {
+    const spec = c.spec;
+    if (c.status !== 'running' || !spec?.healthCheck) return [];
+    return [{ app, id: c.id, spec, check: spec.healthCheck, startedAt: c.startedAt ?? c.statusAt }];
+  });
 }

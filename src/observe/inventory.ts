@@ -1,41 +1,69 @@
-// Inventory: every container that carries our label, as podman reports it now.
+// Inventory: what podman runs, read in full — our labelled containers, the ones we adopted (which
+// carry no labels), and containers made elsewhere under one of our apps' names — compared with what
+// each should be running.
 import type Docker from 'dockerode';
-import type { ContainerStateName } from '../core/events.js';
+import type { ContainerStateName, Difference } from '../core/events.js';
 import type { ObservedContainer } from '../core/observations.js';
-import { LABELS } from '../core/spec.js';
+import { desiredApp, LABELS, resolveSpec } from '../core/spec.js';
+import type { State } from '../core/state.js';
+import { compareContainer, type InspectedContainer } from './compare.js';
 
 const STATES: ReadonlySet<string> = new Set(['created', 'running', 'paused', 'exited', 'stopped']);
 
 export function stateName(raw: string | undefined): ContainerStateName {
   const s = (raw ?? '').toLowerCase();
   if (s === 'configured') return 'created';
+  if (s === 'stopped') return 'exited';
   return (STATES.has(s) ? s : 'unknown') as ContainerStateName;
 }
 
-export async function listManaged(docker: Docker): Promise<ObservedContainer[]> {
-  const list = await docker.listContainers({ all: true, filters: { label: [LABELS.app] } });
-  const observed: ObservedContainer[] = [];
+export interface Inventory {
+  managed: ObservedContainer[];
+  /** containers named like one of our apps' containers, not made by us */
+  unmanaged: { app: string; id: string; name: string; image: string; differences: Difference[] }[];
+  /** managed, running containers whose configuration no longer matches the spec they were made from */
+  drift: { app: string; id: string; differences: Difference[] }[];
+}
+
+export async function readInventory(docker: Docker, state: State, hashSecret: (value: string) => string): Promise<Inventory> {
+  const list = await docker.listContainers({ all: true });
+  const adopted = new Map(Object.entries(state.containers).filter(([, c]) => c.adopted).map(([app, c]) => [c.id, app]));
+  const inventory: Inventory = { managed: [], unmanaged: [], drift: [] };
+  const inspect = (id: string) => docker.getContainer(id).inspect() as Promise<InspectedContainer & { State: { ExitCode: number } }>;
+
   for (const c of list) {
-    const app = c.Labels?.[LABELS.app];
+    const name = (c.Names?.[0] ?? c.Id).replace(/^\//, '');
+    const app = c.Labels?.[LABELS.app] ?? adopted.get(c.Id);
     if (!app) continue;
-    const state = stateName(c.State);
-    let exitCode: number | undefined;
-    if (state === 'exited' || state === 'stopped') {
-      // The list has no exit code; inspect only the containers that stopped.
-      const info = await docker.getContainer(c.Id).inspect().catch(() => undefined);
-      exitCode = info?.State.ExitCode;
-    }
-    const hashVersion = Number(c.Labels[LABELS.hashVersion]);
-    observed.push({
-      app,
-      id: c.Id,
-      name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''),
-      state: state === 'stopped' ? 'exited' : state,
-      image: c.Image,
-      ...(exitCode !== undefined ? { exitCode } : {}),
-      ...(c.Labels[LABELS.specHash] ? { specHash: c.Labels[LABELS.specHash] } : {}),
+    const state_ = stateName(c.State);
+    const info = state_ === 'exited' || state.containers[app]?.spec ? await inspect(c.Id).catch(() => undefined) : undefined;
+    const known = state.containers[app];
+    const hashVersion = Number(c.Labels?.[LABELS.hashVersion]);
+    // An adopted container has no label: its hash is the one recorded when it was adopted.
+    const specHash = c.Labels?.[LABELS.specHash] ?? (known?.id === c.Id ? known.specHash : undefined);
+    inventory.managed.push({
+      app, id: c.Id, name, state: state_, image: c.Image,
+      ...(state_ === 'exited' && info ? { exitCode: info.State.ExitCode } : {}),
+      ...(specHash ? { specHash } : {}),
       ...(Number.isInteger(hashVersion) ? { hashVersion } : {}),
     });
+    if (info && known?.id === c.Id && known.spec && state_ === 'running') {
+      inventory.drift.push({ app, id: c.Id, differences: compareContainer(known.spec, info, hashSecret) });
+    }
   }
-  return observed;
+
+  const claimed = new Set(inventory.managed.map((m) => m.app));
+  const byName = new Map(list.map((c) => [(c.Names?.[0] ?? '').replace(/^\//, ''), c]));
+  for (const id of Object.keys(state.apps).sort()) {
+    if (claimed.has(id)) continue;
+    const config = desiredApp(state, id);
+    const desired = config ? resolveSpec(config, state) : undefined;
+    if (!desired?.ok) continue;
+    const other = byName.get(desired.spec.name);
+    if (!other || other.Labels?.[LABELS.app]) continue;
+    const info = await inspect(other.Id).catch(() => undefined);
+    if (!info) continue;
+    inventory.unmanaged.push({ app: id, id: other.Id, name: desired.spec.name, image: other.Image, differences: compareContainer(desired.spec, info, hashSecret) });
+  }
+  return inventory;
 }

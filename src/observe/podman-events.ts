@@ -12,10 +12,10 @@ interface RawEvent {
   Actor?: { ID?: string; Attributes?: Record<string, string> };
 }
 
-export function toPodmanEvent(raw: RawEvent): PodmanEvent | undefined {
+export function toPodmanEvent(raw: RawEvent, appOf: (id: string) => string | undefined = () => undefined): PodmanEvent | undefined {
   const attrs = raw.Actor?.Attributes ?? {};
-  const app = attrs[LABELS.app];
   const id = raw.Actor?.ID ?? raw.id;
+  const app = attrs[LABELS.app] ?? (id ? appOf(id) : undefined);
   if (raw.Type !== 'container' || !app || !id) return undefined;
   const name = attrs.name ?? id;
   switch (raw.Action ?? raw.status) {
@@ -37,6 +37,8 @@ export interface EventFollower {
 
 export interface FollowOptions {
   onEvent: (e: PodmanEvent) => void;
+  /** the app of an unlabelled container we manage (adopted), by id */
+  appOf?: (id: string) => string | undefined;
   /** called after every successful (re)connect: the caller resyncs the inventory */
   onConnected: () => void;
   onLost: (err: Error) => void;
@@ -78,7 +80,7 @@ export function followEvents(docker: Docker, opts: FollowOptions): EventFollower
           buffer = buffer.slice(nl + 1);
           if (!line) continue;
           try {
-            const e = toPodmanEvent(JSON.parse(line) as RawEvent);
+            const e = toPodmanEvent(JSON.parse(line) as RawEvent, opts.appOf);
             if (e) opts.onEvent(e);
           } catch {
             // a torn line cannot be trusted; the resync after reconnect covers anything lost

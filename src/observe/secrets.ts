@@ -37,12 +37,15 @@ export async function readSecretHashes(dir: string | undefined, key: Buffer): Pr
     throw new Error(`cannot read secrets folder: ${dir}: ${(cause as Error).message}`, { cause });
   }
   for (const e of entries.filter((x) => x.isFile() && !x.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name))) {
-    hashes.set(e.name, secretHash(key, await readFile(path.join(dir, e.name))));
+    hashes.set(e.name, secretHash(key, secretValue(await readFile(path.join(dir, e.name)))));
   }
   return hashes;
 }
 
-/** A secret's value, trailing newline removed (files written with `echo` end in one). */
-export async function readSecret(dir: string, name: string): Promise<string> {
-  return (await readFile(path.join(dir, name), 'utf8')).replace(/\r?\n$/, '');
+/**
+ * A secret's value as it is used, trailing newline removed (files written with `echo` end in one).
+ * The keyed hash is taken of this value, so it can be compared with what a container holds.
+ */
+export function secretValue(raw: Buffer): string {
+  return raw.toString('utf8').replace(/\r?\n$/, '');
 }

@@ -36,7 +36,8 @@ describe('daemon lifecycle on a real podman', () => {
     await writeFile(join(secrets, 'rpc-password'), `${OLD_SECRET}\n`);
     await writeBusyboxApp(apps, PREFIX, 'vault', '  secret_env:\n    - { key: RPC_PASSWORD, secret_file: rpc-password }\n');
     await writeBusyboxApp(apps, PREFIX, 'keeper', `  volumes:\n    - { type: bind, source: ${dataDir}, target: /data }\n`);
-    daemon = startDaemon({ apps, data, socket: podmanEnv().socket, secrets, extraArgs: ['--resync', '1'] });
+    await writeFile(join(tmp.path, 'policy.yml'), `data_root: ${join(tmp.path, 'appdata')}\n`);
+    daemon = startDaemon({ apps, data, socket: podmanEnv().socket, secrets, extraArgs: ['--resync', '1', '--policy', join(tmp.path, 'policy.yml')] });
     await waitFor(async () => (await running('vault')) && (await running('keeper')), { timeoutMs: 60_000, what: 'both apps running' });
   });
 

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Draft } from '../../../src/core/events.js';
 import { fold } from '../../../src/core/evolve.js';
+import { backoffDelay } from '../../../src/core/backoff.js';
 import { plan } from '../../../src/core/plan.js';
 import { renderPlan } from '../../../src/core/render.js';
 import { resolveSpec } from '../../../src/core/spec.js';
@@ -66,16 +67,21 @@ describe('plan', () => {
     );
   });
 
-  it('given an exited container, when planning before and after the restart delay, then it waits and then starts', () => {
+  it('given an exited container, when planning before and after the backoff, then it waits and then starts', () => {
     const before = running();
-    const exited = fold(envelopes([{ type: 'ContainerExited', source: 'podman', app: 'bitcoind', data: { id: 'c-btc', name: 'bitcoind', exitCode: 137 } }], before.seq + 1), before);
-    const exitAt = T0 + (before.seq + 1) * 1000;
-    expect(plan(exited, exitAt + 10).actions).toEqual([
-      expect.objectContaining({ kind: 'wait', app: 'bitcoind', until: exitAt + 1000 }),
-    ]);
-    expect(planText(exited, exitAt + 1000)).toBe(
-      'start bitcoind\n' +
-      `  container-exited status "running" → "exited (exit 137)" causedBy #${before.seq + 1}\n`,
+    const exitSeq = before.seq + 1;
+    const exited = fold(envelopes([{ type: 'ContainerExited', source: 'podman', app: 'bitcoind', data: { id: 'c-btc', name: 'bitcoind', exitCode: 137 } }], exitSeq), before);
+    const exitAt = T0 + exitSeq * 1000;
+    const until = exitAt + backoffDelay('bitcoind', 0, exitSeq);
+    expect(until - exitAt).toBeGreaterThanOrEqual(800);
+    expect(until - exitAt).toBeLessThanOrEqual(1200);
+    expect(planText(exited, exitAt + 10)).toBe(
+      `wait bitcoind until ${new Date(until).toISOString()} (attempt 1)\n` +
+      `  container-exited status "running" → "exited (exit 137)" causedBy #${exitSeq}\n`,
+    );
+    expect(planText(exited, until)).toBe(
+      'start bitcoind (attempt 1)\n' +
+      `  container-exited status "running" → "exited (exit 137)" causedBy #${exitSeq}\n`,
     );
   });
 
@@ -116,6 +122,7 @@ describe('plan', () => {
     const state = given(observed('bitcoind', bitcoind), {
       type: 'ActionFailed', source: 'executor', app: 'bitcoind', data: { kind: 'create', error: { code: 'pull-failed', message: 'no registry' } },
     });
-    expect(planText(state, T0 + 2000 + 100)).toBe(`wait bitcoind until ${new Date(T0 + 2000 + 5000).toISOString()}\n  retry-after-failure create (no registry) causedBy #2\n`);
+    const until = T0 + 2000 + backoffDelay('bitcoind', 0, 2);
+    expect(planText(state, T0 + 2000 + 100)).toBe(`wait bitcoind until ${new Date(until).toISOString()} (attempt 1)\n  retry-after-failure create (no registry) causedBy #2\n`);
   });
 });

@@ -1,0 +1,14 @@
+// Crash-loop and retry backoff: 1 s, doubling, capped at 5 min, with ±20 % jitter. The jitter comes
+// from a hash of the app and the event that triggered the wait, not from randomness, so a replay
+// computes the very same deadline.
+import { sha256 } from './hash.js';
+
+export const BACKOFF_BASE_MS = 1_000;
+export const BACKOFF_CAP_MS = 5 * 60_000;
+
+/** Delay before restart number `attempt` (0 = the first restart after a stable run). */
+export function backoffDelay(app: string, attempt: number, salt: number): number {
+  const base = Math.min(BACKOFF_BASE_MS * 2 ** Math.min(attempt, 30), BACKOFF_CAP_MS);
+  const unit = parseInt(sha256(`${app}:${attempt}:${salt}`).slice(0, 8), 16) / 0xffffffff;
+  return Math.round(base * (0.8 + 0.4 * unit));
+}

@@ -1,0 +1,54 @@
+// What differs between a container as podman shows it and the spec it should run. Only what podman
+// was told is compared (podman fills in defaults: image env, extra tmpfs for read-only roots), so a
+// container made from the spec never shows false drift. Secrets are compared by keyed hash and shown
+// as `(secret)`, never by value.
+import type { Difference } from '../core/events.js';
+import type { ContainerSpec } from '../core/spec-schema.js';
+
+/** The parts of `podman inspect` (compat API) that the comparison reads. */
+export interface InspectedContainer {
+  Id: string;
+  Name: string;
+  Config: { Image?: string; Env?: string[] | null };
+  HostConfig: { PortBindings?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null; Tmpfs?: Record<string, string> | null };
+  Mounts?: { Type?: string; Name?: string; Source?: string; Destination?: string; RW?: boolean }[] | null;
+}
+
+const SECRET = '(secret)';
+
+export function compareContainer(spec: ContainerSpec, actual: InspectedContainer, hashSecret: (value: string) => string): Difference[] {
+  const differences: Difference[] = [];
+  if (normaliseImage(actual.Config.Image ?? '') !== normaliseImage(spec.image)) {
+    differences.push({ field: 'image', expected: spec.image, actual: actual.Config.Image ?? null });
+  }
+  const env = new Map((actual.Config.Env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  for (const [key, value] of Object.entries(spec.env)) {
+    if (env.get(key) !== value) differences.push({ field: `env.${key}`, expected: value, actual: env.get(key) ?? null });
+  }
+  for (const [key, { hash }] of Object.entries(spec.secretEnv)) {
+    const value = env.get(key);
+    if (value === undefined || hashSecret(value) !== hash) differences.push({ field: `env.${key}`, expected: SECRET, actual: value === undefined ? null : `${SECRET} differs` });
+  }
+  const ports = (binds: string[]) => [...binds].sort();
+  const expectedPorts = ports(spec.ports.map((p) => `${p.hostIp ?? ''}:${p.host}->${p.container}/${p.protocol}`));
+  const actualPorts = ports(Object.entries(actual.HostConfig.PortBindings ?? {}).flatMap(([key, list]) =>
+    (list ?? []).map((b) => `${b.HostIp && b.HostIp !== '0.0.0.0' ? b.HostIp : ''}:${b.HostPort}->${key.includes('/') ? key : `${key}/tcp`}`)));
+  if (expectedPorts.join() !== actualPorts.join()) differences.push({ field: 'ports', expected: expectedPorts, actual: actualPorts });
+
+  const mounts = actual.Mounts ?? [];
+  const expectedMounts = spec.volumes.filter((v) => v.type !== 'tmpfs').map((v) => `${v.type} ${v.source}:${v.target}${v.read_only ? ':ro' : ''}`).sort();
+  const actualMounts = mounts.filter((m) => m.Type === 'bind' || m.Type === 'volume')
+    .map((m) => `${m.Type} ${m.Type === 'volume' ? m.Name : m.Source}:${m.Destination}${m.RW === false ? ':ro' : ''}`).sort();
+  if (expectedMounts.join() !== actualMounts.join()) differences.push({ field: 'volumes', expected: expectedMounts, actual: actualMounts });
+  const tmpfs = Object.keys(actual.HostConfig.Tmpfs ?? {});
+  const missingTmpfs = spec.volumes.flatMap((v) => (v.type === 'tmpfs' && !tmpfs.includes(v.target) ? [v.target] : []));
+  if (missingTmpfs.length > 0) differences.push({ field: 'tmpfs', expected: missingTmpfs, actual: tmpfs.sort() });
+  return differences;
+}
+
+/** `docker.io/library/nginx:1` and `nginx:1` name the same image; so do `x` and `x:latest`. */
+export function normaliseImage(image: string): string {
+  let name = image.replace(/^docker\.io\//, '').replace(/^library\//, '');
+  if (!/[:@][^/]+$/.test(name)) name = `${name}:latest`;
+  return name;
+}
