@@ -27,6 +27,7 @@ export interface ExecutorConfig {
 
 export interface Outcome {
   containerId?: string;
+  startedAt?: number;
   spec?: ContainerSpec;
   specHash?: string;
   detail?: string;
@@ -47,7 +48,7 @@ export async function execute(cfg: ExecutorConfig, action: Action, state: State)
       const unmanaged = state.unmanaged[action.app];
       if (unmanaged && !old) await stopAndRemove(cfg.docker, unmanaged.id, desired.spec.stopTimeout);
       const id = await create(cfg, desired.spec, desired.hash, app, state);
-      return { containerId: id, spec: desired.spec, specHash: desired.hash };
+      return { containerId: id, spec: desired.spec, specHash: desired.hash, ...(await startedAt(cfg.docker, id)) };
     }
     case 'adopt': {
       // Nothing to do in podman: the container made elsewhere already matches; from now on it is ours.
@@ -60,13 +61,13 @@ export async function execute(cfg: ExecutorConfig, action: Action, state: State)
       const c = state.containers[action.app];
       if (!c) throw new ActionError('no-container', `cannot start ${action.app}: no container is known`);
       await call(`start container ${c.name}`, () => cfg.docker.getContainer(c.id).start(), [304]);
-      return { containerId: c.id };
+      return { containerId: c.id, ...(await startedAt(cfg.docker, c.id)) };
     }
     case 'restart': {
       const c = state.containers[action.app];
       if (!c) throw new ActionError('no-container', `cannot restart ${action.app}: no container is known`);
       await call(`restart container ${c.name}`, () => cfg.docker.getContainer(c.id).restart({ t: c.spec?.stopTimeout ?? 10 }));
-      return { containerId: c.id };
+      return { containerId: c.id, ...(await startedAt(cfg.docker, c.id)) };
     }
     case 'remove': {
       const c = state.containers[action.app];
@@ -77,6 +78,13 @@ export async function execute(cfg: ExecutorConfig, action: Action, state: State)
     case 'blocked':
       return {};
   }
+}
+
+/** podman's start time of the container's current run, so late events from an earlier run are told apart. */
+async function startedAt(docker: Docker, id: string): Promise<{ startedAt?: number }> {
+  const info = await docker.getContainer(id).inspect().catch(() => undefined);
+  const ms = info ? Date.parse(info.State.StartedAt) : NaN;
+  return Number.isFinite(ms) ? { startedAt: ms } : {};
 }
 
 function resolved(action: Action, state: State) {

@@ -118,6 +118,8 @@ export const EVENT_SCHEMAS = {
     1: z.object({
       kind: z.enum(ACTION_KINDS), containerId: z.string().optional(), specHash: z.string().optional(),
       spec: ContainerSpecSchema.optional(), detail: z.string().optional(),
+      /** podman's start time of the container's current run (ms): older events about it are stale */
+      startedAt: z.number().optional(),
     }),
   },
   ActionFailed: { 1: z.object({ kind: z.enum(ACTION_KINDS), error: z.object({ code: z.string(), message: z.string() }) }) },

@@ -191,7 +191,7 @@ function apply(s: Mutable<State>, e: Envelope): void {
           spec: e.data.spec,
           statusSeq: e.seq,
           statusAt: e.at,
-          startedAt: e.at,
+          startedAt: e.data.startedAt ?? e.at,
           health: { status: 'starting', seq: e.seq, at: e.at },
           ...(e.data.specHash ? { specHash: e.data.specHash } : {}),
           ...(kind === 'adopt' ? { adopted: true } : {}),
@@ -207,7 +207,7 @@ function apply(s: Mutable<State>, e: Envelope): void {
         c.status = 'running';
         delete c.exitCode;
         setStatus(c, e);
-        started(c, e.at);
+        started(c, e.data.startedAt ?? e.at);
         s.restarts[app] = { attempt: (s.restarts[app]?.attempt ?? 0) + 1, seq: e.seq };
       }
       return;

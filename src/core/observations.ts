@@ -104,20 +104,28 @@ export function unmanagedDrafts(state: State, found: readonly { app: string; id:
 export function driftDrafts(state: State, found: readonly { app: string; id: string; differences: Difference[] }[]): Draft[] {
   return found.flatMap((f): Draft[] => {
     const c = state.containers[f.app];
-    if (!c || c.id !== f.id) return [];
-    if (hashOf(c.drift?.differences ?? []) === hashOf(f.differences)) return [];
+    // A container new to the projection (observed in the same reading) has no drift recorded yet.
+    const recorded = c?.id === f.id ? (c.drift?.differences ?? []) : [];
+    if (hashOf(recorded) === hashOf(f.differences)) return [];
     return [{ type: 'DriftDetected', source: 'inventory', app: f.app, data: { id: f.id, differences: f.differences } }];
   });
 }
 
+/** `at`: when podman says it happened (ms); the stream can lag behind what we already saw. */
 export type PodmanEvent =
-  | { action: 'start'; app: string; id: string; name: string; specHash?: string }
-  | { action: 'died'; app: string; id: string; name: string; exitCode: number }
-  | { action: 'remove'; app: string; id: string; name: string };
+  | { action: 'start'; app: string; id: string; name: string; at?: number; specHash?: string }
+  | { action: 'died'; app: string; id: string; name: string; at?: number; exitCode: number }
+  | { action: 'remove'; app: string; id: string; name: string; at?: number };
 
 /** A podman event, if it tells the projection something new. */
 export function podmanEventDrafts(state: State, e: PodmanEvent): Draft[] {
   const k = state.containers[e.app];
+  // The stream lags: a start older than an exit we already saw, or an exit from before the current
+  // run began (podman's own start time, recorded by the action that started it), is stale.
+  if (k?.id === e.id && e.at !== undefined) {
+    if (e.action === 'start' && k.status !== 'running' && e.at <= k.statusAt) return [];
+    if (e.action === 'died' && k.startedAt !== undefined && e.at < k.startedAt) return [];
+  }
   switch (e.action) {
     case 'start':
       if (k?.id === e.id && k.status === 'running') return [];

@@ -19,7 +19,7 @@ export interface WhyEntry {
   effects: { seq: number; type: string; summary: string }[];
 }
 
-const AUDITED: ReadonlySet<string> = new Set(['create', 'recreate', 'start', 'remove']);
+const AUDITED: ReadonlySet<string> = new Set(['create', 'recreate', 'start', 'restart', 'rollback', 'adopt', 'remove']);
 
 /** Every audited action of `app` (oldest first), each with its reasons' causal chains. */
 export function explain(events: readonly Envelope[], app: string): WhyEntry[] {

@@ -110,9 +110,13 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     podmanUp = false;
   });
   const observers = [manifests, facts, secrets, inventory];
+  // Podman is read last: telling a container made elsewhere from ours needs the manifests and facts.
   const observeAll = async () => {
-    observers.forEach((x) => x.trigger());
-    await Promise.all(observers.map((x) => x.idle()));
+    const files = [manifests, facts, secrets];
+    files.forEach((x) => x.trigger());
+    await Promise.all(files.map((x) => x.idle()));
+    inventory.trigger();
+    await inventory.idle();
   };
 
   // First a complete picture, then act: planning on a half-read node could remove what it has not seen yet.

@@ -5,6 +5,7 @@ import type Docker from 'dockerode';
 import type { ContainerStateName, Difference } from '../core/events.js';
 import type { ObservedContainer } from '../core/observations.js';
 import { desiredApp, LABELS, resolveSpec } from '../core/spec.js';
+import type { ContainerSpec } from '../core/spec-schema.js';
 import type { State } from '../core/state.js';
 import { compareContainer, type InspectedContainer } from './compare.js';
 
@@ -36,8 +37,9 @@ export async function readInventory(docker: Docker, state: State, hashSecret: (v
     const app = c.Labels?.[LABELS.app] ?? adopted.get(c.Id);
     if (!app) continue;
     const state_ = stateName(c.State);
-    const info = state_ === 'exited' || state.containers[app]?.spec ? await inspect(c.Id).catch(() => undefined) : undefined;
     const known = state.containers[app];
+    const reference = referenceSpec(state, app, c.Id, c.Labels?.[LABELS.specHash]);
+    const info = state_ === 'exited' || reference ? await inspect(c.Id).catch(() => undefined) : undefined;
     const hashVersion = Number(c.Labels?.[LABELS.hashVersion]);
     // An adopted container has no label: its hash is the one recorded when it was adopted.
     const specHash = c.Labels?.[LABELS.specHash] ?? (known?.id === c.Id ? known.specHash : undefined);
@@ -47,8 +49,8 @@ export async function readInventory(docker: Docker, state: State, hashSecret: (v
       ...(specHash ? { specHash } : {}),
       ...(Number.isInteger(hashVersion) ? { hashVersion } : {}),
     });
-    if (info && known?.id === c.Id && known.spec && state_ === 'running') {
-      inventory.drift.push({ app, id: c.Id, differences: compareContainer(known.spec, info, hashSecret) });
+    if (info && reference && state_ === 'running') {
+      inventory.drift.push({ app, id: c.Id, differences: compareContainer(reference, info, hashSecret) });
     }
   }
 
@@ -66,4 +68,16 @@ export async function readInventory(docker: Docker, state: State, hashSecret: (v
     inventory.unmanaged.push({ app: id, id: other.Id, name: desired.spec.name, image: other.Image, differences: compareContainer(desired.spec, info, hashSecret) });
   }
   return inventory;
+}
+
+/**
+ * What a managed container should be running: the spec recorded when we made it, or — for one
+ * recreated by hand with our labels copied — the desired spec, when its label claims that hash.
+ */
+function referenceSpec(state: State, app: string, id: string, labelHash: string | undefined): ContainerSpec | undefined {
+  const known = state.containers[app];
+  if (known?.id === id && known.spec) return known.spec;
+  const config = desiredApp(state, app);
+  const desired = config ? resolveSpec(config, state) : undefined;
+  return desired?.ok && labelHash === desired.hash ? desired.spec : undefined;
 }

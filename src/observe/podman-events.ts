@@ -5,6 +5,8 @@ import type { PodmanEvent } from '../core/observations.js';
 import { LABELS } from '../core/spec.js';
 
 interface RawEvent {
+  time?: number;
+  timeNano?: number;
   Type?: string;
   Action?: string;
   status?: string;
@@ -18,14 +20,16 @@ export function toPodmanEvent(raw: RawEvent, appOf: (id: string) => string | und
   const app = attrs[LABELS.app] ?? (id ? appOf(id) : undefined);
   if (raw.Type !== 'container' || !app || !id) return undefined;
   const name = attrs.name ?? id;
+  const at = raw.timeNano ? Math.floor(raw.timeNano / 1e6) : raw.time ? raw.time * 1000 : undefined;
+  const when = at !== undefined ? { at } : {};
   switch (raw.Action ?? raw.status) {
     case 'start':
-      return { action: 'start', app, id, name, ...(attrs[LABELS.specHash] ? { specHash: attrs[LABELS.specHash] } : {}) };
+      return { action: 'start', app, id, name, ...when, ...(attrs[LABELS.specHash] ? { specHash: attrs[LABELS.specHash] } : {}) };
     case 'die':
     case 'died':
-      return { action: 'died', app, id, name, exitCode: Number(attrs.exitCode ?? attrs.containerExitCode ?? -1) };
+      return { action: 'died', app, id, name, ...when, exitCode: Number(attrs.exitCode ?? attrs.containerExitCode ?? -1) };
     case 'remove':
-      return { action: 'remove', app, id, name };
+      return { action: 'remove', app, id, name, ...when };
     default:
       return undefined;
   }
