@@ -1,6 +1,6 @@
 // Manifest text → validated manifest, or errors that point at file:line:col and the field path.
 // Pure: the caller reads the file; this only sees its text.
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { ManifestError } from '../core/events.js';
 import { ManifestSchema, type Manifest } from './schema.js';
@@ -35,7 +35,16 @@ export function parseManifest(text: string, file: string, folderId: string): Par
       }),
     };
   }
-  const document = (doc.toJS() ?? {}) as Record<string, unknown>;
+  let document: Record<string, unknown>;
+  try {
+    document = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as Record<string, unknown>;
+  } catch (cause) {
+    // An alias without its anchor, or an alias bomb: yaml throws while resolving; say where instead.
+    const pos = lines.linePos(aliasOffset(doc) ?? 0);
+    const message = (cause as Error).message;
+    const fix = /excessive alias/i.test(message) ? 'expand the aliases (at most 100 are resolved)' : 'define the anchor before the alias, or remove it';
+    return { ok: false, locate, errors: [{ file, line: pos.line, col: pos.col, path: '(yaml)', message: `${message}: ${fix}` }] };
+  }
   const parsed = ManifestSchema.safeParse(document);
   if (!parsed.success) return { ok: false, locate, errors: issuesToErrors(parsed.error.issues, at) };
   if (parsed.data.app.id !== folderId) {
@@ -59,16 +68,35 @@ function issuesToErrors(
       const nested = best.map((i) => ({ ...i, path: [...path, ...i.path] }) as z.core.$ZodIssue);
       if (nested.length > 0) return issuesToErrors(nested, at);
     }
+    if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
+      return [at(path, `missing: add ${String(path.at(-1) ?? 'it')} (${issue.expected})`)];
+    }
     return [at(path, issue.message)];
   });
 }
 
 const depth = (issues: readonly z.core.$ZodIssue[]) => Math.max(0, ...issues.map((i) => i.path.length));
 
-/** `container.ports[0].host` */
+/** `container.ports[0].host`; a key that is not a plain name is quoted: `environment["A B"]`, `[""]`. */
 export function formatPath(path: readonly PathSegment[]): string {
   if (path.length === 0) return '(root)';
-  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+  return path.reduce<string>((acc, seg) => {
+    if (typeof seg === 'number') return `${acc}[${seg}]`;
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) return `${acc}[${JSON.stringify(seg)}]`;
+    return acc ? `${acc}.${seg}` : seg;
+  }, '');
+}
+
+/** Where the first alias of the document is, for errors raised while resolving aliases. */
+function aliasOffset(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 /** Position of the deepest node that exists along `path`: a missing field points at its parent. */
