@@ -2,6 +2,7 @@
 // reference, both generated from the zod schema in schema.ts, so neither can drift from what the
 // daemon accepts. Pure: `npm run schema` (src/tools/schema.ts) writes them to docs/.
 import { z } from 'zod';
+import { FACT_NAMES } from '../core/facts.js';
 import { ContainerSchema, ManifestSchema } from './schema.js';
 
 export const SCHEMA_ID = 'urn:podledger:manifest';
@@ -198,7 +199,15 @@ export function manifestReference(schema: object = manifestJsonSchema()): string
     '# yaml-language-server: $schema=../../docs/manifest.schema.json',
     '```',
     '',
-    'for completion, hover docs and errors as you type.',
+    'for completion, hover docs and errors as you type (from `examples/demo/apps/<id>/`, the path is',
+    '`../../../../docs/manifest.schema.json`). Or map the schema to every manifest once, in `.vscode/settings.json`:',
+    '',
+    '```json',
+    '{ "yaml.schemas": { "./docs/manifest.schema.json": ["apps/*/manifest.yml", "examples/demo/apps/*/manifest.yml"] } }',
+    '```',
+    '',
+    'The JSON Schema checks field names, types, patterns, ranges and "exactly one of `image` or `build`";',
+    'podledger checks a few more rules (below) when it reads the manifest.',
     '',
     '## Durations and sizes',
     '',
@@ -213,11 +222,12 @@ export function manifestReference(schema: object = manifestJsonSchema()): string
     '',
     '- `app.id` equals the app\'s folder name.',
     '- An environment key is set once across `environment`, `derived_env` and `secret_env`.',
-    '- `derived_env[].template` names only known host facts: `{{HOST_IP}}`, `{{HOST_MDNS}}`, `{{DISK_GB}}`.',
+    `- \`derived_env[].template\` names only known host facts: ${FACT_NAMES.map((f) => `\`{{${f}}}\``).join(', ')}.`,
     '- `secret_env[].secret_file` (and `{{secret:NAME}}` in templates) is a file name in the secrets dir: no `/`, no `..`.',
     '- A `health_check` of type `http` or `tcp` probes a port published in `container.ports`, unless the',
     '  network is `host` or `none`.',
     '- `files[].path` lies under one of the app\'s bind sources.',
+    '- A size comes to more than zero bytes (`0m` is refused).',
     '- The node\'s policy (`--policy`) may restrict bind sources and `security.cap_add`.',
     '',
     '## Reference',

@@ -2,11 +2,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
+import fc from 'fast-check';
 import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { caseInsensitive, generatedFiles, manifestJsonSchema } from '../../../src/manifest/json-schema.js';
+import { caseInsensitive, DURATION_PATTERN, generatedFiles, manifestJsonSchema, SIZE_PATTERN } from '../../../src/manifest/json-schema.js';
 import { parseManifest } from '../../../src/manifest/parse.js';
+import { parseDuration, parseSize } from '../../../src/manifest/units.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM + NodeNext typings.
@@ -97,5 +99,20 @@ describe('manifest JSON Schema', () => {
       const spelled = new RegExp(caseInsensitive(source), 'u');
       for (const s of samples) expect(spelled.test(s), `${source} on ${s}`).toBe(flagged.test(s));
     }
+  });
+
+  it('given any short text of digits, units and blanks, when matched, then the duration and size patterns agree with units.ts', () => {
+    const unitText = fc.string({ unit: fc.constantFrom(...'0123456789.mshkgbiMKGBI \t'.split('')), maxLength: 8 });
+    const duration = new RegExp(DURATION_PATTERN, 'u');
+    const size = new RegExp(SIZE_PATTERN, 'u');
+    fc.assert(
+      fc.property(unitText, (s) => {
+        expect(duration.test(s), `duration ${JSON.stringify(s)}`).toBe(parseDuration(s).ok);
+        // The one thing the size pattern leaves to podledger: a size that comes to zero bytes (`0m`).
+        const r = parseSize(s);
+        expect(size.test(s), `size ${JSON.stringify(s)}`).toBe(r.ok || r.message === 'must be larger than zero');
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

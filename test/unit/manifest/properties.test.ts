@@ -1,6 +1,8 @@
 // Properties of manifest parsing, over generated manifests rendered to YAML in many styles:
 // valid ones parse, and their spec hash depends on what they say, not on how the YAML says it;
 // broken ones are rejected with errors that point somewhere; nothing makes parseManifest throw.
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import fc from 'fast-check';
 import { Document, stringify, visit, type ToStringOptions } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -8,9 +10,13 @@ import type { ManifestError } from '../../../src/core/events.js';
 import { FACT_NAMES } from '../../../src/core/facts.js';
 import { resolveSpec } from '../../../src/core/spec.js';
 import type { AppState, State } from '../../../src/core/state.js';
+import { manifestJsonSchema } from '../../../src/manifest/json-schema.js';
 import { parseManifest } from '../../../src/manifest/parse.js';
 import { ManifestSchema } from '../../../src/manifest/schema.js';
 import { parseDuration, parseSize } from '../../../src/manifest/units.js';
+
+// ajv-formats is CommonJS: its default export arrives wrapped under ESM + NodeNext typings.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
 const FILE = 'apps/prop/manifest.yml';
 const DATA_ROOT = '/var/lib/archipelago';
@@ -347,39 +353,42 @@ const badSize = fc.oneof(fc.constantFrom('64q', '0m', 'm', '-1k', '', '1 0m'), f
 const unknownFact = fc.stringMatching(/^[A-Za-z0-9_.-]{1,10}$/).filter((n) => !(FACT_NAMES as readonly string[]).includes(n));
 const badSecretFile = fc.oneof(fc.constantFrom('../etc/shadow', 'a/b', '..', 'x..y', '/abs'), fc.tuple(secretName, secretName).map(([a, b]) => `${a}/${b}`));
 
-const mutations: fc.Arbitrary<{ name: string; input: Obj; id: string }> = fc
+/** A valid manifest with one mistake; `schemaCatches`: the JSON Schema can tell too (see docs/manifest.md). */
+type Broken = { name: string; input: Obj; schemaCatches: boolean };
+
+const mutations: fc.Arbitrary<Broken & { id: string }> = fc
   .tuple(validManifest, fc.nat(), fc.stringMatching(/^[a-z][a-z_]{2,10}$/), badDuration, badSize, unknownFact, badSecretFile, fc.nat(5))
   .map(([g, pick, word, duration, size, fact, secretFile, which]) => {
     const input = g.input;
     const choose = <T>(xs: T[]): T => xs[pick % xs.length] as T;
-    const all: (() => { name: string; input: Obj })[] = [
+    const all: (() => Broken)[] = [
       () => {
         const at = choose(strictObjects(input));
         const key = `x_${word}`;
-        return { name: `unknown key ${key} at ${at.join('.') || '(root)'}`, input: withChange(input, [...at, key], (p, k) => { p[k] = 'surprise'; }) };
+        return { name: `unknown key ${key} at ${at.join('.') || '(root)'}`, input: withChange(input, [...at, key], (p, k) => { p[k] = 'surprise'; }), schemaCatches: true };
       },
       () => {
         const leaf = choose(nodes(input).filter((l) => l.path.length > 0));
         // A scalar where an object or list belongs, or a list where a scalar belongs: no field takes either.
         const wrong: Json = leaf.value !== null && typeof leaf.value === 'object' ? 12345 : [leaf.value];
-        return { name: `wrong type at ${leaf.path.join('.')}`, input: withChange(input, leaf.path, (p, k) => { p[k] = wrong; }) };
+        return { name: `wrong type at ${leaf.path.join('.')}`, input: withChange(input, leaf.path, (p, k) => { p[k] = wrong; }), schemaCatches: true };
       },
       () => {
         const at = choose(requiredFields(input));
-        return { name: `missing ${at.join('.')}`, input: withChange(input, at, (p, k) => { delete p[k]; }) };
+        return { name: `missing ${at.join('.')}`, input: withChange(input, at, (p, k) => { delete p[k]; }), schemaCatches: true };
       },
       () => {
         const placeholder = pick % 4 === 0 ? 'secret:pw' : fact;
         const entries = [...((containerOf(input).derived_env as Obj[] | undefined) ?? []), { key: 'broken_placeholder', template: '' }];
         const copy = structuredClone(input);
         containerOf(copy).derived_env = entries.map((e, i) => (i === pick % entries.length ? { ...e, template: `${String(e.template)}{{${placeholder}}}` } : e));
-        return { name: `placeholder {{${placeholder}}}`, input: copy };
+        return { name: `placeholder {{${placeholder}}}`, input: copy, schemaCatches: false };
       },
       () => {
         const entries = [...((containerOf(input).secret_env as Obj[] | undefined) ?? []), { key: 'broken_secret', secret_file: 'x' }];
         const copy = structuredClone(input);
         containerOf(copy).secret_env = entries.map((e, i) => (i === pick % entries.length ? { ...e, secret_file: secretFile } : e));
-        return { name: `secret_file ${secretFile}`, input: copy };
+        return { name: `secret_file ${secretFile}`, input: copy, schemaCatches: false };
       },
       () => {
         const hc = containerOf(input).health_check as Obj | undefined;
@@ -388,10 +397,11 @@ const mutations: fc.Arbitrary<{ name: string; input: Obj; id: string }> = fc
         const copy = structuredClone(input);
         if (at[1] === 'resources') containerOf(copy).resources = { ...((containerOf(copy).resources as Obj | undefined) ?? {}), memory: size };
         else (getIn(copy, at.slice(0, -1)) as Obj)[at.at(-1) as string] = duration;
-        return { name: `bad ${at.join('.')}: ${JSON.stringify(at[1] === 'resources' ? size : duration)}`, input: copy };
+        // A size that rounds to zero bytes (`0m`) passes the JSON Schema's pattern.
+        return { name: `bad ${at.join('.')}: ${JSON.stringify(at[1] === 'resources' ? size : duration)}`, input: copy, schemaCatches: at[1] !== 'resources' };
       },
     ];
-    return { ...(all[which] as () => { name: string; input: Obj })(), id: g.id };
+    return { ...(all[which] as () => Broken)(), id: g.id };
   });
 
 // A known bug, pinned by an `it.fails` below; the random properties step around exactly it, so they
@@ -419,6 +429,30 @@ function parsesOrPoints(text: string) {
   const parsed = parseManifest(text, FILE, 'prop');
   if (!parsed.ok) expectPointedErrors(parsed.errors, text);
 }
+
+describe('the JSON Schema against the same manifests', () => {
+  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+  addFormats(ajv);
+  const validate = ajv.compile(manifestJsonSchema());
+
+  it('given a generated valid manifest, when validated with the JSON Schema, then it is accepted (an editor shows no false error)', () => {
+    fc.assert(
+      fc.property(validManifest, (g) => {
+        expect(validate(g.input), JSON.stringify(validate.errors)).toBe(true);
+      }),
+      RUNS,
+    );
+  });
+
+  it('given one mistake the JSON Schema can express (unknown key, wrong type, missing field, bad duration), when validated, then it is rejected', () => {
+    fc.assert(
+      fc.property(mutations.filter((m) => m.schemaCatches), ({ name, input }) => {
+        expect(validate(input), name).toBe(false);
+      }),
+      RUNS,
+    );
+  });
+});
 
 describe('broken manifests', () => {
   it('given a valid manifest with one mistake, when parsed, then it is rejected with errors that point at file:line:col', () => {
