@@ -15,6 +15,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // property tests run hundreds of cases; a loaded 2-core CI machine must not time them out
+          testTimeout: 60_000,
         },
       },
       {

@@ -120,6 +120,8 @@ export const EVENT_SCHEMAS = {
       spec: ContainerSpecSchema.optional(), detail: z.string().optional(),
       /** podman's start time of the container's current run (ms): older events about it are stale */
       startedAt: z.number().optional(),
+      /** for a crash-loop restart: which attempt it was (the backoff counts these) */
+      attempt: z.number().int().nonnegative().optional(),
     }),
   },
   ActionFailed: { 1: z.object({ kind: z.enum(ACTION_KINDS), error: z.object({ code: z.string(), message: z.string() }) }) },

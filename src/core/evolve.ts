@@ -192,6 +192,7 @@ function apply(s: Mutable<State>, e: Envelope): void {
           statusSeq: e.seq,
           statusAt: e.at,
           startedAt: e.data.startedAt ?? e.at,
+          created: { seq: e.seq, at: e.at },
           health: { status: 'starting', seq: e.seq, at: e.at },
           ...(e.data.specHash ? { specHash: e.data.specHash } : {}),
           ...(kind === 'adopt' ? { adopted: true } : {}),
@@ -208,7 +209,7 @@ function apply(s: Mutable<State>, e: Envelope): void {
         delete c.exitCode;
         setStatus(c, e);
         started(c, e.data.startedAt ?? e.at);
-        s.restarts[app] = { attempt: (s.restarts[app]?.attempt ?? 0) + 1, seq: e.seq };
+        if (e.data.attempt !== undefined) s.restarts[app] = { attempt: e.data.attempt + 1, seq: e.seq };
       }
       return;
     }

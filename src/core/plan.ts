@@ -80,6 +80,8 @@ function planApp(state: State, id: string, now: number): Action | undefined {
   if (c && converged && c.status === 'running') {
     if (c.drift) return { kind: 'recreate', app: id, specHash: desired.hash, reasons: c.drift.differences.map((d) => cause({ code: 'drift', field: d.field, from: d.actual, to: d.expected }, c.drift?.seq)) };
     if (health?.status === 'unhealthy' && m.container.restart !== 'no') return crashRestart(state, id, c, 'restart', cause({ code: 'unhealthy', field: 'health', from: 'healthy', to: 'unhealthy', ...(health.detail ? { message: health.detail } : {}) }, health.seq), health.at, now);
+    const replaced = replacedDependencies(state, m, c);
+    if (replaced.length > 0 && unmetDependencies(state, m).length === 0) return { kind: 'restart', app: id, reasons: replaced };
     return undefined;
   }
 
@@ -128,6 +130,15 @@ function recreateReasons(c: ContainerState, desired: Desired, baseSeq = 0): Reas
   const changes = diffSpecs(c.spec, desired.spec);
   if (changes.length === 0) return [{ code: 'hash-version-changed', field: 'specHash', from: c.specHash ?? null, to: desired.hash }];
   return changes.map((ch) => cause({ code: 'spec-changed', ...ch }, desired.provenance[ch.field] ?? baseSeq));
+}
+
+/** Dependencies marked `restart: true` that got a new container after this one last started. */
+function replacedDependencies(state: State, m: Manifest, c: ContainerState): Reason[] {
+  return dependenciesOf(m).flatMap((d): Reason[] => {
+    const dep = state.containers[d.app];
+    if (!d.restart || !dep?.created || c.startedAt === undefined || dep.created.at <= c.startedAt) return [];
+    return [cause({ code: 'dependency-replaced', field: d.app, message: `${d.app} has a new container` }, dep.created.seq)];
+  });
 }
 
 function unmetDependencies(state: State, m: Manifest): Reason[] {

@@ -34,6 +34,8 @@ export interface ContainerState {
   statusAt: number;
   /** when it last started running: start_period and crash-loop stability count from here */
   startedAt?: number;
+  /** seq and time of the action that made (or adopted) this container */
+  created?: { seq: number; at: number };
   health?: { status: HealthStatus; seq: number; at: number; detail?: string };
   /** it has been healthy at least once since it was created */
   everHealthy?: boolean;

@@ -83,7 +83,8 @@ export class Reconciler {
     try {
       if (action.kind === 'rollback') await d.append([rolledBack(d.state(), action, meta)]);
       const outcome = await d.execute(action, d.state());
-      await d.append([{ type: 'ActionSucceeded', ...meta, data: { kind: action.kind, ...outcome } }]);
+      const attempt = action.attempt !== undefined && (action.kind === 'start' || action.kind === 'restart') ? { attempt: action.attempt } : {};
+      await d.append([{ type: 'ActionSucceeded', ...meta, data: { kind: action.kind, ...outcome, ...attempt } }]);
       d.onAction?.(action, 'succeeded', outcome.detail);
     } catch (err) {
       const code = err instanceof ActionError ? err.code : 'unexpected';

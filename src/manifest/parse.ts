@@ -30,7 +30,8 @@ export function parseManifest(text: string, file: string, folderId: string): Par
       ok: false,
       locate,
       errors: doc.errors.map((e) => {
-        const pos = lines.linePos(e.pos[0]);
+        // Counted from the text itself: the lexer's line counter misses newlines inside broken tokens.
+        const pos = positionIn(text, e.pos[0]);
         return { file, line: pos.line, col: pos.col, path: '(yaml)', message: e.message.split('\n')[0] ?? e.message };
       }),
     };
@@ -85,6 +86,13 @@ export function formatPath(path: readonly PathSegment[]): string {
     if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) return `${acc}[${JSON.stringify(seg)}]`;
     return acc ? `${acc}.${seg}` : seg;
   }, '');
+}
+
+/** 1-based line and column of a character offset (clamped to the text). */
+function positionIn(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
+  const lineStart = Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r')) + 1;
+  return { line: (before.match(/\r\n|\r|\n/g) ?? []).length + 1, col: before.length - lineStart + 1 };
 }
 
 /** Where the first alias of the document is, for errors raised while resolving aliases. */

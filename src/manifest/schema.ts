@@ -85,6 +85,7 @@ const DependencySchema = z.union([
   z.strictObject({
     app: appId,
     condition: z.enum(['started', 'healthy']).default('started').describe('started, or healthy (its health check passes)'),
+    restart: z.boolean().default(false).describe('restart this app whenever the dependency gets a new container (it resolved the old one once, e.g. by name)'),
   }),
 ]);
 
@@ -170,10 +171,10 @@ export const ManifestSchema = z.strictObject({
 
 export type Manifest = z.output<typeof ManifestSchema>;
 export type ManifestInput = z.input<typeof ManifestSchema>;
-export type Dependency = { app: string; condition: 'started' | 'healthy' };
+export type Dependency = { app: string; condition: 'started' | 'healthy'; restart: boolean };
 
 export function dependenciesOf(m: Manifest): Dependency[] {
-  return m.dependencies.map((d) => (typeof d === 'string' ? { app: d, condition: 'started' } : d));
+  return m.dependencies.map((d) => (typeof d === 'string' ? { app: d, condition: 'started', restart: false } : d));
 }
 
 export function containerNameOf(m: Manifest): string {

@@ -65,7 +65,7 @@ describe('the node catalog (apps/)', () => {
   it('given the mempool apps, when read, then the api waits for a healthy database and the database has a health check', async () => {
     const manifests = manifestsOf(await readManifests(APPS, await policyContext({ policyFile: NODE_POLICY })));
 
-    expect(dependenciesOf(manifests.get('mempool-api') as Manifest)).toContainEqual({ app: 'mempool-db', condition: 'healthy' });
+    expect(dependenciesOf(manifests.get('mempool-api') as Manifest)).toContainEqual({ app: 'mempool-db', condition: 'healthy', restart: false });
     expect(manifests.get('mempool-db')?.container.health_check).toBeDefined();
   });
 });

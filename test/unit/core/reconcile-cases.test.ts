@@ -83,7 +83,7 @@ describe('crash-loop backoff', () => {
       const [wait] = plan(log.state, log.at()).actions;
       expect(wait).toMatchObject({ kind: 'wait', attempt: i });
       delays.push(wait!.until! - log.at());
-      log.add({ type: 'ActionSucceeded', source: 'executor', app: 'loop', data: { kind: 'start', containerId: 'c1' } });
+      log.add({ type: 'ActionSucceeded', source: 'executor', app: 'loop', data: { kind: 'start', containerId: 'c1', attempt: i } });
     }
     delays.forEach((d, i) => {
       const base = Math.min(1000 * 2 ** i, BACKOFF_CAP_MS);
@@ -176,5 +176,26 @@ describe('missing facts and secrets', () => {
       secret('other', 'h'),
     );
     expect(text(log.state, log.at())).toBe('blocked vault\n  waiting-on-secret pw\ncreate web\n  container-missing causedBy #2\n');
+  });
+});
+
+describe('dependents that follow their dependency', () => {
+  it('given a dependent marked restart: true, when its dependency gets a new container, then it is restarted once; one without the mark keeps running', () => {
+    const log = new Log();
+    log.add(
+      observed('bitcoind', manifest('bitcoind')),
+      observed('ui', manifest('ui', {}, { dependencies: [{ app: 'bitcoind', restart: true }] })),
+      observed('stats', manifest('stats', {}, { dependencies: ['bitcoind'] })),
+    );
+    log.created('bitcoind', 'b1');
+    log.created('ui', 'u1');
+    log.created('stats', 's1');
+    log.add(observed('bitcoind', manifest('bitcoind', { environment: { DBCACHE: '450' } }), 'h2'));
+    log.created('bitcoind', 'b2', 'recreate');
+    const replaced = log.lastSeq;
+    expect(text(log.state, log.at())).toBe(`restart ui\n  dependency-replaced bitcoind (bitcoind has a new container) causedBy #${replaced}\n`);
+    log.add({ type: 'ActionSucceeded', source: 'executor', app: 'ui', data: { kind: 'restart', containerId: 'u1', startedAt: log.at() + 1000 } });
+    expect(plan(log.state, log.at()).actions).toEqual([]);
+    expect(log.state.restarts.ui).toBeUndefined(); // not a crash: the backoff is untouched
   });
 });

@@ -404,10 +404,6 @@ const mutations: fc.Arbitrary<Broken & { id: string }> = fc
     return { ...(all[which] as () => Broken)(), id: g.id };
   });
 
-// A known bug, pinned by an `it.fails` below; the random properties step around exactly it, so they
-// keep checking everything else meanwhile: a YAML syntax error after a quoted scalar broken across
-// lines can be placed past the end of its line.
-const mayDriftPastLineEnd = (e: ManifestError) => e.path === '(yaml)';
 
 /** Errors name the file, a position inside the text, a field path and a message. */
 function expectPointedErrors(errors: ManifestError[], text: string) {
@@ -418,7 +414,7 @@ function expectPointedErrors(errors: ManifestError[], text: string) {
     expect(e.line).toBeGreaterThanOrEqual(1);
     expect(e.col).toBeGreaterThanOrEqual(1);
     expect(e.line, JSON.stringify(e)).toBeLessThanOrEqual(lines.length);
-    if (!mayDriftPastLineEnd(e)) expect(e.col, JSON.stringify(e)).toBeLessThanOrEqual((lines[e.line - 1] ?? '').length + 1);
+    expect(e.col, JSON.stringify(e)).toBeLessThanOrEqual((lines[e.line - 1] ?? '').length + 1);
     expect(e.path.length, JSON.stringify(e)).toBeGreaterThan(0);
     expect(e.message.length).toBeGreaterThan(0);
   }
@@ -506,9 +502,9 @@ describe('broken manifests', () => {
     if (!parsed.ok) expectPointedErrors(parsed.errors, '"": 0\n');
   });
 
-  // Found by the properties above: fails today (so `it.fails` passes); make it `it` once fixed.
+  // Found by the properties above, fixed since.
 
-  it.fails('given a YAML syntax error after a quoted scalar broken across lines, when parsed, then its column lies within its line (today: 1:6 on a 3-character line)', () => {
+  it('given a YAML syntax error after a quoted scalar broken across lines, when parsed, then its column lies within its line (was 1:6 on a 3-character line)', () => {
     const text = '"""\n"0';
     const parsed = parseManifest(text, FILE, 'prop');
     expect(parsed.ok).toBe(false);
