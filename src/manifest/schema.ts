@@ -63,7 +63,7 @@ const VolumeSchema = z.discriminatedUnion('type', [
 const PortSchema = z.strictObject({
   host: port.describe('port on the host'),
   container: port.describe('port inside the container'),
-  protocol: z.enum(['tcp', 'udp']).default('tcp'),
+  protocol: z.enum(['tcp', 'udp']).default('tcp').describe('transport protocol'),
   host_ip: z.ipv4().optional().describe('host address to bind; default all addresses'),
 });
 
@@ -75,15 +75,15 @@ const probeTiming = {
 };
 
 const HealthCheckSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('http').describe('HTTP GET; healthy on a 2xx/3xx answer'), port: port.describe('container port'), path: z.string().startsWith('/').default('/'), ...probeTiming }),
+  z.strictObject({ type: z.literal('http').describe('HTTP GET; healthy on a 2xx/3xx answer'), port: port.describe('container port'), path: z.string().startsWith('/').default('/').describe('request path'), ...probeTiming }),
   z.strictObject({ type: z.literal('tcp').describe('healthy when the port accepts a connection'), port: port.describe('container port'), ...probeTiming }),
-  z.strictObject({ type: z.literal('exec').describe('healthy when the command exits 0 inside the container'), command: z.array(nonEmpty).min(1), ...probeTiming }),
+  z.strictObject({ type: z.literal('exec').describe('healthy when the command exits 0 inside the container'), command: z.array(nonEmpty).min(1).describe('command run inside the container; exit 0 is healthy'), ...probeTiming }),
 ]);
 
 const DependencySchema = z.union([
   appId.describe('an app that must be started first'),
   z.strictObject({
-    app: appId,
+    app: appId.describe('the app depended on'),
     condition: z.enum(['started', 'healthy']).default('started').describe('started, or healthy (its health check passes)'),
     restart: z.boolean().default(false).describe('restart this app whenever the dependency gets a new container (it resolved the old one once, e.g. by name)'),
   }),
@@ -92,7 +92,7 @@ const DependencySchema = z.union([
 const FileSchema = z.strictObject({
   path: absolute('host path').describe('where the rendered file is written; must lie under one of the app\'s bind sources'),
   template: z.string().min(1).describe('template file next to the manifest; placeholders {{HOST_IP}}, {{HOST_MDNS}}, {{DISK_GB}}, {{secret:NAME}}'),
-  mode: z.string().regex(/^0[0-7]{3}$/, 'must be an octal mode like "0644"').default('0644'),
+  mode: z.string().regex(/^0[0-7]{3}$/, 'must be an octal mode like "0644"').default('0644').describe('file permissions of the rendered file'),
 });
 
 export const ContainerSchema = z
@@ -102,33 +102,33 @@ export const ContainerSchema = z
     pull_policy: z.enum(['missing', 'always', 'never']).default('missing').describe('when to pull `image`'),
     name: appId.optional().describe('container name; defaults to the app id'),
     network: nonEmpty.default('podledger').describe('bridge network name (created when missing), host, or none'),
-    hostname: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'must be a valid host name').optional(),
+    hostname: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'must be a valid host name').optional().describe('host name inside the container'),
     entrypoint: z.array(nonEmpty).optional().describe("replaces the image's ENTRYPOINT"),
     command: z.array(nonEmpty).optional().describe("replaces the image's CMD"),
     custom_args: z.array(nonEmpty).default([]).describe('appended to the command (the image CMD when `command` is not set)'),
     ports: z.array(PortSchema).default([]).describe('published ports'),
-    volumes: z.array(VolumeSchema).default([]),
+    volumes: z.array(VolumeSchema).default([]).describe('bind mounts, named volumes and tmpfs'),
     environment: z.record(envKey, z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}).describe('plain environment values'),
-    derived_env: z.array(z.strictObject({ key: envKey, template: template(false) })).default([])
+    derived_env: z.array(z.strictObject({ key: envKey.describe('variable name'), template: template(false).describe('text with {{HOST_IP}}, {{HOST_MDNS}}, {{DISK_GB}}') })).default([])
       .describe('environment values rendered from host facts on every apply'),
-    secret_env: z.array(z.strictObject({ key: envKey, secret_file: secretFileName })).default([])
+    secret_env: z.array(z.strictObject({ key: envKey.describe('variable name'), secret_file: secretFileName.describe('file name in the secrets dir') })).default([])
       .describe('environment values read from files in the secrets dir; only their keyed hash is ever logged'),
     data_uid: z.string().regex(/^\d+:\d+$/, 'must be "UID:GID"').optional().describe('owner applied (chown -R) to bind sources before create'),
-    user: z.string().regex(/^([a-z_][a-z0-9_-]*|\d+)(:([a-z_][a-z0-9_-]*|\d+))?$/i, 'must be a user name or UID, optionally :group').optional(),
-    devices: z.array(z.string().regex(/^\/dev\/[^:]+(:\/dev\/[^:]+)?(:[rwm]{1,3})?$/, 'must be /dev/HOST[:/dev/CONTAINER][:rwm]')).default([]),
-    health_check: HealthCheckSchema.optional(),
+    user: z.string().regex(/^([a-z_][a-z0-9_-]*|\d+)(:([a-z_][a-z0-9_-]*|\d+))?$/i, 'must be a user name or UID, optionally :group').optional().describe('user (and group) the container runs as'),
+    devices: z.array(z.string().regex(/^\/dev\/[^:]+(:\/dev\/[^:]+)?(:[rwm]{1,3})?$/, 'must be /dev/HOST[:/dev/CONTAINER][:rwm]')).default([]).describe('host devices passed in (needs policy)'),
+    health_check: HealthCheckSchema.optional().describe('how the engine tells the app is healthy; gates `condition: healthy` dependents and rollbacks'),
     restart: z.enum(['always', 'on-failure', 'no']).default('always').describe('whether the engine starts the container again after it exits'),
     stop_timeout: duration('time given to stop before SIGKILL').prefault('10s'),
     resources: z.strictObject({
       memory: size('memory limit').optional(),
       cpus: z.number().positive().optional().describe('CPU limit, in cores'),
-    }).default({}),
+    }).default({}).describe('limits'),
     security: z.strictObject({
       cap_add: z.array(capability).default([]).describe('capabilities to add (needs policy)'),
-      cap_drop: z.array(z.union([z.literal('ALL'), capability])).default([]),
+      cap_drop: z.array(z.union([z.literal('ALL'), capability])).default([]).describe('capabilities to drop, or ALL'),
       read_only_root: z.boolean().default(false).describe('mount the root filesystem read-only'),
-      no_new_privileges: z.boolean().default(false),
-    }).default({ cap_add: [], cap_drop: [], read_only_root: false, no_new_privileges: false }),
+      no_new_privileges: z.boolean().default(false).describe('forbid gaining privileges (setuid) inside'),
+    }).default({ cap_add: [], cap_drop: [], read_only_root: false, no_new_privileges: false }).describe('capabilities and hardening'),
   })
   .superRefine((c, ctx) => {
     if ((c.image === undefined) === (c.build === undefined)) {
@@ -154,9 +154,9 @@ export const ManifestSchema = z.strictObject({
     id: appId.describe('the app id; must equal its folder name'),
     name: nonEmpty.describe('display name'),
     version: nonEmpty.describe("the app's version"),
-    description: z.string().optional(),
-  }),
-  container: ContainerSchema,
+    description: z.string().optional().describe('one line about the app'),
+  }).describe('who the app is'),
+  container: ContainerSchema.describe('the container the app runs as'),
   dependencies: z.array(DependencySchema).default([]).describe('apps started (or healthy) before this one'),
   files: z.array(FileSchema).default([]).describe('config files rendered before start; a change restarts the app'),
 }).superRefine((m, ctx) => {
