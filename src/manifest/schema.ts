@@ -147,7 +147,8 @@ export const ContainerSchema = z
     if (hc && hc.type !== 'exec' && !['host', 'none'].includes(c.network) && !c.ports.some((p) => p.container === hc.port)) {
       ctx.addIssue({ code: 'custom', path: ['health_check', 'port'], message: `port ${hc.port} is not published in container.ports: the engine probes it from the host` });
     }
-  });
+  })
+  .describe('the container the app runs as');
 
 export const ManifestSchema = z.strictObject({
   app: z.strictObject({
@@ -156,7 +157,7 @@ export const ManifestSchema = z.strictObject({
     version: nonEmpty.describe("the app's version"),
     description: z.string().optional().describe('one line about the app'),
   }).describe('who the app is'),
-  container: ContainerSchema.describe('the container the app runs as'),
+  container: ContainerSchema,
   dependencies: z.array(DependencySchema).default([]).describe('apps started (or healthy) before this one'),
   files: z.array(FileSchema).default([]).describe('config files rendered before start; a change restarts the app'),
 }).superRefine((m, ctx) => {
