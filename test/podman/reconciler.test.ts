@@ -210,4 +210,21 @@ describe('the reconciler on a real podman', () => {
     const needy = await waitFor(() => running('needy'), { timeoutMs: 30_000, what: 'needy running' });
     expect(envOf(needy).TOKEN).toBe('t0ken');
   });
+
+  it('given an image that cannot be pulled, when the daemon runs, then the failure is an event, retried with backoff, and only that app waits', async () => {
+    await fresh();
+    await mkdir(join(apps, 'ghost'), { recursive: true });
+    await writeFile(join(apps, 'ghost', 'manifest.yml'), `app: { id: ghost, name: ghost, version: "1" }\ncontainer:\n  image: registry.invalid/podledger/nope:1\n  name: ${PREFIX}-ghost\n  network: ${NET}\n`);
+    await app('free', GOOD);
+    await start();
+    await waitFor(() => running('free'), { timeoutMs: 30_000, what: 'free running' });
+    const failures = await waitFor(async () => {
+      const f = (await events('--app', 'ghost', '--type', 'ActionFailed'));
+      return f.length >= 2 ? f : undefined;
+    }, { timeoutMs: 30_000, what: 'two failed pulls' });
+    expect(failures[0]!.data).toMatchObject({ kind: 'create', error: { code: 'pull-failed', message: expect.stringContaining('cannot pull image: registry.invalid/podledger/nope:1') } });
+    expect(failures[1]!.at - failures[0]!.at).toBeGreaterThanOrEqual(800);
+    const status = JSON.parse((await runCli(['status', '--json', '--data', data])).stdout) as { apps: { app: string; failure: string | null }[] };
+    expect(status.apps.find((a) => a.app === 'ghost')!.failure).toContain('cannot pull image');
+  });
 });
