@@ -5,7 +5,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBusyboxApp } from '../support/apps.js';
-import { makeTempDir, startDaemon, type Daemon, type TempDir } from '../support/cli.js';
+import { makeTempDir, runCli, startDaemon, type Daemon, type TempDir } from '../support/cli.js';
 import { envOf, inspect, podmanEnv, podmanOk, waitFor } from '../support/podman.js';
 
 const PREFIX = `fx${process.pid}`;
@@ -92,6 +92,13 @@ files:
     expect(c.Config.Healthcheck?.Test).toEqual(['CMD', '/bin/true']);
     expect(Object.keys(c.NetworkSettings.Networks)).toEqual([`${PREFIX}-net`]);
     expect(c.HostConfig.RestartPolicy.Name).toBe('no'); // the engine owns restarts
+  });
+
+  it('given an exec health check, when the engine probes it through podman, then the app is recorded healthy', async () => {
+    await waitFor(async () => {
+      const r = await runCli(['events', '--app', 'full', '--type', 'HealthChanged', '--json', '--data', data]);
+      return r.stdout.split('\n').some((l) => l.includes('"status":"healthy"'));
+    }, { timeoutMs: 20_000, what: 'HealthChanged healthy for full' });
   });
 
   it('given data_uid, when created, then the bind source belongs to that user on the host', async () => {
