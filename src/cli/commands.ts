@@ -6,9 +6,11 @@ import type { Envelope } from '../core/events.js';
 import { fold, stateHash } from '../core/evolve.js';
 import { driftDrafts, factsDraft, inventoryDrafts, manifestDrafts, secretDrafts, unmanagedDrafts } from '../core/observations.js';
 import { plan } from '../core/plan.js';
-import { renderDifference, renderEvent, renderPlan, renderReason } from '../core/render.js';
-import { acceptsHash, desiredApp, resolveSpec } from '../core/spec.js';
+import { renderDifference, renderEvent, renderPlan, show } from '../core/render.js';
+import { checkDecisions, parsePoint, seqAt, stateAt, type Point } from '../core/replay.js';
+import { diffStates } from '../core/state-diff.js';
 import { initialState, type State } from '../core/state.js';
+import { appViews, type AppView } from '../core/views.js';
 import { explain, renderWhy } from '../core/why.js';
 import { formatManifestError } from '../manifest/parse.js';
 import { podmanClient, ping } from '../act/podman.js';
@@ -36,6 +38,14 @@ export interface Common {
 }
 
 const policyOf = (o: Common) => ({ policyFile: o.policy, secretsDir: o.secrets, podmanSocket: o.podmanSocket });
+
+/** Exit code 2: the command line itself is wrong. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
 
 /** Exit code 1: the input is invalid or a check found a divergence. */
 export class InvalidInputError extends Error {
@@ -116,41 +126,22 @@ export async function planCommand(o: Common): Promise<void> {
 
 export async function status(o: Common): Promise<void> {
   const state = await currentState(o);
-  const ids = [...new Set([...Object.keys(state.apps), ...Object.keys(state.containers)])].sort();
-  const rows = ids.map((id) => {
-    const app = state.apps[id];
-    const c = state.containers[id];
-    const config = desiredApp(state, id);
-    const desired = config ? resolveSpec(config, state) : undefined;
-    const planned = state.lastPlan?.actions.filter((a) => a.app === id) ?? [];
-    const backoff = state.backoff[id];
-    const hasCheck = config?.manifest?.container.health_check !== undefined;
-    return {
-      app: id,
-      desired: !app ? 'removed' : app.rejected ? 'manifest rejected' : desired?.ok ? desired.hash.slice(0, 12) : 'unresolved',
-      observed: c ? `${c.status}${c.exitCode !== undefined ? ` (exit ${c.exitCode})` : ''}` : 'no container',
-      health: hasCheck && c?.status === 'running' ? (c.health?.status ?? 'starting') : null,
-      container: c?.id.slice(0, 12) ?? null,
-      converged: Boolean(c && desired?.ok && acceptsHash(c, desired) && c.status === 'running' && !c.drift),
-      restarts: state.restarts[id]?.attempt ?? 0,
-      backoff: backoff && c?.status !== 'running' ? { attempt: backoff.attempt, until: new Date(backoff.until).toISOString() } : null,
-      rolledBack: state.pinned[id] ? { from: state.pinned[id].config.specHash.slice(0, 12), untilManifestChanges: true } : null,
-      drift: c?.drift?.differences ?? [],
-      failure: state.failures[id]?.message ?? null,
-      pending: planned.map((a) => `${a.kind}: ${a.reasons.map(renderReason).join('; ')}`),
-    };
-  });
-  if (o.json) return json({ seq: state.seq, boot: state.boot, apps: rows });
+  const views = appViews(state, plan(state, Date.now()).actions);
+  if (o.json) return json({ seq: state.seq, boot: state.boot, apps: views.map(({ spec: _spec, ...v }) => v) });
   out(`as of event #${state.seq} (boot ${state.boot})`);
-  for (const r of rows) {
-    const health = r.health ? ` ${r.health}` : '';
-    out(`${r.converged ? '✓' : '✗'} ${r.app.padEnd(16)} ${(r.observed + health).padEnd(24)} desired ${r.desired}${r.container ? `  container ${r.container}` : ''}`);
-    if (r.restarts > 0) out(`    restarts since last stable run: ${r.restarts}${r.backoff ? `; next not before ${r.backoff.until}` : ''}`);
-    if (r.rolledBack) out('    rolled back to the last healthy configuration; held there until the manifest changes');
-    for (const d of r.drift) out(`    drift: ${renderDifference(d)}`);
-    for (const p of r.pending) out(`    ${p}`);
-    if (r.failure) out(`    last failure: ${r.failure}`);
-  }
+  out(renderViews(views));
+}
+
+function renderViews(views: readonly AppView[]): string {
+  return views.map((r) => {
+    const lines = [`${r.converged ? '✓' : '✗'} ${r.app.padEnd(16)} ${(r.observed + (r.health ? ` ${r.health}` : '')).padEnd(24)} desired ${r.desired.slice(0, 12)}${r.container ? `  container ${r.container.slice(0, 12)}` : ''}`];
+    if (r.restarts > 0) lines.push(`    restarts since last stable run: ${r.restarts}${r.backoff ? `; next not before ${r.backoff.until}` : ''}`);
+    if (r.rolledBack) lines.push('    rolled back to the last healthy configuration; held there until the manifest changes');
+    for (const d of r.drift) lines.push(`    drift: ${renderDifference(d)}`);
+    for (const p of r.pending) lines.push(`    ${p}`);
+    if (r.failure) lines.push(`    last failure: ${r.failure}`);
+    return lines.join('\n');
+  }).join('\n');
 }
 
 export interface EventFilter { app?: string; boot?: number; since?: number; type?: string[] }
@@ -170,16 +161,77 @@ export async function why(o: Common, app: string, all: boolean): Promise<void> {
   out(renderWhy(shown));
 }
 
-export async function replay(o: Common, until?: number): Promise<void> {
-  const events = (await loadEvents(o)).filter((e) => until === undefined || e.seq <= until);
-  const state = fold(events);
-  const hash = stateHash(state);
-  if (o.json) return json({ seq: state.seq, stateHash: hash, state });
-  out(`replayed ${events.length} events up to #${state.seq} (boot ${state.boot}); state hash ${hash}`);
-  for (const [id, c] of Object.entries(state.containers).sort(([a], [b]) => a.localeCompare(b))) {
-    out(`  ${id.padEnd(16)} ${c.status.padEnd(8)} ${c.id.slice(0, 12)} spec ${c.specHash?.slice(0, 12) ?? '?'}`);
+export interface ReplayOptions {
+  until?: number;
+  boot?: number;
+  at?: string;
+  check?: boolean;
+}
+
+/** Where a replay stops: `--until SEQ`, the end of `--boot N`, or the last event at `--at TIME`. */
+function pointOf(r: ReplayOptions): Point | undefined {
+  const given = [r.until !== undefined, r.boot !== undefined, r.at !== undefined].filter(Boolean).length;
+  if (given > 1) throw new UsageError('replay: give at most one of --until, --boot, --at');
+  if (r.until !== undefined) return { seq: r.until };
+  if (r.boot !== undefined) return { boot: r.boot };
+  if (r.at !== undefined) {
+    const at = Date.parse(r.at);
+    if (!Number.isFinite(at)) throw new UsageError(`replay: --at ${r.at}: not a time; write e.g. 2026-11-27T12:00:00Z`);
+    return { at };
   }
-  for (const id of Object.keys(state.apps).filter((a) => !state.containers[a]).sort()) out(`  ${id.padEnd(16)} (no container)`);
+  return undefined;
+}
+
+export async function replay(o: Common, r: ReplayOptions): Promise<void> {
+  const all = await loadEvents(o);
+  const point = pointOf(r);
+  const events = point ? all.filter((e) => e.seq <= seqAt(all, point)) : all;
+  if (r.check) return replayCheck(o, events);
+  const state = fold(events);
+  // "now" for a replay is its last event: the same output on every run and machine.
+  const views = appViews(state, plan(state, events.at(-1)?.at ?? 0).actions);
+  if (o.json) return json({ seq: state.seq, boot: state.boot, stateHash: stateHash(state), apps: views });
+  out(`replayed ${events.length} events up to #${state.seq} (boot ${state.boot}); state hash ${stateHash(state)}`);
+  out(renderViews(views));
+}
+
+function replayCheck(o: Common, events: readonly Envelope[]): void {
+  const result = checkDecisions(events);
+  const d = result.divergence;
+  const views = d ? appViews(d.state, d.replayed.actions) : [];
+  if (o.json) json({ checked: result.checked, divergence: d ? { ...d, state: undefined, apps: views } : null });
+  if (!d) {
+    if (!o.json) out(`replay --check: ${result.checked} recorded decision(s) re-planned by today's planner: all agree`);
+    return;
+  }
+  const report = [
+    `replay --check: decision #${d.seq} diverges (after ${result.checked} that agree)`,
+    d.kind === 'state'
+      ? `  the projection differs: state hash at #${d.atSeq} was ${d.recorded.stateHash}, today's fold gives ${d.replayed.stateHash}`
+      : `  the projection at #${d.atSeq} is the same (hash ${d.recorded.stateHash}); the planner decides differently`,
+    `  recorded plan (planned at ${new Date(d.plannedAt).toISOString()}):`,
+    indent(renderPlan(d.recorded.actions)),
+    '  today\'s planner:',
+    indent(renderPlan(d.replayed.actions)),
+    `  state at #${d.atSeq}:`,
+    indent(renderViews(views)),
+  ].join('\n');
+  throw new InvalidInputError(`replay --check: decision #${d.seq} diverges`, o.json ? undefined : report);
+}
+
+const indent = (text: string) => text.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
+
+export async function diff(o: Common, fromText: string, toText: string): Promise<void> {
+  const events = await loadEvents(o);
+  const [a, b] = [fromText, toText].map((t) => {
+    const p = parsePoint(t);
+    if (!p) throw new UsageError(`diff: '${t}' is not a point: give a seq (1234), boot:N (end of boot N) or a time (2026-11-27T12:00:00Z)`);
+    return seqAt(events, p);
+  }) as [number, number];
+  const changes = diffStates(stateAt(events, a), stateAt(events, b));
+  if (o.json) return json({ from: a, to: b, changes });
+  out(`from #${a} to #${b}: ${changes.length === 0 ? 'no change' : `${changes.length} change(s)`}`);
+  for (const c of changes) out(`  ${c.app ?? '(node)'} ${c.field}: ${show(c.from)} → ${show(c.to)}`);
 }
 
 export async function exportCommand(o: Common, boot?: number, file?: string): Promise<void> {

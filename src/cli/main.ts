@@ -60,9 +60,15 @@ export function buildProgram(): Command {
   offline(withCommon(program.command('why').argument('<app>', 'app id').description("why APP's container was last created, recreated, started or removed: action ← reasons ← observations")))
     .option('--all', 'every such action, oldest first')
     .action((app: string, o: cmd.Common & { all?: boolean }) => cmd.why(o, app, Boolean(o.all)));
-  offline(withCommon(program.command('replay').description('rebuild the projected state offline from --log or --data (never contacts podman)')))
+  offline(withCommon(program.command('replay').description('the projected state at a point, offline from --log or --data (never contacts podman); --check re-plans every recorded decision')))
     .option('--until <seq>', 'stop after this seq', seqArg)
-    .action((o: cmd.Common & { until?: number }) => cmd.replay(o, o.until));
+    .option('--boot <n>', 'stop at the end of this daemon run', seqArg)
+    .option('--at <time>', 'stop at the last event at or before this time (ISO 8601)')
+    .option('--check', "re-run today's planner at every recorded decision; exit 1 at the first divergence")
+    .action((o: cmd.Common & cmd.ReplayOptions) => cmd.replay(o, o));
+  offline(withCommon(program.command('diff').argument('<from>', 'seq, boot:N or time').argument('<to>', 'seq, boot:N or time')
+    .description('what changed in desired and observed state between two points, per app and field')))
+    .action((from: string, to: string, o: cmd.Common) => cmd.diff(o, from, to));
   offline(withCommon(program.command('export').description('write the log as NDJSON (stdout, or --out FILE)')))
     .option('--boot <n>', 'only this daemon run', seqArg)
     .option('--out <file>', 'write to this file')
@@ -79,6 +85,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof cmd.UsageError) {
+      process.stderr.write(`podledger: ${err.message}\n`);
+      return EXIT.usage;
     }
     if (err instanceof NoLogError) {
       process.stderr.write(`podledger: ${err.message}\n`);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBusyboxApp } from '../support/apps.js';
 import { makeTempDir, runCli, startDaemon, type Daemon, type TempDir } from '../support/cli.js';
-import { envOf, inspect, podmanEnv, podmanOk, waitFor } from '../support/podman.js';
+import { envOf, inspect, podmanEnv, podmanOk, removeContainers, waitFor } from '../support/podman.js';
 
 const PREFIX = `fx${process.pid}`;
 const PORT = 20000 + (process.pid % 20000);
@@ -64,7 +64,7 @@ files:
 
   afterAll(async () => {
     if (daemon) expect(await daemon.stop()).toBe(0);
-    await podmanOk(['rm', '-f', '-t', '0', `${PREFIX}-full`, `${PREFIX}-bystander`]).catch(() => undefined);
+    await removeContainers(`${PREFIX}-`);
     await podmanOk(['volume', 'rm', '-f', `${PREFIX}-vol`]).catch(() => undefined);
     await tmp?.cleanup();
   });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daemonState, writeBusyboxApp } from '../support/apps.js';
 import { makeTempDir, runCli, startDaemon, type Daemon, type TempDir } from '../support/cli.js';
-import { envOf, inspect, podmanEnv, podmanOk, waitFor } from '../support/podman.js';
+import { envOf, inspect, podmanEnv, podmanOk, removeContainers, waitFor } from '../support/podman.js';
 
 const PREFIX = `lc${process.pid}`;
 const OLD_SECRET = `old-pw-${process.pid}-Zq9`;
@@ -43,7 +43,7 @@ describe('daemon lifecycle on a real podman', () => {
 
   afterAll(async () => {
     if (daemon) expect(await daemon.stop()).toBe(0);
-    await podmanOk(['rm', '-f', '-t', '0', `${PREFIX}-vault`, `${PREFIX}-keeper`]).catch(() => undefined);
+    await removeContainers(`${PREFIX}-`);
     await tmp?.cleanup();
   });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope } from '../../src/core/events.js';
 import { makeTempDir, runCli, startDaemon, type Daemon, type TempDir } from '../support/cli.js';
-import { buildImage, envOf, inspect, podmanEnv, podmanOk, waitFor, writeBusyboxContext } from '../support/podman.js';
+import { buildImage, envOf, inspect, podmanEnv, podmanOk, removeContainers, waitFor, writeBusyboxContext } from '../support/podman.js';
 
 const PREFIX = `rc${process.pid}`;
 const PORT = 30000 + (process.pid % 15000);
@@ -66,8 +66,7 @@ afterAll(async () => {
 afterEach(async () => {
   if (daemon) expect(await daemon.stop()).toBe(0);
   daemon = undefined;
-  const names = (await podmanOk(['ps', '-a', '--format', '{{.Names}}'])).split('\n').filter((n) => n.startsWith(`${PREFIX}-`));
-  if (names.length > 0) await podmanOk(['rm', '-f', '-t', '0', ...names]);
+  await removeContainers(`${PREFIX}-`);
 });
 
 let run = 0;

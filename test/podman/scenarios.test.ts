@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daemonState, writeBusyboxApp } from '../support/apps.js';
 import { makeTempDir, runCli, startDaemon, type Daemon, type TempDir } from '../support/cli.js';
-import { envOf, inspect, podmanEnv, podmanOk, waitFor } from '../support/podman.js';
+import { envOf, inspect, podmanEnv, podmanOk, removeContainers, waitFor } from '../support/podman.js';
 
 const PREFIX = `sc${process.pid}`;
 
@@ -40,7 +40,7 @@ describe('daemon on a real podman', () => {
 
   afterAll(async () => {
     if (daemon) expect(await daemon.stop()).toBe(0);
-    await podmanOk(['rm', '-f', '-t', '0', `${PREFIX}-plain`, `${PREFIX}-ipapp`]).catch(() => undefined);
+    await removeContainers(`${PREFIX}-`);
     await tmp?.cleanup();
   });
 

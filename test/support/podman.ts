@@ -181,3 +181,9 @@ export function podmanApi(
   });
 }
 
+
+/** Remove every container whose name starts with `prefix` (a test's own), whatever state it is in. */
+export async function removeContainers(prefix: string): Promise<void> {
+  const names = (await podmanOk(['ps', '-a', '--format', '{{.Names}}'])).split('\n').filter((n) => n.startsWith(prefix));
+  if (names.length > 0) await podmanOk(['rm', '-f', '-t', '0', ...names]);
+}

@@ -1,0 +1,92 @@
+// Replay: the state at any point of a log, and a check that today's planner makes every recorded
+// decision again — like Temporal's replayer, this is how a planner change is tested against history.
+import type { Action, Envelope, EnvelopeOf } from './events.js';
+import { evolve, stateHash } from './evolve.js';
+import { canonicalJson } from './hash.js';
+import { plan } from './plan.js';
+import { initialState, type State } from './state.js';
+
+export interface Divergence {
+  /** the recorded PlanDecided */
+  seq: number;
+  /** the projection it was planned from */
+  atSeq: number;
+  plannedAt: number;
+  recorded: { stateHash: string; actions: Action[] };
+  replayed: { stateHash: string; actions: Action[] };
+  /** what differs: the state the decision saw, or only the decision */
+  kind: 'state' | 'plan';
+  state: State;
+}
+
+export interface CheckResult {
+  checked: number;
+  divergence?: Divergence;
+}
+
+/**
+ * Re-plan every recorded decision from the state it was made on. Stops at the first divergence.
+ * Events must be in seq order (as every log source yields them).
+ */
+export function checkDecisions(events: readonly Envelope[]): CheckResult {
+  let state = initialState;
+  let next = 0; // index of the first event not folded into `state`
+  let checked = 0;
+  for (const d of events) {
+    if (d.type !== 'PlanDecided') continue;
+    if (d.data.atSeq < state.seq) {
+      state = initialState; // decisions out of order: fold again from the start
+      next = 0;
+    }
+    while (next < events.length && events[next]!.seq <= d.data.atSeq) state = evolve(state, events[next++]!);
+    const divergence = compare(d, state);
+    if (divergence) return { checked, divergence };
+    checked += 1;
+  }
+  return { checked };
+}
+
+function compare(d: EnvelopeOf<'PlanDecided'>, state: State): Divergence | undefined {
+  const hash = stateHash(state);
+  const actions = plan(state, d.data.plannedAt).actions;
+  const sameState = hash === d.data.stateHash;
+  const samePlan = canonicalJson(actions) === canonicalJson(d.data.actions);
+  if (sameState && samePlan) return undefined;
+  return {
+    seq: d.seq, atSeq: d.data.atSeq, plannedAt: d.data.plannedAt,
+    recorded: { stateHash: d.data.stateHash, actions: d.data.actions },
+    replayed: { stateHash: hash, actions },
+    kind: sameState ? 'plan' : 'state',
+    state,
+  };
+}
+
+/** A point in a log: a seq, the end of a boot, or a time (the last event at or before it). */
+export type Point = { seq: number } | { boot: number } | { at: number };
+
+export function parsePoint(text: string): Point | undefined {
+  if (/^\d+$/.test(text)) return { seq: Number(text) };
+  const boot = /^boot:(\d+)$/.exec(text);
+  if (boot) return { boot: Number(boot[1]) };
+  const at = Date.parse(text);
+  return Number.isFinite(at) ? { at } : undefined;
+}
+
+/** The seq a point names in this log (0 before the first event). */
+export function seqAt(events: readonly Envelope[], point: Point): number {
+  let seq = 0;
+  for (const e of events) {
+    if ('seq' in point ? e.seq > point.seq : 'boot' in point ? e.boot > point.boot : e.at > point.at) break;
+    seq = e.seq;
+  }
+  return seq;
+}
+
+export function stateAt(events: readonly Envelope[], seq: number): State {
+  let state = initialState;
+  for (const e of events) {
+    if (e.seq > seq) break;
+    state = evolve(state, e);
+  }
+  return state;
+}
