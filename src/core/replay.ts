@@ -19,6 +19,9 @@ export interface Divergence {
   state: State;
 }
 
+/** The planner to check recorded decisions against: today's, or a changed one under test. */
+export type Planner = (state: State, now: number) => { actions: Action[] };
+
 export interface CheckResult {
   checked: number;
   divergence?: Divergence;
@@ -28,7 +31,7 @@ export interface CheckResult {
  * Re-plan every recorded decision from the state it was made on. Stops at the first divergence.
  * Events must be in seq order (as every log source yields them).
  */
-export function checkDecisions(events: readonly Envelope[]): CheckResult {
+export function checkDecisions(events: readonly Envelope[], planner: Planner = plan): CheckResult {
   let state = initialState;
   let next = 0; // index of the first event not folded into `state`
   let checked = 0;
@@ -39,16 +42,16 @@ export function checkDecisions(events: readonly Envelope[]): CheckResult {
       next = 0;
     }
     while (next < events.length && events[next]!.seq <= d.data.atSeq) state = evolve(state, events[next++]!);
-    const divergence = compare(d, state);
+    const divergence = compare(d, state, planner);
     if (divergence) return { checked, divergence };
     checked += 1;
   }
   return { checked };
 }
 
-function compare(d: EnvelopeOf<'PlanDecided'>, state: State): Divergence | undefined {
+function compare(d: EnvelopeOf<'PlanDecided'>, state: State, planner: Planner): Divergence | undefined {
   const hash = stateHash(state);
-  const actions = plan(state, d.data.plannedAt).actions;
+  const actions = planner(state, d.data.plannedAt).actions;
   const sameState = hash === d.data.stateHash;
   const samePlan = canonicalJson(actions) === canonicalJson(d.data.actions);
   if (sameState && samePlan) return undefined;

@@ -5,7 +5,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../../src/core/events.js';
-import { checkDecisions } from '../../../src/core/replay.js';
+import { plan } from '../../../src/core/plan.js';
+import { checkDecisions, type Planner } from '../../../src/core/replay.js';
 import { explain, renderWhy } from '../../../src/core/why.js';
 import { collect } from '../../../src/log/fold.js';
 import { readNdjson } from '../../../src/log/ndjson.js';
@@ -41,5 +42,17 @@ describe('demo-host-ip-change.ndjson', () => {
       `    ← #${change.seq} HostFactsObserved HOST_IP "10.0.0.5" → "10.0.0.9"\n`,
     );
     expect(last.outcome?.type).toBe('ActionSucceeded');
+  });
+});
+
+describe('divergence detection', () => {
+  it('given a planner whose restart rule changed, when the capture is checked, then the first decision it would make differently is reported', async () => {
+    const events = await load('demo-host-ip-change.ndjson');
+    // a "planner change": never restart exited containers
+    const changed: Planner = (state, now) => ({ actions: plan(state, now).actions.filter((a) => !(a.kind === 'start' || (a.kind === 'wait' && a.attempt !== undefined))) });
+    const result = checkDecisions(events, changed);
+    const firstRestartDecision = events.find((e) => e.type === 'PlanDecided' && e.data.actions.some((a) => a.kind === 'wait' || a.kind === 'start'))!;
+    expect(result.divergence).toMatchObject({ seq: firstRestartDecision.seq, kind: 'plan' });
+    expect(result.divergence!.replayed.actions).not.toEqual(result.divergence!.recorded.actions);
   });
 });
