@@ -2,6 +2,7 @@
 // Each type/version has a zod schema; the envelope adds position, time and causality.
 // Events are past tense and immutable: a new shape is a new `v`, upcast when read (see `decodeEvent`).
 import { z } from 'zod';
+import { parseSize } from '../manifest/units.js';
 import { ContainerSpecSchema } from './spec-schema.js';
 
 export const SOURCES = ['manifests', 'podman', 'inventory', 'host', 'secrets', 'health', 'reconciler', 'executor', 'cli'] as const;
@@ -58,7 +59,9 @@ export const EVENT_SCHEMAS = {
   BootStarted: { 1: z.object({ version: z.string(), pid: z.number().int(), foldVersion: z.number().int(), hashVersion: z.number().int() }) },
   BootStopped: { 1: z.object({ reason: z.string() }) },
   ManifestObserved: {
-    1: z.object({
+    // v1 (podledger 0.1 development logs): tmpfs volumes wrote `options: "size=1m,mode=1777"`.
+    1: z.object({ path: z.string(), hash: z.string(), manifest: z.record(z.string(), z.unknown()), templates: z.record(z.string(), z.string()).default({}), buildContextHash: z.string().optional() }),
+    2: z.object({
       path: z.string(), hash: z.string(),
       /** the manifest as written (YAML as JSON); the fold interprets it with today's schema */
       manifest: z.record(z.string(), z.unknown()),
@@ -115,7 +118,9 @@ export const EVENT_SCHEMAS = {
   },
   ActionStarted: { 1: z.object({ action: ActionSchema }) },
   ActionSucceeded: {
-    1: z.object({
+    // v1: a spec's tmpfs volumes carried `options` instead of size/mode; newer spec fields were absent.
+    1: z.object({ kind: z.enum(ACTION_KINDS), spec: z.record(z.string(), z.unknown()).optional() }).loose(),
+    2: z.object({
       kind: z.enum(ACTION_KINDS), containerId: z.string().optional(), specHash: z.string().optional(),
       spec: ContainerSpecSchema.optional(), detail: z.string().optional(),
       /** podman's start time of the container's current run (ms): older events about it are stale */
@@ -126,6 +131,38 @@ export const EVENT_SCHEMAS = {
   },
   ActionFailed: { 1: z.object({ kind: z.enum(ACTION_KINDS), error: z.object({ code: z.string(), message: z.string() }) }) },
 } as const;
+
+/**
+ * Upcasters: UPCASTERS[type][v] turns data of version v into version v + 1. A log written by an
+ * older podledger is read through them, so the fold only ever sees current shapes.
+ */
+const UPCASTERS: { [T in EventType]?: Record<number, (data: never) => unknown> } = {
+  ManifestObserved: {
+    1: (data: { manifest: Record<string, unknown> }) => ({ ...data, manifest: mapTmpfs(data.manifest, ['container', 'volumes'], (size) => size) }),
+  },
+  ActionSucceeded: {
+    // a spec holds sizes in bytes
+    1: (data: { spec?: Record<string, unknown> }) => (data.spec ? { ...data, spec: mapTmpfs(data.spec, ['volumes'], (size) => { const r = parseSize(size); return r.ok ? r.value : size; }) } : data),
+  },
+};
+
+/** `{type: tmpfs, options: "size=1m,mode=1777"}` → `{type: tmpfs, size, mode}` inside a document, at `path`. */
+function mapTmpfs(doc: Record<string, unknown>, path: string[], size: (text: string) => unknown): Record<string, unknown> {
+  const [head, ...rest] = path;
+  if (head === undefined) return doc;
+  const child = doc[head];
+  if (rest.length > 0) return child && typeof child === 'object' ? { ...doc, [head]: mapTmpfs(child as Record<string, unknown>, rest, size) } : doc;
+  if (!Array.isArray(child)) return doc;
+  return {
+    ...doc,
+    [head]: child.map((v: Record<string, unknown>) => {
+      if (v?.type !== 'tmpfs' || typeof v.options !== 'string') return v;
+      const { options, ...volume } = v;
+      const opts = Object.fromEntries((options as string).split(',').map((kv) => kv.split('=')));
+      return { ...volume, ...(opts.size ? { size: size(opts.size) } : {}), ...(opts.mode ? { mode: opts.mode } : {}) };
+    }),
+  };
+}
 
 type Schemas = typeof EVENT_SCHEMAS;
 export type EventType = keyof Schemas;
@@ -195,7 +232,17 @@ export function decodeEvent(raw: unknown): DecodeResult {
   if (!schema) return { ok: false, seq: env.data.seq, reason: `unknown version ${env.data.v} of ${env.data.type}` };
   const data = schema.safeParse(env.data.data);
   if (!data.success) return { ok: false, seq: env.data.seq, reason: `bad ${env.data.type} data: ${summarise(data.error)}` };
-  return { ok: true, event: stripUndefined({ ...env.data, data: data.data }) as Envelope };
+  const latest = CURRENT_VERSION[env.data.type as EventType];
+  if (env.data.v === latest) return { ok: true, event: stripUndefined({ ...env.data, data: data.data }) as Envelope };
+  // An older version: upcast step by step, then hold it to today's schema.
+  let upcast: unknown = data.data;
+  for (let v = env.data.v; v < latest; v++) {
+    const step = UPCASTERS[env.data.type as EventType]?.[v];
+    if (step) upcast = step(upcast as never);
+  }
+  const current = versions[latest]!.safeParse(upcast);
+  if (!current.success) return { ok: false, seq: env.data.seq, reason: `${env.data.type} v${env.data.v} cannot be read as v${latest}: ${summarise(current.error)}` };
+  return { ok: true, event: stripUndefined({ ...env.data, v: latest, data: current.data }) as Envelope };
 }
 
 /**

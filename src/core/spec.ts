@@ -8,7 +8,7 @@ import type { ContainerSpec } from './spec-schema.js';
 import type { AppState, State } from './state.js';
 
 /** Bump when what goes into the hash changes; containers with an older version are migrated, not recreated. */
-export const HASH_VERSION = 1;
+export const HASH_VERSION = 2;
 
 export const LABELS = {
   app: 'podledger.app',
@@ -28,14 +28,48 @@ export type Provenance = Record<string, number>;
  * that version's hash of today's desired spec matches its label: upgrading podledger recreates nothing.
  */
 export const SPEC_HASHERS: Readonly<Record<number, (spec: ContainerSpec) => string>> = {
-  1: (spec) => hashOf({ hashVersion: 1, spec }),
+  1: (spec) => {
+    const v1 = specAsV1(spec);
+    return v1 ? hashOf({ hashVersion: 1, spec: v1 }) : 'not-expressible-in-v1';
+  },
+  2: (spec) => hashOf({ hashVersion: 2, spec }),
 };
+
+/**
+ * The spec as hash version 1 (podledger 0.1 development) wrote it: fewer fields, tmpfs `options`.
+ * A spec using anything v1 could not express has no v1 form, so no v1 container can match it.
+ */
+function specAsV1(spec: ContainerSpec): object | undefined {
+  const sec = spec.security;
+  const unsupported = spec.command || spec.hostname || spec.user || spec.dataUid || spec.healthCheck || spec.devices.length > 0
+    || spec.resources.memory !== undefined || spec.resources.cpus !== undefined || spec.ports.some((p) => p.hostIp)
+    || sec.capAdd.length > 0 || sec.capDrop.length > 0 || sec.readOnlyRoot || sec.noNewPrivileges
+    || spec.volumes.some((v) => v.type === 'volume' || (v.type === 'tmpfs' && v.mode));
+  if (unsupported) return undefined;
+  return {
+    app: spec.app, name: spec.name, image: spec.image, network: spec.network,
+    ...(spec.entrypoint ? { entrypoint: spec.entrypoint } : {}),
+    cmd: spec.cmd, ports: spec.ports,
+    volumes: spec.volumes.map((v) => (v.type === 'tmpfs' ? { type: 'tmpfs', target: v.target, ...(v.size ? { options: `size=${sizeText(v.size)}` } : {}) } : v)),
+    env: spec.env, secretEnv: spec.secretEnv, files: spec.files, stopTimeout: spec.stopTimeout,
+  };
+}
+
+/** 1048576 → "1m": how v1 manifests wrote sizes. */
+function sizeText(bytes: number): string {
+  for (const [unit, n] of [['g', 1024 ** 3], ['m', 1024 ** 2], ['k', 1024]] as const) if (bytes % n === 0) return `${bytes / n}${unit}`;
+  return String(bytes);
+}
 
 export function specHash(spec: ContainerSpec): string {
   return SPEC_HASHERS[HASH_VERSION]!(spec);
 }
 
-/** The container runs the desired spec, judged by the hash version it was labelled with. */
+/**
+ * The container runs the desired spec, by the hash of whichever version made it: its label says
+ * which, and for one we made (recorded without a label) every version is tried — each hash covers its
+ * version number, so versions cannot be confused.
+ */
 export function acceptsHash(
   c: { specHash?: string; hashVersion?: number },
   desired: { spec: ContainerSpec; hash: string },
@@ -43,8 +77,8 @@ export function acceptsHash(
 ): boolean {
   if (c.specHash === undefined) return false;
   if (c.specHash === desired.hash) return true;
-  const older = c.hashVersion !== undefined && c.hashVersion !== HASH_VERSION ? hashers[c.hashVersion] : undefined;
-  return older !== undefined && older(desired.spec) === c.specHash;
+  const versions = c.hashVersion !== undefined ? [c.hashVersion] : Object.keys(hashers).map(Number);
+  return versions.some((v) => v !== HASH_VERSION && hashers[v]?.(desired.spec) === c.specHash);
 }
 
 /** Image tag for a locally built app: changes whenever the context, containerfile or args change. */
