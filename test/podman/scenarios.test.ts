@@ -121,5 +121,10 @@ describe('daemon on a real podman', () => {
     const result = JSON.parse(replayed.stdout) as { seq: number; stateHash: string };
     expect(result.seq).toBe(live.seq);
     expect(result.stateHash).toBe(live.stateHash);
+    // deterministic: the same log gives the same bytes, run after run
+    const again = await runCli(['replay', '--log', file, '--until', String(live.seq), '--json', '--podman-socket', '/nonexistent.sock']);
+    expect(again.stdout).toBe(replayed.stdout);
+    const check = await runCli(['replay', '--log', file, '--check']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
   });
 });

@@ -1,0 +1,61 @@
+// The fold is deterministic: however the events arrive (one by one, or in batches of any size through
+// the daemon's RxJS projection), the state — and its hash — is the same.
+import fc from 'fast-check';
+import { Subject } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import type { Draft, Envelope } from '../../../src/core/events.js';
+import { fold, stateHash } from '../../../src/core/evolve.js';
+import { Projection } from '../../../src/daemon/projection.js';
+import { envelopes, facts, manifest, observed, secret } from './builders.js';
+
+const apps = ['a', 'b', 'c'];
+const ids = ['c1', 'c2'];
+
+const draft: fc.Arbitrary<Draft> = fc.oneof(
+  fc.constantFrom(...apps).map((app) => observed(app, manifest(app, { derived_env: [{ key: 'URL', template: 'http://{{HOST_IP}}/' }] }))),
+  fc.constantFrom('10.0.0.1', '10.0.0.2', '10.0.0.3').map((ip) => facts({ HOST_IP: ip }, ['HOST_IP'])),
+  fc.constantFrom('h1', 'h2').map((h) => secret('pw', h)),
+  fc.record({ app: fc.constantFrom(...apps), id: fc.constantFrom(...ids) }).map(({ app, id }): Draft => ({ type: 'ContainerStarted', source: 'podman', app, data: { id, name: app } })),
+  fc.record({ app: fc.constantFrom(...apps), id: fc.constantFrom(...ids), code: fc.integer({ min: 0, max: 255 }) })
+    .map(({ app, id, code }): Draft => ({ type: 'ContainerExited', source: 'podman', app, data: { id, name: app, exitCode: code } })),
+  fc.record({ app: fc.constantFrom(...apps), id: fc.constantFrom(...ids) }).map(({ app, id }): Draft => ({ type: 'ContainerRemoved', source: 'podman', app, data: { id, name: app } })),
+  fc.record({ app: fc.constantFrom(...apps), id: fc.constantFrom(...ids) })
+    .map(({ app, id }): Draft => ({ type: 'HealthChanged', source: 'health', app, data: { id, status: 'healthy', failingStreak: 0 } })),
+  fc.constantFrom(...apps).map((app): Draft => ({ type: 'ActionFailed', source: 'executor', app, data: { kind: 'create', error: { code: 'x', message: 'boom' } } })),
+  fc.constantFrom(...apps).map((app): Draft => ({ type: 'ManifestRemoved', source: 'manifests', app, data: { path: `apps/${app}/manifest.yml` } })),
+);
+
+/** Split `events` into consecutive batches at the given cut points. */
+function batches(events: Envelope[], cuts: number[]): Envelope[][] {
+  const points = [...new Set(cuts.map((c) => c % (events.length + 1)))].sort((a, b) => a - b);
+  const out: Envelope[][] = [];
+  let from = 0;
+  for (const p of [...points, events.length]) {
+    if (p > from) out.push(events.slice(from, p));
+    from = Math.max(from, p);
+  }
+  return out;
+}
+
+describe('fold determinism', () => {
+  it('given any sequence of valid events, when folded whole or fed to the projection in any batches, then the states are equal', () => {
+    fc.assert(fc.property(fc.array(draft, { maxLength: 60 }), fc.array(fc.nat(), { maxLength: 10 }), (drafts, cuts) => {
+      const events = envelopes(drafts);
+      const whole = fold(events);
+      const appended = new Subject<readonly Envelope[]>();
+      const projection = new Projection(fold([]), appended);
+      for (const batch of batches(events, cuts)) appended.next(batch);
+      expect(stateHash(projection.state)).toBe(stateHash(whole));
+      expect(projection.state).toEqual(whole);
+      projection.close();
+    }), { numRuns: 300 });
+  });
+
+  it('given a log, when a prefix is folded and the rest folded on top, then it equals folding it whole', () => {
+    fc.assert(fc.property(fc.array(draft, { maxLength: 60 }), fc.nat(), (drafts, cut) => {
+      const events = envelopes(drafts);
+      const at = cut % (events.length + 1);
+      expect(stateHash(fold(events.slice(at), fold(events.slice(0, at))))).toBe(stateHash(fold(events)));
+    }), { numRuns: 300 });
+  });
+});
