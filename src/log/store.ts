@@ -1,10 +1,19 @@
 // The event log: one LevelDB, one writer, gapless seq, durable group commit (DESIGN.md §3).
 //
 // Key layout (sublevels; on disk a sublevel `log` prefixes its keys with `!log!`):
-//   log!<seq16>          → envelope JSON
-//   ix-app!<app>!<seq16> → ''            (events of one app)
-//   boots!<n16>          → {first, last, version}
-//   meta!<key>           → small JSON value
+//   log!<seq16>                   → envelope JSON
+//   ix-app!<app>!<seq16>          → ''    (events of one app)
+//   ix-corr!<correlation>!<seq16> → ''    (events of one reconcile run)
+//   ix-type!<type>!<seq16>        → ''    (events of the few types in INDEXED_TYPES, which carry no app)
+//   boots!<n16>                   → {first, last, version}
+//   snap!<seq16>                  → projection snapshot JSON {foldVersion, stateHash, state} (see snapshots.ts)
+//   meta!<key>                    → small JSON value; meta!indexes says which indexes the log has,
+//                                   meta!compaction what `compact` removed (see `Compaction`)
+// A log entry and its index entries are written in one batch.
+//
+// Gaps: seqs are gapless from 1, except below a compaction's `through`, where every seq not in its
+// `kept` list was removed on purpose. A full read reports a gap above `through` as an `{ok: false}`
+// item (a record lost), never one below it.
 // Values are stored as utf8 and parsed per record by us, not with `valueEncoding: 'json'`: with the json
 // encoding one corrupt record makes `nextv` throw and the iterator then ends, so every later record
 // would silently disappear from a read.
@@ -15,17 +24,39 @@ import { EventEmitter } from 'eventemitter3';
 import { v7 as uuidv7 } from 'uuid';
 import { CURRENT_VERSION, SOURCES, checkDraft, decodeEvent } from '../core/events.js';
 import type { Draft, Envelope } from '../core/events.js';
+import type { EventType } from '../core/events.js';
 import { DbLockedError, DbOpenError, DbWriteError, ImportError, InvalidEventError } from './errors.js';
 
 export type ReadItem = { ok: true; event: Envelope } | { ok: false; seq: number; reason: string };
 export type BootRecord = { boot: number; first: number; last: number; version: string };
+
+/** Types with an `ix-type` index: events without an app that `why` must find by position. */
+export const INDEXED_TYPES = ['HostFactsObserved'] as const satisfies readonly EventType[];
+export type IndexedType = (typeof INDEXED_TYPES)[number];
+
 export type ReadOptions = {
   /** exclusive lower bound */
   since?: number;
   /** inclusive upper bound */
   until?: number;
+  /** at most one of app, correlation, type: read through that index */
   app?: string;
+  correlation?: string;
+  type?: IndexedType;
   boot?: number;
+  /** newest first */
+  reverse?: boolean;
+};
+
+/** What `compact` removed: every seq at or below `through` that is not in `kept`, on purpose. */
+export type Compaction = {
+  through: number;
+  /** seqs at or below `through` still in the log: the `why` history of the containers that existed */
+  kept: number[];
+  /** records removed by every compaction so far */
+  removed: number;
+  /** when the last compaction ran (ms) */
+  at: number;
 };
 export type StoreOptions = {
   clock?: () => number;
@@ -35,7 +66,8 @@ export type StoreOptions = {
 };
 type BootData = { version: string; pid: number; foldVersion: number; hashVersion: number };
 type Sub = AbstractSublevel<Level<string, string>, string | Buffer | Uint8Array, string, string>;
-type BatchOp = { type: 'put'; sublevel: Sub; key: string; value: string };
+type Subs = { log: Sub; ixApp: Sub; ixCorr: Sub; ixType: Sub; boots: Sub; snap: Sub; meta: Sub };
+type BatchOp = { type: 'put'; sublevel: Sub; key: string; value: string } | { type: 'del'; sublevel: Sub; key: string };
 
 /** A caller of `append` waiting for its batch; `startsBoot` marks the `BootStarted` of `beginBoot`. */
 type Waiter = {
@@ -52,6 +84,10 @@ const READ_CHUNK = 1000;
 const HWM = { highWaterMarkBytes: 4 << 20 };
 const IMPORT_BATCH = 1000;
 const SOURCE_SET: ReadonlySet<string> = new Set(SOURCES);
+const TYPE_SET: ReadonlySet<string> = new Set(INDEXED_TYPES);
+/** meta!indexes of a store whose indexes are complete; any other value (or none) rebuilds them at open */
+const INDEXES = JSON.stringify({ version: 2, families: ['ix-app', 'ix-corr', 'ix-type'], types: INDEXED_TYPES });
+const REWRITE_BATCH = 5000;
 
 export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   #lastSeq: number;
@@ -60,18 +96,21 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   #flushPending = false;
   #tail: Promise<unknown> = Promise.resolve(); // serialises every writer task
   #closed = false;
+  #compaction: Compaction | undefined;
 
   private constructor(
     readonly dir: string,
     private readonly db: Level<string, string>,
-    private readonly sub: { log: Sub; ix: Sub; boots: Sub; meta: Sub },
+    private readonly sub: Subs,
     private readonly opts: Required<StoreOptions>,
     lastSeq: number,
     boot: BootRecord,
+    compaction: Compaction | undefined,
   ) {
     super();
     this.#lastSeq = lastSeq;
     this.#boot = boot;
+    this.#compaction = compaction;
   }
 
   static async open(dir: string, opts: StoreOptions = {}): Promise<EventStore> {
@@ -84,33 +123,47 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
       if (cause?.code === 'LEVEL_LOCKED') throw new DbLockedError(dir, { cause: err });
       throw new DbOpenError(dir, cause?.message ?? (err as Error).message, { cause: err });
     }
-    const sub = {
-      log: db.sublevel<string, string>('log', { valueEncoding: 'utf8' }),
-      ix: db.sublevel<string, string>('ix-app', { valueEncoding: 'utf8' }),
-      boots: db.sublevel<string, string>('boots', { valueEncoding: 'utf8' }),
-      meta: db.sublevel<string, string>('meta', { valueEncoding: 'utf8' }),
+    const level = (name: string): Sub => db.sublevel<string, string>(name, { valueEncoding: 'utf8' });
+    const sub: Subs = {
+      log: level('log'), ixApp: level('ix-app'), ixCorr: level('ix-corr'), ixType: level('ix-type'),
+      boots: level('boots'), snap: level('snap'), meta: level('meta'),
     };
-    let lastSeq: number;
-    let boot: BootRecord;
+    let position: { lastSeq: number; boot: BootRecord; compaction: Compaction | undefined };
     try {
-      ({ lastSeq, boot } = await recoverPosition(sub));
+      position = await recoverPosition(sub);
     } catch (err) {
       await db.close(); // do not keep the LOCK for a store nobody can use
       throw err instanceof DbOpenError ? err : new DbOpenError(dir, `cannot recover the log position: ${(err as Error).message}`, { cause: err });
     }
-    return new EventStore(
+    const store = new EventStore(
       dir,
       db,
       sub,
       { clock: opts.clock ?? Date.now, newId: opts.newId ?? uuidv7, groupCommitMs: opts.groupCommitMs ?? 0 },
-      lastSeq,
-      boot,
+      position.lastSeq,
+      position.boot,
+      position.compaction,
     );
+    // A log written before an index existed (or with other indexed types) gets its indexes once, now.
+    if ((await sub.meta.get('indexes')) !== INDEXES) {
+      try {
+        await store.rebuildIndexes();
+      } catch (err) {
+        await db.close();
+        throw new DbOpenError(dir, `cannot rebuild the indexes: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    return store;
   }
 
   /** seq of the last durably written event (0 when empty) */
   get lastSeq(): number {
     return this.#lastSeq;
+  }
+
+  /** what compaction removed, if the log was ever compacted */
+  get compaction(): Compaction | undefined {
+    return this.#compaction;
   }
 
   /** current boot number (0 before the first beginBoot) */
@@ -214,8 +267,19 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   }
 
   #opsFor(env: Envelope, json = JSON.stringify(env)): BatchOp[] {
-    const ops: BatchOp[] = [{ type: 'put', sublevel: this.sub.log, key: pad(env.seq), value: json }];
-    if (env.app !== undefined) ops.push({ type: 'put', sublevel: this.sub.ix, key: `${env.app}!${pad(env.seq)}`, value: '' });
+    return [{ type: 'put', sublevel: this.sub.log, key: pad(env.seq), value: json }, ...this.#indexOps('put', env)];
+  }
+
+  /** The index entries of one record: what `#opsFor` writes, `rebuildIndexes` rewrites and compaction deletes. */
+  #indexOps(type: 'put' | 'del', e: { seq: number; app?: unknown; correlation?: unknown; type?: unknown }): BatchOp[] {
+    const ops: BatchOp[] = [];
+    const at = (sublevel: Sub, name: string): void => {
+      const key = `${name}!${pad(e.seq)}`;
+      ops.push(type === 'put' ? { type, sublevel, key, value: '' } : { type, sublevel, key });
+    };
+    if (typeof e.app === 'string') at(this.sub.ixApp, e.app);
+    if (typeof e.correlation === 'string') at(this.sub.ixCorr, e.correlation);
+    if (typeof e.type === 'string' && TYPE_SET.has(e.type)) at(this.sub.ixType, e.type);
     return ops;
   }
 
@@ -241,7 +305,10 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
     return run;
   }
 
-  /** Events in seq order; a record that cannot be parsed or decoded comes as `{ok: false}`, never skipped. */
+  /**
+   * Events in seq order (newest first with `reverse`); a record that cannot be parsed or decoded comes
+   * as `{ok: false}`, never skipped, and so does a gap in a full forward read (except seqs a compaction removed).
+   */
   async *read(opts: ReadOptions = {}): AsyncGenerator<ReadItem> {
     let since = opts.since ?? 0;
     let until = opts.until ?? Number.MAX_SAFE_INTEGER;
@@ -253,36 +320,117 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
       until = Math.min(until, b.last);
     }
     if (since >= until) return;
-    if (opts.app !== undefined) yield* this.#readApp(opts.app, since, until);
-    else yield* this.#readRange(since, until);
+    const reverse = opts.reverse ?? false;
+    const indexes = [opts.app, opts.correlation, opts.type].filter((x) => x !== undefined).length;
+    if (indexes > 1) throw new TypeError('read: give at most one of app, correlation, type');
+    if (opts.type !== undefined && !TYPE_SET.has(opts.type)) throw new TypeError(`read: type ${String(opts.type)} has no index; indexed are ${INDEXED_TYPES.join(', ')}`);
+    if (opts.app !== undefined) yield* this.#readIndex(this.sub.ixApp, 'app', opts.app, since, until, reverse);
+    else if (opts.correlation !== undefined) yield* this.#readIndex(this.sub.ixCorr, 'correlation', opts.correlation, since, until, reverse);
+    else if (opts.type !== undefined) yield* this.#readIndex(this.sub.ixType, 'type', opts.type, since, until, reverse);
+    else yield* this.#readRange(since, until, reverse);
   }
 
-  async *#readRange(since: number, until: number): AsyncGenerator<ReadItem> {
-    const it = this.sub.log.iterator({ ...HWM, gt: pad(since), lte: pad(until) });
+  async *#readRange(since: number, until: number, reverse: boolean): AsyncGenerator<ReadItem> {
+    const end = Math.min(until, this.#lastSeq); // taken before the iterator's snapshot: all of it is in there
+    const it = this.sub.log.iterator({ ...HWM, gt: pad(since), lte: pad(until), reverse });
+    let expected = since + 1; // forward reads: the next seq a gapless log holds
     try {
       for (let entries = await it.nextv(READ_CHUNK); entries.length > 0; entries = await it.nextv(READ_CHUNK)) {
-        for (const [key, value] of entries) yield decodeRecord(Number(key), value);
+        for (const [key, value] of entries) {
+          const seq = Number(key);
+          if (!reverse && seq > expected) {
+            const gap = this.#gap(expected, seq - 1);
+            if (gap) yield gap;
+          }
+          expected = seq + 1;
+          yield decodeRecord(seq, value);
+        }
+      }
+      if (!reverse && expected <= end) {
+        const gap = this.#gap(expected, end);
+        if (gap) yield gap;
       }
     } finally {
       await it.close();
     }
   }
 
-  async *#readApp(app: string, since: number, until: number): AsyncGenerator<ReadItem> {
-    const it = this.sub.ix.keys({ ...HWM, gt: `${app}!${pad(since)}`, lte: `${app}!${pad(until)}` });
+  /** Missing seqs from..to: an error item for the part a compaction did not remove. */
+  #gap(from: number, to: number): ReadItem | undefined {
+    const first = Math.max(from, (this.#compaction?.through ?? 0) + 1);
+    if (first > to) return undefined;
+    const what = first === to ? `seq ${first} is` : `seqs ${first}..${to} are`;
+    return { ok: false, seq: first, reason: `${what} missing from the log (no compaction removed ${first === to ? 'it' : 'them'})` };
+  }
+
+  async *#readIndex(index: Sub, what: string, name: string, since: number, until: number, reverse: boolean): AsyncGenerator<ReadItem> {
+    const it = index.keys({ ...HWM, gt: `${name}!${pad(since)}`, lte: `${name}!${pad(until)}`, reverse });
     try {
       for (let keys = await it.nextv(READ_CHUNK); keys.length > 0; keys = await it.nextv(READ_CHUNK)) {
-        const seqKeys = keys.map((k) => k.slice(app.length + 1));
+        const seqKeys = keys.map((k) => k.slice(name.length + 1));
         const values = await this.sub.log.getMany(seqKeys);
         for (let i = 0; i < seqKeys.length; i++) {
           const seq = Number(seqKeys[i]);
           const value = values[i];
-          yield value === undefined ? { ok: false, seq, reason: `index of app '${app}' names seq ${seq}, which is not in the log` } : decodeRecord(seq, value);
+          if (value !== undefined) yield decodeRecord(seq, value);
+          // an entry left behind by an interrupted compaction: its record was removed on purpose
+          else if (seq > (this.#compaction?.through ?? 0)) yield { ok: false, seq, reason: `index of ${what} '${name}' names seq ${seq}, which is not in the log` };
         }
       }
     } finally {
       await it.close();
     }
+  }
+
+  /** One record by seq: undefined when the log does not hold it (never written, or removed by compaction). */
+  async get(seq: number): Promise<ReadItem | undefined> {
+    const [item] = await this.getMany([seq]);
+    return item;
+  }
+
+  /** Records by seq, in the order asked, one LevelDB multi-get. */
+  async getMany(seqs: readonly number[]): Promise<(ReadItem | undefined)[]> {
+    const valid = seqs.map((s) => Number.isSafeInteger(s) && s > 0);
+    const values = await this.sub.log.getMany(seqs.filter((_, i) => valid[i]).map(pad));
+    let next = 0;
+    return seqs.map((seq, i) => {
+      if (!valid[i]) return undefined;
+      const value = values[next++];
+      return value === undefined ? undefined : decodeRecord(seq, value);
+    });
+  }
+
+  /**
+   * Rewrite every index from the log (run at open when meta!indexes is missing or stale). Writer task:
+   * appends wait for it. Records that cannot be parsed get no index entries.
+   */
+  rebuildIndexes(): Promise<{ records: number; entries: number }> {
+    if (this.#closed) return Promise.reject(new DbWriteError(this.dir, 'the store is closed'));
+    return this.#serial(async () => {
+      await Promise.all([this.sub.ixApp.clear(), this.sub.ixCorr.clear(), this.sub.ixType.clear()]);
+      let records = 0;
+      let entries = 0;
+      const ops: BatchOp[] = [];
+      const it = this.sub.log.iterator({ ...HWM, keys: true });
+      try {
+        for (let chunk = await it.nextv(READ_CHUNK); chunk.length > 0; chunk = await it.nextv(READ_CHUNK)) {
+          for (const [key, value] of chunk) {
+            records += 1;
+            const raw = safeParse(value);
+            if (typeof raw !== 'object' || raw === null) continue;
+            const added = this.#indexOps('put', { ...(raw as object), seq: Number(key) });
+            entries += added.length;
+            ops.push(...added);
+          }
+          if (ops.length >= REWRITE_BATCH) await this.db.batch(ops.splice(0));
+        }
+      } finally {
+        await it.close();
+      }
+      ops.push({ type: 'put', sublevel: this.sub.meta, key: 'indexes', value: INDEXES });
+      await this.db.batch(ops, { sync: true });
+      return { records, entries };
+    });
   }
 
   async boots(): Promise<BootRecord[]> {
@@ -298,6 +446,82 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   async putMeta(key: string, value: unknown): Promise<void> {
     // via the root db's batch: its options reach classic-level (sync = fsync) whatever the sublevel does
     await this.db.batch([{ type: 'put', sublevel: this.sub.meta, key, value: JSON.stringify(value) }], { sync: true });
+  }
+
+  /** seqs of the stored projection snapshots, newest first */
+  async snapshotSeqs(): Promise<number[]> {
+    return (await this.sub.snap.keys({ reverse: true }).all()).map(Number);
+  }
+
+  async getSnapshot(seq: number): Promise<string | undefined> {
+    return this.sub.snap.get(pad(seq));
+  }
+
+  /**
+   * Store the projection at `seq` (a writer task, so it is ordered with appends) and keep only the newest
+   * `keep` snapshots, besides the one a compaction folded its removed events into.
+   */
+  putSnapshot(seq: number, value: string, keep = 3): Promise<void> {
+    if (this.#closed) return Promise.reject(new DbWriteError(this.dir, 'the store is closed'));
+    return this.#serial(async () => {
+      const base = this.#compaction?.through;
+      if (!(Number.isSafeInteger(seq) && seq >= (base ?? 0) && seq <= this.#lastSeq)) {
+        throw new DbWriteError(this.dir, `snapshot at seq ${seq}: outside the log (${base ?? 0}..${this.#lastSeq})`);
+      }
+      const older = (await this.snapshotSeqs()).filter((s) => s !== seq && s !== base).slice(Math.max(0, keep - 1));
+      await this.db.batch([
+        { type: 'put', sublevel: this.sub.snap, key: pad(seq), value },
+        ...older.map((s): BatchOp => ({ type: 'del', sublevel: this.sub.snap, key: pad(s) })),
+      ], { sync: true });
+    });
+  }
+
+  /**
+   * Remove every record at or below `through` except `kept`, with its index entries; `snapshot` (the
+   * projection at `through`, folded from everything removed) becomes snap!<through>. The snapshot and
+   * meta!compaction are written first, in one sync batch: from then on readers know the gaps are meant,
+   * and an interrupted compaction only leaves records that a re-run removes. Snapshots below `through`
+   * are removed too (events after them are gone). Finally LevelDB compacts, so the files shrink.
+   */
+  compact(through: number, kept: Iterable<number>, snapshot: string): Promise<Compaction> {
+    if (this.#closed) return Promise.reject(new DbWriteError(this.dir, 'the store is closed'));
+    return this.#serial(async () => {
+      const previous = this.#compaction;
+      if (!(Number.isSafeInteger(through) && through >= (previous?.through ?? 0) && through <= this.#lastSeq)) {
+        throw new DbWriteError(this.dir, `compact through seq ${through}: must lie between the last compaction (${previous?.through ?? 0}) and the end of the log (${this.#lastSeq})`);
+      }
+      const keep = new Set([...kept].filter((s) => s <= through));
+      const record: Compaction = { through, kept: [...keep].sort((a, b) => a - b), removed: previous?.removed ?? 0, at: this.opts.clock() };
+      await this.db.batch([
+        { type: 'put', sublevel: this.sub.snap, key: pad(through), value: snapshot },
+        { type: 'put', sublevel: this.sub.meta, key: 'compaction', value: JSON.stringify(record) },
+      ], { sync: true });
+      this.#compaction = record;
+
+      const ops: BatchOp[] = [];
+      const it = this.sub.log.iterator({ ...HWM, lte: pad(through) });
+      try {
+        for (let chunk = await it.nextv(READ_CHUNK); chunk.length > 0; chunk = await it.nextv(READ_CHUNK)) {
+          for (const [key, value] of chunk) {
+            const seq = Number(key);
+            if (keep.has(seq)) continue;
+            record.removed += 1;
+            ops.push({ type: 'del', sublevel: this.sub.log, key });
+            const raw = safeParse(value);
+            if (typeof raw === 'object' && raw !== null) ops.push(...this.#indexOps('del', { ...(raw as object), seq }));
+          }
+          if (ops.length >= REWRITE_BATCH) await this.db.batch(ops.splice(0));
+        }
+      } finally {
+        await it.close();
+      }
+      for (const s of await this.snapshotSeqs()) if (s < through) ops.push({ type: 'del', sublevel: this.sub.snap, key: pad(s) });
+      ops.push({ type: 'put', sublevel: this.sub.meta, key: 'compaction', value: JSON.stringify(record) });
+      await this.db.batch(ops, { sync: true });
+      // `level` is classic-level in Node, whose compactRange its types do not declare; every sublevel key starts with '!'
+      await (this.db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange('!', '~');
+      return record;
+    });
   }
 
   /**
@@ -350,6 +574,10 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
     for (const { line, event } of chunk) {
       if (event.seq <= lastSeq) {
         const raw = storedAt.get(event.seq);
+        if (raw === undefined && event.seq <= (this.#compaction?.through ?? 0)) {
+          skipped += 1; // removed by a compaction: its effect is in the snapshot at the cut
+          continue;
+        }
         const id = raw === undefined ? undefined : (safeParse(raw) as { id?: unknown } | undefined)?.id;
         if (id === event.id) {
           skipped += 1;
@@ -399,15 +627,20 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   }
 }
 
-/** The writer's position: the last log key and the last boot record (both written in every batch). */
-async function recoverPosition(sub: { log: Sub; boots: Sub }): Promise<{ lastSeq: number; boot: BootRecord }> {
+/**
+ * The writer's position: the last log key and the last boot record (both written in every batch); a
+ * compaction may have removed the last records, so its `through` counts as written too.
+ */
+async function recoverPosition(sub: Subs): Promise<{ lastSeq: number; boot: BootRecord; compaction: Compaction | undefined }> {
   const [lastKey] = await sub.log.keys({ reverse: true, limit: 1 }).all();
   const [lastBoot] = await sub.boots.iterator({ reverse: true, limit: 1 }).all();
-  const lastSeq = lastKey === undefined ? 0 : Number(lastKey);
-  if (!lastBoot) return { lastSeq, boot: { boot: 0, first: lastSeq + 1, last: lastSeq, version: '' } };
+  const rawCompaction = await sub.meta.get('compaction');
+  const compaction = rawCompaction === undefined ? undefined : (JSON.parse(rawCompaction) as Compaction);
+  const lastSeq = Math.max(lastKey === undefined ? 0 : Number(lastKey), compaction?.through ?? 0);
+  if (!lastBoot) return { lastSeq, boot: { boot: 0, first: lastSeq + 1, last: lastSeq, version: '' }, compaction };
   const rec = JSON.parse(lastBoot[1]) as Omit<BootRecord, 'boot'>;
   if (rec.last !== lastSeq) throw new Error(`boot ${lastBoot[0]} ends at seq ${rec.last} but the log ends at seq ${lastSeq}`);
-  return { lastSeq, boot: { boot: Number(lastBoot[0]), ...rec } };
+  return { lastSeq, boot: { boot: Number(lastBoot[0]), ...rec }, compaction };
 }
 
 /** The meta fields `checkDraft` does not check but `decodeEvent` will: catch them before they are written. */
@@ -415,7 +648,7 @@ function checkMeta(d: Draft): string | undefined {
   if (!SOURCE_SET.has(d.source)) return `unknown source '${String(d.source)}'`;
   if (d.app !== undefined && (typeof d.app !== 'string' || !/^[^!]+$/.test(d.app))) return `app must be a non-empty string without '!', got ${JSON.stringify(d.app)}`;
   if (d.causedBy !== undefined && !(Number.isSafeInteger(d.causedBy) && d.causedBy > 0)) return `causedBy must be a positive integer seq, got ${JSON.stringify(d.causedBy)}`;
-  if (d.correlation !== undefined && typeof d.correlation !== 'string') return 'correlation must be a string';
+  if (d.correlation !== undefined && (typeof d.correlation !== 'string' || !/^[^!]+$/.test(d.correlation))) return `correlation must be a non-empty string without '!', got ${JSON.stringify(d.correlation)}`;
   return undefined;
 }
 
