@@ -1,5 +1,6 @@
 // `npm run bench [-- --json] [-- NAME...]`: runs the registered benchmarks and prints a table (or JSON).
 import { benchLog } from './log-bench.js';
+import { benchEngine } from './engine-bench.js';
 import { benchReplay } from './replay-bench.js';
 import type { Bench, BenchRow } from './types.js';
 
@@ -10,6 +11,7 @@ import type { Bench, BenchRow } from './types.js';
 export const BENCHES: Bench[] = [
   { name: 'log', run: benchLog },
   { name: 'replay', run: benchReplay },
+  { name: 'engine', run: benchEngine },
 ];
 
 function table(rows: (BenchRow & { suite: string })[]): string {

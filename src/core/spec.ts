@@ -102,7 +102,21 @@ export function desiredApp(state: Pick<State, 'apps' | 'pinned'>, id: string): A
   };
 }
 
+/**
+ * Resolutions by app state, valid while facts and secrets are the same objects: the fold shares
+ * unchanged parts between states, so a plan re-resolves only what an event touched. Pure memoisation.
+ */
+const resolved = new WeakMap<AppState, { facts: State['facts']; secrets: State['secrets']; result: Resolution }>();
+
 export function resolveSpec(app: AppState, state: Pick<State, 'facts' | 'secrets'>): Resolution {
+  const hit = resolved.get(app);
+  if (hit && hit.facts === state.facts && hit.secrets === state.secrets) return hit.result;
+  const result = resolveUncached(app, state);
+  resolved.set(app, { facts: state.facts, secrets: state.secrets, result });
+  return result;
+}
+
+function resolveUncached(app: AppState, state: Pick<State, 'facts' | 'secrets'>): Resolution {
   const m = app.manifest;
   if (!m) return { ok: false, reasons: [{ code: 'no-valid-manifest' }] };
   const manifestSeq = app.manifestSeq ?? 0;

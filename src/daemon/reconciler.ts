@@ -97,7 +97,7 @@ export class Reconciler {
   #scheduleWake(at: number | undefined, now: number): void {
     clearTimeout(this.#timer);
     if (at === undefined || this.#stopped) return;
-    this.#timer = setTimeout(() => this.wake(), Math.max(0, at - now) + 5);
+    this.#timer = setTimeout(() => this.wake(), Math.max(0, at - now) + 1);
   }
 }
 
