@@ -25,6 +25,7 @@ import { createLogger } from '../daemon/logger.js';
 import { startDaemon } from '../daemon/daemon.js';
 import { MemoryLog } from './memory-log.js';
 import { daemonState, NoLogError, openLog } from './source.js';
+import { loadSelectedEvents, loadWhyEvents } from './why-source.js';
 
 export interface Common {
   apps: string;
@@ -147,14 +148,14 @@ function renderViews(views: readonly AppView[]): string {
 export interface EventFilter { app?: string; boot?: number; since?: number; type?: string[] }
 
 export async function events(o: Common, f: EventFilter): Promise<void> {
-  const selected = (await loadEvents(o)).filter((e) =>
+  const selected = (await loadSelectedEvents(o, f, warnCorrupt)).filter((e) =>
     (f.app === undefined || e.app === f.app) && (f.boot === undefined || e.boot === f.boot)
     && (f.since === undefined || e.seq > f.since) && (f.type === undefined || f.type.includes(e.type)));
   for (const e of selected) out(o.json ? JSON.stringify(e) : renderEvent(e));
 }
 
 export async function why(o: Common, app: string, all: boolean): Promise<void> {
-  const entries = explain(await loadEvents(o), app);
+  const entries = explain(await loadWhyEvents(o, app, all, warnCorrupt), app);
   const shown = all ? entries : entries.slice(-1);
   if (o.json) return json({ app, entries: shown });
   if (shown.length === 0) throw new InvalidInputError(`why: ${app}: no create, recreate, start or remove of this app in the log`);

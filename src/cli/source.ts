@@ -1,5 +1,7 @@
 // Where offline commands read the log from: an NDJSON export (`--log`), the db in `--data`, or — when
-// a running daemon holds that db's lock — the daemon's control socket.
+// a running daemon holds that db's lock — the daemon's control socket. Each source reads the whole log
+// (`items`) and reads by index and by seq (`lookup`: the store's indexes, the socket's matching
+// endpoints, or one filtering pass over the export per read).
 import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { createInterface } from 'node:readline';
@@ -7,8 +9,10 @@ import { decodeEvent } from '../core/events.js';
 import type { State } from '../core/state.js';
 import { controlSocketPath } from '../daemon/control.js';
 import { DbLockedError } from '../log/errors.js';
-import { readNdjson } from '../log/ndjson.js';
-import { EventStore, type ReadItem } from '../log/store.js';
+import { ndjsonLookup, readNdjson } from '../log/ndjson.js';
+import { historyBase } from '../log/snapshots.js';
+import { EventStore, type Compaction, type ReadItem, type ReadOptions } from '../log/store.js';
+import type { EventLookup } from '../log/why.js';
 
 export class NoLogError extends Error {
   constructor(readonly dir: string) {
@@ -18,26 +22,63 @@ export class NoLogError extends Error {
 }
 
 export interface LogSource {
+  /** the whole log, in seq order */
   items: AsyncIterable<ReadItem>;
+  lookup: EventLookup;
   /** where the events come from, for messages */
   origin: string;
+  /**
+   * Set when the log was compacted: seqs at or below `compaction.through` that are not in `kept` were
+   * removed on purpose, and `base` is the state folded from everything up to the cut. A fold of the log
+   * starts from `base` and skips the kept events at or below `base.seq` (they are in it already).
+   */
+  compaction?: Compaction;
+  base?: { seq: number; state: State };
   close(): Promise<void>;
 }
 
-export async function openLog(opts: { log?: string; data: string }): Promise<LogSource> {
-  if (opts.log) return { items: readNdjson(opts.log), origin: opts.log, close: async () => {} };
+/** Reading the whole of a compacted log prints this note once on stderr (`export`, `replay`, ...). */
+export function compactionNote(c: Compaction): string {
+  return `podledger: note: this log was compacted through #${c.through} (${new Date(c.at).toISOString()}): `
+    + `${c.removed} events at or before it were removed on purpose and ${c.kept.length} kept (the why history of the containers that existed); `
+    + `the state they built is kept as the snapshot at #${c.through}, so these events alone do not fold to the node's state\n`;
+}
+
+export async function openLog(opts: { log?: string; data: string; notice?: (text: string) => void }): Promise<LogSource> {
+  const notice = opts.notice ?? ((text: string) => void process.stderr.write(text));
+  if (opts.log) return { items: readNdjson(opts.log), lookup: ndjsonLookup(opts.log), origin: opts.log, close: async () => {} };
   if (!existsSync(opts.data)) throw new NoLogError(opts.data);
   try {
     const store = await EventStore.open(opts.data);
-    return { items: store.read(), origin: opts.data, close: () => store.close() };
+    const compaction = store.compaction;
+    return {
+      items: noted(store.read(), compaction, notice),
+      lookup: store,
+      origin: opts.data,
+      ...(compaction ? { compaction, base: await historyBase(store) } : {}),
+      close: () => store.close(),
+    };
   } catch (err) {
     if (!(err instanceof DbLockedError)) throw err;
     const socket = controlSocketPath(opts.data);
-    const response = await get(socket, '/events').catch(() => {
+    type Info = { compaction?: Compaction; base?: { seq: number; state: State } };
+    const info = await getJson<Info>(socket, '/compaction').catch((e: unknown): Info => {
+      if (e instanceof HttpError) return {}; // a daemon answers, of a version before compaction
       throw err; // no daemon answers either: the lock error says how to proceed
     });
-    return { items: socketItems(response), origin: `daemon at ${socket}`, close: async () => void response.destroy() };
+    return {
+      items: noted(socketItems(socket, '/events'), info.compaction, notice),
+      lookup: socketLookup(socket),
+      origin: `daemon at ${socket}`,
+      ...(info.compaction && info.base ? { compaction: info.compaction, base: info.base } : {}),
+      close: async () => {},
+    };
   }
+}
+
+async function* noted(items: AsyncIterable<ReadItem>, compaction: Compaction | undefined, notice: (text: string) => void): AsyncGenerator<ReadItem> {
+  if (compaction) notice(compactionNote(compaction));
+  yield* items;
 }
 
 /** The running daemon's live projection, if one serves this data dir. */
@@ -45,28 +86,64 @@ export async function daemonState(data: string): Promise<{ seq: number; stateHas
   const socket = controlSocketPath(data);
   if (!existsSync(socket)) return undefined;
   try {
-    const res = await get(socket, '/state');
-    let body = '';
-    for await (const chunk of res) body += String(chunk);
-    return JSON.parse(body) as { seq: number; stateHash: string; state: State };
+    return await getJson<{ seq: number; stateHash: string; state: State }>(socket, '/state');
   } catch {
     return undefined;
   }
 }
 
+/** The control socket's reads: `/events` with the read's options, `/events?seq=…` for records by seq. */
+function socketLookup(socket: string): EventLookup {
+  return {
+    read: (o) => socketItems(socket, `/events?${queryOf(o)}`),
+    async getMany(seqs) {
+      const found = new Map<number, ReadItem>();
+      for (let i = 0; i < seqs.length; i += 500) { // keeps the URL short
+        for await (const item of socketItems(socket, `/events?seq=${seqs.slice(i, i + 500).join(',')}`)) found.set(item.ok ? item.event.seq : item.seq, item);
+      }
+      return seqs.map((s) => found.get(s));
+    },
+  };
+}
+
+function queryOf(o: ReadOptions): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== false) q.set(k, v === true ? '1' : String(v));
+  return q.toString();
+}
+
+class HttpError extends Error {}
+
 function get(socketPath: string, path: string): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ socketPath, path }, (res) => (res.statusCode === 200 ? resolve(res) : reject(new Error(`HTTP ${res.statusCode}`))));
+    const req = http.get({ socketPath, path }, (res) => {
+      if (res.statusCode === 200) return resolve(res);
+      res.resume();
+      reject(new HttpError(`daemon control socket: GET ${path}: HTTP ${res.statusCode}`));
+    });
     req.on('error', reject);
   });
 }
 
-async function* socketItems(res: http.IncomingMessage): AsyncGenerator<ReadItem> {
-  for await (const line of createInterface({ input: res, crlfDelay: Infinity })) {
-    if (!line.trim()) continue;
-    const raw = JSON.parse(line) as { corrupt?: number; reason?: string };
-    if (raw.corrupt !== undefined) { yield { ok: false, seq: raw.corrupt, reason: raw.reason ?? 'corrupt' }; continue; }
-    const decoded = decodeEvent(raw);
-    yield decoded.ok ? { ok: true, event: decoded.event } : { ok: false, seq: decoded.seq ?? 0, reason: decoded.reason };
+async function getJson<T>(socketPath: string, path: string): Promise<T> {
+  const res = await get(socketPath, path);
+  let body = '';
+  for await (const chunk of res) body += String(chunk);
+  return JSON.parse(body) as T;
+}
+
+/** The NDJSON of a GET, requested when first iterated; a reader that stops early closes the response. */
+async function* socketItems(socketPath: string, path: string): AsyncGenerator<ReadItem> {
+  const res = await get(socketPath, path);
+  try {
+    for await (const line of createInterface({ input: res, crlfDelay: Infinity })) {
+      if (!line.trim()) continue;
+      const raw = JSON.parse(line) as { corrupt?: number; reason?: string };
+      if (raw.corrupt !== undefined) { yield { ok: false, seq: raw.corrupt, reason: raw.reason ?? 'corrupt' }; continue; }
+      const decoded = decodeEvent(raw);
+      yield decoded.ok ? { ok: true, event: decoded.event } : { ok: false, seq: decoded.seq ?? 0, reason: decoded.reason };
+    }
+  } finally {
+    res.destroy();
   }
 }

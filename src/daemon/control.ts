@@ -1,12 +1,19 @@
 // The daemon's control socket (`<data>/control.sock`): while the daemon holds the db lock, offline
 // commands (`events`, `why`, `status`, `export`, ...) read the log and state through it instead.
+//
+//   GET /state                 → {seq, stateHash, state}: the live projection
+//   GET /events?…              → NDJSON of store.read(…): since, until, app | correlation | type, boot,
+//                                reverse=1; records that fail to decode as {"corrupt": seq, "reason": …}
+//   GET /events?seq=1,5,9      → NDJSON of those records (by seq, the ones the log holds)
+//   GET /compaction            → {} or {compaction, base: {seq, state}}: what `compact` removed, and the
+//                                state folded from it, for readers that fold the log themselves
 import { rm } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
-import type { Envelope } from '../core/events.js';
 import { stateHash } from '../core/evolve.js';
 import type { State } from '../core/state.js';
-import type { EventStore } from '../log/store.js';
+import { historyBase } from '../log/snapshots.js';
+import { INDEXED_TYPES, type EventStore, type ReadItem, type ReadOptions } from '../log/store.js';
 
 export const CONTROL_SOCKET = 'control.sock';
 
@@ -19,6 +26,10 @@ export async function serveControl(dataDir: string, store: EventStore, state: ()
   await rm(socket, { force: true }); // we hold the db lock: no other daemon can be serving it
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://daemon');
+    const fail = (status: number, message: string) => {
+      res.statusCode = status;
+      res.end(`${message}\n`);
+    };
     if (url.pathname === '/state') {
       const s = state();
       res.setHeader('content-type', 'application/json');
@@ -26,11 +37,19 @@ export async function serveControl(dataDir: string, store: EventStore, state: ()
       return;
     }
     if (url.pathname === '/events') {
-      void streamEvents(store, res, Number(url.searchParams.get('since') ?? 0));
+      const query = parseQuery(url.searchParams);
+      if (typeof query === 'string') return fail(400, query);
+      void streamItems(res, query.seqs ? byseq(store, query.seqs) : store.read(query.read)).catch((err: unknown) => res.destroy(err as Error));
       return;
     }
-    res.statusCode = 404;
-    res.end('not found\n');
+    if (url.pathname === '/compaction') {
+      void compactionInfo(store).then((body) => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify(body));
+      }, (err: unknown) => fail(500, (err as Error).message));
+      return;
+    }
+    fail(404, 'not found');
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(socket, resolve));
   return {
@@ -41,12 +60,61 @@ export async function serveControl(dataDir: string, store: EventStore, state: ()
   };
 }
 
-/** NDJSON of the log, records that fail to decode included as `{"corrupt": seq, "reason": ...}` lines. */
-async function streamEvents(store: EventStore, res: http.ServerResponse, since: number): Promise<void> {
+/** The read a query asks for, or what is wrong with it. */
+function parseQuery(params: URLSearchParams): { read: ReadOptions; seqs?: number[] } | string {
+  const read: ReadOptions = {};
+  for (const name of ['since', 'until', 'boot'] as const) {
+    const text = params.get(name);
+    if (text === null) continue;
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < 0) return `${name} must be a whole number, got '${text}'`;
+    read[name] = n;
+  }
+  const app = params.get('app');
+  const correlation = params.get('correlation');
+  const type = params.get('type');
+  if ([app, correlation, type].filter((x) => x !== null).length > 1) return 'give at most one of app, correlation, type';
+  if (app !== null) read.app = app;
+  if (correlation !== null) read.correlation = correlation;
+  if (type !== null) {
+    const indexed = INDEXED_TYPES.find((t) => t === type);
+    if (!indexed) return `type ${type} has no index; indexed are ${INDEXED_TYPES.join(', ')}`;
+    read.type = indexed;
+  }
+  if (params.get('reverse') === '1') read.reverse = true;
+  const seq = params.get('seq');
+  if (seq === null) return { read };
+  const seqs = seq.split(',').map(Number);
+  if (seqs.some((n) => !Number.isSafeInteger(n) || n <= 0)) return `seq must be a comma-separated list of seqs, got '${seq}'`;
+  return { read, seqs };
+}
+
+async function* byseq(store: EventStore, seqs: number[]): AsyncGenerator<ReadItem> {
+  for (const item of await store.getMany(seqs)) if (item) yield item;
+}
+
+/** NDJSON of read items, records that fail to decode included as `{"corrupt": seq, "reason": ...}` lines. */
+async function streamItems(res: http.ServerResponse, items: AsyncIterable<ReadItem>): Promise<void> {
   res.setHeader('content-type', 'application/x-ndjson');
-  for await (const item of store.read({ since })) {
-    const line = item.ok ? JSON.stringify(item.event satisfies Envelope) : JSON.stringify({ corrupt: item.seq, reason: item.reason });
-    if (!res.write(`${line}\n`)) await new Promise((r) => res.once('drain', r));
+  for await (const item of items) {
+    if (res.destroyed) return; // the reader has what it wanted
+    const line = item.ok ? JSON.stringify(item.event) : JSON.stringify({ corrupt: item.seq, reason: item.reason });
+    if (!res.write(`${line}\n`)) await drainedOrClosed(res);
   }
   res.end();
+}
+
+function drainedOrClosed(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
+}
+
+async function compactionInfo(store: EventStore): Promise<object> {
+  const compaction = store.compaction;
+  return compaction ? { compaction, base: await historyBase(store) } : {};
 }

@@ -1,23 +1,32 @@
-// Folding a whole log into state, from a store or from any stream of read items (replay).
+// Folding a whole log into state, from a store or from any stream of read items (replay), and the
+// daemon's start: the latest trusted snapshot (snapshots.ts) and the events after it.
 import { evolve } from '../core/evolve.js';
 import type { Envelope } from '../core/events.js';
 import { initialState, type State } from '../core/state.js';
+import { checkSnapshot, historyBase } from './snapshots.js';
 import type { EventStore, ReadItem } from './store.js';
 
 export type OnCorrupt = (seq: number, reason: string) => void;
 
-export async function foldItems(items: AsyncIterable<ReadItem>, onCorrupt: OnCorrupt, until = Infinity): Promise<State> {
-  let state = initialState;
+/** Fold `items` onto `from`; items at or below `from.seq` are skipped (a base already holds them). */
+export async function foldItems(
+  items: AsyncIterable<ReadItem>, onCorrupt: OnCorrupt, until = Infinity, from: State = initialState, onEvent?: () => void,
+): Promise<State> {
+  let state = from;
   for await (const item of items) {
     if (!item.ok) { onCorrupt(item.seq, item.reason); continue; }
     if (item.event.seq > until) break;
+    if (item.event.seq <= from.seq) continue;
     state = evolve(state, item.event);
+    onEvent?.();
   }
   return state;
 }
 
-export function foldStore(store: EventStore, onCorrupt: OnCorrupt): Promise<State> {
-  return foldItems(store.read(), onCorrupt);
+/** The full fold of a store: from the start, or from the state a compaction left at its cut. */
+export async function foldStore(store: EventStore, onCorrupt: OnCorrupt): Promise<State> {
+  const base = await historyBase(store);
+  return foldItems(store.read({ since: base.seq }), onCorrupt, Infinity, base.state);
 }
 
 export async function collect(items: AsyncIterable<ReadItem>, onCorrupt: OnCorrupt): Promise<Envelope[]> {
@@ -27,4 +36,42 @@ export async function collect(items: AsyncIterable<ReadItem>, onCorrupt: OnCorru
     else onCorrupt(item.seq, item.reason);
   }
   return events;
+}
+
+export interface LoadedState {
+  state: State;
+  /** the seq folding started after: a snapshot's, the compaction cut, or 0 */
+  from: number;
+  startedFrom: 'snapshot' | 'compaction' | 'start';
+  /** how many events were folded after `from` */
+  folded: number;
+  /** snapshots passed over, newest first */
+  rejected: { seq: number; reason: string }[];
+}
+
+/**
+ * The projection of a store, started from its latest trusted snapshot and folded over the tail.
+ * `report` hears about unusable snapshots as they are passed over.
+ */
+export async function loadState(
+  store: EventStore,
+  opts: { onCorrupt: OnCorrupt; report?: (message: string, seq: number) => void },
+): Promise<LoadedState> {
+  const rejected: { seq: number; reason: string }[] = [];
+  const base = await historyBase(store, (m) => opts.report?.(m, store.compaction!.through));
+  let start: { seq: number; state: State; from: LoadedState['startedFrom'] } | undefined;
+  for (const seq of await store.snapshotSeqs()) {
+    if (seq <= base.seq) break; // the compaction's own, or older than the cut (events after it are gone)
+    const check = seq > store.lastSeq ? { ok: false as const, reason: `past the end of the log (#${store.lastSeq})` } : checkSnapshot(seq, await store.getSnapshot(seq));
+    if (check.ok) {
+      start = { seq, state: check.state, from: 'snapshot' };
+      break;
+    }
+    rejected.push({ seq, reason: check.reason });
+    opts.report?.(`snapshot at #${seq} ignored: ${check.reason}`, seq);
+  }
+  start ??= { ...base, from: base.seq > 0 ? 'compaction' : 'start' };
+  let folded = 0;
+  const state = await foldItems(store.read({ since: start.seq }), opts.onCorrupt, Infinity, start.state, () => (folded += 1));
+  return { state, from: start.seq, startedFrom: start.from, folded, rejected };
 }

@@ -5,7 +5,9 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { decodeEvent } from '../core/events.js';
 import type { Envelope } from '../core/events.js';
-import type { ReadItem } from './store.js';
+import type { OnCorrupt } from './fold.js';
+import type { ReadItem, ReadOptions } from './store.js';
+import type { EventLookup, FactQuery } from './why.js';
 
 /**
  * Stream the events of an NDJSON file. A bad line (empty, not JSON, not a valid event) yields
@@ -56,4 +58,62 @@ export async function writeNdjson(items: AsyncIterable<Envelope>, out: NodeJS.Wr
   }
   if (buf) await write(buf);
   return count;
+}
+
+/**
+ * Reads of an export without an index: each read is one pass over the file that filters as it goes
+ * (an export is in seq order, so a read by seq stops past the last one asked for).
+ */
+export function ndjsonLookup(file: string): EventLookup {
+  return {
+    read: (opts) => scan(file, opts),
+    async getMany(seqs) {
+      const wanted = new Set(seqs);
+      const last = Math.max(0, ...seqs);
+      const found = new Map<number, ReadItem>();
+      for await (const item of readNdjson(file)) {
+        const seq = item.ok ? item.event.seq : item.seq;
+        if (wanted.has(seq)) found.set(seq, item);
+        if (seq > last) break;
+      }
+      return seqs.map((s) => found.get(s));
+    },
+    async previousFacts(queries, onCorrupt) {
+      return previousFactsInOnePass(readNdjson(file), queries, onCorrupt);
+    },
+  };
+}
+
+async function* scan(file: string, o: ReadOptions): AsyncGenerator<ReadItem> {
+  const since = o.since ?? 0;
+  const until = o.until ?? Infinity;
+  const matching: ReadItem[] = []; // for a reverse read only
+  for await (const item of readNdjson(file)) {
+    if (item.ok) {
+      const e = item.event;
+      if (e.seq > until) break;
+      if (e.seq <= since || (o.app !== undefined && e.app !== o.app) || (o.correlation !== undefined && e.correlation !== o.correlation)
+        || (o.type !== undefined && e.type !== o.type) || (o.boot !== undefined && e.boot !== o.boot)) continue;
+    }
+    if (o.reverse) matching.push(item);
+    else yield item; // a bad line is passed on whatever the filter: it may be one of the events asked for
+  }
+  yield* matching.reverse();
+}
+
+/** For each query, the latest HostFactsObserved before it that changed each of its names, in one pass. */
+async function previousFactsInOnePass(items: AsyncIterable<ReadItem>, queries: readonly FactQuery[], onCorrupt: OnCorrupt): Promise<Envelope[]> {
+  const pending = [...queries].sort((a, b) => a.seq - b.seq);
+  const latest = new Map<string, Envelope>(); // fact name → its latest change so far
+  const found = new Map<number, Envelope>();
+  const answer = (q: FactQuery) => q.names.forEach((n) => { const e = latest.get(n); if (e) found.set(e.seq, e); });
+  for await (const item of items) {
+    if (!item.ok) { onCorrupt(item.seq, item.reason); continue; }
+    const e = item.event;
+    while (pending.length > 0 && pending[0]!.seq <= e.seq) answer(pending.shift()!);
+    if (pending.length === 0) break;
+    if (e.type === 'HostFactsObserved') for (const n of e.data.changed) latest.set(n, e);
+  }
+  pending.forEach(answer);
+  return [...found.values()];
 }
