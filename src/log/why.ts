@@ -3,6 +3,8 @@
 // change in those chains the previous observation of each fact (ix-type, read backwards), which is
 // where `explain` takes a fact's "from" value. `explain` over these events answers exactly as over the
 // whole log: every event it looks at is among them, and none it would pass over first is missing.
+// This rests on one rule of the writers: an action's outcome carries the action's app (the reconciler
+// writes ActionStarted and its ActionSucceeded/ActionFailed with the same app), so it is in ix-app.
 import type { Envelope, EnvelopeOf } from '../core/events.js';
 import { explain } from '../core/why.js';
 import { collect, type OnCorrupt } from './fold.js';
@@ -30,8 +32,9 @@ export interface WhyEvents {
 }
 
 /**
- * The events `explain(…, app)` needs. With `all: false` only those of the app's last audited action
- * (what `why APP` shows), so a long history is not explained just to print its last entry.
+ * The events `explain(…, app)` needs. With `all: false` only those of the app's last audited action, so
+ * a long history is not explained just to print its last entry: the last entry of `explain` over them is
+ * the last over the whole log (earlier ones may be there too, as links of its chains).
  */
 export async function whyEvents(lookup: EventLookup, app: string, opts: { all: boolean; onCorrupt: OnCorrupt }): Promise<WhyEvents> {
   const seen = new Set<string>(); // report a bad record once, however many reads meet it
