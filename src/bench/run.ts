@@ -1,6 +1,7 @@
 // `npm run bench [-- --json] [-- NAME...]`: runs the registered benchmarks and prints a table (or JSON).
 import { benchLog } from './log-bench.js';
 import { benchEngine } from './engine-bench.js';
+import { benchPodman } from './podman-bench.js';
 import { benchReplay } from './replay-bench.js';
 import type { Bench, BenchRow } from './types.js';
 
@@ -12,6 +13,7 @@ export const BENCHES: Bench[] = [
   { name: 'log', run: benchLog },
   { name: 'replay', run: benchReplay },
   { name: 'engine', run: benchEngine },
+  { name: 'podman', run: benchPodman },
 ];
 
 function table(rows: (BenchRow & { suite: string })[]): string {

@@ -43,7 +43,7 @@ export function buildProgram(): Command {
 
   withCommon(program.command('daemon').description('observe, log, plan and act until SIGTERM/SIGINT; stops cleanly, leaves containers running'))
     .option('--resync <seconds>', 'full re-read of podman, manifests, facts and secrets every so often (appends only differences)', positive, 60)
-    .option('--concurrency <n>', 'how many apps may be acted on at once', positive, 4)
+    .option('--concurrency <n>', 'how many apps may be acted on at once', positive, 8)
     .action((o: cmd.Common & { resync: number; concurrency: number }) => cmd.daemon(o, o.resync, Math.floor(o.concurrency)));
   withCommon(program.command('validate').description('check every manifest; errors as file:line:col: field: message (exit 1 if any)'))
     .action((o: cmd.Common) => cmd.validate(o));

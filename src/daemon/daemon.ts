@@ -33,7 +33,7 @@ export interface DaemonOptions {
   socket: string;
   hostFactsFile?: string;
   secretsDir?: string;
-  /** how many actions run at once (default 4) */
+  /** how many actions run at once (default 8) */
   concurrency?: number;
   /** the node policy; default /etc/podledger/policy.yml when present */
   policyFile?: string;
@@ -129,7 +129,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   }
 
   const reconciler = new Reconciler({
-    state, append, turn: podmanTurn, ready: () => podmanUp, clock: Date.now, newId: uuidv7, concurrency: o.concurrency ?? 4, onError: guard('reconcile'),
+    state, append, turn: podmanTurn, ready: () => podmanUp, clock: Date.now, newId: uuidv7, concurrency: o.concurrency ?? 8, onError: guard('reconcile'),
     execute: (action, s) => execute({ docker, appsDir: o.appsDir, secretsDir: o.secretsDir, nodeKey, progress: buildProgress(action.app) }, action, s),
     onAction: (action, outcome, detail) => log.info(`${action.kind} ${action.app}: ${outcome}`, {
       reasons: action.reasons.map(renderReason).join('; '), ...(detail ? { detail } : {}),

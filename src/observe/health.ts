@@ -99,10 +99,20 @@ export interface HealthMonitorDeps {
   onError: (err: unknown) => void;
 }
 
+/**
+ * While a container is starting it is probed often, so dependents waiting on `healthy` start as soon
+ * as it is; failures then still only count after start_period. Once it has a verdict: every interval.
+ */
+export function nextProbeIn(status: HealthStatus, check: HealthSpec): number {
+  return status === 'starting' ? Math.min(check.intervalMs, STARTING_PROBE_MS) : check.intervalMs;
+}
+
+const STARTING_PROBE_MS = 250;
+
 /** One probe loop per running container with a health check; loops follow the set of targets. */
 export class HealthMonitor {
   readonly #deps: HealthMonitorDeps;
-  readonly #loops = new Map<string, { timer: NodeJS.Timeout; status: HealthStatus; streak: number; startedAt: number }>();
+  readonly #loops = new Map<string, { timer: NodeJS.Timeout; status: HealthStatus; streak: number; startedAt: number; failureCountedAt?: number }>();
   #closed = false;
 
   constructor(deps: HealthMonitorDeps) {
@@ -121,8 +131,7 @@ export class HealthMonitor {
     }
     for (const [id, t] of targets) {
       if (this.#loops.has(id)) continue;
-      // The first probe comes quickly, so dependents waiting on `healthy` do not wait a whole interval.
-      this.#loops.set(id, { timer: setTimeout(() => void this.#tick(id), Math.min(t.check.intervalMs, 500)), status: 'starting', streak: 0, startedAt: t.startedAt });
+      this.#loops.set(id, { timer: setTimeout(() => void this.#tick(id), nextProbeIn('starting', t.check)), status: 'starting', streak: 0, startedAt: t.startedAt });
     }
   }
 
@@ -130,10 +139,15 @@ export class HealthMonitor {
     const loop = this.#loops.get(id);
     const target = this.#deps.targets().find((t) => t.id === id);
     if (!loop || !target || this.#closed) return;
-    if (target.startedAt !== loop.startedAt) Object.assign(loop, { status: 'starting', streak: 0, startedAt: target.startedAt }); // restarted
+    if (target.startedAt !== loop.startedAt) Object.assign(loop, { status: 'starting', streak: 0, startedAt: target.startedAt, failureCountedAt: undefined }); // restarted
     try {
       const result = await probe(target, this.#deps.socketPath);
-      const next = nextStatus(loop, result, target.check, target.startedAt, this.#deps.clock());
+      const now = this.#deps.clock();
+      // The quick probes of a starting container look for its first success; a failure counts only
+      // once per interval, so `retries` keeps meaning retries × interval.
+      const counts = result.ok || now - (loop.failureCountedAt ?? -Infinity) >= target.check.intervalMs;
+      const next = counts ? nextStatus(loop, result, target.check, target.startedAt, now) : loop;
+      if (!result.ok && counts) loop.failureCountedAt = now;
       loop.status = next.status;
       loop.streak = next.streak;
       if (this.#loops.get(id) !== loop) return; // stopped while probing
@@ -143,7 +157,7 @@ export class HealthMonitor {
     } catch (err) {
       this.#deps.onError(err);
     }
-    if (this.#loops.get(id) === loop && !this.#closed) loop.timer = setTimeout(() => void this.#tick(id), target.check.intervalMs);
+    if (this.#loops.get(id) === loop && !this.#closed) loop.timer = setTimeout(() => void this.#tick(id), nextProbeIn(loop.status, target.check));
   }
 
   close(): void {

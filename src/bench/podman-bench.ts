@@ -1,0 +1,194 @@
+// Benchmarks against a real (isolated) podman: restart after a kill next to podman's own
+// --restart=always, a 20-app tiered catalog from empty to healthy next to a sequential `podman run`
+// script, and an idle daemon's CPU, memory and log growth. Baselines run in the same process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { State } from '../core/state.js';
+import { startPodman, type PodmanService } from './podman-service.js';
+import type { BenchRow } from './types.js';
+
+const CLI = fileURLToPath(new URL('../../bin/podledger.js', import.meta.url));
+const SLEEPER = 'localhost/bench/sleeper:1';
+const WEB = 'localhost/bench/web:1';
+const TRAP = "trap 'exit 0' TERM;";
+
+interface Daemon { proc: ChildProcess; data: string; stop(): Promise<void> }
+
+function startDaemon(p: PodmanService, apps: string, data: string): Daemon {
+  const proc = spawn(process.execPath, [CLI, 'daemon', '--apps', apps, '--data', data, '--podman-socket', p.socket, '--policy', path.join(p.dir, 'policy.yml')], { stdio: 'ignore' });
+  return {
+    proc, data,
+    stop: () => new Promise<void>((resolve) => {
+      proc.once('exit', () => resolve());
+      proc.kill('SIGTERM');
+    }),
+  };
+}
+
+function get<T>(socketPath: string, urlPath: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    http.get({ socketPath, path: urlPath }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body) as T) : reject(new Error(`${urlPath}: HTTP ${res.statusCode}`))));
+    }).on('error', reject);
+  });
+}
+
+const daemonState = (d: Daemon) => get<{ state: State }>(path.join(d.data, 'control.sock'), '/state').then((r) => r.state);
+const inspect = (p: PodmanService, name: string) =>
+  get<{ State: { Running: boolean; Pid: number; StartedAt: string; FinishedAt: string } }>(p.socket, `/v4.0.0/libpod/containers/${name}/json`);
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+async function manifest(apps: string, id: string, body: string): Promise<void> {
+  await mkdir(path.join(apps, id), { recursive: true });
+  await writeFile(path.join(apps, id, 'manifest.yml'), `app: { id: ${id}, name: ${id}, version: "1" }\ncontainer:\n  pull_policy: never\n  network: bench-net\n  stop_timeout: 2\n${body}`);
+}
+
+/** A crashed container's way back: podman's own timestamps, from its death to its next start. */
+async function restartLatency(p: PodmanService, name: string): Promise<number> {
+  const before = await inspect(p, name);
+  // a crash, not a user's stop: the main process is killed from the host (podman does not restart a
+  // container that `podman kill` stopped)
+  process.kill(before.State.Pid, 'SIGKILL');
+  const after = await until(`${name} running again`, async () => {
+    const i = await inspect(p, name);
+    return i.State.Running && i.State.StartedAt !== before.State.StartedAt ? i : undefined;
+  }, 30_000, 20);
+  return Date.parse(after.State.StartedAt) - Date.parse(after.State.FinishedAt);
+}
+
+async function killed(p: PodmanService, root: string): Promise<BenchRow[]> {
+  const apps = path.join(root, 'kill-apps');
+  for (let i = 0; i < 3; i++) await manifest(apps, `k${i}`, `  image: ${SLEEPER}\n  name: bench-k${i}\n`);
+  const d = startDaemon(p, apps, path.join(root, 'kill-data'));
+  try {
+    for (let i = 0; i < 3; i++) await until(`bench-k${i}`, async () => ((await inspect(p, `bench-k${i}`)).State.Running ? true : undefined));
+    const ours: number[] = [];
+    for (let i = 0; i < 3; i++) ours.push(await restartLatency(p, `bench-k${i}`));
+    const theirs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await p.podman('run', '-d', '--name', `bench-r${i}`, '--restart=always', SLEEPER);
+      theirs.push(await restartLatency(p, `bench-r${i}`));
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    return [{
+      name: 'container killed → running again (median of 3, first kill; podledger waits its 1 s backoff)', value: median(ours), unit: 'ms',
+      baseline: { name: "podman's own --restart=always", value: median(theirs) }, ratio: median(ours) / Math.max(1, median(theirs)),
+    }];
+  } finally {
+    await d.stop();
+  }
+}
+
+/** 20 web apps in 4 tiers, each tier depending on the previous one being healthy. */
+async function tiers(p: PodmanService, root: string): Promise<BenchRow[]> {
+  const apps = path.join(root, 'tier-apps');
+  const ids: string[] = [];
+  for (let t = 0; t < 4; t++) {
+    for (let i = 0; i < 5; i++) {
+      const id = `t${t}a${i}`;
+      ids.push(id);
+      const dep = t > 0 ? `dependencies: [{ app: t${t - 1}a${i}, condition: healthy }]\n` : '';
+      await manifest(apps, id, `  image: ${WEB}\n  name: bench-${id}\n  ports: [{ host: ${21000 + t * 10 + i}, container: 8080, host_ip: 127.0.0.1 }]\n  health_check: { type: http, port: 8080, interval: 1s, timeout: 1s }\n${dep}`);
+    }
+  }
+  const t0 = Date.now();
+  const d = startDaemon(p, apps, path.join(root, 'tier-data'));
+  let ours: number;
+  try {
+    await until('20 apps healthy', async () => {
+      const s = await daemonState(d);
+      return ids.every((id) => s.containers[id]?.health?.status === 'healthy') ? true : undefined;
+    }, 180_000, 100);
+    ours = Date.now() - t0;
+  } finally {
+    await d.stop();
+  }
+  await p.podman('rm', '-af', '-t', '0');
+
+  // The baseline: what a hand-written script does — one `podman run` after another, in tier order,
+  // then wait until every app answers.
+  const t1 = Date.now();
+  for (const [n, id] of ids.entries()) {
+    await p.podman('run', '-d', '--name', `script-${id}`, '--network', 'bench-net', '-p', `127.0.0.1:${22000 + n}:8080`, WEB);
+  }
+  await until('20 scripted apps answering', async () => ((await Promise.all(ids.map((_, n) => answers(22000 + n)))).every(Boolean) ? true : undefined), 60_000, 50);
+  const script = Date.now() - t1;
+  await p.podman('rm', '-af', '-t', '0');
+  return [{
+    name: '20 apps in 4 health-gated tiers: empty → all running and healthy', value: ours, unit: 'ms',
+    baseline: { name: 'sequential podman run script (no gating), until all answer', value: script }, ratio: ours / script,
+  }];
+}
+
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', timeout: 500 }, (res) => { res.resume(); resolve((res.statusCode ?? 500) < 400); });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+/** An idle, converged daemon with 30 apps: CPU share, memory, and events appended. */
+async function idle(p: PodmanService, root: string, seconds: number): Promise<BenchRow[]> {
+  const apps = path.join(root, 'idle-apps');
+  for (let i = 0; i < 30; i++) await manifest(apps, `i${i}`, `  image: ${SLEEPER}\n  name: bench-i${i}\n`);
+  const d = startDaemon(p, apps, path.join(root, 'idle-data'));
+  try {
+    await until('30 apps running', async () => {
+      const s = await daemonState(d);
+      return Object.values(s.containers).filter((c) => c.status === 'running').length === 30 ? s : undefined;
+    }, 180_000, 200);
+    await new Promise((r) => setTimeout(r, 3_000)); // settle: the last plan recorded, probes quiet
+    const seq0 = (await daemonState(d)).seq;
+    const cpu0 = await cpuTicks(d.proc.pid!);
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const cpu1 = await cpuTicks(d.proc.pid!);
+    const seq1 = (await daemonState(d)).seq;
+    const rss = await rssMb(d.proc.pid!);
+    return [
+      { name: `idle daemon, 30 apps, ${seconds} s: CPU`, value: Math.round(((cpu1 - cpu0) / 100 / seconds) * 10000) / 100, unit: '% of a core' },
+      { name: `idle daemon, 30 apps, ${seconds} s: RSS`, value: rss, unit: 'MB' },
+      { name: `idle daemon, 30 apps, ${seconds} s: events appended`, value: seq1 - seq0, unit: 'events' },
+    ];
+  } finally {
+    await d.stop();
+  }
+}
+
+async function cpuTicks(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (100/s)
+}
+
+async function rssMb(pid: number): Promise<number> {
+  const line = (await readFile(`/proc/${pid}/status`, 'utf8')).split('\n').find((l) => l.startsWith('VmRSS:'));
+  return Math.round(Number(/\d+/.exec(line ?? '')?.[0] ?? 0) / 1024);
+}
+
+export async function benchPodman(): Promise<BenchRow[]> {
+  const p = await startPodman();
+  try {
+    await writeFile(path.join(p.dir, 'policy.yml'), 'allow: {}\n');
+    await p.podman('network', 'create', 'bench-net');
+    await p.busybox(SLEEPER, [`CMD ["/bin/sh","-c","${TRAP} while true; do sleep 1; done"]`]);
+    await p.busybox(WEB, ['COPY www /www', `CMD ["/bin/sh","-c","${TRAP} httpd -f -p 8080 -h /www & wait"]`], { 'www/index.html': 'ok\n' });
+    const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
+    return [...(await killed(p, p.dir)), ...(await tiers(p, p.dir)), ...(await idle(p, p.dir, idleSeconds))];
+  } finally {
+    await p.stop();
+  }
+}
