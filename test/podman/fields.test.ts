@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBusyboxApp } from '../support/apps.js';
 import { makeTempDir, runCli, startDaemon, type Daemon, type TempDir } from '../support/cli.js';
-import { envOf, inspect, podmanEnv, podmanOk, removeContainers, waitFor } from '../support/podman.js';
+import { envOf, podmanEnv, podmanOk, removeContainers, waitFor, running as runningContainer } from '../support/podman.js';
 
 const PREFIX = `fx${process.pid}`;
 const PORT = 20000 + (process.pid % 20000);
@@ -19,10 +19,7 @@ describe('manifest fields on a real podman', () => {
   let facts: string;
   let appData: string;
   let daemon: Daemon;
-  const running = async (id: string) => {
-    const c = await inspect(`${PREFIX}-${id}`);
-    return c?.State.Running ? c : undefined;
-  };
+  const running = (id: string) => runningContainer(`${PREFIX}-${id}`);
 
   beforeAll(async () => {
     tmp = await makeTempDir('podledger-fields');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daemonState, writeBusyboxApp } from '../support/apps.js';
 import { makeTempDir, runCli, startDaemon, type Daemon, type TempDir } from '../support/cli.js';
-import { envOf, inspect, podmanEnv, podmanOk, removeContainers, waitFor } from '../support/podman.js';
+import { envOf, inspect, podmanEnv, podmanOk, removeContainers, waitFor, running as runningContainer } from '../support/podman.js';
 
 const PREFIX = `lc${process.pid}`;
 const OLD_SECRET = `old-pw-${process.pid}-Zq9`;
@@ -21,10 +21,7 @@ describe('daemon lifecycle on a real podman', () => {
   let dataDir: string;
   let daemon: Daemon;
   const cli = (...args: string[]) => runCli([...args, '--data', data]);
-  const running = async (id: string) => {
-    const c = await inspect(`${PREFIX}-${id}`);
-    return c?.State.Running ? c : undefined;
-  };
+  const running = (id: string) => runningContainer(`${PREFIX}-${id}`);
 
   beforeAll(async () => {
     tmp = await makeTempDir('podledger-lifecycle');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope } from '../../src/core/events.js';
 import { makeTempDir, runCli, startDaemon, type Daemon, type TempDir } from '../support/cli.js';
-import { buildImage, envOf, inspect, podmanEnv, podmanOk, removeContainers, waitFor, writeBusyboxContext } from '../support/podman.js';
+import { buildImage, envOf, inspect, podmanEnv, podmanOk, removeContainers, waitFor, writeBusyboxContext, running as runningContainer } from '../support/podman.js';
 
 const PREFIX = `rc${process.pid}`;
 const PORT = 30000 + (process.pid % 15000);
@@ -44,10 +44,7 @@ async function events(...args: string[]): Promise<Envelope[]> {
   return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Envelope);
 }
 
-const running = async (id: string) => {
-  const c = await inspect(`${PREFIX}-${id}`);
-  return c?.State.Running ? c : undefined;
-};
+const running = (id: string) => runningContainer(`${PREFIX}-${id}`);
 
 beforeAll(async () => {
   tmp = await makeTempDir('podledger-reconciler');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daemonState, writeBusyboxApp } from '../support/apps.js';
 import { makeTempDir, runCli, startDaemon, type Daemon, type TempDir } from '../support/cli.js';
-import { envOf, inspect, podmanEnv, podmanOk, removeContainers, waitFor } from '../support/podman.js';
+import { envOf, podmanEnv, podmanOk, removeContainers, waitFor, running as runningContainer } from '../support/podman.js';
 
 const PREFIX = `sc${process.pid}`;
 
@@ -21,10 +21,7 @@ describe('daemon on a real podman', () => {
   let facts: string;
   let daemon: Daemon;
   const cli = (...args: string[]) => runCli([...args, '--data', data]);
-  const running = async (id: string) => {
-    const c = await inspect(`${PREFIX}-${id}`);
-    return c?.State.Running ? c : undefined;
-  };
+  const running = (id: string) => runningContainer(`${PREFIX}-${id}`);
 
   beforeAll(async () => {
     tmp = await makeTempDir('podledger-scenarios');

@@ -187,3 +187,9 @@ export async function removeContainers(prefix: string): Promise<void> {
   const names = (await podmanOk(['ps', '-a', '--format', '{{.Names}}'])).split('\n').filter((n) => n.startsWith(prefix));
   if (names.length > 0) await podmanOk(['rm', '-f', '-t', '0', ...names]);
 }
+
+/** The container, if it exists and runs; for `waitFor`. */
+export async function running(name: string): Promise<ContainerInspect | undefined> {
+  const c = await inspect(name);
+  return c?.State.Running ? c : undefined;
+}
