@@ -4,6 +4,11 @@ import { benchEngine } from './engine-bench.js';
 import { benchPodman } from './podman-bench.js';
 import { benchReplay } from './replay-bench.js';
 import type { Bench, BenchRow } from './types.js';
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+
+/** Where `npm run bench` leaves its figures as JSON (the README names it). */
+const RESULTS_FILE = process.env.BENCH_RESULTS ?? 'bench-results.json';
 
 /**
  * Every benchmark suite `npm run bench` runs, in order.
@@ -37,9 +42,14 @@ async function main(argv: string[]): Promise<void> {
   if (unknown.length) throw new Error(`bench: unknown suite ${unknown.join(', ')}: known are ${BENCHES.map((b) => b.name).join(', ')}`);
   const rows: (BenchRow & { suite: string })[] = [];
   for (const bench of BENCHES.filter((b) => names.length === 0 || names.includes(b.name))) {
+    process.stderr.write(`bench: ${bench.name}…\n`);
     for (const r of await bench.run()) rows.push({ suite: bench.name, ...r });
   }
   process.stdout.write(json ? JSON.stringify(rows, null, 2) + '\n' : table(rows) + '\n');
+  // The figures with where they came from, for docs/benchmarks.md and for comparing runs.
+  const machine = { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '?', memoryGiB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release() };
+  await writeFile(RESULTS_FILE, `${JSON.stringify({ at: new Date().toISOString(), machine, rows }, null, 2)}\n`);
+  process.stderr.write(`bench: figures written to ${RESULTS_FILE}\n`);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
