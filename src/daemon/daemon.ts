@@ -23,7 +23,8 @@ import { coalesced, exclusive } from './coalesce.js';
 import { serveControl } from './control.js';
 import { Projection } from './projection.js';
 import { Reconciler } from './reconciler.js';
-import { foldStore } from '../log/fold.js';
+import { loadState } from '../log/fold.js';
+import { writeSnapshot } from '../log/snapshots.js';
 import type { Logger } from './logger.js';
 import { VERSION } from '../version.js';
 
@@ -41,6 +42,19 @@ export interface DaemonOptions {
   log: Logger;
   /** aborted by SIGTERM/SIGINT: start-up stops waiting for podman, so the caller can stop cleanly */
   signal?: AbortSignal;
+  /** write a projection snapshot every so many appended events (default: $PODLEDGER_SNAPSHOT_EVERY, else 10,000) */
+  snapshotEvery?: number;
+  /** how many snapshots to keep (default 3) */
+  snapshotsKept?: number;
+}
+
+const DEFAULT_SNAPSHOT_EVERY = 10_000;
+
+function snapshotInterval(o: DaemonOptions): number {
+  const fromEnv = Number(process.env.PODLEDGER_SNAPSHOT_EVERY);
+  const n = o.snapshotEvery ?? (Number.isSafeInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_SNAPSHOT_EVERY);
+  if (!(Number.isSafeInteger(n) && n > 0)) throw new RangeError(`snapshotEvery must be a positive whole number, got ${n}`);
+  return n;
 }
 
 export interface RunningDaemon {
@@ -64,7 +78,15 @@ async function openWaitingForLock(dir: string, log: Logger, waitMs = 15_000): Pr
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const { log } = o;
   const store = await openWaitingForLock(o.dataDir, log);
-  const initial = await foldStore(store, (seq, reason) => log.error('event log record cannot be decoded; left out of the projection', { seq, reason }));
+  const loaded = await loadState(store, {
+    onCorrupt: (seq, reason) => log.error('event log record cannot be decoded; left out of the projection', { seq, reason }),
+    report: (message, seq) => log.error(message, { seq }),
+  });
+  const initial = loaded.state;
+  log.info(loaded.startedFrom === 'snapshot' ? `projection loaded from the snapshot at #${loaded.from}` : loaded.startedFrom === 'compaction'
+    ? `projection loaded from the compaction snapshot at #${loaded.from}` : 'projection folded from the start of the log (no usable snapshot)', {
+    from: loaded.from, folded: loaded.folded, seq: initial.seq,
+  });
   const projection = new Projection(initial, fromEvent(store, 'appended') as Observable<Envelope[]>);
   const boot = await store.beginBoot({ version: VERSION, pid: process.pid, foldVersion: FOLD_VERSION, hashVersion: HASH_VERSION });
   log.info('daemon started', { boot: boot.boot, seq: boot.seq, apps: o.appsDir, data: o.dataDir, podman: o.socket });
@@ -184,7 +206,21 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     ...(o.secretsDir ? [watchFile(o.secretsDir, () => secrets.trigger())] : []),
   ];
   const resync = setInterval(() => observers.forEach((x) => x.trigger()), o.resyncMs ?? 60_000);
-  closers.push(() => clearInterval(resync), () => follower.close(), () => wakeOn.unsubscribe(), () => health.close());
+
+  // A snapshot every `every` events, so the next start folds only the tail; one at a time.
+  const every = snapshotInterval(o);
+  const kept = o.snapshotsKept ?? 3;
+  let snapshotAt = loaded.startedFrom === 'start' ? 0 : loaded.from;
+  let snapshotting: Promise<void> | undefined;
+  const snapshot = (s: State): Promise<void> => writeSnapshot(store, s, kept).then(() => {
+    snapshotAt = s.seq;
+    log.info(`snapshot written at #${s.seq}`, {});
+  });
+  const snapshots = projection.state$.subscribe((s) => {
+    if (snapshotting || s.seq - snapshotAt < every) return;
+    snapshotting = snapshot(s).catch(guard('writing a snapshot')).finally(() => (snapshotting = undefined));
+  });
+  closers.push(() => clearInterval(resync), () => follower.close(), () => wakeOn.unsubscribe(), () => health.close(), () => snapshots.unsubscribe());
 
   return {
     async stop(reason) {
@@ -194,6 +230,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       await reconciler.stop();
       await Promise.all(observers.map((x) => x.idle()));
       await store.append([{ type: 'BootStopped', source: 'reconciler', data: { reason } }]);
+      await snapshotting;
+      await snapshot(projection.state).catch(guard('writing the snapshot at shutdown'));
       await control.close();
       projection.close();
       await store.close();

@@ -1,9 +1,10 @@
 // Test helpers for the event log: a fresh temp dir per test, deterministic drafts, draining reads.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
-import type { Draft } from '../../../src/core/events.js';
+import type { Draft, Envelope } from '../../../src/core/events.js';
+import { readNdjson } from '../../../src/log/ndjson.js';
 import { EventStore } from '../../../src/log/store.js';
 import type { ReadItem, StoreOptions } from '../../../src/log/store.js';
 
@@ -68,4 +69,42 @@ export async function events(items: AsyncIterable<ReadItem>) {
   const bad = all.filter((i) => !i.ok);
   if (bad.length) throw new Error(`unexpected bad records: ${JSON.stringify(bad)}`);
   return all.flatMap((i) => (i.ok ? [i.event] : []));
+}
+
+/**
+ * A real-ish multi-boot log: the captured boots of events/*.ndjson (recorded from real daemons on real
+ * podman) one after the other, renumbered to one gapless log (seq, boot, and every causedBy and atSeq
+ * inside them shifted), repeated `times` times.
+ */
+export async function capturedLog(times = 1): Promise<Envelope[]> {
+  const dir = join(import.meta.dirname, '../../../events');
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.ndjson') && !f.startsWith('v0.')).sort();
+  const captures: Envelope[][] = [];
+  for (const f of files) captures.push(await events(readNdjson(join(dir, f))));
+  const out: Envelope[] = [];
+  let boot = 0;
+  for (let t = 0; t < times; t++) {
+    for (const capture of captures) {
+      const offset = out.length;
+      const bootOffset = boot;
+      for (const e of capture) {
+        const moved = shiftSeqs(e, offset) as Envelope;
+        moved.boot = e.boot + bootOffset;
+        moved.id = `${e.id}-${t}`;
+        out.push(moved);
+        boot = Math.max(boot, moved.boot);
+      }
+    }
+  }
+  return out;
+}
+
+function shiftSeqs(value: unknown, offset: number): unknown {
+  if (Array.isArray(value)) return value.map((v) => shiftSeqs(v, offset));
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, (k === 'seq' || k === 'causedBy' || k === 'atSeq') && typeof v === 'number' ? v + offset : shiftSeqs(v, offset)]));
+}
+
+export async function* itemsOf(events: Envelope[]): AsyncGenerator<ReadItem> {
+  for (const event of events) yield { ok: true, event };
 }
