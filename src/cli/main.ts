@@ -75,6 +75,10 @@ export function buildProgram(): Command {
     .action((o: cmd.Common & { boot?: number; out?: string }) => cmd.exportCommand(o, o.boot, o.out));
   withCommon(program.command('import').argument('<file>', 'NDJSON export').description('restore an export into --data (idempotent: events already there are skipped)'))
     .action((file: string, o: cmd.Common) => cmd.importCommand(o, file));
+  withCommon(program.command('compact').description('remove old events from --data, keeping a snapshot of the state they built and the why history of every existing container; refused while a daemon runs, never done implicitly'))
+    .option('--keep-boots <n>', 'keep every event of the last N daemon runs', seqArg)
+    .option('--before <time>', 'remove events from before this time (ISO 8601)')
+    .action(async (o: cmd.Common & { keepBoots?: number; before?: string }) => (await import('./compact.js')).compact(o));
   return program;
 }
 

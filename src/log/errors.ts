@@ -82,3 +82,17 @@ export class ImportError extends LogError {
     this.reason = reason;
   }
 }
+
+/** `compact` found the store held by a running daemon: compaction never runs next to the writer. */
+export class CompactionRefusedError extends LogError {
+  readonly code = 'COMPACTION_REFUSED';
+  readonly dir: string;
+  constructor(dir: string, options?: { cause?: unknown }) {
+    super(
+      `compact: ${dir}: a running podledger daemon holds the event log; stop the daemon first. ` +
+        'Compaction removes events, so it runs only on a log nobody is writing, and only when asked',
+      options,
+    );
+    this.dir = dir;
+  }
+}

@@ -1,0 +1,65 @@
+// Retention: fold the events up to a cut into a snapshot at the cut and remove them, except those the
+// `why` history of every container that still exists needs. Run only by `podledger compact`, on a store
+// no daemon holds; never implicitly.
+import { evolve, stateHash } from '../core/evolve.js';
+import type { State } from '../core/state.js';
+import type { OnCorrupt } from './fold.js';
+import { encodeSnapshot, historyBase } from './snapshots.js';
+import type { Compaction, EventStore } from './store.js';
+import { whySeqs } from './why.js';
+
+export interface CompactOptions {
+  /** keep every event of the last N boots: cut at the end of the boot before them */
+  keepBoots?: number;
+  /** cut before the first event at or after this time (ms) */
+  before?: number;
+  onCorrupt: OnCorrupt;
+  /** hears what cannot be helped (a compaction snapshot of an older fold) */
+  report?: (message: string) => void;
+}
+
+export type CompactResult =
+  | { compacted: false; why: string }
+  | {
+    compacted: true;
+    through: number;
+    /** records removed by this run */
+    removed: number;
+    /** seqs at or below the cut that stay: the why history of the containers in the final state */
+    kept: number;
+    apps: string[];
+    /** the state hash at the end of the log, as folded before the compaction */
+    stateHash: string;
+    compaction: Compaction;
+  };
+
+export async function compactStore(store: EventStore, o: CompactOptions): Promise<CompactResult> {
+  if (o.keepBoots === undefined && o.before === undefined) throw new RangeError('compact: give keepBoots or before');
+  let limit = Infinity;
+  if (o.keepBoots !== undefined) {
+    const boots = await store.boots();
+    if (boots.length <= o.keepBoots) return { compacted: false, why: `the log has ${boots.length} boot(s), all of them kept (--keep-boots ${o.keepBoots})` };
+    limit = boots[boots.length - o.keepBoots - 1]!.last;
+  }
+
+  // One pass: the state at the cut (the first event past the limit or at/after `before` ends it) and at the end.
+  const base = await historyBase(store, o.report);
+  let state: State = base.state;
+  let atCut: State | undefined;
+  for await (const item of store.read({ since: base.seq })) {
+    if (!item.ok) { o.onCorrupt(item.seq, item.reason); continue; }
+    const e = item.event;
+    if (!atCut && (e.seq > limit || (o.before !== undefined && e.at >= o.before))) atCut = state;
+    state = evolve(state, e);
+  }
+  atCut ??= state;
+  const through = atCut.seq;
+  if (through <= base.seq) return { compacted: false, why: `nothing before the cut: the log ${base.seq > 0 ? `was compacted through #${base.seq}` : 'starts'} there` };
+
+  const apps = Object.keys(state.containers).sort();
+  const kept = new Set<number>();
+  for (const app of apps) for (const seq of await whySeqs(store, app, o.onCorrupt)) if (seq <= through) kept.add(seq);
+  const removedBefore = store.compaction?.removed ?? 0;
+  const compaction = await store.compact(through, kept, encodeSnapshot(atCut));
+  return { compacted: true, through, removed: compaction.removed - removedBefore, kept: compaction.kept.length, apps, stateHash: stateHash(state), compaction };
+}
