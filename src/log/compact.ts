@@ -54,7 +54,15 @@ export async function compactStore(store: EventStore, o: CompactOptions): Promis
   }
   atCut ??= state;
   const through = atCut.seq;
-  if (through <= base.seq) return { compacted: false, why: `nothing before the cut: the log ${base.seq > 0 ? `was compacted through #${base.seq}` : 'starts'} there` };
+  if (through <= base.seq) {
+    // Nothing new to cut; but a run interrupted after recording its cut may have left records to remove.
+    const c = store.compaction;
+    const finished = c ? await store.compact(c.through, c.kept, (await store.getSnapshot(c.through))!) : undefined;
+    if (c && finished && finished.removed > c.removed) {
+      return { compacted: true, through: c.through, removed: finished.removed - c.removed, kept: c.kept.length, apps: [], stateHash: stateHash(state), compaction: finished };
+    }
+    return { compacted: false, why: `nothing before the cut: the log ${base.seq > 0 ? `was compacted through #${base.seq}` : 'starts'} there` };
+  }
 
   const apps = Object.keys(state.containers).sort();
   const kept = new Set<number>();

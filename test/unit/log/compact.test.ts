@@ -4,6 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
+import { Level } from 'level';
 import { describe, expect, it } from 'vitest';
 import { stateHash } from '../../../src/core/evolve.js';
 import type { Envelope } from '../../../src/core/events.js';
@@ -105,6 +106,28 @@ describe('compaction', () => {
     expect(await whyAnswers(store)).toEqual(whyBefore);
     expect(stateHash(await foldStore(store, noCorrupt))).toBe(hashBefore);
     expect(await compactStore(store, { keepBoots: 1, onCorrupt: noCorrupt })).toEqual({ compacted: false, why: expect.stringMatching(/nothing before the cut/) });
+    await store.close();
+  });
+
+  it('given a compaction interrupted after it recorded its cut, when read, then the records it left are read like kept ones, and the next compact removes them', async () => {
+    const { store: first, log, dir } = await seeded(2);
+    const hashBefore = stateHash(await foldStore(first, noCorrupt));
+    await compactStore(first, { keepBoots: 2, onCorrupt: noCorrupt });
+    const c = first.compaction!;
+    await first.close();
+    // put back removed records, as if the deletes had not happened
+    const leftovers = log.filter((e) => e.seq <= c.through && !c.kept.includes(e.seq)).slice(0, 25);
+    const raw = new Level<string, string>(dir);
+    await raw.batch(leftovers.map((e) => ({ type: 'put' as const, key: `!log!${String(e.seq).padStart(16, '0')}`, value: JSON.stringify(e) })));
+    await raw.close();
+
+    const store = await EventStore.open(dir);
+    expect((await events(store.read())).length).toBe(c.kept.length + leftovers.length + log.length - c.through);
+    expect(stateHash(await foldStore(store, noCorrupt))).toBe(hashBefore);
+    const again = await compactStore(store, { keepBoots: 2, onCorrupt: noCorrupt });
+    expect(again).toMatchObject({ compacted: true, through: c.through, removed: leftovers.length, kept: c.kept.length });
+    expect((await events(store.read())).length).toBe(c.kept.length + log.length - c.through);
+    expect(await compactStore(store, { keepBoots: 2, onCorrupt: noCorrupt })).toMatchObject({ compacted: false });
     await store.close();
   });
 
