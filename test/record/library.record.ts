@@ -13,14 +13,14 @@ import { fold } from '../../src/core/evolve.js';
 import { makeTempDir, REPO_ROOT, type TempDir } from '../support/cli.js';
 import { buildImage, envOf, inspect, podmanOk, waitFor, writeBusyboxContext } from '../support/podman.js';
 import {
-  claimWorkDir, finish, freePort, IMAGES, NETWORK, ofType, openActions, removeEverything, releaseWorkDir, removeNetwork, Scenario, sleep, WORK_DIR,
+  claimWorkDir, finish, IMAGES, NETWORK, ofType, openActions, removeEverything, releaseWorkDir, removeNetwork, Scenario, ShapeError, sleep, WORK_DIR,
 } from './recorder.js';
 import { ROTATED_SECRET_NEEDLE, ROTATED_SECRET_VALUES } from './values.js';
 
 const TRAP = "trap 'exit 0' TERM;";
 let images: TempDir;
 let current: Scenario | undefined;
-const timings: { scenario: string; events: number; seconds: number }[] = [];
+const timings: { scenario: string; events: number; seconds: number; attempt: number }[] = [];
 const failed: string[] = [];
 
 beforeAll(async () => {
@@ -48,24 +48,34 @@ afterAll(async () => {
   if (failed.length === 0) await releaseWorkDir();
   else console.log(`kept ${WORK_DIR} for: ${failed.join(', ')}`);
   if (timings.length > 0) {
-    console.log(`recorded:\n${timings.map((t) => `  ${t.scenario.padEnd(22)} ${String(t.events).padStart(4)} events  ${t.seconds.toFixed(1)} s`).join('\n')}`);
+    console.log(`recorded:\n${timings.map((t) => `  ${t.scenario.padEnd(22)} ${String(t.events).padStart(4)} events  ${t.seconds.toFixed(1)} s${t.attempt > 1 ? ` (attempt ${t.attempt})` : ''}`).join('\n')}`);
   }
 });
 
 /** Run one scenario from an empty node; its time and size go into the summary. */
 function scenario(name: string, body: (s: Scenario) => Promise<{ events: Envelope[] }>): void {
   it(name, async () => {
-    const started = Date.now();
-    await removeEverything();
-    current = await Scenario.create(name);
-    try {
-      const { events } = await body(current);
-      timings.push({ scenario: name, events: events.length, seconds: (Date.now() - started) / 1000 });
-    } catch (err) {
-      failed.push(name);
-      throw err;
+    // Timing decides some details of a real run (which observer sees an exit first, say); a run whose
+    // log misses the scenario's point is tried again, at most twice, and says why.
+    for (let attempt = 1; ; attempt++) {
+      const started = Date.now();
+      await removeEverything();
+      current = await Scenario.create(name);
+      try {
+        const { events } = await body(current);
+        timings.push({ scenario: name, events: events.length, seconds: (Date.now() - started) / 1000, attempt });
+        return;
+      } catch (err) {
+        if (current.daemon) await current.daemon.stop().catch(() => undefined);
+        if (err instanceof ShapeError && attempt < 3) {
+          console.warn(`${name}: attempt ${attempt} not kept, recording again: ${err.message}`);
+          continue;
+        }
+        failed.push(name);
+        throw err;
+      }
     }
-  });
+  }, 3 * 180_000);
 }
 
 const lastSeq = (events: readonly Envelope[]) => events.at(-1)?.seq ?? 0;
@@ -88,7 +98,7 @@ async function demoCatalog(s: Scenario): Promise<void> {
     const file = join(s.apps, id, 'manifest.yml');
     let text = (await readFile(file, 'utf8')).replaceAll('network: podledger-demo', `network: ${NETWORK}`)
       .replaceAll('/var/lib/podledger-demo-apps', s.appData);
-    for (const [, host] of text.matchAll(/\{ host: (\d+),/g)) if (!ports.has(host!)) ports.set(host!, await freePort(Number(host) + 10_000));
+    for (const [, host] of text.matchAll(/\{ host: (\d+),/g)) if (!ports.has(host!)) ports.set(host!, await s.port(Number(host) + 10_000));
     text = text.replace(/\{ host: (\d+),/g, (_, host: string) => `{ host: ${ports.get(host)},`);
     await writeFile(file, text);
   }
@@ -141,7 +151,7 @@ describe.sequential('captured boots', () => {
   });
 
   scenario('bad-image-rollback', async (s) => {
-    const port = await freePort(28080);
+    const port = await s.port(28090);
     const web = (image: string) => s.writeApp('web', image, {
       container: `  ports: [{ host: ${port}, container: 8080, host_ip: 127.0.0.1 }]\n  health_check: { type: http, port: 8080, interval: 1s, timeout: 1s, retries: 2 }\n`,
     });

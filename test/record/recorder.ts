@@ -86,8 +86,6 @@ export function releaseWorkDir(): Promise<void> {
   return rm(WORK_DIR, { recursive: true, force: true, maxRetries: 3 });
 }
 
-const claimedPorts = new Set<number>();
-
 function listenable(port: number): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer();
@@ -100,17 +98,22 @@ function listenable(port: number): Promise<number> {
 }
 
 /**
- * A host TCP port nothing listens on right now and not handed out before in this run: `preferred`
- * when it is free (so recordings usually agree), else any.
+ * A host TCP port nothing listens on right now and not in `claimed`: `preferred` when it is free (so
+ * recordings usually agree), else any.
  */
-export async function freePort(preferred: number): Promise<number> {
+export async function freePort(preferred: number, claimed: Set<number>): Promise<number> {
   for (let candidate = preferred; ; candidate = 0) {
     const port = await listenable(candidate);
-    if (port > 0 && !claimedPorts.has(port)) {
-      claimedPorts.add(port);
+    if (port > 0 && !claimed.has(port)) {
+      claimed.add(port);
       return port;
     }
   }
+}
+
+/** A recording that ran but does not show what its scenario is about: worth one more try. */
+export class ShapeError extends Error {
+  override name = 'ShapeError';
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -165,6 +168,7 @@ export class Scenario {
   readonly appData: string;
   daemon: Daemon | undefined;
   private readonly outputs: string[] = [];
+  private readonly ports = new Set<number>();
 
   constructor(readonly name: string, readonly root: string) {
     this.apps = join(root, 'apps');
@@ -183,6 +187,11 @@ export class Scenario {
     await s.writeFacts({ HOST_IP: '10.0.0.5' });
     await writeFile(s.policy, `data_root: ${s.appData}\nallow: {}\n`);
     return s;
+  }
+
+  /** A free host port for this scenario: `preferred` unless it is taken. */
+  port(preferred: number): Promise<number> {
+    return freePort(preferred, this.ports);
   }
 
   /** Host facts as the file gives them; HOST_MDNS and DISK_GB fixed unless given, so the OS never shows. */
@@ -336,7 +345,11 @@ export async function finish(
   expect(events.at(-1)?.type, `${s.name}: the log ends with a clean stop`).toBe('BootStopped');
   assertReplays(s.name, events);
   const expectation = expectationOf(s.name, description, events, apps);
-  await check(events, await readFile(exported, 'utf8'));
+  try {
+    await check(events, await readFile(exported, 'utf8'));
+  } catch (err) {
+    throw new ShapeError(`${s.name}: the recording does not show what the scenario is about: ${(err as Error).message}`, { cause: err });
+  }
   await copyFile(exported, join(EVENTS_DIR, `${s.name}.ndjson`));
   await writeExpectation(expectation);
   return { events, expectation };
