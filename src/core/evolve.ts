@@ -119,6 +119,7 @@ function apply(s: Mutable<State>, e: Envelope): void {
     case 'ContainerExited': {
       const c = app ? s.containers[app] : undefined;
       if (!c || c.id !== e.data.id) return; // a container we already replaced
+      if (c.status === 'exited') return; // the same exit, seen by both the event stream and a resync
       c.status = 'exited';
       c.exitCode = e.data.exitCode;
       setStatus(c, e);

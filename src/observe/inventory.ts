@@ -15,6 +15,7 @@ export function stateName(raw: string | undefined): ContainerStateName {
   const s = (raw ?? '').toLowerCase();
   if (s === 'configured') return 'created';
   if (s === 'stopped') return 'exited';
+  if (s === 'stopping') return 'running'; // still running until it stops; its exit is reported then
   return (STATES.has(s) ? s : 'unknown') as ContainerStateName;
 }
 

@@ -36,3 +36,14 @@ describe('evolve', () => {
     expect(JSON.stringify(initialState)).toBe(frozen);
   });
 });
+
+describe('evolve, one exit seen twice', () => {
+  it('given an exit already observed by a resync, when the event stream reports the same exit, then its time (and so its backoff) is unchanged', () => {
+    const state = fold(envelopes([
+      { type: 'ContainerStarted', source: 'podman', app: 'a', data: { id: 'c1', name: 'a' } },
+      { type: 'ContainerObserved', source: 'inventory', app: 'a', data: { id: 'c1', name: 'a', state: 'exited', exitCode: 1, image: 'i' } },
+      { type: 'ContainerExited', source: 'podman', app: 'a', data: { id: 'c1', name: 'a', exitCode: 1 } },
+    ]));
+    expect(state.containers.a).toMatchObject({ status: 'exited', statusSeq: 2 });
+  });
+});
