@@ -206,7 +206,7 @@ const EnvelopeShape = z.object({
   id: z.string().min(1),
   type: z.string(),
   v: z.number().int().positive(),
-  at: z.number(),
+  at: z.number().int().min(0).max(8.64e15), // ms since 1970 within what a Date can hold
   boot: z.number().int().nonnegative(),
   bootSeq: z.number().int().positive(),
   source: z.enum(SOURCES),

@@ -28,8 +28,10 @@ export function show(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** ISO 8601 for a time in ms; a number no Date can hold is shown as it is rather than thrown on. */
 export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? `(time ${ms})` : d.toISOString();
 }
 
 export function renderDifference(d: { field: string; expected: unknown; actual: unknown }): string {

@@ -1,7 +1,7 @@
 // What `status`, `replay` and `diff` show of a projection, per app: plain data, derived purely from
 // state, so a replay prints the same bytes on every run and machine.
 import type { Action, Difference } from './events.js';
-import { renderReason } from './render.js';
+import { iso, renderReason } from './render.js';
 import { acceptsHash, desiredApp, resolveSpec } from './spec.js';
 import type { ContainerSpec } from './spec-schema.js';
 import type { State } from './state.js';
@@ -46,7 +46,7 @@ export function appView(state: State, id: string, actions: readonly Action[]): A
     health: hasCheck && c?.status === 'running' ? (c.health?.status ?? 'starting') : null,
     converged: Boolean(c && desired?.ok && acceptsHash(c, desired) && c.status === 'running' && !c.drift),
     restarts: state.restarts[id]?.attempt ?? 0,
-    backoff: backoff && c?.status !== 'running' ? { attempt: backoff.attempt, until: new Date(backoff.until).toISOString() } : null,
+    backoff: backoff && c?.status !== 'running' ? { attempt: backoff.attempt, until: iso(backoff.until) } : null,
     rolledBack: pinned ? { to: pinned.config.specHash, untilManifestChanges: true } : null,
     drift: c?.drift?.differences ?? [],
     failure: state.failures[id]?.message ?? null,

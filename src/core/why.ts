@@ -1,6 +1,6 @@
 // `why APP`: from an action back to the observations that caused it. Pure over a list of events.
 import type { Action, Envelope, EnvelopeOf, Reason } from './events.js';
-import { renderEvent, renderReason, show, summarise } from './render.js';
+import { iso, renderEvent, renderReason, show, summarise } from './render.js';
 
 export interface CauseLink {
   seq: number;
@@ -78,7 +78,7 @@ function factChanges(e: Envelope, events: readonly Envelope[]): CauseLink['chang
 
 export function renderWhy(entries: readonly WhyEntry[]): string {
   return entries.map((w) => {
-    const lines = [`#${w.action.seq} ${w.action.kind} ${w.action.app} at ${new Date(w.action.at).toISOString()}`];
+    const lines = [`#${w.action.seq} ${w.action.kind} ${w.action.app} at ${iso(w.action.at)}`];
     for (const r of w.reasons) {
       lines.push(`  because ${renderReason(r)}`);
       for (const link of r.cause ?? []) {
