@@ -1,0 +1,77 @@
+// Crash and fault injection, short form (part of `npm test`): the daemon SIGKILLed during churn, the
+// podman service killed under it, a full disk under its data dir, a second daemon on its data dir,
+// and a storm of crash-looping apps. The long form with bigger counts is `npm run soak`
+// (test/soak/); the scenarios themselves are in test/support/faults.ts, described in docs/faults.md.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, type TempDir } from '../support/cli.js';
+import { crashChurn, diskFull, diskFullAfterExit, enospcReopen, faultSeed, podmanServiceRestarts, prepareFixture, storm, twoDaemons, type Fixture } from '../support/faults.js';
+
+const PREFIX = `fl${process.pid}`;
+const seed = faultSeed();
+
+describe('faults, short form', () => {
+  let tmp: TempDir;
+  let fx: Fixture;
+
+  beforeAll(async () => {
+    tmp = await makeTempDir('podledger-faults');
+    fx = await prepareFixture(tmp.path, `localhost/${PREFIX}-app:1`);
+  });
+
+  afterAll(async () => {
+    await tmp?.cleanup();
+  });
+
+  it('given churn (apps added, edited, removed, containers killed), when the daemon is SIGKILLed at random 8 times, then after each restart nothing acknowledged is lost, seqs are 1..n, one running container per app within 10 s, replay --check agrees', async () => {
+    const f = await crashChurn(fx, `${PREFIX}c`, { kills: 8, seed, killWindowMs: [200, 2_500], convergeMs: 10_000 });
+    expect(f.convergeMs.max).toBeLessThanOrEqual(10_000);
+  }, 240_000);
+
+  it('given a running daemon, when the podman service is killed and restarted 3 times with a container killed while it is down, then the same daemon resyncs and starts the container again', async () => {
+    await podmanServiceRestarts(fx, `${PREFIX}p`, { restarts: 3, seed });
+  }, 180_000);
+
+  it('given a full disk under the data dir, when a manifest changes and a container dies, then appends fail cleanly, nothing is done undecided, and after space returns it converges with nothing lost', async () => {
+    await diskFull(fx, `${PREFIX}d`, { cycles: 1, size: '4m', fullMs: 4_000 });
+  }, 120_000);
+
+  // BUG (docs/faults.md, bug 2): after a full disk, a container whose exit was logged before the disk
+  // filled is never restarted. The reconciler's append fails ("reconcile failed ... No space left on
+  // device"); a failed run schedules no retry, and once space is back no observer has anything new to
+  // append (the exit is in the log already), so nothing wakes the reconciler: the app stays down until
+  // some unrelated event arrives (the daemon's resync appends nothing for a node it already knows).
+  // Reproduce: this test (diskFullAfterExit in test/support/faults.ts): kill the container, wait for
+  // its BackoffScheduled, fill the data dir's filesystem, wait past the backoff, delete the filler.
+  it.fails('given a container exit already logged, when the disk fills before its restart and then frees, then the daemon restarts it', async () => {
+    const r = await diskFullAfterExit(fx, `${PREFIX}e`, { size: '4m', fullMs: 3_000, resumeMs: 10_000 });
+    expect(r.preconditionMet, r.detail).toBe(true);
+    expect(r.converged, r.detail).toBe(true);
+  }, 120_000);
+
+  // BUG (docs/faults.md, bug 1): acknowledged events are lost on the next open after a disk-full spell.
+  // A batch that fails with ENOSPC leaves a torn record in LevelDB's write-ahead log (000NNN.log);
+  // EventStore keeps writing to the same handle, so every later (acknowledged, fsynced) batch lands
+  // after the torn bytes. At the next open LevelDB's recovery reports "dropping N bytes; Corruption:
+  // checksum mismatch" (in <data>/LOG) and silently drops the rest of that 32 KiB log block: the
+  // events acknowledged after space came back are gone, and the next daemon reuses their seqs for
+  // other events. Known LevelDB behaviour (google/leveldb#1180): after a failed write the store must
+  // reopen the db (recovery then drops only the failed batch) before it appends again.
+  // Reproduce: this test, or the daemon-level figures of the disk-full test above (lostAfterRestart).
+  it.fails('given an append that failed with ENOSPC, when space returns and more appends are acknowledged, then a reopened store still holds them', async () => {
+    const r = await enospcReopen(join(tmp.path, 'enospc'));
+    expect(r.failedAppends).toBeGreaterThan(0);
+    expect(r.reopened, `acknowledged up to #${r.acknowledged}, reopened at #${r.reopened}; LevelDB LOG:\n${r.levelLog}`).toBe(r.acknowledged);
+  });
+
+  it('given a running daemon, when a second daemon starts on the same data dir, then it refuses with a clear message and a non-zero exit, and the first is unaffected', async () => {
+    const f = await twoDaemons(fx, `${PREFIX}t`);
+    expect(f.secondExit).not.toBe(0);
+  }, 120_000);
+
+  it('given 3 apps that crash at once, when they loop for 20 s, then restarts stay within the backoff windows, memory stays bounded and the log grows a few events per exit', async () => {
+    const f = await storm(fx, `${PREFIX}s`, { apps: 3, durationMs: 20_000 });
+    expect(f.eventsPerExit).toBeLessThanOrEqual(8);
+    expect(f.rssKb.max).toBeLessThan(f.rssKb.start + 64 * 1024);
+  }, 120_000);
+});
