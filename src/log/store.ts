@@ -254,7 +254,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
     }
     for (const b of touched.values()) ops.push(this.#bootOp(b));
     try {
-      await this.db.batch(ops, { sync: true });
+      await this.#commit(ops, true);
     } catch (err) {
       const reason = `batch of ${seq - this.#lastSeq} events was not written: ${(err as Error).message}`;
       for (const w of waiters) w.reject(new DbWriteError(this.dir, reason, { cause: err }));
@@ -264,6 +264,20 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
     this.#boot = boot;
     waiters.forEach((w, i) => w.resolve(results[i]!));
     this.#emit(results.flat());
+  }
+
+  /**
+   * Write ops atomically, fsynced with `sync`. Through a chained batch of the root db with the sublevel
+   * prefixes spelled out: the array form of `batch` costs ~5× the CPU per op (its ops are cloned, then
+   * read property by property by the native side), which dominated bulk imports.
+   */
+  async #commit(ops: readonly BatchOp[], sync: boolean): Promise<void> {
+    const batch = this.db.batch();
+    for (const op of ops) {
+      if (op.type === 'put') batch.put(op.sublevel.prefix + op.key, op.value);
+      else batch.del(op.sublevel.prefix + op.key);
+    }
+    await batch.write(sync ? { sync: true } : {});
   }
 
   #opsFor(env: Envelope, json = JSON.stringify(env)): BatchOp[] {
@@ -422,13 +436,13 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
             entries += added.length;
             ops.push(...added);
           }
-          if (ops.length >= REWRITE_BATCH) await this.db.batch(ops.splice(0));
+          if (ops.length >= REWRITE_BATCH) await this.#commit(ops.splice(0), false);
         }
       } finally {
         await it.close();
       }
       ops.push({ type: 'put', sublevel: this.sub.meta, key: 'indexes', value: INDEXES });
-      await this.db.batch(ops, { sync: true });
+      await this.#commit(ops, true);
       return { records, entries };
     });
   }
@@ -444,8 +458,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   }
 
   async putMeta(key: string, value: unknown): Promise<void> {
-    // via the root db's batch: its options reach classic-level (sync = fsync) whatever the sublevel does
-    await this.db.batch([{ type: 'put', sublevel: this.sub.meta, key, value: JSON.stringify(value) }], { sync: true });
+    await this.#commit([{ type: 'put', sublevel: this.sub.meta, key, value: JSON.stringify(value) }], true);
   }
 
   /** seqs of the stored projection snapshots, newest first */
@@ -469,10 +482,10 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
         throw new DbWriteError(this.dir, `snapshot at seq ${seq}: outside the log (${base ?? 0}..${this.#lastSeq})`);
       }
       const older = (await this.snapshotSeqs()).filter((s) => s !== seq && s !== base).slice(Math.max(0, keep - 1));
-      await this.db.batch([
+      await this.#commit([
         { type: 'put', sublevel: this.sub.snap, key: pad(seq), value },
         ...older.map((s): BatchOp => ({ type: 'del', sublevel: this.sub.snap, key: pad(s) })),
-      ], { sync: true });
+      ], true);
     });
   }
 
@@ -492,10 +505,10 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
       }
       const keep = new Set([...kept].filter((s) => s <= through));
       const record: Compaction = { through, kept: [...keep].sort((a, b) => a - b), removed: previous?.removed ?? 0, at: this.opts.clock() };
-      await this.db.batch([
+      await this.#commit([
         { type: 'put', sublevel: this.sub.snap, key: pad(through), value: snapshot },
         { type: 'put', sublevel: this.sub.meta, key: 'compaction', value: JSON.stringify(record) },
-      ], { sync: true });
+      ], true);
       this.#compaction = record;
 
       const ops: BatchOp[] = [];
@@ -510,14 +523,14 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
             const raw = safeParse(value);
             if (typeof raw === 'object' && raw !== null) ops.push(...this.#indexOps('del', { ...(raw as object), seq }));
           }
-          if (ops.length >= REWRITE_BATCH) await this.db.batch(ops.splice(0));
+          if (ops.length >= REWRITE_BATCH) await this.#commit(ops.splice(0), false);
         }
       } finally {
         await it.close();
       }
       for (const s of await this.snapshotSeqs()) if (s < through) ops.push({ type: 'del', sublevel: this.sub.snap, key: pad(s) });
       ops.push({ type: 'put', sublevel: this.sub.meta, key: 'compaction', value: JSON.stringify(record) });
-      await this.db.batch(ops, { sync: true });
+      await this.#commit(ops, true);
       // `level` is classic-level in Node, whose compactRange its types do not declare; every sublevel key starts with '!'
       await (this.db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange('!', '~');
       return record;
@@ -607,7 +620,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
     if (ops.length > 0) {
       for (const b of touched.values()) ops.push(this.#bootOp(b));
       try {
-        await this.db.batch(ops, { sync: true });
+        await this.#commit(ops, true);
       } catch (err) {
         throw new DbWriteError(this.dir, `import batch of ${written.length} events was not written: ${(err as Error).message}`, { cause: err });
       }

@@ -7,6 +7,27 @@ import { bootData, events, exited, rng, secret, useTempDir } from './helpers.js'
 
 const rawDb = (s: EventStore): Level<string, string> => (s as unknown as { db: Level<string, string> }).db;
 
+type WriteOptions = { sync?: boolean };
+/**
+ * Watch the store's batch writes (a chained batch of the root db, written with `write(options)`):
+ * every write's options are recorded; `around` may hold or fail a write.
+ */
+function watchWrites(store: EventStore, around: (write: () => Promise<void>) => Promise<void> = (write) => write()) {
+  const db = rawDb(store);
+  const original = db.batch.bind(db) as () => ReturnType<Level<string, string>['batch']>;
+  const writes: WriteOptions[] = [];
+  const spy = vi.spyOn(db, 'batch').mockImplementation((() => {
+    const batch = original();
+    const write = batch.write.bind(batch) as (o: WriteOptions) => Promise<void>;
+    (batch as unknown as { write: (o: WriteOptions) => Promise<void> }).write = (o: WriteOptions) => {
+      writes.push(o);
+      return around(() => write(o));
+    };
+    return batch;
+  }) as never);
+  return { spy, writes };
+}
+
 describe('EventStore.append', () => {
   const tmp = useTempDir();
 
@@ -68,19 +89,17 @@ describe('EventStore.append', () => {
   });
 
   describe('durability and group commit', () => {
-    it('when an append is waiting on its batch, then it resolves only after db.batch resolved, and with sync: true', async () => {
+    it('when an append is waiting on its batch, then it resolves only after the batch write resolved, and with sync: true', async () => {
       // given
       const store = await tmp.open();
-      const db = rawDb(store);
-      const original = db.batch.bind(db) as (...args: unknown[]) => Promise<void>;
       const order: string[] = [];
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));
-      const spy = vi.spyOn(db, 'batch').mockImplementation((async (...args: unknown[]) => {
+      const { spy, writes } = watchWrites(store, async (write) => {
         await gate;
-        await original(...args);
+        await write();
         order.push('batch written');
-      }) as never);
+      });
 
       // when
       const pending = store.append([secret('a')]).then(() => order.push('append resolved'));
@@ -92,13 +111,13 @@ describe('EventStore.append', () => {
       await pending;
       expect(order).toEqual(['batch written', 'append resolved']);
       expect(spy).toHaveBeenCalledTimes(1);
-      expect((spy.mock.calls as unknown[][])[0]![1]).toEqual({ sync: true });
+      expect(writes).toEqual([{ sync: true }]);
     });
 
     it('when 200 appends arrive concurrently, then they are written in far fewer batches', async () => {
       // given
       const store = await tmp.open();
-      const spy = vi.spyOn(rawDb(store), 'batch');
+      const { spy, writes } = watchWrites(store);
 
       // when: 8 producers, each awaiting its own append before the next
       await Promise.all(Array.from({ length: 8 }, async (_, p) => {
@@ -108,7 +127,8 @@ describe('EventStore.append', () => {
       // then
       expect(store.lastSeq).toBe(200);
       expect(spy.mock.calls.length).toBeLessThanOrEqual(50);
-      for (const call of spy.mock.calls as unknown[][]) expect(call[1]).toEqual({ sync: true });
+      expect(writes).toHaveLength(spy.mock.calls.length);
+      for (const options of writes) expect(options).toEqual({ sync: true });
     });
 
     it('when appends are written, then "appended" is emitted once per batch, in seq order, after the write', async () => {
@@ -129,7 +149,11 @@ describe('EventStore.append', () => {
       // given
       const store = await tmp.open();
       await store.append([secret('before')]);
-      vi.spyOn(rawDb(store), 'batch').mockRejectedValueOnce(new Error('disk full'));
+      let failures = 1;
+      watchWrites(store, async (write) => {
+        if (failures-- > 0) throw new Error('disk full');
+        await write();
+      });
 
       // when
       const failed = await Promise.allSettled([store.append([secret('x')]), store.append([secret('y'), secret('z')])]);
