@@ -10,7 +10,7 @@ export type OnCorrupt = (seq: number, reason: string) => void;
 
 /** Fold `items` onto `from`; items at or below `from.seq` are skipped (a base already holds them). */
 export async function foldItems(
-  items: AsyncIterable<ReadItem>, onCorrupt: OnCorrupt, until = Infinity, from: State = initialState, onEvent?: () => void,
+  items: AsyncIterable<ReadItem>, onCorrupt: OnCorrupt, until = Infinity, from: State = initialState, onState?: (s: State) => void,
 ): Promise<State> {
   let state = from;
   for await (const item of items) {
@@ -18,7 +18,7 @@ export async function foldItems(
     if (item.event.seq > until) break;
     if (item.event.seq <= from.seq) continue;
     state = evolve(state, item.event);
-    onEvent?.();
+    onState?.(state);
   }
   return state;
 }
@@ -72,6 +72,6 @@ export async function loadState(
   }
   start ??= { ...base, from: base.seq > 0 ? 'compaction' : 'start' };
   let folded = 0;
-  const state = await foldItems(store.read({ since: start.seq }), opts.onCorrupt, Infinity, start.state, () => (folded += 1));
+  const state = await foldItems(store.read({ since: start.seq }), opts.onCorrupt, Infinity, start.state, () => void (folded += 1));
   return { state, from: start.seq, startedFrom: start.from, folded, rejected };
 }

@@ -42,13 +42,7 @@ export async function whyEvents(lookup: EventLookup, app: string, opts: { all: b
     if (!seen.has(`${seq} ${reason}`)) opts.onCorrupt(seq, reason);
     seen.add(`${seq} ${reason}`);
   };
-  let own = await collect(lookup.read({ app }), onCorrupt);
-  if (!opts.all) {
-    // the last action explain audits: asking explain about that one event tells, with no list of kinds kept here
-    let i = own.length - 1;
-    while (i >= 0 && !(own[i]!.type === 'ActionStarted' && explain([own[i]!], app).length > 0)) i -= 1;
-    own = i < 0 ? [] : own.slice(i);
-  }
+  const own = opts.all ? await collect(lookup.read({ app }), onCorrupt) : await sinceLastAction(lookup, app, onCorrupt);
   const bySeq = new Map(own.map((e) => [e.seq, e]));
   const support = new Set<number>();
 
@@ -83,6 +77,20 @@ export async function whyEvents(lookup: EventLookup, app: string, opts: { all: b
     }
   }
   return { events: [...bySeq.values()].sort((a, b) => a.seq - b.seq), support };
+}
+
+/**
+ * The app's events from its last audited action on, read newest first until that action (whether
+ * `explain` audits an action, asking it about that one event tells, with no list of kinds kept here).
+ */
+async function sinceLastAction(lookup: EventLookup, app: string, onCorrupt: OnCorrupt): Promise<Envelope[]> {
+  const newestFirst: Envelope[] = [];
+  for await (const item of lookup.read({ app, reverse: true })) {
+    if (!item.ok) { onCorrupt(item.seq, item.reason); continue; }
+    newestFirst.push(item.event);
+    if (item.event.type === 'ActionStarted' && explain([item.event], app).length > 0) return newestFirst.reverse();
+  }
+  return []; // no audited action: nothing to explain
 }
 
 /** Every seq `explain` shows or consults for an app: its entries' events, their chains and the facts' previous values. */

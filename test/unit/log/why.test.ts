@@ -142,7 +142,7 @@ describe('whyEvents', () => {
       const loaded = await whyEvents(counting, 'web', { all: false, onCorrupt: noCorrupt });
 
       expect(loaded.events.map((e) => e.seq)).toEqual([1, 203, 204]);
-      expect(reads).toEqual(['{"app":"web"}', 'get 203', '{"type":"HostFactsObserved","until":202,"reverse":true}']);
+      expect(reads).toEqual(['{"app":"web","reverse":true}', 'get 203', '{"type":"HostFactsObserved","until":202,"reverse":true}']);
       const [entry] = explain(loaded.events, 'web');
       expect(entry!.reasons[0]!.cause![0]!.changes).toEqual([{ name: 'HOST_IP', from: '10.0.0.5', to: '10.0.0.9' }]);
       expect([...await whySeqs(store, 'web', noCorrupt)].sort((a, b) => a - b)).toEqual([1, 203, 204]);
