@@ -380,7 +380,8 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   async *#readIndex(index: Sub, what: string, name: string, since: number, until: number, reverse: boolean): AsyncGenerator<ReadItem> {
     const it = index.keys({ ...HWM, gt: `${name}!${pad(since)}`, lte: `${name}!${pad(until)}`, reverse });
     try {
-      for (let keys = await it.nextv(READ_CHUNK); keys.length > 0; keys = await it.nextv(READ_CHUNK)) {
+      // small chunks first: readers that stop early (the last action, a fact's previous value) decode little
+      for (let size = 16, keys = await it.nextv(size); keys.length > 0; size = Math.min(READ_CHUNK, size * 4), keys = await it.nextv(size)) {
         const seqKeys = keys.map((k) => k.slice(name.length + 1));
         const values = await this.sub.log.getMany(seqKeys);
         for (let i = 0; i < seqKeys.length; i++) {
