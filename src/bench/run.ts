@@ -3,6 +3,7 @@ import { benchLog } from './log-bench.js';
 import { benchEngine } from './engine-bench.js';
 import { benchPodman } from './podman-bench.js';
 import { benchReplay } from './replay-bench.js';
+import { benchScale } from './scale-bench.js';
 import type { Bench, BenchRow } from './types.js';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,6 +20,8 @@ export const BENCHES: Bench[] = [
   { name: 'replay', run: benchReplay },
   { name: 'engine', run: benchEngine },
   { name: 'podman', run: benchPodman },
+  // 1M events (--quick: 100k): why via indexes, start from a snapshot, offline replay
+  { name: 'scale', run: () => benchScale() },
 ];
 
 function table(rows: (BenchRow & { suite: string })[]): string {
