@@ -32,11 +32,30 @@ export class Reconciler {
   readonly #deps: ReconcilerDeps;
   readonly #loop: Coalesced;
   #timer: NodeJS.Timeout | undefined;
+  #retry: NodeJS.Timeout | undefined;
+  #failedRuns = 0;
   #stopped = false;
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
-    this.#loop = coalesced(() => deps.turn(() => this.#run()), deps.onError);
+    this.#loop = coalesced(() => deps.turn(() => this.#attempt()), deps.onError);
+  }
+
+  /**
+   * A run that fails (the log cannot be written: disk full) is tried again with backoff: nothing new
+   * may ever be appended to wake us, yet work is held back. No action runs without its durable record.
+   */
+  async #attempt(): Promise<void> {
+    try {
+      await this.#run();
+      this.#failedRuns = 0;
+    } catch (err) {
+      this.#failedRuns += 1;
+      const delay = Math.min(1_000 * 2 ** (this.#failedRuns - 1), 30_000);
+      clearTimeout(this.#retry);
+      if (!this.#stopped) this.#retry = setTimeout(() => this.wake(), delay);
+      throw err;
+    }
   }
 
   wake(): void {
@@ -46,6 +65,7 @@ export class Reconciler {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#retry);
     await this.#loop.idle();
   }
 
