@@ -32,18 +32,14 @@ describe('faults, short form', () => {
     await podmanServiceRestarts(fx, `${PREFIX}p`, { restarts: 3, seed });
   }, 180_000);
 
-  it('given a full disk under the data dir, when a manifest changes and a container dies, then appends fail cleanly, nothing is done undecided, and after space returns it converges with nothing lost', async () => {
+  it('given a full disk under the data dir, when a manifest changes and a container dies, then appends fail cleanly, nothing is done undecided, and after space returns it converges with nothing lost while it runs (a reopen loses some: bug 1 below)', async () => {
     await diskFull(fx, `${PREFIX}d`, { cycles: 1, size: '4m', fullMs: 4_000 });
   }, 120_000);
 
-  // BUG (docs/faults.md, bug 2): after a full disk, a container whose exit was logged before the disk
-  // filled is never restarted. The reconciler's append fails ("reconcile failed ... No space left on
-  // device"); a failed run schedules no retry, and once space is back no observer has anything new to
-  // append (the exit is in the log already), so nothing wakes the reconciler: the app stays down until
-  // some unrelated event arrives (the daemon's resync appends nothing for a node it already knows).
-  // Reproduce: this test (diskFullAfterExit in test/support/faults.ts): kill the container, wait for
-  // its BackoffScheduled, fill the data dir's filesystem, wait past the backoff, delete the filler.
-  it.fails('given a container exit already logged, when the disk fills before its restart and then frees, then the daemon restarts it', async () => {
+  // Regression test for bug 2 of docs/faults.md (found by this test, fixed in c9633f8): a container
+  // whose exit was logged before the disk filled was never restarted once space came back, since a
+  // failed reconcile run scheduled no retry and nothing new was appended to wake the reconciler.
+  it('given a container exit already logged, when the disk fills before its restart and then frees, then the daemon restarts it', async () => {
     const r = await diskFullAfterExit(fx, `${PREFIX}e`, { size: '4m', fullMs: 3_000, resumeMs: 10_000 });
     expect(r.preconditionMet, r.detail).toBe(true);
     expect(r.converged, r.detail).toBe(true);

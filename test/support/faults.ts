@@ -710,8 +710,10 @@ export async function podmanServiceRestarts(fx: Fixture, prefix: string, o: Serv
       await startPodmanService();
       const backAt = Date.now();
       await outputAfter(daemon, offset, 'podman event stream reconnected', 30_000, `restart ${i}: the daemon reconnects`);
-      const again = await waitFor(async () => (await ours(prefix)).find((c) => c.app === victim && c.state === 'running' && c.id === before.id),
-        { timeoutMs: 30_000, what: `restart ${i}: ${victim} started again after the podman restart` });
+      const again = await waitFor(async () => {
+        const c = (await ours(prefix)).find((x) => x.app === victim && x.state === 'running' && x.id === before.id);
+        return c && (await controlState(s.data)).state.containers[victim]?.status === 'running' ? c : undefined;
+      }, { timeoutMs: 30_000, what: `restart ${i}: ${victim} started again after the podman restart` });
       recovery.push(Date.now() - backAt);
       expect(again.id).toBe(before.id);
       expect(daemon.exitCode(), 'same daemon process').toBeNull();
@@ -721,9 +723,10 @@ export async function podmanServiceRestarts(fx: Fixture, prefix: string, o: Serv
       const since = during.seq;
       const after = await controlEvents(s.data, since);
       const exited = after.find((e) => e.app === victim && ((e.type === 'ContainerObserved' && e.data.state === 'exited' && e.data.id === before.id) || (e.type === 'ContainerExited' && e.data.id === before.id)));
-      expect(exited, `restart ${i}: the exit of ${victim} is in the log`).toBeDefined();
+      const story = after.map((e) => `#${e.seq} ${e.type}${e.app ? ` ${e.app}` : ''} ${JSON.stringify(e.data).slice(0, 120)}`).join('\n');
+      expect(exited, `restart ${i}: the exit of ${victim} is in the log:\n${story}`).toBeDefined();
       const started = after.find((e) => e.type === 'ActionSucceeded' && e.app === victim && e.data.kind === 'start' && e.seq > exited!.seq);
-      expect(started, `restart ${i}: a start of ${victim} follows its exit`).toBeDefined();
+      expect(started, `restart ${i}: a start of ${victim} follows its exit:\n${story}\ndaemon output:\n${daemon.output().slice(offset)}`).toBeDefined();
       log(`podman restart ${i}/${o.restarts} (${sig}): lost stream noticed in ${noticed.at(-1)} ms; ${victim} seen exited by ${exited!.source} (${exited!.type}), running again ${recovery.at(-1)} ms after the service was back`);
 
       // Two kills in a row would grow the crash-loop backoff; a new spec starts it over.
@@ -813,7 +816,8 @@ export async function diskFull(fx: Fixture, prefix: string, o: DiskFullOptions):
       // Something changes while nothing can be written: a manifest edit and a container death.
       // The edit makes a ManifestObserved of ~6 KiB: it never fits in what is left of the write-ahead
       // log's last tmpfs page, so it fails for as long as the disk is full and is retried by every
-      // resync; once it gets through, it wakes the reconciler (without it, see bug 2 and diskFullAfterExit).
+      // resync; once it gets through, it wakes the reconciler (so this scenario converged even before the
+      // fix of bug 2; diskFullAfterExit is the one without such help).
       const d0 = s.apps.shapes.get('d0')!;
       await s.apps.write('d0', { ...d0, gen: d0.gen + 1, pad: 6_000 });
       await podmanOk(['kill', s.apps.name('d1')]);
@@ -896,13 +900,14 @@ export interface AfterExitFigures {
 }
 
 /**
- * Bug 2: a container dies, its exit and the crash-loop wait are logged, then the disk fills before the
- * wait is over. The reconciler's next append (its PlanDecided to start) fails. Once the filler is
- * deleted nothing new is observed (the exit is already in the log), so nothing appends, nothing wakes
- * the reconciler, and the container stays down.
+ * Bug 2 (fixed in c9633f8; this is its regression test): a container dies, its exit and the crash-loop
+ * wait are logged, then the disk fills before the wait is over, so the reconciler's next append fails.
+ * Once the filler is deleted nothing new is observed (the exit is already in the log): before the fix
+ * nothing appended, nothing woke the reconciler, and the container stayed down. Now a failed run is
+ * retried with backoff.
  *
  * To make that order certain, a second app has a manifest rejected with a ~5 KiB error (an unknown key
- * of that length): every plan carries its `blocked` action, so a PlanDecided never fits in what is left
+ * of that length, written as an explicit `? key` since YAML limits implicit keys to 1024 characters): every plan carries its `blocked` action, so a PlanDecided never fits in what is left
  * of the write-ahead log's last tmpfs page once the disk is full. Observers have nothing to append.
  */
 export async function diskFullAfterExit(fx: Fixture, prefix: string, o: { size: string; fullMs: number; resumeMs: number; say?: Say }): Promise<AfterExitFigures> {
@@ -911,7 +916,7 @@ export async function diskFullAfterExit(fx: Fixture, prefix: string, o: { size: 
   mountTmpfs(s.data, o.size);
   await s.apps.write('e0', { gen: 0, alt: false });
   await mkdir(join(s.apps.dir, 'rejected'), { recursive: true });
-  await writeFile(join(s.apps.dir, 'rejected', 'manifest.yml'), `app: { id: rejected, name: rejected, version: "1" }\ncontainer:\n  image: ${fx.image}\n  k${'x'.repeat(5_000)}: 1\n`);
+  await writeFile(join(s.apps.dir, 'rejected', 'manifest.yml'), `app: { id: rejected, name: rejected, version: "1" }\ncontainer:\n  image: ${fx.image}\n  ? k${'x'.repeat(5_000)}\n  : 1\n`);
   let daemon: Daemon | undefined = daemonOn(s);
   const filler = join(s.data, 'filler');
   const e0Running = async () => {
@@ -1016,6 +1021,8 @@ export interface StormFigures {
   eventsPerExit: number;
   maxStartsPerApp: number;
   maxWindowsAllowed: number;
+  /** the shortest restart delay seen, as a fraction of its attempt's nominal backoff (jitter allows 0.8) */
+  minGapRatio: number;
   rssKb: { start: number; end: number; max: number; samples: number };
   byType: Record<string, number>;
 }
@@ -1051,6 +1058,7 @@ export async function storm(fx: Fixture, prefix: string, o: StormOptions): Promi
     const byType: Record<string, number> = {};
     for (const e of events) byType[e.type] = (byType[e.type] ?? 0) + 1;
     let exits = 0;
+    let minGapRatio = Infinity;
     let maxStarts = 0;
     let maxWindows = 0;
     for (const id of ids) {
@@ -1060,6 +1068,15 @@ export async function storm(fx: Fixture, prefix: string, o: StormOptions): Promi
       const firstExit = mine.find((e) => e.type === 'ContainerExited' || (e.type === 'ContainerObserved' && e.data.state === 'exited'));
       const windows = firstExit ? backoffWindows(t1 - firstExit.at) : 0;
       expect(starts, `${id}: ${starts} crash-loop starts in ${t1 - (firstExit?.at ?? t1)} ms, the backoff allows ${windows}`).toBeLessThanOrEqual(windows);
+      // and each restart waited its window after the exit before it: 0.8 × 2^attempt s at least (jitter ±20 %)
+      for (const st of mine) {
+        if (st.type !== 'ActionSucceeded' || st.data.kind !== 'start') continue;
+        const exit = mine.findLast((e) => e.seq < st.seq && (e.type === 'ContainerExited' || (e.type === 'ContainerObserved' && e.data.state === 'exited')));
+        const attempt = st.data.attempt ?? 0;
+        const gap = st.at - (exit?.at ?? 0);
+        minGapRatio = Math.min(minGapRatio, gap / Math.min(1000 * 2 ** attempt, 300_000));
+        expect(gap, `${id}: start #${st.seq} (attempt ${attempt}) ${gap} ms after the exit #${exit?.seq}`).toBeGreaterThanOrEqual(0.8 * Math.min(1000 * 2 ** attempt, 300_000) - 50);
+      }
       exits += runs.length;
       maxStarts = Math.max(maxStarts, starts);
       maxWindows = Math.max(maxWindows, windows);
@@ -1067,7 +1084,7 @@ export async function storm(fx: Fixture, prefix: string, o: StormOptions): Promi
     const seconds = (t1 - t0) / 1000;
     const figures: StormFigures = {
       apps: o.apps, seconds, exits, exitsPerSecond: Number((exits / seconds).toFixed(2)), events: events.length,
-      eventsPerExit: Number((events.length / Math.max(1, exits)).toFixed(2)), maxStartsPerApp: maxStarts, maxWindowsAllowed: maxWindows,
+      eventsPerExit: Number((events.length / Math.max(1, exits)).toFixed(2)), maxStartsPerApp: maxStarts, maxWindowsAllowed: maxWindows, minGapRatio: Number(minGapRatio.toFixed(3)),
       rssKb: { start: rss[0]!, end: rss.at(-1)!, max: Math.max(...rss), samples: rss.length }, byType,
     };
     log(`storm figures: ${JSON.stringify(figures)}`);
