@@ -23,8 +23,7 @@ import type { AbstractSublevel } from 'abstract-level';
 import { EventEmitter } from 'eventemitter3';
 import { v7 as uuidv7 } from 'uuid';
 import { CURRENT_VERSION, SOURCES, checkDraft, decodeEvent } from '../core/events.js';
-import type { Draft, Envelope } from '../core/events.js';
-import type { EventType } from '../core/events.js';
+import type { Draft, Envelope, EventType } from '../core/events.js';
 import { DbLockedError, DbOpenError, DbWriteError, ImportError, InvalidEventError } from './errors.js';
 
 export type ReadItem = { ok: true; event: Envelope } | { ok: false; seq: number; reason: string };
