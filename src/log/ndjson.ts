@@ -69,7 +69,7 @@ export function ndjsonLookup(file: string): EventLookup {
     read: (opts) => scan(file, opts),
     async getMany(seqs) {
       const wanted = new Set(seqs);
-      const last = Math.max(0, ...seqs);
+      const last = seqs.reduce((m, s) => Math.max(m, s), 0);
       const found = new Map<number, ReadItem>();
       for await (const item of readNdjson(file)) {
         const seq = item.ok ? item.event.seq : item.seq;
