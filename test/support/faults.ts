@@ -952,6 +952,44 @@ export async function diskFullAfterExit(fx: Fixture, prefix: string, o: { size: 
   }
 }
 
+/**
+ * Bug 3: an append that fails inside the inventory resync is reported as "cannot reach podman at
+ * <socket>; actions wait until it answers" (with the ENOSPC error as its detail), and the daemon
+ * then holds every action as if podman were down, although podman answers. To make the inventory
+ * the one that appends: while the disk is full the app's container is replaced by a hand-made one
+ * under its name (no labels; only the inventory sees those), whose UnmanagedContainerObserved
+ * carries a ~6 KiB difference (the app's PAD variable) that never fits what is left of the last page.
+ */
+export async function inventoryAppendFailure(fx: Fixture, prefix: string, o: { size: string; fullMs: number; say?: Say }): Promise<{ misreport: string[]; said: string; converged: boolean }> {
+  const log = o.say ?? say;
+  const s = await scenario(fx, prefix);
+  mountTmpfs(s.data, o.size);
+  await s.apps.write('u0', { gen: 0, alt: false, pad: 6_000 });
+  let daemon: Daemon | undefined = daemonOn(s);
+  const filler = join(s.data, 'filler');
+  try {
+    await waitConverged(s, 60_000, 'u0 converged on the tmpfs data dir');
+    const offset = daemon.output().length;
+    await fillUp(filler);
+    await podmanOk(['rm', '-f', '-t', '0', s.apps.name('u0')]);
+    await podmanOk(['run', '-d', '--name', s.apps.name('u0'), '--network', s.network, fx.image]);
+    await sleep(o.fullMs);
+    const said = daemon.output().slice(offset);
+    expect(await servicePing(), 'podman answers all along').toBe(true);
+    const misreport = said.split('\n').filter((l) => l.includes('cannot reach podman'));
+    await rm(filler);
+    const converged = await waitConverged(s, 20_000, 'u0 converged after the filler is deleted').then(() => true, () => false);
+    log(`inventory append failure: while full (${o.fullMs} ms, podman up) the daemon said:\n${said.trim()}\nconverged after the filler was deleted: ${converged}`);
+    return { misreport, said, converged };
+  } finally {
+    if (daemon && daemon.exitCode() === null) await daemon.stop().catch(() => undefined);
+    daemon = undefined;
+    await rm(filler, { force: true }).catch(() => undefined);
+    unmount(s.data);
+    await cleanupPodman(prefix, s.network);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 4. Two daemons on one data dir
 // ---------------------------------------------------------------------------------------------
