@@ -1047,6 +1047,8 @@ export interface StormOptions {
   durationMs: number;
   /** sample RSS this often */
   sampleMs?: number;
+  /** keep every RSS sample in the figures */
+  series?: boolean;
   say?: Say;
 }
 
@@ -1061,8 +1063,12 @@ export interface StormFigures {
   maxWindowsAllowed: number;
   /** the shortest restart delay seen, as a fraction of its attempt's nominal backoff (jitter allows 0.8) */
   minGapRatio: number;
-  rssKb: { start: number; end: number; max: number; samples: number };
+  rssKb: { start: number; end: number; max: number; samples: number; secondHalfGrowth: number };
+  /** the most exits seen within one second */
+  peakExitsPerSecond: number;
   byType: Record<string, number>;
+  /** RSS samples (KiB) every sampleMs, when asked for */
+  series?: number[];
 }
 
 /** Crash-loop restarts the backoff allows within `ms` of the first exit: 0.8 × (1 + 2 + 4 + …) s windows. */
@@ -1120,10 +1126,18 @@ export async function storm(fx: Fixture, prefix: string, o: StormOptions): Promi
       maxWindows = Math.max(maxWindows, windows);
     }
     const seconds = (t1 - t0) / 1000;
+    const exitTimes = all.filter((e) => ids.includes(e.app ?? '') && e.at <= t1 && (e.type === 'ContainerExited' || (e.type === 'ContainerObserved' && e.data.state === 'exited'))).map((e) => e.at);
+    let peak = 0;
+    for (let i = 0, j = 0; i < exitTimes.length; i++) {
+      while (exitTimes[i]! - exitTimes[j]! >= 1000) j++;
+      peak = Math.max(peak, i - j + 1);
+    }
+    const half = rss.slice(Math.floor(rss.length / 2));
     const figures: StormFigures = {
       apps: o.apps, seconds, exits, exitsPerSecond: Number((exits / seconds).toFixed(2)), events: events.length,
       eventsPerExit: Number((events.length / Math.max(1, exits)).toFixed(2)), maxStartsPerApp: maxStarts, maxWindowsAllowed: maxWindows, minGapRatio: Number(minGapRatio.toFixed(3)),
-      rssKb: { start: rss[0]!, end: rss.at(-1)!, max: Math.max(...rss), samples: rss.length }, byType,
+      rssKb: { start: rss[0]!, end: rss.at(-1)!, max: Math.max(...rss), samples: rss.length, secondHalfGrowth: half.at(-1)! - half[0]! },
+      peakExitsPerSecond: peak, byType, ...(o.series ? { series: rss } : {}),
     };
     log(`storm figures: ${JSON.stringify(figures)}`);
     return figures;
