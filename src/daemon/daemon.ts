@@ -114,23 +114,28 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   // halfway through a recreate would report the new container missing.
   const podmanTurn = exclusive();
   const inventory = coalesced(() => podmanTurn(async () => {
-    await ping(docker, o.socket);
     const before = state(); // differences are taken against what was believed when the reading began
-    const found = await readInventory(docker, before, hashSecret);
-    await append([
-      ...inventoryDrafts(before, found.managed),
-      ...unmanagedDrafts(before, found.unmanaged),
-      ...driftDrafts(before, found.drift),
-    ]);
+    let found: Awaited<ReturnType<typeof readInventory>>;
+    try {
+      await ping(docker, o.socket);
+      found = await readInventory(docker, before, hashSecret);
+    } catch (err) {
+      if (podmanUp) log.error(`cannot reach podman at ${o.socket}; actions wait until it answers`, { error: (err as Error).message });
+      podmanUp = false;
+      return;
+    }
     if (!podmanUp) {
       log.info('podman reachable', { socket: o.socket });
       podmanUp = true;
       late.reconciler?.wake(); // nothing may have been appended, yet there may be work held back
     }
-  }), (err) => {
-    if (podmanUp) log.error(`cannot reach podman at ${o.socket}; actions wait until it answers`, { error: (err as Error).message });
-    podmanUp = false;
-  });
+    // A failure here is the log's, not podman's (e.g. disk full): reported as such by the guard.
+    await append([
+      ...inventoryDrafts(before, found.managed),
+      ...unmanagedDrafts(before, found.unmanaged),
+      ...driftDrafts(before, found.drift),
+    ]);
+  }), guard('recording the inventory'));
   const observers = [manifests, facts, secrets, inventory];
   // Podman is read last: telling a container made elsewhere from ours needs the manifests and facts.
   const observeAll = async () => {
