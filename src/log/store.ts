@@ -95,6 +95,8 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   #flushPending = false;
   #tail: Promise<unknown> = Promise.resolve(); // serialises every writer task
   #closed = false;
+  /** the last write failed: the db must be reopened before the next (see #reopen) */
+  #torn = false;
   #compaction: Compaction | undefined;
 
   private constructor(
@@ -271,12 +273,33 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
    * read property by property by the native side), which dominated bulk imports.
    */
   async #commit(ops: readonly BatchOp[], sync: boolean): Promise<void> {
+    if (this.#torn) await this.#reopen();
     const batch = this.db.batch();
     for (const op of ops) {
       if (op.type === 'put') batch.put(op.sublevel.prefix + op.key, op.value);
       else batch.del(op.sublevel.prefix + op.key);
     }
-    await batch.write(sync ? { sync: true } : {});
+    try {
+      await batch.write(sync ? { sync: true } : {});
+    } catch (err) {
+      this.#torn = true;
+      throw err;
+    }
+  }
+
+  /**
+   * A write that failed (disk full) can leave a torn record at the end of LevelDB's write-ahead log;
+   * records written after it on the same handle would be dropped with it at the next open. So the db
+   * is reopened first: recovery drops only the failed batch, and writing resumes in a fresh log file.
+   */
+  async #reopen(): Promise<void> {
+    try {
+      await this.db.close();
+      await this.db.open();
+    } catch (err) {
+      throw new DbWriteError(this.dir, `cannot reopen the log after a failed write: ${(err as Error).message}`, { cause: err });
+    }
+    this.#torn = false;
   }
 
   #opsFor(env: Envelope, json = JSON.stringify(env)): BatchOp[] {

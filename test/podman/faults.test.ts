@@ -45,16 +45,16 @@ describe('faults, short form', () => {
     expect(r.converged, r.detail).toBe(true);
   }, 120_000);
 
-  // BUG (docs/faults.md, bug 1): acknowledged events are lost on the next open after a disk-full spell.
+  // Was bug 1 (docs/faults.md), fixed: acknowledged events were lost on the next open after a disk-full spell.
   // A batch that fails with ENOSPC leaves a torn record in LevelDB's write-ahead log (000NNN.log);
   // EventStore keeps writing to the same handle, so every later (acknowledged, fsynced) batch lands
   // after the torn bytes. At the next open LevelDB's recovery reports "dropping N bytes; Corruption:
   // checksum mismatch" (in <data>/LOG) and silently drops the rest of that 32 KiB log block: the
   // events acknowledged after space came back are gone, and the next daemon reuses their seqs for
-  // other events. Known LevelDB behaviour (google/leveldb#1180): after a failed write the store must
-  // reopen the db (recovery then drops only the failed batch) before it appends again.
+  // other events. Known LevelDB behaviour (google/leveldb#1180): after a failed write the store now
+  // reopens the db (recovery then drops only the failed batch) before it appends again.
   // Reproduce: this test, or the daemon-level figures of the disk-full test above (lostAfterRestart).
-  it.fails('given an append that failed with ENOSPC, when space returns and more appends are acknowledged, then a reopened store still holds them', async () => {
+  it('given an append that failed with ENOSPC, when space returns and more appends are acknowledged, then a reopened store still holds them', async () => {
     const r = await enospcReopen(join(tmp.path, 'enospc'));
     expect(r.failedAppends).toBeGreaterThan(0);
     expect(r.reopened, `acknowledged up to #${r.acknowledged}, reopened at #${r.reopened}; LevelDB LOG:\n${r.levelLog}`).toBe(r.acknowledged);
