@@ -145,21 +145,26 @@ describe('decodeEvent on damaged records', () => {
   });
 });
 
-describe('known bugs found by the properties above', () => {
-  it.fails('given a record whose time lies outside the Date range (at: 1e17), when the events command renders it, then it is shown or left out (bug: RangeError "Invalid time value", exit 3)', () => {
-    // Bug: src/core/render.ts `iso` (and views.ts, why.ts, plan.ts) call `new Date(ms).toISOString()` on
-    // numbers the schemas accept without bound. Minimal input, one line that decodes:
-    //   {"seq":1,"id":"e1","type":"SecretRemoved","v":1,"at":1e17,"boot":0,"bootSeq":1,"source":"secrets","data":{"name":"pw"}}
-    // `podledger events --log` on it exits 3 with "podledger: Invalid time value". A BackoffScheduled
-    // `until` of 1e17 does the same to `status`/`replay` (views.ts), a huge `at` on a ContainerExited
-    // to the planner (plan.ts `iso(dep.statusAt)`), and so to the daemon.
-    const r = decodeEvent({ seq: 1, id: 'e1', type: 'SecretRemoved', v: 1, at: 1e17, boot: 0, bootSeq: 1, source: 'secrets', data: { name: 'pw' } });
-    expect(r.ok).toBe(true);
-    if (r.ok) expect(() => renderEvent(r.event)).not.toThrow();
+describe('times outside the Date range (found by the property above; fixed in 63afbde)', () => {
+  const record = (at: number) => ({ seq: 1, id: 'e1', type: 'SecretRemoved', v: 1, at, boot: 0, bootSeq: 1, source: 'secrets', data: { name: 'pw' } });
+
+  it('given a record dated past what a Date holds (at: 1e17), when decoded, then it is rejected as corrupt with its seq, not passed on to throw in rendering', () => {
+    // Was: it decoded, and renderEvent threw RangeError "Invalid time value" (events --log exited 3).
+    const r = decodeEvent(record(1e17));
+    expect(r).toMatchObject({ ok: false, seq: 1 });
+    expect(r.ok ? '' : r.reason).toMatch(/^bad envelope: at: /);
   });
 
-  it('given the same log with an ordinary time, when rendered, then it renders (the bug above is only the Date range)', () => {
-    const r = decodeEvent({ seq: 1, id: 'e1', type: 'SecretRemoved', v: 1, at: 1_700_000_000_000, boot: 0, bootSeq: 1, source: 'secrets', data: { name: 'pw' } });
+  it('given a time no Date can hold inside the data (a BackoffScheduled until of 1e17), when rendered and shown by status, then nothing throws', () => {
+    const r = decodeEvent({ ...record(1_700_000_000_000), type: 'BackoffScheduled', app: 'alpha', data: { attempt: 0, until: 1e17, delayMs: 1000 } });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(renderEvent(r.event)).toContain('not before');
+    expect(() => runCommandsOver([r.event])).not.toThrow();
+  });
+
+  it('given an ordinary time, when rendered, then it is ISO 8601', () => {
+    const r = decodeEvent(record(1_700_000_000_000));
     expect(r.ok && renderEvent(r.event)).toBe('#1 2023-11-14T22:13:20.000Z boot 0 SecretRemoved pw');
   });
 });
