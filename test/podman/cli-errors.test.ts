@@ -30,7 +30,7 @@ const HELP_HINT = '(run with --help for usage)';
 let tmp: TempDir;
 /** paths of the fixtures, filled in beforeAll */
 const F = {
-  log: '', // a valid export (the captured demo boot)
+  log: '', // a valid export (a simulated log of a few boots)
   apps: '', // one valid app
   nowhere: '', // a path that does not exist
   file: '', // a regular file
