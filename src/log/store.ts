@@ -17,7 +17,7 @@
 // Values are stored as utf8 and parsed per record by us, not with `valueEncoding: 'json'`: with the json
 // encoding one corrupt record makes `nextv` throw and the iterator then ends, so every later record
 // would silently disappear from a read.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, statfs } from 'node:fs/promises';
 import { Level } from 'level';
 import type { AbstractSublevel } from 'abstract-level';
 import { EventEmitter } from 'eventemitter3';
@@ -87,6 +87,17 @@ const TYPE_SET: ReadonlySet<string> = new Set(INDEXED_TYPES);
 /** meta!indexes of a store whose indexes are complete; any other value (or none) rebuilds them at open */
 const INDEXES = JSON.stringify({ version: 2, families: ['ix-app', 'ix-corr', 'ix-type'], types: INDEXED_TYPES });
 const REWRITE_BATCH = 5000;
+/** free space a reopen after a failed write waits for (LevelDB writes a new log and manifest) */
+const REOPEN_MIN_FREE = 256 << 10;
+
+async function freeBytes(dir: string): Promise<number> {
+  try {
+    const s = await statfs(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return Number.MAX_SAFE_INTEGER; // cannot tell: try the reopen
+  }
+}
 
 export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   #lastSeq: number;
@@ -97,6 +108,9 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   #closed = false;
   /** the last write failed: the db must be reopened before the next (see #reopen) */
   #torn = false;
+  /** counts reopens; readers interrupted by one resume */
+  #epoch = 0;
+  #reopening: Promise<unknown> = Promise.resolve();
   #compaction: Compaction | undefined;
 
   private constructor(
@@ -273,7 +287,13 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
    * read property by property by the native side), which dominated bulk imports.
    */
   async #commit(ops: readonly BatchOp[], sync: boolean): Promise<void> {
-    if (this.#torn) await this.#reopen();
+    if (this.#torn) {
+      // Reopening needs room for a new log file: while the disk is still full, fail fast and keep the
+      // db open, so readers (status, why, the control socket) go on working.
+      const free = await freeBytes(this.dir);
+      if (free < REOPEN_MIN_FREE) throw new Error(`no space left on device: ${free} bytes free under ${this.dir}`);
+      await this.#reopen();
+    }
     const batch = this.db.batch();
     for (const op of ops) {
       if (op.type === 'put') batch.put(op.sublevel.prefix + op.key, op.value);
@@ -293,9 +313,16 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
    * is reopened first: recovery drops only the failed batch, and writing resumes in a fresh log file.
    */
   async #reopen(): Promise<void> {
-    try {
+    this.#epoch += 1;
+    const reopening = (async () => {
       await this.db.close();
       await this.db.open();
+      // sublevels stay closed when their parent is reopened
+      await Promise.all(Object.values(this.sub).map((sublevel) => sublevel.open()));
+    })();
+    this.#reopening = reopening.catch(() => undefined);
+    try {
+      await reopening;
     } catch (err) {
       throw new DbWriteError(this.dir, `cannot reopen the log after a failed write: ${(err as Error).message}`, { cause: err });
     }
@@ -346,6 +373,26 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
    * as `{ok: false}`, never skipped, and so does a gap in a full forward read (except seqs a compaction removed).
    */
   async *read(opts: ReadOptions = {}): AsyncGenerator<ReadItem> {
+    // A reopen after a failed write (#reopen) closes the iterators of readers in flight: they resume
+    // after the last record they yielded, so a reader never notices.
+    let last: number | undefined;
+    for (;;) {
+      await this.#reopening;
+      const epoch = this.#epoch;
+      const resumed = last === undefined ? opts : opts.reverse ? { ...opts, until: last - 1 } : { ...opts, since: last };
+      try {
+        for await (const item of this.#readOnce(resumed)) {
+          last = item.ok ? item.event.seq : item.seq || last;
+          yield item;
+        }
+        return;
+      } catch (err) {
+        if (this.#epoch === epoch) throw err;
+      }
+    }
+  }
+
+  async *#readOnce(opts: ReadOptions): AsyncGenerator<ReadItem> {
     let since = opts.since ?? 0;
     let until = opts.until ?? Number.MAX_SAFE_INTEGER;
     if (opts.boot !== undefined) {
@@ -428,7 +475,14 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   /** Records by seq, in the order asked, one LevelDB multi-get. */
   async getMany(seqs: readonly number[]): Promise<(ReadItem | undefined)[]> {
     const valid = seqs.map((s) => Number.isSafeInteger(s) && s > 0);
-    const values = await this.sub.log.getMany(seqs.filter((_, i) => valid[i]).map(pad));
+    const keys = seqs.filter((_, i) => valid[i]).map(pad);
+    await this.#reopening;
+    const epoch = this.#epoch;
+    const values = await this.sub.log.getMany(keys).catch(async (err: unknown) => {
+      if (this.#epoch === epoch) throw err;
+      await this.#reopening; // closed under us by a reopen: once more
+      return this.sub.log.getMany(keys);
+    });
     let next = 0;
     return seqs.map((seq, i) => {
       if (!valid[i]) return undefined;
