@@ -86,12 +86,22 @@ export async function validate(o: Common): Promise<void> {
 
 /** Events of the log given by --log or --data (through the daemon when it runs). */
 async function loadEvents(o: Common): Promise<Envelope[]> {
+  return (await loadLog(o)).events;
+}
+
+/** The log's events and, for a compacted log, the state at its cut (folds start there). */
+async function loadLog(o: Common): Promise<{ events: Envelope[]; base: State }> {
   const source = await openLog({ data: o.data, ...(o.log ? { log: o.log } : {}) });
   try {
-    return await collect(source.items, warnCorrupt);
+    return { events: await collect(source.items, warnCorrupt), base: source.base?.state ?? initialState };
   } finally {
     await source.close();
   }
+}
+
+/** A point before a compaction's cut has no state any more: say so rather than fold a wrong one. */
+function assertAfterCut(seq: number, base: State, what: string): void {
+  if (seq < base.seq) throw new InvalidInputError(`${what}: the log was compacted through #${base.seq}; the state at #${seq} is no longer available`);
 }
 
 /** The node's believed state: the running daemon's own, else a fold of the log, else empty. */
@@ -101,7 +111,8 @@ async function currentState(o: Common): Promise<State> {
     if (live) return live.state;
     if (!existsSync(o.data)) return initialState;
   }
-  return fold(await loadEvents(o));
+  const { events, base } = await loadLog(o);
+  return fold(events.filter((e) => e.seq > base.seq), base);
 }
 
 export async function planCommand(o: Common): Promise<void> {
@@ -184,11 +195,12 @@ function pointOf(r: ReplayOptions): Point | undefined {
 }
 
 export async function replay(o: Common, r: ReplayOptions): Promise<void> {
-  const all = await loadEvents(o);
+  const { events: all, base } = await loadLog(o);
   const point = pointOf(r);
   const events = point ? all.filter((e) => e.seq <= seqAt(all, point)) : all;
-  if (r.check) return replayCheck(o, events);
-  const state = fold(events);
+  if (point) assertAfterCut(events.at(-1)?.seq ?? 0, base, 'replay');
+  if (r.check) return replayCheck(o, events, base);
+  const state = fold(events.filter((e) => e.seq > base.seq), base);
   // "now" for a replay is its last event: the same output on every run and machine.
   const views = appViews(state, plan(state, events.at(-1)?.at ?? 0).actions);
   if (o.json) return json({ seq: state.seq, boot: state.boot, stateHash: stateHash(state), apps: views });
@@ -196,13 +208,13 @@ export async function replay(o: Common, r: ReplayOptions): Promise<void> {
   out(renderViews(views));
 }
 
-function replayCheck(o: Common, events: readonly Envelope[]): void {
-  const result = checkDecisions(events);
+function replayCheck(o: Common, events: readonly Envelope[], base: State): void {
+  const result = checkDecisions(events, plan, base);
   const d = result.divergence;
   const views = d ? appViews(d.state, d.replayed.actions) : [];
   if (o.json) json({ checked: result.checked, divergence: d ? { ...d, state: undefined, apps: views } : null });
   if (!d) {
-    if (!o.json) out(`replay --check: ${result.checked} recorded decision(s) re-planned by today's planner: all agree`);
+    if (!o.json) out(`replay --check: ${result.checked} recorded decision(s) re-planned by today's planner: all agree${result.skipped ? ` (${result.skipped} made before the compaction's cut not checked)` : ''}`);
     return;
   }
   const report = [
@@ -223,13 +235,15 @@ function replayCheck(o: Common, events: readonly Envelope[]): void {
 const indent = (text: string) => text.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
 
 export async function diff(o: Common, fromText: string, toText: string): Promise<void> {
-  const events = await loadEvents(o);
+  const { events, base } = await loadLog(o);
   const [a, b] = [fromText, toText].map((t) => {
     const p = parsePoint(t);
     if (!p) throw new UsageError(`diff: '${t}' is not a point: give a seq (1234), boot:N (end of boot N) or a time (2026-11-27T12:00:00Z)`);
-    return seqAt(events, p);
+    const seq = seqAt(events, p);
+    assertAfterCut(seq, base, 'diff');
+    return seq;
   }) as [number, number];
-  const changes = diffStates(stateAt(events, a), stateAt(events, b));
+  const changes = diffStates(stateAt(events, a, base), stateAt(events, b, base));
   if (o.json) return json({ from: a, to: b, changes });
   out(`from #${a} to #${b}: ${changes.length === 0 ? 'no change' : `${changes.length} change(s)`}`);
   for (const c of changes) out(`  ${c.app ?? '(node)'} ${c.field}: ${show(c.from)} → ${show(c.to)}`);

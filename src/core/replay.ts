@@ -24,6 +24,8 @@ export type Planner = (state: State, now: number) => { actions: Action[] };
 
 export interface CheckResult {
   checked: number;
+  /** decisions made before a compaction's cut: their state is gone, so they cannot be re-planned */
+  skipped: number;
   divergence?: Divergence;
 }
 
@@ -31,22 +33,26 @@ export interface CheckResult {
  * Re-plan every recorded decision from the state it was made on. Stops at the first divergence.
  * Events must be in seq order (as every log source yields them).
  */
-export function checkDecisions(events: readonly Envelope[], planner: Planner = plan): CheckResult {
-  let state = initialState;
-  let next = 0; // index of the first event not folded into `state`
+export function checkDecisions(events: readonly Envelope[], planner: Planner = plan, base: State = initialState): CheckResult {
+  // A compacted log starts from the state at its cut: decisions made before it cannot be re-planned.
+  const tail = events.filter((e) => e.seq > base.seq);
+  let state = base;
+  let next = 0; // index of the first event of `tail` not folded into `state`
   let checked = 0;
-  for (const d of events) {
+  let skipped = 0;
+  for (const d of tail) {
     if (d.type !== 'PlanDecided') continue;
+    if (d.data.atSeq < base.seq) { skipped += 1; continue; }
     if (d.data.atSeq < state.seq) {
-      state = initialState; // decisions out of order: fold again from the start
+      state = base; // decisions out of order: fold again from the start
       next = 0;
     }
-    while (next < events.length && events[next]!.seq <= d.data.atSeq) state = evolve(state, events[next++]!);
+    while (next < tail.length && tail[next]!.seq <= d.data.atSeq) state = evolve(state, tail[next++]!);
     const divergence = compare(d, state, planner);
-    if (divergence) return { checked, divergence };
+    if (divergence) return { checked, skipped, divergence };
     checked += 1;
   }
-  return { checked };
+  return { checked, skipped };
 }
 
 function compare(d: EnvelopeOf<'PlanDecided'>, state: State, planner: Planner): Divergence | undefined {
@@ -85,11 +91,12 @@ export function seqAt(events: readonly Envelope[], point: Point): number {
   return seq;
 }
 
-export function stateAt(events: readonly Envelope[], seq: number): State {
-  let state = initialState;
+/** The state after event `seq`, folded from `base` (the empty state, or a compacted log's cut). */
+export function stateAt(events: readonly Envelope[], seq: number, base: State = initialState): State {
+  let state = base;
   for (const e of events) {
     if (e.seq > seq) break;
-    state = evolve(state, e);
+    if (e.seq > base.seq) state = evolve(state, e);
   }
   return state;
 }

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { Level } from 'level';
 import { describe, expect, it } from 'vitest';
-import { stateHash } from '../../../src/core/evolve.js';
+import { fold, stateHash } from '../../../src/core/evolve.js';
+import { plan } from '../../../src/core/plan.js';
+import { checkDecisions } from '../../../src/core/replay.js';
 import type { Envelope } from '../../../src/core/events.js';
 import { explain, renderWhy } from '../../../src/core/why.js';
 import { compact } from '../../../src/cli/compact.js';
@@ -129,6 +131,24 @@ describe('compaction', () => {
     expect((await events(store.read())).length).toBe(c.kept.length + log.length - c.through);
     expect(await compactStore(store, { keepBoots: 2, onCorrupt: noCorrupt })).toMatchObject({ compacted: false });
     await store.close();
+  });
+
+  it('given a compacted log, when the CLI folds or checks it, then it starts from the cut: the same state hash, and decisions made before the cut are counted, not checked', async () => {
+    const { store: first, dir } = await seeded(3);
+    const hashBefore = stateHash(await foldStore(first, noCorrupt));
+    await compactStore(first, { keepBoots: 1, onCorrupt: noCorrupt });
+    await first.close();
+
+    const source = await openLog({ data: dir });
+    const log = await events(source.items);
+    await source.close();
+    const base = source.base!.state;
+    expect(base.seq).toBeGreaterThan(0);
+    expect(stateHash(fold(log.filter((e) => e.seq > base.seq), base))).toBe(hashBefore);
+    // decisions made before the cut cannot be re-planned (their state is gone): they are counted, not checked
+    const fromCut = checkDecisions(log, plan, base);
+    expect(fromCut.skipped + fromCut.checked + (fromCut.divergence ? 1 : 0)).toBeLessThanOrEqual(log.filter((e) => e.type === 'PlanDecided').length);
+    expect(fromCut.skipped).toBe(log.filter((e) => e.type === 'PlanDecided' && e.data.atSeq < base.seq && e.seq > base.seq).length);
   });
 
   it('given --before a time, when compacted, then the cut is the last event before it', async () => {
