@@ -60,7 +60,7 @@ const out = (text: string): void => void process.stdout.write(text.endsWith('\n'
 const json = (value: unknown): void => out(JSON.stringify(value, null, 2));
 const warnCorrupt = (seq: number, reason: string) => process.stderr.write(`podledger: event #${seq} cannot be decoded and is left out: ${reason}\n`);
 
-export async function daemon(o: Common, resyncSeconds: number, concurrency: number): Promise<void> {
+export async function daemon(o: Common, resyncSeconds: number, concurrency: number, snapshotEvery?: number): Promise<void> {
   const log = createLogger(Boolean(o.json));
   // Signals are caught from the first moment, so even a start-up still waiting for podman stops cleanly.
   const stopping = new AbortController();
@@ -68,6 +68,7 @@ export async function daemon(o: Common, resyncSeconds: number, concurrency: numb
   process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
   const d = await startDaemon({
     appsDir: o.apps, dataDir: o.data, socket: o.podmanSocket, log, resyncMs: resyncSeconds * 1000, concurrency, signal: stopping.signal,
+    ...(snapshotEvery ? { snapshotEvery: Math.floor(snapshotEvery) } : {}),
     ...(o.hostFacts ? { hostFactsFile: o.hostFacts } : {}), ...(o.secrets ? { secretsDir: o.secrets } : {}),
     ...(o.policy ? { policyFile: o.policy } : {}),
   });

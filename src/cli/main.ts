@@ -44,7 +44,8 @@ export function buildProgram(): Command {
   withCommon(program.command('daemon').description('observe, log, plan and act until SIGTERM/SIGINT; stops cleanly, leaves containers running'))
     .option('--resync <seconds>', 'full re-read of podman, manifests, facts and secrets every so often (appends only differences)', positive, 60)
     .option('--concurrency <n>', 'how many apps may be acted on at once', positive, 8)
-    .action((o: cmd.Common & { resync: number; concurrency: number }) => cmd.daemon(o, o.resync, Math.floor(o.concurrency)));
+    .addOption(new Option('--snapshot-every <events>', 'write a projection snapshot every so many events (start-up folds only the tail)').argParser(positive).env('PODLEDGER_SNAPSHOT_EVERY'))
+    .action((o: cmd.Common & { resync: number; concurrency: number; snapshotEvery?: number }) => cmd.daemon(o, o.resync, Math.floor(o.concurrency), o.snapshotEvery));
   withCommon(program.command('validate').description('check every manifest; errors as file:line:col: field: message (exit 1 if any)'))
     .action((o: cmd.Common) => cmd.validate(o));
   withCommon(program.command('plan').description('dry run against live podman: what would be done and why; changes nothing'))

@@ -38,6 +38,7 @@ export function runCommand(command: string, args: string[], opts: RunCommandOpti
       clearTimeout(timer);
       resolve({ stdout, stderr, code: code ?? 128 + signalNumber(signal) });
     });
+    child.stdin.on('error', () => undefined); // a child that exits without reading its input: not our failure
     child.stdin.end(opts.input ?? '');
   });
 }
