@@ -6,7 +6,7 @@ import type { Envelope } from '../core/events.js';
 import { fold, stateHash } from '../core/evolve.js';
 import { driftDrafts, factsDraft, inventoryDrafts, manifestDrafts, secretDrafts, unmanagedDrafts } from '../core/observations.js';
 import { plan } from '../core/plan.js';
-import { renderDifference, renderEvent, renderPlan, show } from '../core/render.js';
+import { iso, renderDifference, renderEvent, renderPlan, show } from '../core/render.js';
 import { checkDecisions, parsePoint, seqAt, stateAt, type Point } from '../core/replay.js';
 import { diffStates } from '../core/state-diff.js';
 import { initialState, type State } from '../core/state.js';
@@ -138,6 +138,7 @@ export async function planCommand(o: Common): Promise<void> {
 }
 
 export async function status(o: Common): Promise<void> {
+  if (!o.log && !existsSync(o.data)) throw new NoLogError(o.data); // no node here: not an empty one
   const state = await currentState(o);
   const views = appViews(state, plan(state, Date.now()).actions);
   if (o.json) return json({ seq: state.seq, boot: state.boot, apps: views.map(({ spec: _spec, ...v }) => v) });
@@ -223,7 +224,7 @@ function replayCheck(o: Common, events: readonly Envelope[], base: State): void 
     d.kind === 'state'
       ? `  the projection differs: state hash at #${d.atSeq} was ${d.recorded.stateHash}, today's fold gives ${d.replayed.stateHash}`
       : `  the projection at #${d.atSeq} is the same (hash ${d.recorded.stateHash}); the planner decides differently`,
-    `  recorded plan (planned at ${new Date(d.plannedAt).toISOString()}):`,
+    `  recorded plan (planned at ${iso(d.plannedAt)}):`,
     indent(renderPlan(d.recorded.actions)),
     '  today\'s planner:',
     indent(renderPlan(d.replayed.actions)),

@@ -3,6 +3,7 @@
 // (`items`) and reads by index and by seq (`lookup`: the store's indexes, the socket's matching
 // endpoints, or one filtering pass over the export per read).
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import http from 'node:http';
 import { createInterface } from 'node:readline';
 import { decodeEvent } from '../core/events.js';
@@ -47,7 +48,8 @@ export function compactionNote(c: Compaction): string {
 export async function openLog(opts: { log?: string; data: string; notice?: (text: string) => void }): Promise<LogSource> {
   const notice = opts.notice ?? ((text: string) => void process.stderr.write(text));
   if (opts.log) return { items: readNdjson(opts.log), lookup: ndjsonLookup(opts.log), origin: opts.log, close: async () => {} };
-  if (!existsSync(opts.data)) throw new NoLogError(opts.data);
+  // Reading never creates a db: a folder without one (no LevelDB CURRENT file) holds no log.
+  if (!existsSync(path.join(opts.data, 'CURRENT'))) throw new NoLogError(opts.data);
   try {
     const store = await EventStore.open(opts.data);
     const compaction = store.compaction;

@@ -35,9 +35,16 @@ export async function readManifests(appsDir: string, policy?: PolicyContext): Pr
     const shown = displayPath(file);
     let text: string;
     try {
+      // Only a regular file is read: a FIFO would block the reader for good.
+      const kind = await stat(file);
+      if (!kind.isFile()) throw Object.assign(new Error(`${shown} is not a regular file`), { code: 'ENOTFILE' });
       text = await readFile(file, 'utf8');
-    } catch {
-      continue; // a folder without a manifest is not an app
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') continue; // a folder without a manifest is not an app
+      // A manifest that cannot be read is not a removed app: reject it (its container stays), never drop it.
+      const message = `cannot read the manifest (${(cause as NodeJS.ErrnoException).code ?? 'error'}): ${(cause as Error).message}; make it a readable file`;
+      readings.set(id, { ok: false, path: shown, hash: `unreadable:${(cause as NodeJS.ErrnoException).code ?? 'error'}`, errors: [{ file: shown, line: 1, col: 1, path: '(file)', message }] });
+      continue;
     }
     const hash = sha256(text);
     const reject = (errors: ManifestError[]) => readings.set(id, { ok: false, path: shown, hash, errors });

@@ -92,7 +92,6 @@ const ROWS: Row[] = [
   {
     name: 'status --data pointing nowhere', args: () => ['status', '--data', F.nowhere],
     code: EXIT.invalid, names: () => [F.nowhere], fix: /pass --data DIR/,
-    bug: "exit 0 with an empty node ('as of event #0 (boot 0)'): a mistyped --data looks like a node with nothing on it. Minimal: podledger status --data /no/such/dir",
   },
   {
     name: 'events --log pointing nowhere', args: () => ['events', '--log', F.nowhere],
@@ -116,24 +115,20 @@ const ROWS: Row[] = [
   {
     name: 'events --data pointing at a regular file', args: () => ['events', '--data', F.file],
     code: EXIT.invalid, names: () => [F.file], fix: /pass --data DIR/,
-    bug: "exit 3 with \"EEXIST: file already exists, mkdir '…'\": the store tries to create the dir. Minimal: podledger events --data /etc/hostname",
   },
   {
     name: 'events --data pointing at a directory that holds no podledger data', args: () => ['events', '--data', F.foreignDir],
     code: EXIT.invalid, names: () => [F.foreignDir], fix: /pass --data DIR/,
-    bug: 'exit 0 with no output, and a fresh LevelDB (CURRENT, LOCK, LOG, MANIFEST-*) written into the directory: a read-only command creates a db wherever --data points. Minimal: mkdir d; touch d/notes.txt; podledger events --data d',
   },
 
   // ---- files that cannot be read
   {
     name: 'a manifest.yml that is a directory', args: () => ['validate', '--apps', F.dirManifestApps, '--policy', F.policy],
     code: EXIT.invalid, names: () => ['manifest.yml'], fix: /.+/,
-    bug: "exit 0, '0 app manifest(s) … are valid': every read error of a manifest (EISDIR, EACCES, EIO) is taken for 'no manifest here' (src/observe/manifests.ts), so the app silently disappears — and the daemon then records ManifestRemoved and removes its container. Minimal: mkdir -p apps/x/manifest.yml; podledger validate --apps apps",
   },
   {
     name: 'a manifest.yml that is a FIFO (reading never ends)', args: () => ['validate', '--apps', F.fifoManifestApps, '--policy', F.policy],
     code: EXIT.invalid, names: () => ['manifest.yml'], fix: /.+/, timeoutMs: 10_000,
-    bug: 'validate never returns: readFile on a FIFO with no writer blocks forever (the daemon would hang its manifest reader the same way). Minimal: mkdir -p apps/x; mkfifo apps/x/manifest.yml; podledger validate --apps apps',
   },
   {
     name: 'a template file that is a directory', args: () => ['validate', '--apps', F.dirTemplateApps, '--policy', F.policy],
@@ -166,17 +161,14 @@ const ROWS: Row[] = [
   {
     name: '--host-facts that is not JSON', args: () => ['plan', '--apps', F.apps, '--data', F.nowhere, '--podman-socket', podmanEnv().socket, '--policy', F.policy, '--host-facts', F.badJson],
     code: EXIT.invalid, names: () => [F.badJson], fix: /JSON/,
-    bug: "exit 3 (runtime) for an invalid input file. Minimal: echo '{bad' > f.json; podledger plan --host-facts f.json",
   },
   {
     name: '--host-facts that is a JSON array', args: () => ['plan', '--apps', F.apps, '--data', F.nowhere, '--podman-socket', podmanEnv().socket, '--policy', F.policy, '--host-facts', F.factsArray],
     code: EXIT.invalid, names: () => [F.factsArray], fix: /JSON object keyed by fact name/,
-    bug: "exit 3 (runtime) for an invalid input file. Minimal: echo '[]' > f.json; podledger plan --host-facts f.json",
   },
   {
     name: '--host-facts naming an unknown fact', args: () => ['plan', '--apps', F.apps, '--data', F.nowhere, '--podman-socket', podmanEnv().socket, '--policy', F.policy, '--host-facts', F.factsUnknown],
     code: EXIT.invalid, names: () => [F.factsUnknown, "'HOST_IPV6'"], fix: /known facts are HOST_IP/,
-    bug: "exit 3 (runtime) for an invalid input file. Minimal: echo '{\"HOST_IPV6\":\"::1\"}' > f.json; podledger plan --host-facts f.json",
   },
   {
     name: '--host-facts pointing nowhere', args: () => ['plan', '--apps', F.apps, '--data', F.nowhere, '--podman-socket', podmanEnv().socket, '--policy', F.policy, '--host-facts', F.nowhere],
@@ -188,7 +180,6 @@ const ROWS: Row[] = [
   {
     name: 'import of an export with a line that is not JSON', args: () => ['import', F.damagedLog, '--data', join(tmp.path, 'import-damaged')],
     code: EXIT.invalid, names: () => ['line 2'], fix: /fix it and import again/,
-    bug: "exit 3 (runtime) for a damaged input file: ImportError is not treated as invalid input in main.ts. Minimal: a valid export line followed by the line 'garbage'",
   },
   {
     name: 'import of an export whose one line is repeated', args: () => ['import', F.twiceLog, '--data', join(tmp.path, 'import-twice')],
@@ -230,7 +221,6 @@ const ROWS: Row[] = [
   {
     name: 'replay --check on a recorded decision planned at a time no Date holds', args: () => ['replay', '--check', '--log', F.farPlanLog],
     code: EXIT.invalid, names: () => ['decision #1 diverges'], fix: /replay --check/,
-    bug: "exit 3, 'podledger: Invalid time value': the divergence report formats plannedAt (any number, per the schema) with new Date(…).toISOString() (src/cli/commands.ts replayCheck). Minimal: one line {\"seq\":1,\"id\":\"e1\",\"type\":\"PlanDecided\",\"v\":1,\"at\":1000,\"boot\":0,\"bootSeq\":1,\"source\":\"reconciler\",\"data\":{\"atSeq\":0,\"stateHash\":\"x\",\"plannedAt\":1e17,\"actions\":[]}}",
   },
 ];
 
