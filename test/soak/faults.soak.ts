@@ -65,16 +65,16 @@ describe('faults, long form (soak)', () => {
     expect(r.converged, r.detail).toBe(true);
   });
 
-  // BUG 1 of docs/faults.md: see test/podman/faults.test.ts for the description.
-  it.fails('BUG 1: a reopened store still holds what was acknowledged after an ENOSPC append', async () => {
+  // Bug 1 of docs/faults.md (fixed in e8b80a0): see test/podman/faults.test.ts.
+  it('a reopened store still holds what was acknowledged after an ENOSPC append, 5 times (bug 1 regression)', async () => {
     const runs = [];
     for (let i = 0; i < 5; i++) runs.push(await enospcReopen(join(tmp.path, `enospc-${i}`)));
     figures.enospcReopen = runs.map(({ acknowledged, reopened, failedAppends }) => ({ acknowledged, reopened, failedAppends }));
     for (const r of runs) expect(r.reopened, r.levelLog).toBe(r.acknowledged);
   });
 
-  // BUG 3 of docs/faults.md: see test/podman/faults.test.ts for the description.
-  it.fails('BUG 3: an inventory append failure is not reported as podman being unreachable', async () => {
+  // Bug 3 of docs/faults.md (fixed in a58a7dd): see test/podman/faults.test.ts.
+  it('an inventory append failure is not reported as podman being unreachable (bug 3 regression)', async () => {
     const r = await inventoryAppendFailure(fx, `${PREFIX}u`, { size: '4m', fullMs: 2_500 });
     figures.inventoryAppendFailure = { misreport: r.misreport.length, converged: r.converged };
     expect(r.misreport, r.said).toEqual([]);
