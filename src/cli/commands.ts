@@ -110,7 +110,7 @@ async function currentState(o: Common): Promise<State> {
   if (!o.log) {
     const live = await daemonState(o.data);
     if (live) return live.state;
-    if (!existsSync(o.data)) return initialState;
+    if (!existsSync(path.join(o.data, 'CURRENT'))) return initialState; // a fresh node: nothing believed yet
   }
   const { events, base } = await loadLog(o);
   return fold(events.filter((e) => e.seq > base.seq), base);
