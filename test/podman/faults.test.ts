@@ -79,6 +79,7 @@ describe('faults, short form', () => {
 
   it('given 3 apps that crash at once, when they loop for 20 s, then restarts stay within the backoff windows, memory stays bounded and the log grows a few events per exit', async () => {
     const f = await storm(fx, `${PREFIX}s`, { apps: 3, durationMs: 20_000 });
+    expect(f.newContainers, 'crash-looping apps keep their containers').toBe(0);
     expect(f.eventsPerExit).toBeLessThanOrEqual(8);
     expect(f.rssKb.max).toBeLessThan(f.rssKb.start + 64 * 1024);
   }, 120_000);

@@ -87,6 +87,7 @@ describe('faults, long form (soak)', () => {
   it(`storm: ${STORM_APPS} crash-looping apps for ${STORM_SECONDS} s: backoff holds, memory bounded, a few events per exit`, async () => {
     const f = await storm(fx, `${PREFIX}s`, { apps: STORM_APPS, durationMs: STORM_SECONDS * 1000, sampleMs: 5_000, series: true });
     figures.storm = f;
+    expect(f.newContainers, 'crash-looping apps keep their containers').toBe(0);
     expect(f.eventsPerExit).toBeLessThanOrEqual(8);
     expect(f.rssKb.max).toBeLessThan(f.rssKb.start + 64 * 1024);
   });

@@ -1069,6 +1069,8 @@ export interface StormFigures {
   rssKb: { start: number; end: number; max: number; samples: number; secondHalfGrowth: number };
   /** the most exits seen within one second */
   peakExitsPerSecond: number;
+  /** containers made for a crash-looping app after its first (each would start its backoff over) */
+  newContainers: number;
   byType: Record<string, number>;
   /** RSS samples (KiB) every sampleMs, when asked for */
   series?: number[];
@@ -1105,6 +1107,8 @@ export async function storm(fx: Fixture, prefix: string, o: StormOptions): Promi
     const byType: Record<string, number> = {};
     for (const e of events) byType[e.type] = (byType[e.type] ?? 0) + 1;
     let exits = 0;
+    let newContainers = 0;
+    let newContainerStory = '';
     let minGapRatio = Infinity;
     let maxStarts = 0;
     let maxWindows = 0;
@@ -1127,6 +1131,13 @@ export async function storm(fx: Fixture, prefix: string, o: StormOptions): Promi
         const story = () => mine.filter((e) => e.seq <= st.seq).slice(-14).map((e) => `#${e.seq} +${e.at - t0} ms ${e.type} ${JSON.stringify(e.data).slice(0, 150)}`).join('\n');
         expect(gap, `${id}: start #${st.seq} (attempt ${attempt}) ${gap} ms after the exit #${exit?.seq}:\n${story()}`).toBeGreaterThanOrEqual(0.8 * Math.min(1000 * 2 ** attempt, 300_000) - 50);
       }
+      // a crash-looping app keeps its container: a new one (create/recreate) would start the backoff over
+      const made = runs.filter((e) => e.type === 'ActionSucceeded' && e.data.kind !== 'start');
+      if (made.length > 1) {
+        newContainers += made.length - 1;
+        const second = made[1]!;
+        if (!newContainerStory) newContainerStory = `${id}: ${mine.filter((e) => e.seq <= second.seq).slice(-10).map((e) => `#${e.seq} +${e.at - t0} ms ${e.source} ${e.type} ${JSON.stringify(e.data).slice(0, 200)}`).join('\n')}`;
+      }
       exits += runs.length;
       maxStarts = Math.max(maxStarts, starts);
       maxWindows = Math.max(maxWindows, windows);
@@ -1143,9 +1154,12 @@ export async function storm(fx: Fixture, prefix: string, o: StormOptions): Promi
       apps: o.apps, seconds, exits, exitsPerSecond: Number((exits / seconds).toFixed(2)), events: events.length,
       eventsPerExit: Number((events.length / Math.max(1, exits)).toFixed(2)), maxStartsPerApp: maxStarts, maxWindowsAllowed: maxWindows, minGapRatio: Number(minGapRatio.toFixed(3)),
       rssKb: { start: rss[0]!, end: rss.at(-1)!, max: Math.max(...rss), samples: rss.length, secondHalfGrowth: half.at(-1)! - half[0]! },
-      peakExitsPerSecond: peak, byType, ...(o.series ? { series: rss } : {}),
+      peakExitsPerSecond: peak, newContainers, byType, ...(o.series ? { series: rss } : {}),
     };
     log(`storm figures: ${JSON.stringify(figures)}`);
+    if (newContainerStory) log(`storm: a crash-looping app got a new container:\n${newContainerStory}`);
+    const removed = events.find((e) => e.type === 'ContainerRemoved');
+    if (removed) log(`storm: ${byType.ContainerRemoved} ContainerRemoved; the first in context:\n${all.filter((e) => e.seq <= removed.seq + 3 && e.seq >= removed.seq - 8).map((e) => `#${e.seq} +${e.at - t0} ms ${e.source} ${e.type} ${e.app ?? ''} ${JSON.stringify(e.data).slice(0, 200)}`).join('\n')}`);
     return figures;
   } finally {
     if (daemon.exitCode() === null) expect(await daemon.stop()).toBe(0);
