@@ -17,6 +17,7 @@ import { explain, renderWhy } from '../../../src/core/why.js';
 import { collect } from '../../../src/log/fold.js';
 import { readNdjson } from '../../../src/log/ndjson.js';
 import { ROTATED_SECRET_NEEDLE } from '../../record/values.js';
+import type { Expectation } from '../../record/recorder.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const EVENTS = join(ROOT, 'events');
@@ -28,15 +29,6 @@ const SCENARIOS = [
   'killed-mid-recreate', 'demo-host-ip-change',
 ];
 
-interface Expectation {
-  scenario: string;
-  description: string;
-  events: number;
-  finalSeq: number;
-  finalStateHash: string;
-  decisions: number;
-  why: Record<string, string>;
-}
 
 /** Every events/*.ndjson with a replay/*.json beside it. */
 const library = readdirSync(EVENTS)
