@@ -1,11 +1,15 @@
 // Benchmarks against a real (isolated) podman: restart after a kill next to podman's own
 // --restart=always, a 20-app tiered catalog from empty to healthy next to a sequential `podman run`
-// script, and an idle daemon's CPU, memory and log growth. Baselines run in the same process.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+// script and next to `podman-compose up -d` of the same catalog (when podman-compose is installed),
+// and an idle daemon's CPU, memory and log growth. Baselines run in the same process.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { constants, openSync, closeSync } from 'node:fs';
+import { access, chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
 import type { State } from '../core/state.js';
 import { startPodman, type PodmanService } from './podman-service.js';
 import type { BenchRow } from './types.js';
@@ -125,14 +129,129 @@ async function tiers(p: PodmanService, root: string): Promise<BenchRow[]> {
   for (const [n, id] of ids.entries()) {
     await p.podman('run', '-d', '--name', `script-${id}`, '--network', 'bench-net', '-p', `127.0.0.1:${22000 + n}:8080`, WEB);
   }
-  await until('20 scripted apps answering', async () => ((await Promise.all(ids.map((_, n) => answers(22000 + n)))).every(Boolean) ? true : undefined), 60_000, 50);
+  await until('20 scripted apps answering', async () => ((await allAnswer(ids.map((_, n) => 22000 + n))) ? true : undefined), 60_000, 50);
   const script = Date.now() - t1;
   await p.podman('rm', '-af', '-t', '0');
-  return [{
-    name: '20 apps in 4 health-gated tiers: empty → all running and healthy', value: ours, unit: 'ms',
+  const name = '20 apps in 4 health-gated tiers: empty → all running and healthy';
+  const rows: BenchRow[] = [{
+    name, value: ours, unit: 'ms',
     baseline: { name: 'sequential podman run script (no gating), until all answer', value: script }, ratio: ours / script,
   }];
+
+  // The second baseline: podman-compose up -d of the same catalog, when podman-compose is installed.
+  const compose = await findCompose();
+  if ('skip' in compose) {
+    process.stderr.write(`bench: podman: podman-compose comparison skipped: ${compose.skip}\n`);
+    return rows;
+  }
+  try {
+    const c = await composeUp(p, root, compose.path, ids);
+    rows.push(
+      {
+        name, value: ours, unit: 'ms',
+        baseline: { name: `podman-compose ${compose.version} up -d (same images, healthchecks, depends_on service_healthy), until all answer`, value: c.answering },
+        ratio: ours / c.answering,
+      },
+      { name: `podman-compose ${compose.version} up -d: until the command returned`, value: c.returned, unit: 'ms' },
+    );
+  } catch (err) {
+    process.stderr.write(`bench: podman: podman-compose comparison failed, no figure: ${err instanceof Error ? err.message : String(err)}\n`);
+  } finally {
+    await p.podman('rm', '-af', '-t', '0').catch(() => undefined);
+  }
+  return rows;
 }
+
+/** `podman-compose` to run ($BENCH_PODMAN_COMPOSE, else the first on PATH) and its version, or why there is none. */
+async function findCompose(): Promise<{ path: string; version: string } | { skip: string }> {
+  const install = 'apt-get install podman-compose (scripts/setup.sh installs it)';
+  const candidates = process.env.BENCH_PODMAN_COMPOSE
+    ? [process.env.BENCH_PODMAN_COMPOSE]
+    : (process.env.PATH ?? '').split(':').filter(Boolean).map((d) => path.join(d, 'podman-compose'));
+  let found: string | undefined;
+  for (const c of candidates) {
+    if (await access(c, constants.X_OK).then(() => true, () => false)) { found = c; break; }
+  }
+  if (!found) return { skip: `${process.env.BENCH_PODMAN_COMPOSE ?? 'podman-compose'} not found (not on PATH or not executable); ${install}` };
+  try {
+    // 1.0.3 prints `podman-composer version  1.0.3` (after asking `podman --version`)
+    const { stdout } = await promisify(execFile)(found, ['--version'], { timeout: 30_000 });
+    const version = /version\s+(\d[\w.+~-]*)/.exec(stdout.split('\n').find((l) => l.includes('compose')) ?? '')?.[1];
+    return { path: found, version: version ?? '(version unknown)' };
+  } catch (err) {
+    return { skip: `${found} --version failed (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); ${install}` };
+  }
+}
+
+/**
+ * `podman-compose up -d` of the tiered catalog against the bench's own podman store; ms until every
+ * app answers (the script baseline's criterion, polled while the command runs) and until it returned.
+ *
+ * What podman-compose 1.0.3 does with this file (read from its source, podman_compose.py): it keeps
+ * only the names in `depends_on` (a mapping's conditions are dropped) and uses them to order the
+ * services by how many (transitive) dependencies each has; then it runs one `podman run -d` per
+ * service in that order, sleeping 1 s after each podman command, and never waits for a dependency
+ * to be healthy. The healthcheck is passed on as podman's `--healthcheck-*` flags.
+ */
+async function composeUp(p: PodmanService, root: string, compose: string, ids: string[]): Promise<{ answering: number; returned: number }> {
+  const dir = path.join(root, 'compose');
+  await mkdir(dir, { recursive: true });
+  // podman-compose shells out to `podman`: a wrapper puts this store's global flags first (its own
+  // --podman-args would place them after the subcommand); CONTAINERS_CONF comes from p.env.
+  const wrapper = path.join(dir, 'podman');
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  await writeFile(wrapper, `#!/bin/sh\nexec podman ${p.globalArgs.map(quote).join(' ')} "$@"\n`);
+  await chmod(wrapper, 0o755);
+  const ports = ids.map((_, n) => 23000 + n);
+  const services: Record<string, unknown> = {};
+  for (const [n, id] of ids.entries()) {
+    const [, t, i] = /^t(\d+)a(\d+)$/.exec(id)!;
+    services[id] = {
+      image: WEB,
+      container_name: `bench-compose-${id}`,
+      networks: ['bench-net'],
+      ports: [`127.0.0.1:${ports[n]}:8080`],
+      // podledger probes GET / on 8080 every 1 s with a 1 s timeout; the same, from inside
+      healthcheck: { test: ['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1:8080/'], interval: '1s', timeout: '1s' },
+      ...(Number(t) > 0 ? { depends_on: { [`t${Number(t) - 1}a${i}`]: { condition: 'service_healthy' } } } : {}),
+    };
+  }
+  const file = path.join(dir, 'compose.yml');
+  await writeFile(file, stringify({ services, networks: { 'bench-net': { external: true } } }));
+  if (await anyAnswers(ports)) throw new Error(`a port in 127.0.0.1:${ports[0]}-${ports.at(-1)} already answers before podman-compose ran`);
+
+  const logFile = path.join(dir, 'podman-compose.log');
+  const log = openSync(logFile, 'w');
+  const t0 = Date.now();
+  let returned: number | undefined;
+  let exit: number | string | null | undefined;
+  const proc = spawn(compose, ['--podman-path', wrapper, '-p', 'benchcompose', '-f', file, 'up', '-d'], { cwd: dir, env: p.env, stdio: ['ignore', log, log] });
+  const done = new Promise<void>((resolve) => {
+    proc.once('error', (err) => { exit = err.message; returned = Date.now() - t0; resolve(); });
+    proc.once('exit', (code, signal) => { exit = code ?? signal; returned = Date.now() - t0; resolve(); });
+  });
+  closeSync(log);
+  const tail = async () => (await readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-15).join('\n');
+  try {
+    // the script baseline's wait, but ended early when podman-compose fails
+    const deadline = t0 + 180_000;
+    while (!(await allAnswer(ports))) {
+      if (returned !== undefined && exit !== 0) throw new Error(`podman-compose up -d exited with ${String(exit)}:\n${await tail()}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for 20 podman-compose apps answering:\n${await tail()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const answering = Date.now() - t0;
+    await done;
+    if (exit !== 0) throw new Error(`podman-compose up -d exited with ${String(exit)} after all apps answered:\n${await tail()}`);
+    return { answering, returned: returned! };
+  } finally {
+    if (returned === undefined) proc.kill('SIGTERM');
+    await done;
+  }
+}
+
+const allAnswer = async (ports: number[]) => (await Promise.all(ports.map(answers))).every(Boolean);
+const anyAnswers = async (ports: number[]) => (await Promise.all(ports.map(answers))).some(Boolean);
 
 function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {

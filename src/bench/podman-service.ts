@@ -13,6 +13,8 @@ export interface PodmanService {
   dir: string;
   socket: string;
   env: NodeJS.ProcessEnv;
+  /** podman's global flags that select this store (`podman ...globalArgs CMD`); use with `env` */
+  globalArgs: string[];
   /** `podman <args>` against this store */
   podman(...args: string[]): Promise<string>;
   /** build a busybox image tagged `tag`, with extra Containerfile lines */
@@ -37,7 +39,7 @@ export async function startPodman(): Promise<PodmanService> {
   }
   const podman = async (...args: string[]) => (await run('podman', [...global, ...args], { env, maxBuffer: 64 << 20 })).stdout;
   return {
-    dir, socket, env, podman,
+    dir, socket, env, podman, globalArgs: global,
     async busybox(tag, lines, files = {}) {
       const ctx = sub(`ctx-${tag.replace(/[^a-z0-9]/gi, '-')}`);
       await mkdir(ctx, { recursive: true });

@@ -15,12 +15,14 @@ import { explain, renderWhy } from '../core/why.js';
 import { formatManifestError } from '../manifest/parse.js';
 import { podmanClient, ping } from '../act/podman.js';
 import { collect } from '../log/fold.js';
-import { readNdjson, writeNdjson } from '../log/ndjson.js';
+import { makeHeader } from '../log/export-header.js';
+import { readExportHeader, readNdjson, writeNdjson } from '../log/ndjson.js';
+import { snapshotRecord } from '../log/snapshots.js';
 import { EventStore } from '../log/store.js';
 import { readHostFacts } from '../observe/host-facts.js';
 import { readInventory } from '../observe/inventory.js';
 import { readCatalog } from '../observe/manifests.js';
-import { NODE_KEY_FILE, readSecretHashes, secretHash } from '../observe/secrets.js';
+import { NODE_KEY_FILE, readNodeKeyId, readSecretHashes, secretHash } from '../observe/secrets.js';
 import { createLogger } from '../daemon/logger.js';
 import { startDaemon } from '../daemon/daemon.js';
 import { MemoryLog } from './memory-log.js';
@@ -83,11 +85,6 @@ export async function validate(o: Common): Promise<void> {
   if (o.json) json({ ok: errors.length === 0, apps: readings.size, errors });
   else if (errors.length === 0) out(`${readings.size} app manifest(s) in ${o.apps} are valid`);
   if (errors.length > 0) throw new InvalidInputError(`${errors.length} error(s) in ${o.apps}`, o.json ? undefined : errors.map(formatManifestError).join('\n'));
-}
-
-/** Events of the log given by --log or --data (through the daemon when it runs). */
-async function loadEvents(o: Common): Promise<Envelope[]> {
-  return (await loadLog(o)).events;
 }
 
 /** The log's events and, for a compacted log, the state at its cut (folds start there). */
@@ -252,22 +249,34 @@ export async function diff(o: Common, fromText: string, toText: string): Promise
 }
 
 export async function exportCommand(o: Common, boot?: number, file?: string): Promise<void> {
-  const events = (await loadEvents(o)).filter((e) => boot === undefined || e.boot === boot);
+  const source = await openLog({ data: o.data, ...(o.log ? { log: o.log } : {}) });
+  let events: Envelope[];
+  try {
+    events = (await collect(source.items, warnCorrupt)).filter((e) => boot === undefined || e.boot === boot);
+  } finally {
+    await source.close();
+  }
+  // A whole compacted log carries its cut and the state there, so it imports and replays whole; one boot is a part anyway.
+  const whole = boot === undefined && source.compaction && source.base;
+  const header = makeHeader(source.node, whole ? { compaction: source.compaction!, snapshot: snapshotRecord(source.base!.state) } : undefined);
   const target = file ? createWriteStream(file) : process.stdout;
-  const n = await writeNdjson((async function* () { yield* events; })(), target);
+  const n = await writeNdjson((async function* () { yield* events; })(), target, header);
   if (file) {
     await new Promise<void>((resolve, reject) => (target as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? reject(err) : resolve())));
-    process.stderr.write(`exported ${n} events to ${file}\n`);
+    process.stderr.write(`exported ${n} events to ${file}${header.node ? ` (node ${header.node})` : ''}\n`);
   }
 }
 
 export async function importCommand(o: Common, file: string): Promise<void> {
   if (!existsSync(file)) throw new NoLogError(file);
+  const header = await readExportHeader(file);
+  const node = await readNodeKeyId(o.data);
   const store = await EventStore.open(o.data);
   try {
-    const { imported, skipped } = await store.importEvents(readNdjson(file));
-    if (o.json) json({ imported, skipped });
-    else out(`imported ${imported} events into ${o.data} (${skipped} already present)`);
+    const r = await store.importEvents(readNdjson(file), { ...(header ? { header } : {}), ...(node ? { node } : {}) });
+    if (o.json) return json({ ...r, node: await store.node() ?? null });
+    out(`imported ${r.imported} events into ${o.data} (${r.skipped} already present)`);
+    if (r.compactedThrough !== undefined) out(`the export is of a log compacted through #${r.compactedThrough}: the state at that cut came with it, and replay, status and why start there`);
   } finally {
     await store.close();
   }

@@ -7,7 +7,7 @@ import * as cmd from './commands.js';
 import { NoLogError } from './source.js';
 import { PolicyError } from '../manifest/policy.js';
 import { HostFactsFileError } from '../observe/host-facts.js';
-import { ImportError } from '../log/errors.js';
+import { ForeignNodeError, ImportError } from '../log/errors.js';
 
 /** 0 ok; 1 invalid input or divergence; 2 usage; 3 runtime failure. */
 export const EXIT = { ok: 0, invalid: 1, usage: 2, runtime: 3 } as const;
@@ -98,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`podledger: ${err.message}\n`);
       return EXIT.usage;
     }
-    if (err instanceof NoLogError || err instanceof PolicyError || err instanceof HostFactsFileError || err instanceof ImportError) {
+    if (err instanceof NoLogError || err instanceof PolicyError || err instanceof HostFactsFileError || err instanceof ImportError || err instanceof ForeignNodeError) {
       process.stderr.write(`podledger: ${err.message}\n`);
       return EXIT.invalid;
     }

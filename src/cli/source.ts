@@ -10,8 +10,9 @@ import { decodeEvent } from '../core/events.js';
 import type { State } from '../core/state.js';
 import { controlSocketPath } from '../daemon/control.js';
 import { DbLockedError } from '../log/errors.js';
-import { ndjsonLookup, readNdjson } from '../log/ndjson.js';
-import { historyBase } from '../log/snapshots.js';
+import { ndjsonLookup, readExportHeader, readNdjson } from '../log/ndjson.js';
+import { checkSnapshot, historyBase } from '../log/snapshots.js';
+import { readNodeKeyId } from '../observe/secrets.js';
 import { EventStore, type Compaction, type ReadItem, type ReadOptions } from '../log/store.js';
 import type { EventLookup } from '../log/why.js';
 
@@ -35,6 +36,8 @@ export interface LogSource {
    */
   compaction?: Compaction;
   base?: { seq: number; state: State };
+  /** the node the log belongs to (see ../observe/secrets.ts nodeKeyId), when known */
+  node?: string;
   close(): Promise<void>;
 }
 
@@ -47,23 +50,25 @@ export function compactionNote(c: Compaction): string {
 
 export async function openLog(opts: { log?: string; data: string; notice?: (text: string) => void }): Promise<LogSource> {
   const notice = opts.notice ?? ((text: string) => void process.stderr.write(text));
-  if (opts.log) return { items: readNdjson(opts.log), lookup: ndjsonLookup(opts.log), origin: opts.log, close: async () => {} };
+  if (opts.log) return exportSource(opts.log, notice);
   // Reading never creates a db: a folder without one (no LevelDB CURRENT file) holds no log.
   if (!existsSync(path.join(opts.data, 'CURRENT'))) throw new NoLogError(opts.data);
   try {
     const store = await EventStore.open(opts.data);
     const compaction = store.compaction;
+    const node = (await store.node()) ?? (await readNodeKeyId(opts.data));
     return {
       items: noted(store.read(), compaction, notice),
       lookup: store,
       origin: opts.data,
       ...(compaction ? { compaction, base: await historyBase(store) } : {}),
+      ...(node ? { node } : {}),
       close: () => store.close(),
     };
   } catch (err) {
     if (!(err instanceof DbLockedError)) throw err;
     const socket = controlSocketPath(opts.data);
-    type Info = { compaction?: Compaction; base?: { seq: number; state: State } };
+    type Info = { compaction?: Compaction; base?: { seq: number; state: State }; node?: string };
     const info = await getJson<Info>(socket, '/compaction').catch((e: unknown): Info => {
       if (e instanceof HttpError) return {}; // a daemon answers, of a version before compaction
       throw err; // no daemon answers either: the lock error says how to proceed
@@ -73,9 +78,30 @@ export async function openLog(opts: { log?: string; data: string; notice?: (text
       lookup: socketLookup(socket),
       origin: `daemon at ${socket}`,
       ...(info.compaction && info.base ? { compaction: info.compaction, base: info.base } : {}),
+      ...(info.node ? { node: info.node } : {}),
       close: async () => {},
     };
   }
+}
+
+/** An export: its events, and what its header says (node; for a compacted log, the cut and the state at it). */
+async function exportSource(file: string, notice: (text: string) => void): Promise<LogSource> {
+  const header = await readExportHeader(file);
+  const compaction = header?.compaction;
+  let base: LogSource['base'];
+  if (compaction && header.snapshot) {
+    const check = checkSnapshot(compaction.through, JSON.stringify(header.snapshot));
+    if (!check.ok) notice(`podledger: note: ${file}: the state at the compaction's cut is used although ${check.reason}: the events before the cut are not in the export\n`);
+    base = { seq: compaction.through, state: header.snapshot.state };
+  }
+  return {
+    items: noted(readNdjson(file), compaction, notice),
+    lookup: ndjsonLookup(file),
+    origin: file,
+    ...(compaction && base ? { compaction, base } : {}),
+    ...(header?.node ? { node: header.node } : {}),
+    close: async () => {},
+  };
 }
 
 async function* noted(items: AsyncIterable<ReadItem>, compaction: Compaction | undefined, notice: (text: string) => void): AsyncGenerator<ReadItem> {

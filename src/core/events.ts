@@ -56,7 +56,11 @@ const FactValue = z.union([z.string(), z.number()]);
 
 /** Per event type, its versions' data schemas. The last version is the current one. */
 export const EVENT_SCHEMAS = {
-  BootStarted: { 1: z.object({ version: z.string(), pid: z.number().int(), foldVersion: z.number().int(), hashVersion: z.number().int() }) },
+  BootStarted: {
+    1: z.object({ version: z.string(), pid: z.number().int(), foldVersion: z.number().int(), hashVersion: z.number().int() }),
+    // v2 names the node: the id of the node key the boot hashed secrets with (absent when upcast from v1)
+    2: z.object({ version: z.string(), pid: z.number().int(), foldVersion: z.number().int(), hashVersion: z.number().int(), node: z.string().optional() }),
+  },
   BootStopped: { 1: z.object({ reason: z.string() }) },
   ManifestObserved: {
     // v1 (podledger 0.1 development logs): tmpfs volumes wrote `options: "size=1m,mode=1777"`.

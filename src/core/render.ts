@@ -46,7 +46,7 @@ export function renderEvent(e: Envelope): string {
 
 export function summarise(e: Envelope): string {
   switch (e.type) {
-    case 'BootStarted': return `podledger ${e.data.version} pid ${e.data.pid}`;
+    case 'BootStarted': return `podledger ${e.data.version} pid ${e.data.pid}${e.data.node ? ` node ${e.data.node}` : ''}`;
     case 'BootStopped': return e.data.reason;
     case 'ManifestObserved': return `${e.data.path} hash ${e.data.hash.slice(0, 12)}`;
     case 'ManifestRejected': return e.data.errors.map((x) => `${x.file}:${x.line}:${x.col}: ${x.path}: ${x.message}`).join('; ');

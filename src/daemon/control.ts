@@ -5,8 +5,8 @@
 //   GET /events?…              → NDJSON of store.read(…): since, until, app | correlation | type, boot,
 //                                reverse=1; records that fail to decode as {"corrupt": seq, "reason": …}
 //   GET /events?seq=1,5,9      → NDJSON of those records (by seq, the ones the log holds)
-//   GET /compaction            → {} or {compaction, base: {seq, state}}: what `compact` removed, and the
-//                                state folded from it, for readers that fold the log themselves
+//   GET /compaction            → {node?, compaction?, base?: {seq, state}}: the log's node, what `compact`
+//                                removed and the state folded from it, for readers that fold the log themselves
 import { rm } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
@@ -116,5 +116,6 @@ function drainedOrClosed(res: http.ServerResponse): Promise<void> {
 
 async function compactionInfo(store: EventStore): Promise<object> {
   const compaction = store.compaction;
-  return compaction ? { compaction, base: await historyBase(store) } : {};
+  const node = await store.node();
+  return { ...(compaction ? { compaction, base: await historyBase(store) } : {}), ...(node ? { node } : {}) };
 }

@@ -10,7 +10,7 @@ import { driftDrafts, factsDraft, inventoryDrafts, manifestDrafts, podmanEventDr
 import { renderReason } from '../core/render.js';
 import { execute } from '../act/executor.js';
 import { podmanClient, podmanStreamClient, ping } from '../act/podman.js';
-import { DbLockedError } from '../log/errors.js';
+import { DbLockedError, ForeignNodeError } from '../log/errors.js';
 import { EventStore } from '../log/store.js';
 import { readHostFacts, watchFile } from '../observe/host-facts.js';
 import { HealthMonitor, type ProbeTarget } from '../observe/health.js';
@@ -18,7 +18,7 @@ import { readInventory } from '../observe/inventory.js';
 import { readCatalog, watchManifests } from '../observe/manifests.js';
 import { DEFAULT_POLICY_FILE } from '../observe/policy-file.js';
 import { followEvents } from '../observe/podman-events.js';
-import { loadNodeKey, readSecretHashes, secretHash } from '../observe/secrets.js';
+import { loadNodeKey, nodeKeyId, readNodeKeyId, readSecretHashes, secretHash } from '../observe/secrets.js';
 import { coalesced, exclusive } from './coalesce.js';
 import { serveControl } from './control.js';
 import { Projection } from './projection.js';
@@ -75,9 +75,27 @@ async function openWaitingForLock(dir: string, log: Logger, waitMs = 15_000): Pr
   }
 }
 
+/**
+ * The node key, checked against the node the log was written by (recorded at the first start): a
+ * daemon never writes to another node's log, nor makes a new key for a log whose key went missing.
+ */
+async function nodeKeyOf(store: EventStore, dataDir: string): Promise<{ key: Buffer; id: string }> {
+  const recorded = await store.node();
+  const found = await readNodeKeyId(dataDir);
+  if (recorded !== undefined && found !== recorded) throw ForeignNodeError.daemon(dataDir, recorded, found);
+  const key = await loadNodeKey(dataDir);
+  const id = nodeKeyId(key);
+  if (recorded === undefined) await store.setNode(id);
+  return { key, id };
+}
+
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const { log } = o;
   const store = await openWaitingForLock(o.dataDir, log);
+  const node = await nodeKeyOf(store, o.dataDir).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
   const loaded = await loadState(store, {
     onCorrupt: (seq, reason) => log.error('event log record cannot be decoded; left out of the projection', { seq, reason }),
     report: (message, seq) => log.error(message, { seq }),
@@ -88,14 +106,14 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     from: loaded.from, folded: loaded.folded, seq: initial.seq,
   });
   const projection = new Projection(initial, fromEvent(store, 'appended') as Observable<Envelope[]>);
-  const boot = await store.beginBoot({ version: VERSION, pid: process.pid, foldVersion: FOLD_VERSION, hashVersion: HASH_VERSION });
-  log.info('daemon started', { boot: boot.boot, seq: boot.seq, apps: o.appsDir, data: o.dataDir, podman: o.socket });
+  const boot = await store.beginBoot({ version: VERSION, pid: process.pid, foldVersion: FOLD_VERSION, hashVersion: HASH_VERSION, node: node.id });
+  log.info('daemon started', { boot: boot.boot, seq: boot.seq, node: node.id, apps: o.appsDir, data: o.dataDir, podman: o.socket });
 
   const state = () => projection.state;
   // Served from the start, so offline commands never find the db locked with nobody answering.
   const control = await serveControl(o.dataDir, store, state);
   const append = async (drafts: Draft[]) => (drafts.length > 0 ? store.append(drafts) : []);
-  const nodeKey = await loadNodeKey(o.dataDir);
+  const nodeKey = node.key;
   const hashSecret = (value: string) => secretHash(nodeKey, value);
   const docker: Docker = podmanClient(o.socket);
   const closers: (() => unknown)[] = [];

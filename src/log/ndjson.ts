@@ -5,35 +5,66 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { decodeEvent } from '../core/events.js';
 import type { Envelope } from '../core/events.js';
+import { ImportError } from './errors.js';
+import { looksLikeHeader, parseHeader, type ExportHeader } from './export-header.js';
 import type { OnCorrupt } from './fold.js';
 import type { ReadItem, ReadOptions } from './store.js';
 import type { EventLookup, FactQuery } from './why.js';
 
 /**
- * Stream the events of an NDJSON file. A bad line (empty, not JSON, not a valid event) yields
- * `{ok: false, seq, reason: 'line N: …'}` with the seq if one could be read, else 0. Blank lines count
- * as bad, so the n-th item is always line n (`importEvents` reports errors by that position).
+ * Stream the events of an NDJSON file, each with its line number. A bad line (empty, not JSON, not a
+ * valid event) yields `{ok: false, seq, reason: 'line N: …'}` with the seq if one could be read, else 0.
+ * A first line that is an export header (see export-header.ts) is not an event: a valid one is passed
+ * over (`readExportHeader` reads it), an invalid one is a bad line.
  */
 export async function* readNdjson(file: string): AsyncGenerator<ReadItem> {
   const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let n = 0;
+  let line = 0;
   try {
-    for await (const line of lines) {
-      n += 1;
-      if (line.trim() === '') {
-        yield { ok: false, seq: 0, reason: `line ${n}: empty line` };
+    for await (const text of lines) {
+      line += 1;
+      const bad = (reason: string, seq = 0): ReadItem => ({ ok: false, seq, reason: `line ${line}: ${reason}`, line });
+      if (text.trim() === '') {
+        yield bad('empty line');
         continue;
       }
       let raw: unknown;
       try {
-        raw = JSON.parse(line);
+        raw = JSON.parse(text);
       } catch (err) {
-        yield { ok: false, seq: 0, reason: `line ${n}: not JSON: ${(err as Error).message}` };
+        yield bad(`not JSON: ${(err as Error).message}`);
+        continue;
+      }
+      if (line === 1 && looksLikeHeader(raw)) {
+        const h = parseHeader(raw);
+        if (!h.ok) yield bad(h.reason);
         continue;
       }
       const r = decodeEvent(raw);
-      yield r.ok ? r : { ok: false, seq: r.seq ?? 0, reason: `line ${n}: ${r.reason}` };
+      yield r.ok ? { ...r, line } : bad(r.reason, r.seq ?? 0);
     }
+  } finally {
+    lines.close();
+  }
+}
+
+/** The export's header, if its first line is one; a header that is there but invalid is an error. */
+export async function readExportHeader(file: string): Promise<ExportHeader | undefined> {
+  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  try {
+    for await (const text of lines) {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text);
+      } catch {
+        return undefined; // not a header; readNdjson reports the line
+      }
+      if (!looksLikeHeader(raw)) return undefined;
+      const h = parseHeader(raw);
+      if (!h.ok) throw new ImportError(1, undefined, `${file}: ${h.reason}`);
+      return h.header;
+    }
+    return undefined;
   } finally {
     lines.close();
   }
@@ -41,10 +72,10 @@ export async function* readNdjson(file: string): AsyncGenerator<ReadItem> {
 
 const CHUNK_BYTES = 64 * 1024; // one write() per line is several times slower than writing chunks
 
-/** Write envelopes as NDJSON, honouring backpressure. Returns the number written; does not end `out`. */
-export async function writeNdjson(items: AsyncIterable<Envelope>, out: NodeJS.WritableStream): Promise<number> {
+/** Write envelopes as NDJSON (after `header`), honouring backpressure. Returns the number of events written; does not end `out`. */
+export async function writeNdjson(items: AsyncIterable<Envelope>, out: NodeJS.WritableStream, header?: ExportHeader): Promise<number> {
   let count = 0;
-  let buf = '';
+  let buf = header ? `${JSON.stringify(header)}\n` : '';
   const write = async (s: string): Promise<void> => {
     if (!out.write(s)) await once(out, 'drain'); // rejects if the stream emits 'error' meanwhile
   };

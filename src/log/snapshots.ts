@@ -15,8 +15,12 @@ export interface SnapshotRecord {
   state: State;
 }
 
+export function snapshotRecord(state: State): SnapshotRecord {
+  return { foldVersion: FOLD_VERSION, stateHash: stateHash(state), state };
+}
+
 export function encodeSnapshot(state: State): string {
-  return JSON.stringify({ foldVersion: FOLD_VERSION, stateHash: stateHash(state), state } satisfies SnapshotRecord);
+  return JSON.stringify(snapshotRecord(state));
 }
 
 /** A stored snapshot checked; `state` is there whenever the record could be read at all. */

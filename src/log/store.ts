@@ -24,9 +24,11 @@ import { EventEmitter } from 'eventemitter3';
 import { v7 as uuidv7 } from 'uuid';
 import { CURRENT_VERSION, SOURCES, checkDraft, decodeEvent } from '../core/events.js';
 import type { Draft, Envelope, EventType } from '../core/events.js';
-import { DbLockedError, DbOpenError, DbWriteError, ImportError, InvalidEventError } from './errors.js';
+import { DbLockedError, DbOpenError, DbWriteError, ForeignNodeError, ImportError, InvalidEventError } from './errors.js';
+import type { ExportHeader } from './export-header.js';
 
-export type ReadItem = { ok: true; event: Envelope } | { ok: false; seq: number; reason: string };
+/** One record as read; `line` is its line in an NDJSON export (where errors are reported by line). */
+export type ReadItem = ({ ok: true; event: Envelope } | { ok: false; seq: number; reason: string }) & { line?: number };
 export type BootRecord = { boot: number; first: number; last: number; version: string };
 
 /** Types with an `ix-type` index: events without an app that `why` must find by position. */
@@ -63,7 +65,8 @@ export type StoreOptions = {
   /** extra wait before writing a batch, to gather more appends; 0 = write as soon as the writer is free */
   groupCommitMs?: number;
 };
-type BootData = { version: string; pid: number; foldVersion: number; hashVersion: number };
+type BootData = { version: string; pid: number; foldVersion: number; hashVersion: number; node?: string };
+export type ImportResult = { imported: number; skipped: number; /** the export was of a log compacted through this seq */ compactedThrough?: number };
 type Sub = AbstractSublevel<Level<string, string>, string | Buffer | Uint8Array, string, string>;
 type Subs = { log: Sub; ixApp: Sub; ixCorr: Sub; ixType: Sub; boots: Sub; snap: Sub; meta: Sub };
 type BatchOp = { type: 'put'; sublevel: Sub; key: string; value: string } | { type: 'del'; sublevel: Sub; key: string };
@@ -82,6 +85,8 @@ const READ_CHUNK = 1000;
 // nextv(1000) returns ~50 records of 300 bytes per call.
 const HWM = { highWaterMarkBytes: 4 << 20 };
 const IMPORT_BATCH = 1000;
+/** meta!node: the id of the node key this log was written with (see ../observe/secrets.ts) */
+const NODE_META = 'node';
 const SOURCE_SET: ReadonlySet<string> = new Set(SOURCES);
 const TYPE_SET: ReadonlySet<string> = new Set(INDEXED_TYPES);
 /** meta!indexes of a store whose indexes are complete; any other value (or none) rebuilds them at open */
@@ -614,61 +619,154 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
     });
   }
 
+  /** The node this log belongs to (the id of the key it hashed secrets with), once a daemon or an import recorded it. */
+  async node(): Promise<string | undefined> {
+    return this.getMeta<string>(NODE_META);
+  }
+
+  /** Record the node this log belongs to: the daemon does, at its first start on the log. */
+  setNode(id: string): Promise<void> {
+    return this.putMeta(NODE_META, id);
+  }
+
   /**
    * Restore an export. Events already present (same id at the same seq) are skipped, so an import can be
-   * re-run; the rest must continue the log gaplessly from lastSeq + 1. Written in sync batches of ~1000.
-   * On an error, every event before the offending item has been imported.
+   * re-run; the rest must continue the log gaplessly. The export must be of this log's node: its
+   * header's `node` and every BootStarted's are checked against the node recorded in the store, or
+   * `opts.node` (the id of the key beside the store) when none is. A compacted export (its header has
+   * the cut and the state at it) is restored into an empty store: the part up to the cut in one atomic
+   * batch, then the events after it. Written in sync batches of ~1000; on an error, every event before
+   * the offending item has been imported (except a compacted export's part up to the cut: all or nothing).
    */
-  importEvents(items: AsyncIterable<ReadItem>): Promise<{ imported: number; skipped: number }> {
+  importEvents(items: AsyncIterable<ReadItem>, opts: { header?: ExportHeader; node?: string } = {}): Promise<ImportResult> {
     if (this.#closed) return Promise.reject(new DbWriteError(this.dir, 'the store is closed'));
     return this.#serial(async () => {
+      const recorded = await this.node();
+      let node = recorded ?? opts.node;
+      const claim = (id: string): BatchOp[] => (recorded === undefined ? [{ type: 'put', sublevel: this.sub.meta, key: NODE_META, value: JSON.stringify(id) }] : []);
+      const header = opts.header;
+      if (header?.node !== undefined) {
+        if (node !== undefined && header.node !== node) throw ForeignNodeError.import(this.dir, node, header.node, 'line 1 (the export header)');
+        node = header.node;
+      }
+      let stamp: BatchOp[] = node === undefined ? [] : claim(node); // written with the first batch that writes events
+      let restoring = header?.compaction && header.snapshot ? { compaction: header.compaction, snapshot: header.snapshot } : undefined;
+      if (restoring && (this.#lastSeq > 0 || this.#compaction)) {
+        // A store holding the events the export lacks, or this very compaction, takes the export as it is.
+        const through = restoring.compaction.through;
+        if (this.#lastSeq < through && this.#compaction?.through !== through) {
+          throw new ImportError(1, undefined, `the export was compacted through #${through} (events at or before it were removed on purpose), `
+            + `but this store ends at #${this.#lastSeq}: the removed events cannot continue it; import the export into an empty --data, `
+            + 'or import an export made before the compaction');
+        }
+        restoring = undefined;
+      }
+
       let imported = 0;
       let skipped = 0;
-      let line = 0;
+      let position = 0;
       let chunk: { line: number; event: Envelope }[] = [];
+      const beforeCut: { line: number; event: Envelope }[] = [];
       const flush = async (): Promise<void> => {
+        if (restoring) {
+          imported += await this.#restoreCompaction(restoring, beforeCut, stamp.splice(0));
+          restoring = undefined;
+        }
         const c = chunk;
         chunk = [];
-        const r = await this.#importChunk(c);
+        const r = await this.#importChunk(c, c.length > 0 ? stamp.splice(0) : []);
         imported += r.imported;
         skipped += r.skipped;
         if (r.error) throw r.error;
       };
+      const fail = async (error: () => Error): Promise<never> => {
+        restoring = undefined; // the part up to the cut is all or nothing
+        await flush();
+        throw error(); // made now: it counts what the flush imported
+      };
       for await (const item of items) {
-        line += 1;
-        if (!item.ok) {
-          await flush();
-          throw new ImportError(line, item.seq, `${item.reason}; fix it and import again (${imported} events were imported, they are skipped on a re-run)`);
+        position += 1;
+        const line = item.line ?? position;
+        if (!item.ok) await fail(() => new ImportError(line, item.seq, `${item.reason}; fix it and import again (${imported} events were imported, they are skipped on a re-run)`));
+        const event = (item as { event: Envelope }).event;
+        if (event.type === 'BootStarted' && event.data.node !== undefined) {
+          if (node !== undefined && event.data.node !== node) await fail(() => ForeignNodeError.import(this.dir, node!, event.data.node!, `line ${line} (BootStarted #${event.seq})`));
+          if (node === undefined) stamp = claim(node = event.data.node);
         }
-        chunk.push({ line, event: item.event });
+        if (restoring && event.seq <= restoring.compaction.through) beforeCut.push({ line, event });
+        else chunk.push({ line, event });
         if (chunk.length >= IMPORT_BATCH) await flush();
       }
       await flush();
-      return { imported, skipped };
+      return { imported, skipped, ...(header?.compaction ? { compactedThrough: header.compaction.through } : {}) };
     });
   }
 
+  /**
+   * Into an empty store: a compaction's record, its snapshot and the events it kept, in one sync batch.
+   * Boot records are rebuilt from the kept events; the boot holding the cut ends there.
+   */
+  async #restoreCompaction(
+    r: { compaction: Compaction; snapshot: NonNullable<ExportHeader['snapshot']> }, kept: { line: number; event: Envelope }[], extra: BatchOp[],
+  ): Promise<number> {
+    const { through } = r.compaction;
+    const allowed = new Set(r.compaction.kept);
+    const boots = new Map<number, BootRecord>();
+    const ops: BatchOp[] = [
+      ...extra,
+      { type: 'put', sublevel: this.sub.snap, key: pad(through), value: JSON.stringify(r.snapshot) },
+      { type: 'put', sublevel: this.sub.meta, key: 'compaction', value: JSON.stringify(r.compaction) },
+    ];
+    let last = 0;
+    for (const { line, event } of kept) {
+      if (!allowed.has(event.seq)) throw new ImportError(line, event.seq, `seq ${event.seq} is at or before the compaction's cut (#${through}) but not among the seqs it kept: the export is inconsistent; export it again`);
+      if (event.seq <= last) throw new ImportError(line, event.seq, `seq ${event.seq} comes after seq ${last}: an export is in seq order`);
+      last = event.seq;
+      const b = boots.get(event.boot) ?? { boot: event.boot, first: event.seq, last: event.seq, version: '' };
+      if (event.type === 'BootStarted') b.version = event.data.version;
+      b.last = event.seq;
+      boots.set(event.boot, b);
+      ops.push(...this.#opsFor(event));
+    }
+    const cutBoot = Math.max(r.snapshot.state.boot, ...boots.keys());
+    const boot = boots.get(cutBoot) ?? { boot: cutBoot, first: through, last: through, version: '' };
+    boot.last = through;
+    boots.set(cutBoot, boot);
+    for (const b of boots.values()) ops.push(this.#bootOp(b));
+    try {
+      await this.#commit(ops, true);
+    } catch (err) {
+      throw new DbWriteError(this.dir, `the compacted part of the import (${kept.length} events up to #${through}) was not written: ${(err as Error).message}`, { cause: err });
+    }
+    this.#compaction = r.compaction;
+    this.#lastSeq = through;
+    this.#boot = boot;
+    return kept.length;
+  }
+
   /** Import one chunk; writes the valid prefix even when a later item is in error (then returned). */
-  async #importChunk(chunk: { line: number; event: Envelope }[]): Promise<{ imported: number; skipped: number; error?: ImportError }> {
+  async #importChunk(chunk: { line: number; event: Envelope }[], extra: BatchOp[]): Promise<{ imported: number; skipped: number; error?: ImportError }> {
     const lastSeq = this.#lastSeq;
     const known = chunk.filter((c) => c.event.seq <= lastSeq);
     const stored = known.length ? await this.sub.log.getMany(known.map((c) => pad(c.event.seq))) : [];
     const storedAt = new Map(known.map((c, i) => [c.event.seq, stored[i]]));
+    const cut = this.#compaction?.through ?? 0;
     let seq = lastSeq;
     let boot = { ...this.#boot };
     const touched = new Map<number, BootRecord>();
-    const ops: BatchOp[] = [];
+    const ops: BatchOp[] = [...extra];
     const written: Envelope[] = [];
+    const writtenIds = new Map<number, string>(); // an event repeated within the chunk is already present
     let skipped = 0;
     let error: ImportError | undefined;
     for (const { line, event } of chunk) {
-      if (event.seq <= lastSeq) {
+      if (event.seq <= seq) {
         const raw = storedAt.get(event.seq);
-        if (raw === undefined && event.seq <= (this.#compaction?.through ?? 0)) {
+        if (raw === undefined && !writtenIds.has(event.seq) && event.seq <= cut) {
           skipped += 1; // removed by a compaction: its effect is in the snapshot at the cut
           continue;
         }
-        const id = raw === undefined ? undefined : (safeParse(raw) as { id?: unknown } | undefined)?.id;
+        const id = writtenIds.get(event.seq) ?? (raw === undefined ? undefined : (safeParse(raw) as { id?: unknown } | undefined)?.id);
         if (id === event.id) {
           skipped += 1;
           continue;
@@ -693,8 +791,9 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
       touched.set(boot.boot, boot);
       ops.push(...this.#opsFor(event));
       written.push(event);
+      writtenIds.set(event.seq, event.id);
     }
-    if (ops.length > 0) {
+    if (written.length > 0) {
       for (const b of touched.values()) ops.push(this.#bootOp(b));
       try {
         await this.#commit(ops, true);
