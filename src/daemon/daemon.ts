@@ -10,7 +10,7 @@ import { driftDrafts, factsDraft, inventoryDrafts, manifestDrafts, podmanEventDr
 import { renderReason } from '../core/render.js';
 import { execute } from '../act/executor.js';
 import { podmanClient, podmanStreamClient, ping } from '../act/podman.js';
-import { DbLockedError, ForeignNodeError } from '../log/errors.js';
+import { DbLockedError } from '../log/errors.js';
 import { EventStore } from '../log/store.js';
 import { readHostFacts, watchFile } from '../observe/host-facts.js';
 import { HealthMonitor, type ProbeTarget } from '../observe/health.js';
@@ -18,7 +18,8 @@ import { readInventory } from '../observe/inventory.js';
 import { readCatalog, watchManifests } from '../observe/manifests.js';
 import { DEFAULT_POLICY_FILE } from '../observe/policy-file.js';
 import { followEvents } from '../observe/podman-events.js';
-import { loadNodeKey, nodeKeyId, readNodeKeyId, readSecretHashes, secretHash } from '../observe/secrets.js';
+import { readSecretHashes, secretHash } from '../observe/secrets.js';
+import { nodeKeyFor } from './node-key.js';
 import { coalesced, exclusive } from './coalesce.js';
 import { serveControl } from './control.js';
 import { Projection } from './projection.js';
@@ -75,24 +76,10 @@ async function openWaitingForLock(dir: string, log: Logger, waitMs = 15_000): Pr
   }
 }
 
-/**
- * The node key, checked against the node the log was written by (recorded at the first start): a
- * daemon never writes to another node's log, nor makes a new key for a log whose key went missing.
- */
-async function nodeKeyOf(store: EventStore, dataDir: string): Promise<{ key: Buffer; id: string }> {
-  const recorded = await store.node();
-  const found = await readNodeKeyId(dataDir);
-  if (recorded !== undefined && found !== recorded) throw ForeignNodeError.daemon(dataDir, recorded, found);
-  const key = await loadNodeKey(dataDir);
-  const id = nodeKeyId(key);
-  if (recorded === undefined) await store.setNode(id);
-  return { key, id };
-}
-
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const { log } = o;
   const store = await openWaitingForLock(o.dataDir, log);
-  const node = await nodeKeyOf(store, o.dataDir).catch(async (err: unknown) => {
+  const node = await nodeKeyFor(store, o.dataDir).catch(async (err: unknown) => {
     await store.close();
     throw err;
   });
