@@ -18,13 +18,14 @@ import { collect } from '../log/fold.js';
 import { makeHeader } from '../log/export-header.js';
 import { readExportHeader, readNdjson, writeNdjson } from '../log/ndjson.js';
 import { snapshotRecord } from '../log/snapshots.js';
-import { EventStore } from '../log/store.js';
+import { EventStore, matchesRead } from '../log/store.js';
 import { readHostFacts } from '../observe/host-facts.js';
 import { readInventory } from '../observe/inventory.js';
 import { readCatalog } from '../observe/manifests.js';
 import { NODE_KEY_FILE, readNodeKeyId, readSecretHashes, secretHash } from '../observe/secrets.js';
 import { createLogger } from '../daemon/logger.js';
 import { startDaemon } from '../daemon/daemon.js';
+import { followLog } from './follow.js';
 import { MemoryLog } from './memory-log.js';
 import { daemonState, NoLogError, openLog } from './source.js';
 import { loadSelectedEvents, loadWhyEvents } from './why-source.js';
@@ -155,20 +156,49 @@ function renderViews(views: readonly AppView[]): string {
   }).join('\n');
 }
 
-export interface EventFilter { app?: string; boot?: number; since?: number; type?: string[] }
+/** A bound of a range of the log: a seq, or a time (ms). */
+export type Bound = { seq: number } | { at: number };
+
+export interface EventFilter { app?: string; boot?: number; since?: Bound; until?: Bound; type?: string[]; follow?: boolean }
+
+const after = (e: Envelope, b: Bound | undefined) => b === undefined || ('seq' in b ? e.seq > b.seq : e.at >= b.at);
+const atOrBefore = (e: { seq: number; at: number }, b: Bound | undefined) => b === undefined || ('seq' in b ? e.seq <= b.seq : e.at <= b.at);
+const showBound = (b: Bound) => ('seq' in b ? `#${b.seq}` : iso(b.at));
 
 export async function events(o: Common, f: EventFilter): Promise<void> {
-  const selected = (await loadSelectedEvents(o, f, warnCorrupt)).filter((e) =>
-    (f.app === undefined || e.app === f.app) && (f.boot === undefined || e.boot === f.boot)
-    && (f.since === undefined || e.seq > f.since) && (f.type === undefined || f.type.includes(e.type)));
-  for (const e of selected) out(o.json ? JSON.stringify(e) : renderEvent(e));
+  if (f.follow && o.log) throw new UsageError('events --follow follows a live log: give --data DIR of the node (its daemon is read through its control socket), not --log');
+  if (f.follow && f.until) throw new UsageError('events: --follow has no end; leave out --until');
+  // seq bounds narrow the read itself; time bounds are checked per event (the log has no index by time)
+  const read = {
+    ...(f.app !== undefined ? { app: f.app } : {}), ...(f.boot !== undefined ? { boot: f.boot } : {}),
+    ...(f.since && 'seq' in f.since ? { since: f.since.seq } : {}), ...(f.until && 'seq' in f.until ? { until: f.until.seq } : {}),
+  };
+  const wanted = (e: Envelope) => matchesRead(e, read) && after(e, f.since) && atOrBefore(e, f.until) && (f.type === undefined || f.type.includes(e.type));
+  const print = (e: Envelope) => out(o.json ? JSON.stringify(e) : renderEvent(e));
+  const { events: selected, last } = await loadSelectedEvents(o, read, warnCorrupt);
+  selected.filter(wanted).forEach(print);
+  if (!f.follow) return;
+
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  try {
+    await followLog(o.data, read, Math.max(last, read.since ?? 0), {
+      event: (e) => { if (wanted(e)) print(e); },
+      corrupt: warnCorrupt,
+      waiting: (message) => void process.stderr.write(`${message}\n`),
+    }, stop.signal);
+  } finally {
+    process.removeListener('SIGINT', onSignal).removeListener('SIGTERM', onSignal);
+  }
 }
 
-export async function why(o: Common, app: string, all: boolean): Promise<void> {
-  const entries = explain(await loadWhyEvents(o, app, all, warnCorrupt), app);
+export async function why(o: Common, app: string, all: boolean, at?: Bound): Promise<void> {
+  const entries = explain(await loadWhyEvents(o, app, all, warnCorrupt, at && ((e) => atOrBefore(e, at))), app)
+    .filter((w) => atOrBefore(w.action, at));
   const shown = all ? entries : entries.slice(-1);
-  if (o.json) return json({ app, entries: shown });
-  if (shown.length === 0) throw new InvalidInputError(`why: ${app}: no create, recreate, start or remove of this app in the log`);
+  if (o.json) return json({ app, ...(at ? { at: 'seq' in at ? at : { at: iso(at.at) } } : {}), entries: shown });
+  if (shown.length === 0) throw new InvalidInputError(`why: ${app}: no create, recreate, start or remove of this app in the log${at ? ` at or before ${showBound(at)}` : ''}`);
   out(renderWhy(shown));
 }
 

@@ -18,6 +18,14 @@ const seqArg = (value: string): number => {
   return n;
 };
 
+/** A point of the log for a range: a seq (1234) or a time (ISO 8601). */
+const boundArg = (value: string): cmd.Bound => {
+  if (/^\d+$/.test(value)) return { seq: Number(value) };
+  const at = Date.parse(value);
+  if (!/^\d{4}-\d\d-\d\d/.test(value) || !Number.isFinite(at)) throw new InvalidArgumentError('must be an event seq (1234) or a time (2026-11-27T12:00:00Z)');
+  return { at };
+};
+
 const positive = (value: string): number => {
   const n = Number(value);
   if (!(n > 0)) throw new InvalidArgumentError('must be a positive number');
@@ -55,15 +63,18 @@ export function buildProgram(): Command {
     .action((o: cmd.Common) => cmd.planCommand(o));
   offline(withCommon(program.command('status').description('per app: desired vs observed, pending actions, last failure')))
     .action((o: cmd.Common) => cmd.status(o));
-  offline(withCommon(program.command('events').description('the event log, filtered')))
+  offline(withCommon(program.command('events').description('the event log, filtered; --follow goes on printing events as the daemon appends them')))
     .option('--app <id>', 'only events of this app')
     .option('--boot <n>', 'only events of this daemon run', seqArg)
-    .option('--since <seq>', 'only events after this seq', seqArg)
+    .option('--since <seq|time>', 'only events after this seq, or at or after this time (ISO 8601)', boundArg)
+    .option('--until <seq|time>', 'only events up to this seq, or at or before this time (ISO 8601)', boundArg)
     .option('--type <type...>', 'only events of these types')
+    .option('--follow', "then wait for new events and print them as they come (through the daemon's control socket; waits for a daemon while none runs; Ctrl-C stops)")
     .action((o: cmd.Common & cmd.EventFilter) => cmd.events(o, o));
   offline(withCommon(program.command('why').argument('<app>', 'app id').description("why APP's container was last created, recreated, started or removed: action ← reasons ← observations")))
     .option('--all', 'every such action, oldest first')
-    .action((app: string, o: cmd.Common & { all?: boolean }) => cmd.why(o, app, Boolean(o.all)));
+    .option('--at <seq|time>', 'as of this seq or time (ISO 8601): the last such action at or before it (with --all: every one up to it)', boundArg)
+    .action((app: string, o: cmd.Common & { all?: boolean; at?: cmd.Bound }) => cmd.why(o, app, Boolean(o.all), o.at));
   offline(withCommon(program.command('replay').description('the projected state at a point, offline from --log or --data (never contacts podman); --check re-plans every recorded decision')))
     .option('--until <seq>', 'stop after this seq', seqArg)
     .option('--boot <n>', 'stop at the end of this daemon run', seqArg)

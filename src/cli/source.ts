@@ -134,7 +134,7 @@ function socketLookup(socket: string): EventLookup {
   };
 }
 
-function queryOf(o: ReadOptions): string {
+export function queryOf(o: ReadOptions & { follow?: boolean }): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== false) q.set(k, v === true ? '1' : String(v));
   return q.toString();
@@ -142,9 +142,9 @@ function queryOf(o: ReadOptions): string {
 
 class HttpError extends Error {}
 
-function get(socketPath: string, path: string): Promise<http.IncomingMessage> {
+function get(socketPath: string, path: string, signal?: AbortSignal): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ socketPath, path }, (res) => {
+    const req = http.get({ socketPath, path, ...(signal ? { signal } : {}) }, (res) => {
       if (res.statusCode === 200) return resolve(res);
       res.resume();
       reject(new HttpError(`daemon control socket: GET ${path}: HTTP ${res.statusCode}`));
@@ -160,9 +160,9 @@ async function getJson<T>(socketPath: string, path: string): Promise<T> {
   return JSON.parse(body) as T;
 }
 
-/** The NDJSON of a GET, requested when first iterated; a reader that stops early closes the response. */
-async function* socketItems(socketPath: string, path: string): AsyncGenerator<ReadItem> {
-  const res = await get(socketPath, path);
+/** The NDJSON of a GET, requested when first iterated; a reader that stops early (or aborts) closes the response. */
+export async function* socketItems(socketPath: string, path: string, signal?: AbortSignal): AsyncGenerator<ReadItem> {
+  const res = await get(socketPath, path, signal);
   try {
     for await (const line of createInterface({ input: res, crlfDelay: Infinity })) {
       if (!line.trim()) continue;

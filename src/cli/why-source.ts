@@ -2,6 +2,7 @@
 // store's indexes, the daemon's control socket (same reads), or one filtering pass over an export.
 import type { Envelope } from '../core/events.js';
 import { collect, type OnCorrupt } from '../log/fold.js';
+import type { ReadItem, ReadOptions } from '../log/store.js';
 import { whyEvents } from '../log/why.js';
 import { openLog } from './source.js';
 
@@ -10,24 +11,39 @@ export interface LogOptions {
   log?: string;
 }
 
-/** What `explain(events, app)` needs; with `all: false`, only for the app's last audited action. */
-export async function loadWhyEvents(o: LogOptions, app: string, all: boolean, onCorrupt: OnCorrupt): Promise<Envelope[]> {
+/**
+ * What `explain(events, app)` needs; with `all: false`, only for the app's last audited action (at or
+ * before the point `atOrBefore` accepts, when given).
+ */
+export async function loadWhyEvents(o: LogOptions, app: string, all: boolean, onCorrupt: OnCorrupt, atOrBefore?: (e: Envelope) => boolean): Promise<Envelope[]> {
   const source = await openLog({ data: o.data, ...(o.log ? { log: o.log } : {}) });
   try {
-    return (await whyEvents(source.lookup, app, { all, onCorrupt })).events;
+    return (await whyEvents(source.lookup, app, { all, onCorrupt, ...(atOrBefore ? { atOrBefore } : {}) })).events;
   } finally {
     await source.close();
   }
 }
 
-/** Events of one app (by its index), of one boot or after a seq; the whole log when no filter is given. */
-export async function loadSelectedEvents(o: LogOptions, f: { app?: string; boot?: number; since?: number }, onCorrupt: OnCorrupt): Promise<Envelope[]> {
+/**
+ * Events of one app (by its index), of one boot or within seqs; the whole log when no filter is given.
+ * `last` is the highest seq read, where a follower goes on from.
+ */
+export async function loadSelectedEvents(o: LogOptions, read: ReadOptions, onCorrupt: OnCorrupt): Promise<{ events: Envelope[]; last: number }> {
   const source = await openLog({ data: o.data, ...(o.log ? { log: o.log } : {}) });
   try {
-    const filtered = f.app !== undefined || f.boot !== undefined || f.since !== undefined;
-    const read = { ...(f.app !== undefined ? { app: f.app } : {}), ...(f.boot !== undefined ? { boot: f.boot } : {}), ...(f.since !== undefined ? { since: f.since } : {}) };
-    return await collect(filtered ? source.lookup.read(read) : source.items, onCorrupt);
+    const filtered = Object.keys(read).length > 0;
+    let last = 0;
+    const seen = (items: AsyncIterable<ReadItem>) => tap(items, (item) => void (last = Math.max(last, item.ok ? item.event.seq : item.seq)));
+    const events = await collect(seen(filtered ? source.lookup.read(read) : source.items), onCorrupt);
+    return { events, last };
   } finally {
     await source.close();
+  }
+}
+
+async function* tap<T>(items: AsyncIterable<T>, look: (item: T) => void): AsyncGenerator<T> {
+  for await (const item of items) {
+    look(item);
+    yield item;
   }
 }

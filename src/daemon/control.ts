@@ -4,6 +4,8 @@
 //   GET /state                 → {seq, stateHash, state}: the live projection
 //   GET /events?…              → NDJSON of store.read(…): since, until, app | correlation | type, boot,
 //                                reverse=1; records that fail to decode as {"corrupt": seq, "reason": …}
+//   GET /events?…&follow=1     → the same, then every matching event as it is appended, until either
+//                                side closes (a daemon stopping closes it: the reader reconnects later)
 //   GET /events?seq=1,5,9      → NDJSON of those records (by seq, the ones the log holds)
 //   GET /compaction            → {node?, compaction?, base?: {seq, state}}: the log's node, what `compact`
 //                                removed and the state folded from it, for readers that fold the log themselves
@@ -13,7 +15,8 @@ import path from 'node:path';
 import { stateHash } from '../core/evolve.js';
 import type { State } from '../core/state.js';
 import { historyBase } from '../log/snapshots.js';
-import { INDEXED_TYPES, type EventStore, type ReadItem, type ReadOptions } from '../log/store.js';
+import type { Envelope } from '../core/events.js';
+import { INDEXED_TYPES, matchesRead, type EventStore, type ReadItem, type ReadOptions } from '../log/store.js';
 
 export const CONTROL_SOCKET = 'control.sock';
 
@@ -39,7 +42,8 @@ export async function serveControl(dataDir: string, store: EventStore, state: ()
     if (url.pathname === '/events') {
       const query = parseQuery(url.searchParams);
       if (typeof query === 'string') return fail(400, query);
-      void streamItems(res, query.seqs ? byseq(store, query.seqs) : store.read(query.read)).catch((err: unknown) => res.destroy(err as Error));
+      const items = query.seqs ? byseq(store, query.seqs) : query.follow ? followed(store, query.read, res) : store.read(query.read);
+      void streamItems(res, items).catch((err: unknown) => res.destroy(err as Error));
       return;
     }
     if (url.pathname === '/compaction') {
@@ -61,7 +65,7 @@ export async function serveControl(dataDir: string, store: EventStore, state: ()
 }
 
 /** The read a query asks for, or what is wrong with it. */
-function parseQuery(params: URLSearchParams): { read: ReadOptions; seqs?: number[] } | string {
+function parseQuery(params: URLSearchParams): { read: ReadOptions; seqs?: number[]; follow?: boolean } | string {
   const read: ReadOptions = {};
   for (const name of ['since', 'until', 'boot'] as const) {
     const text = params.get(name);
@@ -82,11 +86,46 @@ function parseQuery(params: URLSearchParams): { read: ReadOptions; seqs?: number
     read.type = indexed;
   }
   if (params.get('reverse') === '1') read.reverse = true;
+  const follow = params.get('follow') === '1';
+  if (follow && (read.reverse || read.until !== undefined)) return 'follow reads forward without an end: leave out reverse and until';
   const seq = params.get('seq');
-  if (seq === null) return { read };
+  if (seq === null) return follow ? { read, follow } : { read };
   const seqs = seq.split(',').map(Number);
   if (seqs.some((n) => !Number.isSafeInteger(n) || n <= 0)) return `seq must be a comma-separated list of seqs, got '${seq}'`;
   return { read, seqs };
+}
+
+/**
+ * The read, then every matching event as it is appended, until the response closes (the reader stops,
+ * or the daemon does). Appends are listened to before the read starts, so none falls in between.
+ */
+async function* followed(store: EventStore, read: ReadOptions, res: http.ServerResponse): AsyncGenerator<ReadItem> {
+  const pending: Envelope[] = [];
+  let wake: (() => void) | undefined;
+  const onAppended = (envs: Envelope[]) => {
+    pending.push(...envs.filter((e) => matchesRead(e, read)));
+    wake?.();
+  };
+  const onClose = () => wake?.();
+  store.on('appended', onAppended);
+  res.on('close', onClose);
+  try {
+    let last = read.since ?? 0;
+    for await (const item of store.read(read)) {
+      last = Math.max(last, item.ok ? item.event.seq : item.seq);
+      yield item;
+    }
+    while (!res.destroyed) {
+      const fresh = pending.splice(0).filter((e) => e.seq > last);
+      for (const event of fresh) yield { ok: true, event };
+      last = fresh.at(-1)?.seq ?? last;
+      if (pending.length === 0 && !res.destroyed) await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  } finally {
+    store.off('appended', onAppended);
+    res.off('close', onClose);
+  }
 }
 
 async function* byseq(store: EventStore, seqs: number[]): AsyncGenerator<ReadItem> {

@@ -8,7 +8,7 @@ import type { Envelope } from '../core/events.js';
 import { ImportError } from './errors.js';
 import { looksLikeHeader, parseHeader, type ExportHeader } from './export-header.js';
 import type { OnCorrupt } from './fold.js';
-import type { ReadItem, ReadOptions } from './store.js';
+import { matchesRead, type ReadItem, type ReadOptions } from './store.js';
 import type { EventLookup, FactQuery } from './why.js';
 
 /**
@@ -123,8 +123,7 @@ async function* scan(file: string, o: ReadOptions): AsyncGenerator<ReadItem> {
     if (item.ok) {
       const e = item.event;
       if (e.seq > until) break;
-      if (e.seq <= since || (o.app !== undefined && e.app !== o.app) || (o.correlation !== undefined && e.correlation !== o.correlation)
-        || (o.type !== undefined && e.type !== o.type) || (o.boot !== undefined && e.boot !== o.boot)) continue;
+      if (e.seq <= since || !matchesRead(e, o)) continue;
     }
     if (o.reverse) matching.push(item);
     else yield item; // a bad line is passed on whatever the filter: it may be one of the events asked for

@@ -49,6 +49,12 @@ export type ReadOptions = {
   reverse?: boolean;
 };
 
+/** Whether an event is one a read with these options yields, leaving out its seq bounds. */
+export function matchesRead(e: Envelope, o: ReadOptions): boolean {
+  return (o.app === undefined || e.app === o.app) && (o.correlation === undefined || e.correlation === o.correlation)
+    && (o.type === undefined || e.type === o.type) && (o.boot === undefined || e.boot === o.boot);
+}
+
 /** What `compact` removed: every seq at or below `through` that is not in `kept`, on purpose. */
 export type Compaction = {
   through: number;

@@ -36,13 +36,15 @@ export interface WhyEvents {
  * a long history is not explained just to print its last entry: the last entry of `explain` over them is
  * the last over the whole log (earlier ones may be there too, as links of its chains).
  */
-export async function whyEvents(lookup: EventLookup, app: string, opts: { all: boolean; onCorrupt: OnCorrupt }): Promise<WhyEvents> {
+export async function whyEvents(
+  lookup: EventLookup, app: string, opts: { all: boolean; onCorrupt: OnCorrupt; atOrBefore?: (e: Envelope) => boolean },
+): Promise<WhyEvents> {
   const seen = new Set<string>(); // report a bad record once, however many reads meet it
   const onCorrupt: OnCorrupt = (seq, reason) => {
     if (!seen.has(`${seq} ${reason}`)) opts.onCorrupt(seq, reason);
     seen.add(`${seq} ${reason}`);
   };
-  const own = opts.all ? await collect(lookup.read({ app }), onCorrupt) : await sinceLastAction(lookup, app, onCorrupt);
+  const own = opts.all ? await collect(lookup.read({ app }), onCorrupt) : await sinceLastAction(lookup, app, onCorrupt, opts.atOrBefore ?? (() => true));
   const bySeq = new Map(own.map((e) => [e.seq, e]));
   const support = new Set<number>();
 
@@ -80,15 +82,16 @@ export async function whyEvents(lookup: EventLookup, app: string, opts: { all: b
 }
 
 /**
- * The app's events from its last audited action on, read newest first until that action (whether
- * `explain` audits an action, asking it about that one event tells, with no list of kinds kept here).
+ * The app's events from its last audited action (that `atOrBefore` accepts) on, read newest first until
+ * that action (whether `explain` audits an action, asking it about that one event tells, with no list of
+ * kinds kept here). Later events stay: the action's outcome may be among them.
  */
-async function sinceLastAction(lookup: EventLookup, app: string, onCorrupt: OnCorrupt): Promise<Envelope[]> {
+async function sinceLastAction(lookup: EventLookup, app: string, onCorrupt: OnCorrupt, atOrBefore: (e: Envelope) => boolean): Promise<Envelope[]> {
   const newestFirst: Envelope[] = [];
   for await (const item of lookup.read({ app, reverse: true })) {
     if (!item.ok) { onCorrupt(item.seq, item.reason); continue; }
     newestFirst.push(item.event);
-    if (item.event.type === 'ActionStarted' && explain([item.event], app).length > 0) return newestFirst.reverse();
+    if (item.event.type === 'ActionStarted' && atOrBefore(item.event) && explain([item.event], app).length > 0) return newestFirst.reverse();
   }
   return []; // no audited action: nothing to explain
 }
