@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daemonState, writeBusyboxApp } from '../support/apps.js';
-import { makeTempDir, runCli, startDaemon, type Daemon, type TempDir } from '../support/cli.js';
+import { makeTempDir, runCli, startCli, startDaemon, type Daemon, type TempDir } from '../support/cli.js';
 import { envOf, podmanEnv, podmanOk, removeContainers, waitFor, running as runningContainer } from '../support/podman.js';
 
 const PREFIX = `sc${process.pid}`;
@@ -22,6 +22,7 @@ describe('daemon on a real podman', () => {
   let daemon: Daemon;
   const cli = (...args: string[]) => runCli([...args, '--data', data]);
   const running = (id: string) => runningContainer(`${PREFIX}-${id}`);
+  const lastSeq = async () => (JSON.parse((await cli('status', '--json')).stdout) as { seq: number }).seq;
 
   beforeAll(async () => {
     tmp = await makeTempDir('podledger-scenarios');
@@ -46,6 +47,8 @@ describe('daemon on a real podman', () => {
     const ipBefore = (await running('ipapp'))!;
     expect(envOf(ipBefore).API_URL).toBe('http://10.0.0.5:8080/api');
 
+    // A follower of ipapp's events, started before the change, sees the recreate as it happens.
+    const follower = startCli(['events', '--follow', '--json', '--app', 'ipapp', '--since', String(await lastSeq()), '--data', data]);
     await writeFile(facts, JSON.stringify({ HOST_IP: '10.0.0.9', HOST_MDNS: 'node.local' }));
 
     const ipAfter = await waitFor(async () => {
@@ -54,6 +57,11 @@ describe('daemon on a real podman', () => {
     }, { timeoutMs: 30_000, what: 'ipapp recreated with the new HOST_IP' });
     expect(ipAfter.Id).not.toBe(ipBefore.Id);
     expect((await running('plain'))!.Id).toBe(plainBefore);
+    await follower.waitForOutput(new RegExp(`"type":"ActionSucceeded".*"containerId":"${ipAfter.Id}"`));
+    expect(await follower.stop()).toBe(0);
+    const followed = follower.stdout().trim().split('\n').map((l) => JSON.parse(l) as { type: string; app?: string; data: { action?: { kind: string } } });
+    expect(followed.every((e) => e.app === 'ipapp')).toBe(true);
+    expect(followed.find((e) => e.type === 'ActionStarted')?.data.action?.kind).toBe('recreate');
 
     const factsEvents = (await cli('events', '--type', 'HostFactsObserved', '--json')).stdout.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; data: { facts: { HOST_IP: string } } });
     const change = factsEvents.find((e) => e.data.facts.HOST_IP === '10.0.0.9');

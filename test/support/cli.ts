@@ -69,7 +69,11 @@ export function startDaemon(opts: DaemonOptions): Daemon {
   if (opts.hostFacts !== undefined) args.push('--host-facts', opts.hostFacts);
   if (opts.secrets !== undefined) args.push('--secrets', opts.secrets);
   args.push(...(opts.extraArgs ?? []));
+  return startCli(args, opts);
+}
 
+/** Spawn any long-running `podledger` command (`daemon`, `events --follow`): output collected, stopped by SIGTERM. */
+export function startCli(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): Daemon {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,
     env: { ...process.env, ...opts.env },
