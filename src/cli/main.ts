@@ -5,6 +5,7 @@ import { PodmanUnreachableError } from '../act/errors.js';
 import { VERSION } from '../version.js';
 import * as cmd from './commands.js';
 import { NoLogError } from './source.js';
+import { InputFileError } from './input-file.js';
 import { PolicyError } from '../manifest/policy.js';
 import { HostFactsFileError } from '../observe/host-facts.js';
 import { ImportError } from '../log/errors.js';
@@ -98,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`podledger: ${err.message}\n`);
       return EXIT.usage;
     }
-    if (err instanceof NoLogError || err instanceof PolicyError || err instanceof HostFactsFileError || err instanceof ImportError) {
+    if (err instanceof NoLogError || err instanceof InputFileError || err instanceof PolicyError || err instanceof HostFactsFileError || err instanceof ImportError) {
       process.stderr.write(`podledger: ${err.message}\n`);
       return EXIT.invalid;
     }

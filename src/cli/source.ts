@@ -14,6 +14,7 @@ import { ndjsonLookup, readNdjson } from '../log/ndjson.js';
 import { historyBase } from '../log/snapshots.js';
 import { EventStore, type Compaction, type ReadItem, type ReadOptions } from '../log/store.js';
 import type { EventLookup } from '../log/why.js';
+import { checkLogFile } from './input-file.js';
 
 export class NoLogError extends Error {
   constructor(readonly dir: string) {
@@ -47,6 +48,7 @@ export function compactionNote(c: Compaction): string {
 
 export async function openLog(opts: { log?: string; data: string; notice?: (text: string) => void }): Promise<LogSource> {
   const notice = opts.notice ?? ((text: string) => void process.stderr.write(text));
+  if (opts.log) await checkLogFile(opts.log);
   if (opts.log) return { items: readNdjson(opts.log), lookup: ndjsonLookup(opts.log), origin: opts.log, close: async () => {} };
   // Reading never creates a db: a folder without one (no LevelDB CURRENT file) holds no log.
   if (!existsSync(path.join(opts.data, 'CURRENT'))) throw new NoLogError(opts.data);

@@ -96,12 +96,10 @@ const ROWS: Row[] = [
   {
     name: 'events --log pointing nowhere', args: () => ['events', '--log', F.nowhere],
     code: EXIT.invalid, names: () => [F.nowhere], fix: /podledger export/,
-    bug: "exit 3 with node's bare \"ENOENT: no such file or directory, open '…'\" and no fix (import checks for the file; --log does not). Minimal: podledger events --log /no/such.ndjson",
   },
   {
     name: 'replay --log pointing at a directory', args: () => ['replay', '--log', F.emptyDir],
     code: EXIT.invalid, names: () => [F.emptyDir], fix: /podledger export|NDJSON/,
-    bug: "exit 3 with \"EISDIR: illegal operation on a directory, read\": neither the path nor a fix. Minimal: podledger replay --log /tmp",
   },
   {
     name: 'import of a file that does not exist', args: () => ['import', F.nowhere, '--data', join(tmp.path, 'import-target')],
