@@ -8,6 +8,7 @@ import { NoLogError } from './source.js';
 import { InputFileError } from './input-file.js';
 import { PolicyError } from '../manifest/policy.js';
 import { HostFactsFileError } from '../observe/host-facts.js';
+import { AppsFolderError } from '../observe/manifests.js';
 import { ImportError } from '../log/errors.js';
 
 /** 0 ok; 1 invalid input or divergence; 2 usage; 3 runtime failure. */
@@ -99,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`podledger: ${err.message}\n`);
       return EXIT.usage;
     }
-    if (err instanceof NoLogError || err instanceof InputFileError || err instanceof PolicyError || err instanceof HostFactsFileError || err instanceof ImportError) {
+    if (err instanceof NoLogError || err instanceof InputFileError || err instanceof PolicyError || err instanceof HostFactsFileError || err instanceof AppsFolderError || err instanceof ImportError) {
       process.stderr.write(`podledger: ${err.message}\n`);
       return EXIT.invalid;
     }

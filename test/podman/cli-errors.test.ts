@@ -108,7 +108,6 @@ const ROWS: Row[] = [
   {
     name: 'validate --apps pointing nowhere', args: () => ['validate', '--apps', F.nowhere],
     code: EXIT.invalid, names: () => [F.nowhere], fix: /--apps DIR/,
-    bug: "exit 3 (runtime) for a wrong path on the command line, and no fix: 'cannot read apps folder: X: ENOENT: …'. Minimal: podledger validate --apps /no/such/dir",
   },
   {
     name: 'events --data pointing at a regular file', args: () => ['events', '--data', F.file],
