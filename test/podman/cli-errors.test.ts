@@ -136,22 +136,18 @@ const ROWS: Row[] = [
   {
     name: '--policy pointing nowhere', args: () => ['validate', '--apps', F.apps, '--policy', F.nowhere],
     code: EXIT.invalid, names: () => [F.nowhere], fix: /--policy|PODLEDGER_POLICY/,
-    bug: "exit 3 and only 'cannot use node policy: X: ENOENT' (no fix). Minimal: podledger validate --policy /no/such.yml",
   },
   {
     name: '--policy that is not YAML', args: () => ['validate', '--apps', F.apps, '--policy', F.badYaml],
     code: EXIT.invalid, names: () => [F.badYaml], fix: /line \d+/,
-    bug: "exit 3, and the YAML parser's multi-line message with a code frame in place of one line. Minimal: printf 'data_root: [\\n' > p.yml; podledger validate --policy p.yml",
   },
   {
     name: '--policy with an unknown key', args: () => ['validate', '--apps', F.apps, '--policy', F.badPolicyKey],
     code: EXIT.invalid, names: () => [F.badPolicyKey, 'bogus_key'], fix: /data_root|allow/,
-    bug: "exit 3 (runtime) for an invalid file, and no fix (the keys a policy may have are not named). Minimal: echo 'bogus_key: 1' > p.yml; podledger validate --policy p.yml",
   },
   {
     name: '--policy that is a directory', args: () => ['validate', '--apps', F.apps, '--policy', F.emptyDir],
     code: EXIT.invalid, names: () => [F.emptyDir], fix: /--policy|file/,
-    bug: "exit 3 and 'cannot use node policy: X: EISDIR' (a bare errno, no fix). Minimal: podledger validate --policy /tmp",
   },
 
   // ---- invalid --host-facts (plan reads them after podman answers): exit 1
