@@ -166,7 +166,6 @@ const ROWS: Row[] = [
   {
     name: '--host-facts pointing nowhere', args: () => ['plan', '--apps', F.apps, '--data', F.nowhere, '--podman-socket', podmanEnv().socket, '--policy', F.policy, '--host-facts', F.nowhere],
     code: EXIT.invalid, names: () => [F.nowhere], fix: /--host-facts/,
-    bug: "exit 3 and 'cannot use host facts file: X: ENOENT' (a bare errno, no fix). Minimal: podledger plan --host-facts /no/such.json",
   },
 
   // ---- damaged input files for import: exit 1 (invalid input)
