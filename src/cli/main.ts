@@ -5,8 +5,10 @@ import { PodmanUnreachableError } from '../act/errors.js';
 import { VERSION } from '../version.js';
 import * as cmd from './commands.js';
 import { NoLogError } from './source.js';
+import { InputFileError } from './input-file.js';
 import { PolicyError } from '../manifest/policy.js';
 import { HostFactsFileError } from '../observe/host-facts.js';
+import { AppsFolderError } from '../observe/manifests.js';
 import { ForeignNodeError, ImportError } from '../log/errors.js';
 
 /** 0 ok; 1 invalid input or divergence; 2 usage; 3 runtime failure. */
@@ -109,7 +111,8 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`podledger: ${err.message}\n`);
       return EXIT.usage;
     }
-    if (err instanceof NoLogError || err instanceof PolicyError || err instanceof HostFactsFileError || err instanceof ImportError || err instanceof ForeignNodeError) {
+    if (err instanceof NoLogError || err instanceof InputFileError || err instanceof PolicyError || err instanceof HostFactsFileError
+      || err instanceof AppsFolderError || err instanceof ImportError || err instanceof ForeignNodeError) {
       process.stderr.write(`podledger: ${err.message}\n`);
       return EXIT.invalid;
     }

@@ -15,6 +15,7 @@ import { checkSnapshot, historyBase } from '../log/snapshots.js';
 import { readNodeKeyId } from '../observe/secrets.js';
 import { EventStore, type Compaction, type ReadItem, type ReadOptions } from '../log/store.js';
 import type { EventLookup } from '../log/why.js';
+import { checkLogFile } from './input-file.js';
 
 export class NoLogError extends Error {
   constructor(readonly dir: string) {
@@ -50,6 +51,7 @@ export function compactionNote(c: Compaction): string {
 
 export async function openLog(opts: { log?: string; data: string; notice?: (text: string) => void }): Promise<LogSource> {
   const notice = opts.notice ?? ((text: string) => void process.stderr.write(text));
+  if (opts.log) await checkLogFile(opts.log);
   if (opts.log) return exportSource(opts.log, notice);
   // Reading never creates a db: a folder without one (no LevelDB CURRENT file) holds no log.
   if (!existsSync(path.join(opts.data, 'CURRENT'))) throw new NoLogError(opts.data);

@@ -89,7 +89,7 @@ export function formatPath(path: readonly PathSegment[]): string {
 }
 
 /** 1-based line and column of a character offset (clamped to the text). */
-function positionIn(text: string, offset: number): { line: number; col: number } {
+export function positionIn(text: string, offset: number): { line: number; col: number } {
   const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
   const lineStart = Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r')) + 1;
   return { line: (before.match(/\r\n|\r|\n/g) ?? []).length + 1, col: before.length - lineStart + 1 };
@@ -108,7 +108,7 @@ function aliasOffset(doc: Document): number | undefined {
 }
 
 /** Position of the deepest node that exists along `path`: a missing field points at its parent. */
-function locator(doc: Document, lines: LineCounter): Locate {
+export function locator(doc: Document, lines: LineCounter): Locate {
   return (path, at = 'value') => {
     let offset = doc.contents?.range?.[0] ?? 0;
     for (let i = 0; i < path.length; i++) {

@@ -3,10 +3,10 @@
 // system paths, the podman socket or the secrets) is rejected unless the node's policy file allows it
 // for that app. Pure: the caller reads the policy file.
 import path from 'node:path/posix';
-import { parse as parseYaml } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { ManifestError } from '../core/events.js';
-import { formatPath, type Locate, type PathSegment } from './parse.js';
+import { formatPath, locator, positionIn, type Locate, type PathSegment } from './parse.js';
 import { within } from './paths.js';
 import type { Manifest } from './schema.js';
 
@@ -31,24 +31,48 @@ export interface PolicyContext {
   podmanSocket?: string;
 }
 
+/** The keys a policy file may have. */
+export const POLICY_KEYS = Object.keys(PolicySchema.shape);
+
 export function parsePolicy(text: string, file: string): Policy {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const bad = doc.errors[0];
+  if (bad) {
+    // One line, at the first error; counted from the text itself, as for manifests (parse.ts).
+    const at = positionIn(text, bad.pos[0]);
+    throw new PolicyError(file, `not valid YAML: ${bad.message.split('\n')[0] ?? bad.message}; correct line ${at.line} of the file`, { at, cause: bad });
+  }
   let raw: unknown;
   try {
-    raw = parseYaml(text);
+    raw = doc.toJS({ maxAliasCount: 100 });
   } catch (cause) {
     throw new PolicyError(file, `not valid YAML: ${(cause as Error).message}`, { cause });
   }
   const parsed = PolicySchema.safeParse(raw ?? {});
   if (!parsed.success) {
-    throw new PolicyError(file, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+    const issues = parsed.error.issues;
+    const others = issues.filter((i) => i.code !== 'unrecognized_keys').map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    // A misspelt key would otherwise be ignored silently: name it, where it is, and what may be there.
+    const unknown = issues.flatMap((i) => (i.code === 'unrecognized_keys'
+      ? i.keys.map((key) => [...i.path.filter((p): p is PathSegment => typeof p !== 'symbol'), key]) : []));
+    const first = unknown[0];
+    if (!first) throw new PolicyError(file, others.join('; '), { cause: parsed.error });
+    const locate = locator(doc, lines);
+    const more = [...unknown.slice(1).map((p) => `unknown key '${formatPath(p)}' (line ${locate(p, 'key').line})`), ...others];
+    throw new PolicyError(file, `unknown key '${formatPath(first)}': a policy may have only the keys ${POLICY_KEYS.join(', ')}; remove it or check its spelling`
+      + (more.length > 0 ? `; also ${more.join('; ')}` : ''), { at: locate(first, 'key'), cause: parsed.error });
   }
   return parsed.data;
 }
 
+/** A policy file that cannot be used; `at` is the position in it, when the problem has one. */
 export class PolicyError extends Error {
-  constructor(readonly file: string, reason: string, options?: { cause?: unknown }) {
-    super(`cannot use node policy: ${file}: ${reason}`, options);
+  readonly at: { line: number; col: number } | undefined;
+  constructor(readonly file: string, reason: string, options?: { cause?: unknown; at?: { line: number; col: number } }) {
+    super(`cannot use node policy: ${file}${options?.at ? `:${options.at.line}:${options.at.col}` : ''}: ${reason}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PolicyError';
+    this.at = options?.at;
   }
 }
 

@@ -10,9 +10,18 @@ import type { ManifestReading } from '../core/observations.js';
 import { validateCatalog, type CatalogEntry } from '../manifest/catalog.js';
 import { parseManifest } from '../manifest/parse.js';
 import { policyErrors, type PolicyContext } from '../manifest/policy.js';
+import { fsReason } from './fs-reason.js';
 import { policyContext, type PolicyOptions } from './policy-file.js';
 
 export const MANIFEST_FILE = 'manifest.yml';
+
+/** The apps folder itself cannot be listed (missing, not a folder, not readable): no manifest is judged. */
+export class AppsFolderError extends Error {
+  constructor(readonly dir: string, readonly reason: string, options?: { cause?: unknown }) {
+    super(`cannot read apps folder: ${dir}: ${reason}; pass --apps DIR, the folder holding <app id>/${MANIFEST_FILE} for each app`, options);
+    this.name = 'AppsFolderError';
+  }
+}
 
 /** How a manifest is named in errors: relative to the working directory when inside it. */
 export function displayPath(file: string): string {
@@ -28,7 +37,7 @@ export async function readManifests(appsDir: string, policy?: PolicyContext): Pr
   try {
     folders = (await readdir(appsDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
   } catch (cause) {
-    throw new Error(`cannot read apps folder: ${appsDir}: ${(cause as Error).message}`, { cause });
+    throw new AppsFolderError(appsDir, fsReason(cause, 'folder'), { cause });
   }
   for (const id of folders) {
     const file = path.join(appsDir, id, MANIFEST_FILE);

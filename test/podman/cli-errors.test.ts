@@ -96,12 +96,10 @@ const ROWS: Row[] = [
   {
     name: 'events --log pointing nowhere', args: () => ['events', '--log', F.nowhere],
     code: EXIT.invalid, names: () => [F.nowhere], fix: /podledger export/,
-    bug: "exit 3 with node's bare \"ENOENT: no such file or directory, open '…'\" and no fix (import checks for the file; --log does not). Minimal: podledger events --log /no/such.ndjson",
   },
   {
     name: 'replay --log pointing at a directory', args: () => ['replay', '--log', F.emptyDir],
     code: EXIT.invalid, names: () => [F.emptyDir], fix: /podledger export|NDJSON/,
-    bug: "exit 3 with \"EISDIR: illegal operation on a directory, read\": neither the path nor a fix. Minimal: podledger replay --log /tmp",
   },
   {
     name: 'import of a file that does not exist', args: () => ['import', F.nowhere, '--data', join(tmp.path, 'import-target')],
@@ -110,7 +108,6 @@ const ROWS: Row[] = [
   {
     name: 'validate --apps pointing nowhere', args: () => ['validate', '--apps', F.nowhere],
     code: EXIT.invalid, names: () => [F.nowhere], fix: /--apps DIR/,
-    bug: "exit 3 (runtime) for a wrong path on the command line, and no fix: 'cannot read apps folder: X: ENOENT: …'. Minimal: podledger validate --apps /no/such/dir",
   },
   {
     name: 'events --data pointing at a regular file', args: () => ['events', '--data', F.file],
@@ -139,22 +136,18 @@ const ROWS: Row[] = [
   {
     name: '--policy pointing nowhere', args: () => ['validate', '--apps', F.apps, '--policy', F.nowhere],
     code: EXIT.invalid, names: () => [F.nowhere], fix: /--policy|PODLEDGER_POLICY/,
-    bug: "exit 3 and only 'cannot use node policy: X: ENOENT' (no fix). Minimal: podledger validate --policy /no/such.yml",
   },
   {
     name: '--policy that is not YAML', args: () => ['validate', '--apps', F.apps, '--policy', F.badYaml],
     code: EXIT.invalid, names: () => [F.badYaml], fix: /line \d+/,
-    bug: "exit 3, and the YAML parser's multi-line message with a code frame in place of one line. Minimal: printf 'data_root: [\\n' > p.yml; podledger validate --policy p.yml",
   },
   {
     name: '--policy with an unknown key', args: () => ['validate', '--apps', F.apps, '--policy', F.badPolicyKey],
     code: EXIT.invalid, names: () => [F.badPolicyKey, 'bogus_key'], fix: /data_root|allow/,
-    bug: "exit 3 (runtime) for an invalid file, and no fix (the keys a policy may have are not named). Minimal: echo 'bogus_key: 1' > p.yml; podledger validate --policy p.yml",
   },
   {
     name: '--policy that is a directory', args: () => ['validate', '--apps', F.apps, '--policy', F.emptyDir],
     code: EXIT.invalid, names: () => [F.emptyDir], fix: /--policy|file/,
-    bug: "exit 3 and 'cannot use node policy: X: EISDIR' (a bare errno, no fix). Minimal: podledger validate --policy /tmp",
   },
 
   // ---- invalid --host-facts (plan reads them after podman answers): exit 1
@@ -173,7 +166,6 @@ const ROWS: Row[] = [
   {
     name: '--host-facts pointing nowhere', args: () => ['plan', '--apps', F.apps, '--data', F.nowhere, '--podman-socket', podmanEnv().socket, '--policy', F.policy, '--host-facts', F.nowhere],
     code: EXIT.invalid, names: () => [F.nowhere], fix: /--host-facts/,
-    bug: "exit 3 and 'cannot use host facts file: X: ENOENT' (a bare errno, no fix). Minimal: podledger plan --host-facts /no/such.json",
   },
 
   // ---- damaged input files for import: exit 1 (invalid input)

@@ -95,4 +95,16 @@ describe('node policy', () => {
       /^cannot use node policy: \/etc\/podledger\/policy\.yml: allow\.web\.0: Invalid option: expected one of "host-network"\|"cap-add"\|"devices"\|"bind-outside-data-root"\|"sensitive-bind"$/,
     );
   });
+
+  it('given a policy that is not YAML, when parsed, then one line gives file:line:col of the first error', () => {
+    expect(() => parsePolicy('data_root: /srv\nallow: [\n', '/p.yml')).toThrow(
+      /^cannot use node policy: \/p\.yml:3:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a \]; correct line 3 of the file$/,
+    );
+  });
+
+  it('given a policy with an unknown key, when parsed, then the error names the key, its position and the keys a policy may have', () => {
+    expect(() => parsePolicy('data_root: /srv\n  # note\ndata_rot: /x\n', '/p.yml')).toThrow(
+      /^cannot use node policy: \/p\.yml:3:1: unknown key 'data_rot': a policy may have only the keys data_root, allow; remove it or check its spelling$/,
+    );
+  });
 });

@@ -50,4 +50,10 @@ describe('readFactsFile', () => {
     await writeFile(file, text);
     await expect(readFactsFile(file)).rejects.toThrow(new RegExp(`cannot use host facts file: ${file}: ${message.source}`));
   });
+
+  it('given a path to nothing or to a folder, when read, then the error names the file, says why in words and gives the fix', async () => {
+    const nowhere = join(dir, 'none.json');
+    await expect(readFactsFile(nowhere)).rejects.toThrow(`cannot use host facts file: ${nowhere}: no such file; give --host-facts the path of a JSON object of facts (HOST_IP, HOST_MDNS, DISK_GB), or leave --host-facts out`);
+    await expect(readFactsFile(dir)).rejects.toThrow(`cannot use host facts file: ${dir}: is a folder, not a file; give --host-facts`);
+  });
 });
