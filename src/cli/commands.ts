@@ -26,6 +26,7 @@ import { NODE_KEY_FILE, readNodeKeyId, readSecretHashes, secretHash } from '../o
 import { createLogger } from '../daemon/logger.js';
 import { startDaemon } from '../daemon/daemon.js';
 import { followLog } from './follow.js';
+import { checkInputFile } from './input-file.js';
 import { MemoryLog } from './memory-log.js';
 import { daemonState, NoLogError, openLog } from './source.js';
 import { loadSelectedEvents, loadWhyEvents } from './why-source.js';
@@ -298,7 +299,7 @@ export async function exportCommand(o: Common, boot?: number, file?: string): Pr
 }
 
 export async function importCommand(o: Common, file: string): Promise<void> {
-  if (!existsSync(file)) throw new NoLogError(file);
+  await checkInputFile(file, 'import events:', "give the NDJSON file written by 'podledger export'");
   const header = await readExportHeader(file);
   const node = await readNodeKeyId(o.data);
   const store = await EventStore.open(o.data);
