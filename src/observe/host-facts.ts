@@ -1,9 +1,9 @@
 // Host facts from the OS (primary IPv4, mDNS name, disk size), overridden by an optional JSON file.
-import { readFile, stat, statfs } from 'node:fs/promises';
+import { readFile, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import { watch } from 'chokidar';
 import { FACT_NAMES, isFactName, type HostFacts } from '../core/facts.js';
-import { fsReason } from './fs-reason.js';
+import { readNamedFile } from './fs-reason.js';
 
 export class HostFactsFileError extends Error {
   constructor(readonly file: string, reason: string, options?: { cause?: unknown }) {
@@ -40,16 +40,7 @@ export async function osFacts(dataDir: string): Promise<HostFacts> {
 
 export async function readFactsFile(file: string): Promise<HostFacts> {
   const fix = `give --host-facts the path of a JSON object of facts (${FACT_NAMES.join(', ')}), or leave --host-facts out to use the OS's facts only`;
-  let text: string;
-  try {
-    // A FIFO would block the reader for good (a folder fails the read with EISDIR).
-    const kind = await stat(file);
-    if (kind.isFIFO() || kind.isSocket()) throw new HostFactsFileError(file, `is a ${kind.isFIFO() ? 'FIFO' : 'socket'}, not a file; ${fix}`);
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    if (cause instanceof HostFactsFileError) throw cause;
-    throw new HostFactsFileError(file, `${fsReason(cause, 'file')}; ${fix}`, { cause });
-  }
+  const text = await readNamedFile(file, (reason, cause) => new HostFactsFileError(file, `${reason}; ${fix}`, cause === undefined ? undefined : { cause }));
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,8 +1,7 @@
 // Reads the node policy file. The default location may be absent (defaults apply); a file named
 // explicitly must exist.
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fsReason } from './fs-reason.js';
+import { readNamedFile } from './fs-reason.js';
 import { DEFAULT_POLICY, parsePolicy, PolicyError, type Policy, type PolicyContext } from '../manifest/policy.js';
 
 export const DEFAULT_POLICY_FILE = '/etc/podledger/policy.yml';
@@ -13,14 +12,10 @@ export async function readPolicy(file: string, explicit: boolean): Promise<Polic
     : `make it a readable policy YAML file, remove it to use the defaults, or give --policy FILE`;
   let text: string;
   try {
-    // A FIFO would block the reader for good (a folder fails the read with EISDIR; /dev/null reads as empty).
-    const kind = await stat(file);
-    if (kind.isFIFO() || kind.isSocket()) throw new PolicyError(file, `is a ${kind.isFIFO() ? 'FIFO' : 'socket'}, not a file; ${fix}`);
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    if (cause instanceof PolicyError) throw cause;
-    if (!explicit && (cause as NodeJS.ErrnoException).code === 'ENOENT') return DEFAULT_POLICY;
-    throw new PolicyError(file, `${fsReason(cause, 'file')}; ${fix}`, { cause });
+    text = await readNamedFile(file, (reason, cause) => new PolicyError(file, `${reason}; ${fix}`, cause === undefined ? undefined : { cause }));
+  } catch (err) {
+    if (!explicit && ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return DEFAULT_POLICY;
+    throw err;
   }
   return parsePolicy(text, file);
 }
