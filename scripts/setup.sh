@@ -16,7 +16,8 @@ PODLEDGER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 #   iptables: netavark needs it to set up bridge networks and published ports.
 #   aardvark-dns: container names resolve on bridge networks (only recommended by netavark).
 #   curl: asks a podman socket for /_ping.
-PODLEDGER_APT_PACKAGES=(podman runc busybox-static iptables aardvark-dns curl)
+#   podman-compose: the second baseline of `npm run bench`'s tiered-catalog figure (docs/benchmarks.md).
+PODLEDGER_APT_PACKAGES=(podman runc busybox-static iptables aardvark-dns curl podman-compose)
 
 say() { printf '%s: %s\n' "${PODLEDGER_LOG_PREFIX:-setup}" "$*" >&2; }
 die() { printf 'setup: error: %s\n' "$*" >&2; return 1; }

@@ -172,7 +172,10 @@ async function findCompose(): Promise<{ path: string; version: string } | { skip
   for (const c of candidates) {
     if (await access(c, constants.X_OK).then(() => true, () => false)) { found = c; break; }
   }
-  if (!found) return { skip: `${process.env.BENCH_PODMAN_COMPOSE ?? 'podman-compose'} not found (not on PATH or not executable); ${install}` };
+  if (!found) {
+    const where = process.env.BENCH_PODMAN_COMPOSE ? `$BENCH_PODMAN_COMPOSE (${process.env.BENCH_PODMAN_COMPOSE}) is not an executable file` : 'podman-compose is not on PATH';
+    return { skip: `${where}; ${install}` };
+  }
   try {
     // 1.0.3 prints `podman-composer version  1.0.3` (after asking `podman --version`)
     const { stdout } = await promisify(execFile)(found, ['--version'], { timeout: 30_000 });
