@@ -1,6 +1,7 @@
 // The daemon's control socket (`<data>/control.sock`): while the daemon holds the db lock, offline
 // commands (`events`, `why`, `status`, `export`, ...) read the log and state through it instead.
 //
+//   GET /daemon                → {pid, seq, boot}: who serves (a second daemon names it when refusing)
 //   GET /state                 → {seq, stateHash, state}: the live projection
 //   GET /events?…              → NDJSON of store.read(…): since, until, app | correlation | type, boot,
 //                                reverse=1; records that fail to decode as {"corrupt": seq, "reason": …}
@@ -33,6 +34,11 @@ export async function serveControl(dataDir: string, store: EventStore, state: ()
       res.statusCode = status;
       res.end(`${message}\n`);
     };
+    if (url.pathname === '/daemon') {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ pid: process.pid, seq: store.lastSeq, boot: store.boot }));
+      return;
+    }
     if (url.pathname === '/state') {
       const s = state();
       res.setHeader('content-type', 'application/json');
@@ -62,6 +68,24 @@ export async function serveControl(dataDir: string, store: EventStore, state: ()
       server.close(() => resolve());
     }),
   };
+}
+
+/** The daemon serving `dataDir`, if one answers on its control socket. */
+export function runningDaemon(dataDir: string, timeoutMs = 2_000): Promise<{ pid: number } | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get({ socketPath: controlSocketPath(dataDir), path: '/daemon', timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString())).on('end', () => {
+        try {
+          const pid = (JSON.parse(body) as { pid?: unknown }).pid;
+          resolve(res.statusCode === 200 && typeof pid === 'number' ? { pid } : undefined);
+        } catch {
+          resolve(undefined);
+        }
+      }).on('error', () => resolve(undefined));
+    });
+    req.on('timeout', () => req.destroy()).on('error', () => resolve(undefined));
+  });
 }
 
 /** The read a query asks for, or what is wrong with it. */

@@ -10,7 +10,7 @@ import { driftDrafts, factsDraft, inventoryDrafts, manifestDrafts, podmanEventDr
 import { renderReason } from '../core/render.js';
 import { execute } from '../act/executor.js';
 import { podmanClient, podmanStreamClient, ping } from '../act/podman.js';
-import { DbLockedError } from '../log/errors.js';
+import { DaemonRunningError, DbLockedError } from '../log/errors.js';
 import { EventStore } from '../log/store.js';
 import { readHostFacts, watchFile } from '../observe/host-facts.js';
 import { HealthMonitor, type ProbeTarget } from '../observe/health.js';
@@ -21,7 +21,7 @@ import { followEvents } from '../observe/podman-events.js';
 import { readSecretHashes, secretHash } from '../observe/secrets.js';
 import { nodeKeyFor } from './node-key.js';
 import { coalesced, exclusive } from './coalesce.js';
-import { serveControl } from './control.js';
+import { runningDaemon, serveControl } from './control.js';
 import { Projection } from './projection.js';
 import { Reconciler } from './reconciler.js';
 import { loadState } from '../log/fold.js';
@@ -62,14 +62,20 @@ export interface RunningDaemon {
   stop(reason: string): Promise<void>;
 }
 
-/** An offline command may hold the db for a moment (`podledger events` while no daemon runs). */
+/**
+ * An offline command may hold the db for a moment (`podledger events` while no daemon runs): wait for
+ * it. A daemon holding it is refused at once, by name.
+ */
 async function openWaitingForLock(dir: string, log: Logger, waitMs = 15_000): Promise<EventStore> {
   const deadline = Date.now() + waitMs;
   for (let announced = false; ; announced = true) {
     try {
       return await EventStore.open(dir);
     } catch (err) {
-      if (!(err instanceof DbLockedError) || Date.now() > deadline) throw err;
+      if (!(err instanceof DbLockedError)) throw err;
+      const other = await runningDaemon(dir);
+      if (other) throw new DaemonRunningError(dir, other.pid, { cause: err });
+      if (Date.now() > deadline) throw err;
       if (!announced) log.info('event log is locked by another podledger process; waiting for it', { data: dir });
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -24,6 +24,18 @@ export class DbLockedError extends LogError {
   }
 }
 
+/** A daemon was started on a data dir another daemon serves: one log has one writer. */
+export class DaemonRunningError extends LogError {
+  readonly code = 'DAEMON_RUNNING';
+  constructor(readonly dir: string, readonly pid: number, options?: { cause?: unknown }) {
+    super(
+      `daemon: ${dir}: another podledger daemon (pid ${pid}) is running on this data dir and holds its event log; `
+        + `a node has one daemon: stop that one first (kill -TERM ${pid}), or give this one another --data`,
+      options,
+    );
+  }
+}
+
 /** The database could not be opened for another reason (permissions, corruption, not a db). */
 export class DbOpenError extends LogError {
   readonly code = 'DB_OPEN';

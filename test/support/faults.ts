@@ -1019,7 +1019,8 @@ export async function twoDaemons(fx: Fixture, prefix: string, o: { say?: Say } =
     const took = Date.now() - t;
     const message = second.stderr().split('\n').filter((l) => l.startsWith('podledger:')).join('\n');
     expect(code, `second daemon's exit code; output:\n${second.output()}`).not.toBe(0);
-    expect(message).toMatch(/locked by another podledger process/);
+    expect(message).toBe(`podledger: daemon: ${s.data}: another podledger daemon (pid ${first.pid}) is running on this data dir and holds its event log; `
+      + `a node has one daemon: stop that one first (kill -TERM ${first.pid}), or give this one another --data`);
 
     // The first is unaffected: same process, same control socket, same boot, still acting.
     expect(first.exitCode()).toBeNull();
