@@ -10,7 +10,6 @@ import type { State } from '../core/state.js';
 import { dependenciesOf } from '../manifest/schema.js';
 import type { Outcome } from '../act/executor.js';
 import { ActionError } from '../act/errors.js';
-import { coalesced, type Coalesced } from './coalesce.js';
 
 export interface ReconcilerDeps {
   state: () => State;
@@ -28,17 +27,66 @@ export interface ReconcilerDeps {
   onAction?: (action: Action, outcome: 'started' | 'succeeded' | 'failed', detail?: string) => void;
 }
 
+/** An action waiting for a free slot or for an action of one of its app's dependencies to finish. */
+interface Queued { action: Action; correlation: string; planSeq: number | undefined }
+
 export class Reconciler {
   readonly #deps: ReconcilerDeps;
-  readonly #loop: Coalesced;
   #timer: NodeJS.Timeout | undefined;
   #retry: NodeJS.Timeout | undefined;
   #failedRuns = 0;
   #stopped = false;
+  /** a plan is wanted: something was appended (or a timer fired) since the last plan began */
+  #wanted = false;
+  /** the session holding the podman turn, while there is planning to do or an action in flight */
+  #session: Promise<void> | undefined;
+  /** resolves the session's wait for something to do */
+  #signal: (() => void) | undefined;
+  /** actions of the latest plan not started yet, in plan (dependency) order */
+  #queue: Queued[] = [];
+  /** apps with an action in flight, whichever plan it came from */
+  readonly #running = new Map<string, Promise<void>>();
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
-    this.#loop = coalesced(() => deps.turn(() => this.#attempt()), deps.onError);
+  }
+
+  /**
+   * Plans run one at a time, yet a plan does not wait for the actions of the one before to finish:
+   * a dependent waiting on `healthy` is planned and started as soon as its dependency's verdict is
+   * appended, while slower actions of an earlier plan are still in flight. The podman turn is held
+   * from the first plan until nothing is planned or in flight, so the inventory never reads podman
+   * halfway through an action.
+   */
+  wake(): void {
+    if (this.#stopped) return;
+    this.#wanted = true;
+    this.#notify();
+    if (!this.#session) this.#begin();
+  }
+
+  #begin(): void {
+    this.#session = this.#deps.turn(() => this.#serve()).catch(this.#deps.onError).finally(() => {
+      this.#session = undefined;
+      if (this.#wanted && !this.#stopped) this.#begin(); // woken after the session decided to end
+    });
+  }
+
+  #notify(): void {
+    const signal = this.#signal;
+    this.#signal = undefined;
+    signal?.();
+  }
+
+  async #serve(): Promise<void> {
+    for (;;) {
+      if (this.#wanted && !this.#stopped) {
+        this.#wanted = false;
+        await this.#attempt();
+      }
+      if (!(this.#wanted && !this.#stopped) && this.#running.size === 0) return;
+      await new Promise<void>((resolve) => (this.#signal = resolve));
+    }
   }
 
   /**
@@ -50,23 +98,25 @@ export class Reconciler {
       await this.#run();
       this.#failedRuns = 0;
     } catch (err) {
-      this.#failedRuns += 1;
-      const delay = Math.min(1_000 * 2 ** (this.#failedRuns - 1), 30_000);
-      clearTimeout(this.#retry);
-      if (!this.#stopped) this.#retry = setTimeout(() => this.wake(), delay);
-      throw err;
+      this.#failed(err);
     }
   }
 
-  wake(): void {
-    if (!this.#stopped) this.#loop.trigger();
+  #failed(err: unknown): void {
+    this.#failedRuns += 1;
+    const delay = Math.min(1_000 * 2 ** (this.#failedRuns - 1), 30_000);
+    clearTimeout(this.#retry);
+    if (!this.#stopped) this.#retry = setTimeout(() => this.wake(), delay);
+    this.#deps.onError(err);
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
     clearTimeout(this.#retry);
-    await this.#loop.idle();
+    this.#queue = [];
+    this.#notify();
+    while (this.#session) await this.#session;
   }
 
   async #run(): Promise<void> {
@@ -76,6 +126,11 @@ export class Reconciler {
     const now = d.clock();
     const decided = plan(state, now);
     this.#scheduleWake(decided.wakeAt, now);
+    // What an earlier plan left queued is superseded by this one, and nothing starts while it is
+    // recorded. An app in flight now is left to its action even if that finishes meanwhile: the
+    // plan was taken without its outcome (whose record wakes us to plan again).
+    this.#queue = [];
+    const inFlight = new Set(this.#running.keys());
 
     const correlation = d.newId();
     let planSeq = state.lastPlan?.seq;
@@ -88,7 +143,42 @@ export class Reconciler {
       planSeq = recorded?.seq;
     }
     await d.append(backoffRecords(state, decided.actions, correlation, planSeq));
-    await runGraph(decided.actions.filter((a) => EXECUTABLE.has(a.kind)), state, d.concurrency, (a) => this.#act(a, correlation, planSeq));
+    // An app with an action in flight is left to it, and so is each app depending on one: both are
+    // planned again, from the outcome, when the action finishes.
+    const executable = decided.actions.filter((a) => EXECUTABLE.has(a.kind));
+    for (const app of this.#running.keys()) inFlight.add(app);
+    this.#queue = executable
+      .filter((a) => !inFlight.has(a.app) && ![...dependencyClosure(state, a.app)].some((x) => inFlight.has(x)))
+      .map((action) => ({ action, correlation, planSeq }));
+    this.#dispatch(state);
+  }
+
+  /**
+   * Starts queued actions, at most `concurrency` in flight; an action waits while an action of one of
+   * its app's (transitive) dependencies is in flight or queued ahead of it, so a dependent never
+   * races its dependency.
+   */
+  #dispatch(state: State): void {
+    if (this.#stopped) return;
+    const busy = new Set(this.#running.keys());
+    const ahead = new Set<string>();
+    for (const q of [...this.#queue]) {
+      if (this.#running.size >= this.#deps.concurrency) break;
+      const app = q.action.app;
+      const blocked = busy.has(app) || [...dependencyClosure(state, app)].some((x) => x !== app && (busy.has(x) || ahead.has(x)));
+      ahead.add(app);
+      if (blocked) continue;
+      this.#queue.splice(this.#queue.indexOf(q), 1);
+      busy.add(app);
+      const p = this.#act(q.action, q.correlation, q.planSeq)
+        .catch((err: unknown) => this.#failed(err))
+        .finally(() => {
+          this.#running.delete(app);
+          this.#dispatch(this.#deps.state());
+          this.#notify();
+        });
+      this.#running.set(app, p);
+    }
   }
 
   async #act(action: Action, correlation: string, planSeq: number | undefined): Promise<void> {
@@ -121,6 +211,17 @@ export class Reconciler {
   }
 }
 
+/** The (transitive) dependencies of an app, by its desired manifest. */
+function dependencyClosure(state: State, app: string, seen = new Set<string>()): Set<string> {
+  const m = desiredApp(state, app)?.manifest;
+  for (const d of m ? dependenciesOf(m) : []) {
+    if (seen.has(d.app)) continue;
+    seen.add(d.app);
+    dependencyClosure(state, d.app, seen);
+  }
+  return seen;
+}
+
 /** `BackoffScheduled` for each crash-loop wait not yet recorded: `status` shows it, replay keeps it. */
 function backoffRecords(state: State, actions: readonly Action[], correlation: string, planSeq: number | undefined): Draft[] {
   return actions.flatMap((a): Draft[] => {
@@ -141,38 +242,4 @@ function rolledBack(state: State, action: Action, meta: { source: 'executor'; ap
   const good = state.lastGood[action.app];
   if (!app?.manifestHash || !current?.specHash || !good) throw new ActionError('cannot-roll-back', `cannot roll back ${action.app}: no healthy configuration is known`, false);
   return { type: 'RolledBack', ...meta, data: { fromSpecHash: current.specHash, badManifestHash: app.manifestHash, toSpecHash: good.specHash } };
-}
-
-/**
- * Runs actions at most `limit` at a time; an action waits while an action of one of its app's
- * (transitive) dependencies is still pending or running, so a dependent never races its dependency.
- */
-export async function runGraph(actions: readonly Action[], state: State, limit: number, act: (a: Action) => Promise<void>): Promise<void> {
-  const acting = new Set(actions.map((a) => a.app));
-  const deps = (app: string, seen = new Set<string>()): Set<string> => {
-    const m = desiredApp(state, app)?.manifest;
-    for (const d of m ? dependenciesOf(m) : []) {
-      if (seen.has(d.app)) continue;
-      seen.add(d.app);
-      deps(d.app, seen);
-    }
-    return seen;
-  };
-  const blockers = new Map(actions.map((a) => [a, [...deps(a.app)].filter((x) => acting.has(x) && x !== a.app)]));
-  const done = new Set<string>();
-  const pending = [...actions];
-  const running = new Set<Promise<void>>();
-  while (pending.length > 0 || running.size > 0) {
-    const ready = pending.filter((a) => blockers.get(a)!.every((b) => done.has(b)));
-    for (const a of ready.slice(0, Math.max(0, limit - running.size))) {
-      pending.splice(pending.indexOf(a), 1);
-      const p: Promise<void> = act(a).finally(() => {
-        done.add(a.app);
-        running.delete(p);
-      });
-      running.add(p);
-    }
-    if (running.size === 0) break; // nothing can start: cannot happen with an acyclic catalog, but never spin
-    await Promise.race(running);
-  }
 }

@@ -101,18 +101,25 @@ export interface HealthMonitorDeps {
 
 /**
  * While a container is starting it is probed often, so dependents waiting on `healthy` start as soon
- * as it is; failures then still only count after start_period. Once it has a verdict: every interval.
+ * as it is; failures then still only count after start_period, and at most once per interval. Once
+ * it has a verdict: every interval. (A container is first probed as soon as it is seen running.)
  */
 export function nextProbeIn(status: HealthStatus, check: HealthSpec): number {
   return status === 'starting' ? Math.min(check.intervalMs, STARTING_PROBE_MS) : check.intervalMs;
 }
 
-const STARTING_PROBE_MS = 250;
+const STARTING_PROBE_MS = 100;
+/**
+ * A starting container's failures count from this long after it was first seen (where its first
+ * probe used to be), then once per interval: probing sooner and more often finds the first success
+ * sooner without making `retries` failures come sooner.
+ */
+const FIRST_COUNTED_FAILURE_MS = 250;
 
 /** One probe loop per running container with a health check; loops follow the set of targets. */
 export class HealthMonitor {
   readonly #deps: HealthMonitorDeps;
-  readonly #loops = new Map<string, { timer: NodeJS.Timeout; status: HealthStatus; streak: number; startedAt: number; failureCountedAt?: number }>();
+  readonly #loops = new Map<string, { timer: NodeJS.Timeout; status: HealthStatus; streak: number; startedAt: number; seenAt: number; failureCountedAt?: number }>();
   #closed = false;
 
   constructor(deps: HealthMonitorDeps) {
@@ -131,7 +138,8 @@ export class HealthMonitor {
     }
     for (const [id, t] of targets) {
       if (this.#loops.has(id)) continue;
-      this.#loops.set(id, { timer: setTimeout(() => void this.#tick(id), nextProbeIn('starting', t.check)), status: 'starting', streak: 0, startedAt: t.startedAt });
+      // The first probe at once: a server that is up by the time its start is recorded is healthy now.
+      this.#loops.set(id, { timer: setTimeout(() => void this.#tick(id), 0), status: 'starting', streak: 0, startedAt: t.startedAt, seenAt: this.#deps.clock() });
     }
   }
 
@@ -139,13 +147,14 @@ export class HealthMonitor {
     const loop = this.#loops.get(id);
     const target = this.#deps.targets().find((t) => t.id === id);
     if (!loop || !target || this.#closed) return;
-    if (target.startedAt !== loop.startedAt) Object.assign(loop, { status: 'starting', streak: 0, startedAt: target.startedAt, failureCountedAt: undefined }); // restarted
+    if (target.startedAt !== loop.startedAt) Object.assign(loop, { status: 'starting', streak: 0, startedAt: target.startedAt, seenAt: this.#deps.clock(), failureCountedAt: undefined }); // restarted
     try {
       const result = await probe(target, this.#deps.socketPath);
       const now = this.#deps.clock();
       // The quick probes of a starting container look for its first success; a failure counts only
       // once per interval, so `retries` keeps meaning retries × interval.
-      const counts = result.ok || now - (loop.failureCountedAt ?? -Infinity) >= target.check.intervalMs;
+      const counts = result.ok || (now - loop.seenAt >= Math.min(target.check.intervalMs, FIRST_COUNTED_FAILURE_MS)
+        && now - (loop.failureCountedAt ?? -Infinity) >= target.check.intervalMs);
       const next = counts ? nextStatus(loop, result, target.check, target.startedAt, now) : loop;
       if (!result.ok && counts) loop.failureCountedAt = now;
       loop.status = next.status;

@@ -25,8 +25,8 @@ describe('health verdicts', () => {
   });
 
   it('given a starting app, when probed, then it is probed quickly until its first verdict, then every interval', () => {
-    expect(nextProbeIn('starting', check)).toBe(250);
+    expect(nextProbeIn('starting', check)).toBe(100);
     expect(nextProbeIn('healthy', check)).toBe(30_000);
-    expect(nextProbeIn('starting', { ...check, intervalMs: 100 })).toBe(100);
+    expect(nextProbeIn('starting', { ...check, intervalMs: 50 })).toBe(50);
   });
 });

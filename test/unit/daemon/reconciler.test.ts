@@ -1,0 +1,107 @@
+// The reconciler's scheduling, in process with a fake executor: a dependent gated on `healthy` starts
+// as soon as its dependency's verdict is appended, without waiting for slower actions of an earlier
+// plan; it never starts before that verdict; an app with an action in flight is not acted on twice;
+// each action is recorded before the executor is called.
+import { Subject } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import type { Action, Draft, Envelope } from '../../../src/core/events.js';
+import { desiredApp, resolveSpec } from '../../../src/core/spec.js';
+import { fold } from '../../../src/core/evolve.js';
+import type { State } from '../../../src/core/state.js';
+import { MemoryLog } from '../../../src/cli/memory-log.js';
+import { exclusive } from '../../../src/daemon/coalesce.js';
+import { Projection } from '../../../src/daemon/projection.js';
+import { Reconciler } from '../../../src/daemon/reconciler.js';
+import { envelopes, manifest, observed } from '../core/builders.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const health = { type: 'http' as const, port: 8080, interval: '1s', timeout: '1s' };
+const ports = (n: number) => [{ host: 20000 + n, container: 8080 }];
+
+interface Run { log: Envelope[]; executed: { app: string; startedAt: number; endedAt: number; seqAtCall: number }[] }
+
+/**
+ * Runs a daemon-like loop until every app is healthy: each create takes `createMs[app]` (default 20
+ * ms), and the "probe" reports healthy 10 ms after it succeeds.
+ */
+async function converge(initial: State, apps: string[], createMs: Record<string, number>, concurrency = 8): Promise<Run> {
+  const appended = new Subject<readonly Envelope[]>();
+  const memory = new MemoryLog(initial, Date.now);
+  const projection = new Projection(initial, appended);
+  const log: Envelope[] = [];
+  const executed: Run['executed'] = [];
+  const append = async (drafts: Draft[]) => {
+    await sleep(1); // a write takes a moment
+    const envs = memory.append(drafts);
+    log.push(...envs);
+    appended.next(envs);
+    return envs;
+  };
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  const reconciler = new Reconciler({
+    state: () => projection.state, append, clock: Date.now, newId: () => `run-${log.length}`, concurrency,
+    onError: (err) => { throw err; }, ready: () => true, turn: exclusive(),
+    execute: async (action: Action, s: State) => {
+      const startedAt = Date.now();
+      const seqAtCall = memory.state.seq;
+      await sleep(createMs[action.app] ?? 20);
+      executed.push({ app: action.app, startedAt, endedAt: Date.now(), seqAtCall });
+      const r = resolveSpec(desiredApp(s, action.app)!, s);
+      if (!r.ok) throw new Error('not resolvable');
+      const id = `c-${action.app}`;
+      setTimeout(() => void append([{ type: 'HealthChanged', source: 'health', app: action.app, data: { id, status: 'healthy', failingStreak: 0 } }]), 10);
+      return { containerId: id, spec: r.spec, specHash: r.hash, startedAt: Date.now() };
+    },
+  });
+  const sub = projection.state$.subscribe((s) => {
+    reconciler.wake();
+    if (apps.every((a) => s.containers[a]?.health?.status === 'healthy')) done();
+  });
+  await Promise.race([finished, sleep(5_000).then(() => { throw new Error('did not converge in 5 s'); })]);
+  await reconciler.stop();
+  sub.unsubscribe();
+  projection.close();
+  return { log, executed };
+}
+
+function catalog(): State {
+  // a0 → a1 (a slow chain's first tier), b0 → b1 → b2 (a fast chain), all gated on healthy
+  const dep = (app: string) => ({ dependencies: [{ app, condition: 'healthy' as const }] });
+  const drafts: Draft[] = [
+    observed('a0', manifest('a0', { ports: ports(0), health_check: health })),
+    observed('a1', manifest('a1', { ports: ports(1), health_check: health }, dep('a0'))),
+    observed('b0', manifest('b0', { ports: ports(2), health_check: health })),
+    observed('b1', manifest('b1', { ports: ports(3), health_check: health }, dep('b0'))),
+    observed('b2', manifest('b2', { ports: ports(4), health_check: health }, dep('b1'))),
+  ];
+  return fold(envelopes(drafts));
+}
+
+describe('the reconciler', () => {
+  it('given two health-gated chains, when one create is slow, then the other chain goes on without waiting for it, each dependent only after its dependency is recorded healthy', async () => {
+    const { log, executed } = await converge(catalog(), ['a0', 'a1', 'b0', 'b1', 'b2'], { a0: 400 });
+    const at = (app: string) => executed.find((x) => x.app === app)!;
+    // the fast chain's last tier started while a0's create, from the first plan, was still running
+    expect(at('b2').startedAt).toBeLessThan(at('a0').endedAt);
+    for (const [dependent, dependency] of [['a1', 'a0'], ['b1', 'b0'], ['b2', 'b1']] as const) {
+      const healthy = log.find((e) => e.type === 'HealthChanged' && e.app === dependency && e.data.status === 'healthy')!;
+      const started = log.find((e) => e.type === 'ActionStarted' && e.app === dependent)!;
+      expect(started.seq).toBeGreaterThan(healthy.seq);
+    }
+  });
+
+  it('given plans made while actions are in flight, when everything converged, then each app was created once and each create recorded before its call', async () => {
+    const { log, executed } = await converge(catalog(), ['a0', 'a1', 'b0', 'b1', 'b2'], { a0: 200, b0: 50, b1: 120 });
+    expect(executed.map((x) => x.app).sort()).toEqual(['a0', 'a1', 'b0', 'b1', 'b2']);
+    const starts = log.filter((e): e is Extract<Envelope, { type: 'ActionStarted' }> => e.type === 'ActionStarted');
+    expect(starts.map((e) => e.app).sort()).toEqual(['a0', 'a1', 'b0', 'b1', 'b2']);
+    for (const x of executed) expect(starts.find((e) => e.app === x.app)!.seq).toBeLessThanOrEqual(x.seqAtCall);
+  });
+
+  it('given a concurrency of 1, when five apps are due, then no two actions are ever in flight at once', async () => {
+    const { executed } = await converge(catalog(), ['a0', 'a1', 'b0', 'b1', 'b2'], {}, 1);
+    const sorted = [...executed].sort((x, y) => x.startedAt - y.startedAt);
+    for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.startedAt).toBeGreaterThanOrEqual(sorted[i - 1]!.endedAt);
+  });
+});
