@@ -84,7 +84,9 @@ export class Reconciler {
         this.#wanted = false;
         await this.#attempt();
       }
-      if (!(this.#wanted && !this.#stopped) && this.#running.size === 0) return;
+      // Nothing in flight: give the turn back, so the inventory is never starved by a stream of wakes
+      // (#begin starts the next session, behind whoever waits for the turn, if one is wanted).
+      if (this.#running.size === 0) return;
       await new Promise<void>((resolve) => (this.#signal = resolve));
     }
   }

@@ -104,4 +104,26 @@ describe('the reconciler', () => {
     const sorted = [...executed].sort((x, y) => x.startedAt - y.startedAt);
     for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.startedAt).toBeGreaterThanOrEqual(sorted[i - 1]!.endedAt);
   });
+
+  it('given nothing to do and a steady stream of wakes, when the inventory asks for the podman turn, then it gets it between plans', async () => {
+    // A bug once: the session kept the turn for as long as wakes came, so a resync never ran and a
+    // container death missed while podman was down was never seen.
+    const memory = new MemoryLog(fold(envelopes([])), Date.now);
+    const turn = exclusive();
+    const reconciler = new Reconciler({
+      state: () => memory.state, append: async (drafts) => { await sleep(1); return memory.append(drafts); }, clock: Date.now, newId: () => 'run',
+      concurrency: 8, onError: (err) => { throw err; }, ready: () => true, turn,
+      execute: () => Promise.reject(new Error('nothing should be executed')),
+    });
+    const stream = setInterval(() => reconciler.wake(), 1);
+    try {
+      reconciler.wake();
+      await sleep(20);
+      const got = await Promise.race([turn(async () => 'inventory'), sleep(2_000).then(() => 'starved')]);
+      expect(got).toBe('inventory');
+    } finally {
+      clearInterval(stream);
+      await reconciler.stop();
+    }
+  });
 });
