@@ -1,6 +1,6 @@
 // Folding a whole log into state, from a store or from any stream of read items (replay), and the
 // daemon's start: the latest trusted snapshot (snapshots.ts) and the events after it.
-import { evolve } from '../core/evolve.js';
+import { FOLD_CHUNK, foldChunk } from '../core/evolve.js';
 import type { Envelope } from '../core/events.js';
 import { initialState, type State } from '../core/state.js';
 import { checkSnapshot, historyBase } from './snapshots.js';
@@ -8,18 +8,32 @@ import type { EventStore, ReadItem } from './store.js';
 
 export type OnCorrupt = (seq: number, reason: string) => void;
 
-/** Fold `items` onto `from`; items at or below `from.seq` are skipped (a base already holds them). */
+/**
+ * Fold `items` onto `from`; items at or below `from.seq` are skipped (a base already holds them).
+ * Events are folded in chunks of FOLD_CHUNK, one `produce` each (`foldChunk`: the same state as one
+ * `evolve` per event). `onChunk` hears the state after each chunk and how many events it folded;
+ * `cutAfter(seq)` ends a chunk after that event, for a caller that needs the state at a given seq.
+ */
 export async function foldItems(
-  items: AsyncIterable<ReadItem>, onCorrupt: OnCorrupt, until = Infinity, from: State = initialState, onState?: (s: State) => void,
+  items: AsyncIterable<ReadItem>, onCorrupt: OnCorrupt, until = Infinity, from: State = initialState,
+  opts: { onChunk?: (s: State, folded: number) => void; cutAfter?: (seq: number) => boolean } = {},
 ): Promise<State> {
   let state = from;
+  let chunk: Envelope[] = [];
+  const flush = (): void => {
+    if (chunk.length === 0) return;
+    state = foldChunk(state, chunk);
+    opts.onChunk?.(state, chunk.length);
+    chunk = [];
+  };
   for await (const item of items) {
     if (!item.ok) { onCorrupt(item.seq, item.reason); continue; }
     if (item.event.seq > until) break;
     if (item.event.seq <= from.seq) continue;
-    state = evolve(state, item.event);
-    onState?.(state);
+    chunk.push(item.event);
+    if (chunk.length >= FOLD_CHUNK || opts.cutAfter?.(item.event.seq)) flush();
   }
+  flush();
   return state;
 }
 
@@ -72,6 +86,6 @@ export async function loadState(
   }
   start ??= { ...base, from: base.seq > 0 ? 'compaction' : 'start' };
   let folded = 0;
-  const state = await foldItems(store.read({ since: start.seq }), opts.onCorrupt, Infinity, start.state, () => void (folded += 1));
+  const state = await foldItems(store.read({ since: start.seq }), opts.onCorrupt, Infinity, start.state, { onChunk: (_, n) => void (folded += n) });
   return { state, from: start.seq, startedFrom: start.from, folded, rejected };
 }

@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Draft, Envelope } from '../../../src/core/events.js';
-import { fold, stateHash } from '../../../src/core/evolve.js';
+import { evolve, fold, foldChunk, stateHash } from '../../../src/core/evolve.js';
+import { initialState } from '../../../src/core/state.js';
 import { Projection } from '../../../src/daemon/projection.js';
 import { envelopes, facts, manifest, observed, secret } from './builders.js';
 
@@ -23,6 +24,19 @@ const draft: fc.Arbitrary<Draft> = fc.oneof(
     .map(({ app, id }): Draft => ({ type: 'HealthChanged', source: 'health', app, data: { id, status: 'healthy', failingStreak: 0 } })),
   fc.constantFrom(...apps).map((app): Draft => ({ type: 'ActionFailed', source: 'executor', app, data: { kind: 'create', error: { code: 'x', message: 'boom' } } })),
   fc.constantFrom(...apps).map((app): Draft => ({ type: 'ManifestRemoved', source: 'manifests', app, data: { path: `apps/${app}/manifest.yml` } })),
+  fc.record({ app: fc.constantFrom(...apps), id: fc.constantFrom(...ids), state: fc.constantFrom('running' as const, 'exited' as const) })
+    .map(({ app, id, state }): Draft => ({ type: 'ContainerObserved', source: 'inventory', app, data: { id, name: app, state, image: 'img:1', specHash: 's1' } })),
+  fc.record({ app: fc.constantFrom(...apps), id: fc.constantFrom(...ids), kind: fc.constantFrom('start' as const, 'restart' as const, 'remove' as const) })
+    .map(({ app, id, kind }): Draft => ({ type: 'ActionSucceeded', source: 'executor', app, data: { kind, containerId: id, attempt: 1 } })),
+  fc.record({ app: fc.constantFrom(...apps), id: fc.constantFrom(...ids), n: fc.nat(2) })
+    .map(({ app, id, n }): Draft => ({ type: 'DriftDetected', source: 'inventory', app, data: { id, differences: Array.from({ length: n }, () => ({ field: 'image', expected: 'a', actual: 'b' })) } })),
+  fc.record({ app: fc.constantFrom(...apps), id: fc.constantFrom(...ids) })
+    .map(({ app, id }): Draft => ({ type: 'HealthChanged', source: 'health', app, data: { id, status: 'unhealthy', failingStreak: 2, detail: 'HTTP 503' } })),
+  fc.constantFrom(...apps).map((app): Draft => ({ type: 'PlanDecided', source: 'reconciler', data: { atSeq: 1, stateHash: 'x', plannedAt: 0, actions: [{ kind: 'start', app, reasons: [] }] } })),
+  fc.constantFrom(...apps).map((app): Draft => ({ type: 'BackoffScheduled', source: 'reconciler', app, data: { attempt: 1, until: 5, delayMs: 5 } })),
+  fc.constantFrom(...apps).map((app): Draft => ({ type: 'RolledBack', source: 'reconciler', app, data: { fromSpecHash: 'a', badManifestHash: 'b', toSpecHash: 'c' } })),
+  fc.record({ app: fc.constantFrom(...apps), id: fc.constantFrom(...ids) })
+    .map(({ app, id }): Draft => ({ type: 'UnmanagedContainerObserved', source: 'inventory', app, data: { id, name: app, image: 'img:1', differences: [] } })),
 );
 
 /** Split `events` into consecutive batches at the given cut points. */
@@ -48,6 +62,18 @@ describe('fold determinism', () => {
       expect(stateHash(projection.state)).toBe(stateHash(whole));
       expect(projection.state).toEqual(whole);
       projection.close();
+    }), { numRuns: 300 });
+  });
+
+  it('given any sequence of valid events, when folded in chunks of any sizes (one produce each), then the state is byte-identical to one evolve per event', () => {
+    fc.assert(fc.property(fc.array(draft, { maxLength: 60 }), fc.array(fc.nat(), { maxLength: 10 }), (drafts, cuts) => {
+      const events = envelopes(drafts);
+      const perEvent = events.reduce(evolve, initialState);
+      const chunked = batches(events, cuts).reduce(foldChunk, initialState);
+      expect(JSON.stringify(chunked)).toBe(JSON.stringify(perEvent));
+      expect(stateHash(chunked)).toBe(stateHash(perEvent));
+      expect(Object.isFrozen(chunked)).toBe(Object.isFrozen(perEvent));
+      expect(Object.isFrozen(chunked.containers)).toBe(Object.isFrozen(perEvent.containers));
     }), { numRuns: 300 });
   });
 
