@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { decodeEvent } from '../core/events.js';
+import { decodeOwned } from '../core/events.js';
 import type { Envelope } from '../core/events.js';
 import { ImportError } from './errors.js';
 import { looksLikeHeader, parseHeader, type ExportHeader } from './export-header.js';
@@ -40,7 +40,7 @@ export async function* readNdjson(file: string): AsyncGenerator<ReadItem> {
         if (!h.ok) yield bad(h.reason);
         continue;
       }
-      const r = decodeEvent(raw);
+      const r = decodeOwned(raw); // fresh from JSON.parse: ours to keep
       yield r.ok ? { ...r, line } : bad(r.reason, r.seq ?? 0);
     }
   } finally {

@@ -22,7 +22,7 @@ import { Level } from 'level';
 import type { AbstractSublevel } from 'abstract-level';
 import { EventEmitter } from 'eventemitter3';
 import { v7 as uuidv7 } from 'uuid';
-import { CURRENT_VERSION, SOURCES, checkDraft, decodeEvent } from '../core/events.js';
+import { CURRENT_VERSION, SOURCES, checkDraft, decodeOwned } from '../core/events.js';
 import type { Draft, Envelope, EventType } from '../core/events.js';
 import { DbLockedError, DbOpenError, DbWriteError, ForeignNodeError, ImportError, InvalidEventError } from './errors.js';
 import type { ExportHeader } from './export-header.js';
@@ -870,7 +870,7 @@ function decodeRecord(seq: number, value: string): ReadItem {
   } catch (err) {
     return { ok: false, seq, reason: `not JSON: ${(err as Error).message}` };
   }
-  const r = decodeEvent(raw);
+  const r = decodeOwned(raw); // fresh from JSON.parse: ours to keep
   if (!r.ok) return { ok: false, seq, reason: r.reason };
   if (r.event.seq !== seq) return { ok: false, seq, reason: `record stored at seq ${seq} says seq ${r.event.seq}` };
   return r;
