@@ -4,7 +4,7 @@ import { produce, type Draft as Mutable } from 'immer';
 import type { Envelope } from './events.js';
 import { ManifestSchema } from '../manifest/schema.js';
 import { hashOf } from './hash.js';
-import { desiredApp, resolveSpec } from './spec.js';
+import { desiredApp, resolveUncached } from './spec.js';
 import { initialState, type ContainerState, type GoodConfig, type State } from './state.js';
 
 export function evolve(state: State, event: Envelope): State {
@@ -263,7 +263,8 @@ function started(c: Mutable<ContainerState> | undefined, at: number): void {
 function goodConfig(s: State, app: string, specHash: string | undefined, seq: number): GoodConfig | undefined {
   const config = desiredApp(s, app);
   if (!config?.manifest || !specHash) return undefined;
-  const r = resolveSpec(config, s);
+  // not the memo: within a chunk the draft's facts, secrets and apps change in place (see resolveUncached)
+  const r = resolveUncached(config, s);
   if (!r.ok || r.hash !== specHash) return undefined;
   return {
     specHash, manifest: config.manifest, templates: config.templates, seq,

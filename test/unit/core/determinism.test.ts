@@ -5,7 +5,8 @@ import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Draft, Envelope } from '../../../src/core/events.js';
 import { evolve, fold, foldChunk, stateHash } from '../../../src/core/evolve.js';
-import { initialState } from '../../../src/core/state.js';
+import { initialState, type State } from '../../../src/core/state.js';
+import { desiredApp, resolveSpec } from '../../../src/core/spec.js';
 import { Projection } from '../../../src/daemon/projection.js';
 import { envelopes, facts, manifest, observed, secret } from './builders.js';
 
@@ -83,5 +84,29 @@ describe('fold determinism', () => {
       const at = cut % (events.length + 1);
       expect(stateHash(fold(events.slice(at), fold(events.slice(0, at))))).toBe(stateHash(fold(events)));
     }), { numRuns: 300 });
+  });
+
+  it('given a host fact changing between two healthy checks in one chunk, when folded in one chunk, then the last good config is the one the second check ran (no resolution remembered from before the change)', () => {
+    const hashAt = (state: State): string => {
+      const r = resolveSpec(desiredApp(state, 'a')!, state);
+      if (!r.ok) throw new Error('no spec');
+      return r.hash;
+    };
+    const head = envelopes([observed('a', manifest('a', { derived_env: [{ key: 'URL', template: 'http://{{HOST_IP}}/' }] })), facts({ HOST_IP: '10.0.0.1' })]);
+    const h1 = hashAt(fold(head));
+    const ip2 = envelopes([facts({ HOST_IP: '10.0.0.2' })], 3);
+    const h2 = hashAt(fold(ip2, fold(head)));
+    expect(h2).not.toBe(h1);
+    const healthy: Draft = { type: 'HealthChanged', source: 'health', app: 'a', data: { id: 'c1', status: 'healthy', failingStreak: 0 } };
+    const running = (specHash: string): Draft => ({ type: 'ContainerObserved', source: 'inventory', app: 'a', data: { id: 'c1', name: 'a', state: 'running', image: 'example/a:1', specHash } });
+    const events = envelopes([
+      observed('a', manifest('a', { derived_env: [{ key: 'URL', template: 'http://{{HOST_IP}}/' }] })), facts({ HOST_IP: '10.0.0.1' }),
+      running(h1), healthy, facts({ HOST_IP: '10.0.0.2' }), running(h2), healthy,
+    ]);
+    const perEvent = events.reduce(evolve, initialState);
+    expect(perEvent.lastGood.a?.specHash).toBe(h2);
+    const chunked = foldChunk(initialState, events);
+    expect(chunked.lastGood.a?.specHash).toBe(h2);
+    expect(JSON.stringify(chunked)).toBe(JSON.stringify(perEvent));
   });
 });
