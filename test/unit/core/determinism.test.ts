@@ -36,9 +36,20 @@ const draft: fc.Arbitrary<Draft> = fc.oneof(
   fc.constantFrom(...apps).map((app): Draft => ({ type: 'PlanDecided', source: 'reconciler', data: { atSeq: 1, stateHash: 'x', plannedAt: 0, actions: [{ kind: 'start', app, reasons: [] }] } })),
   fc.constantFrom(...apps).map((app): Draft => ({ type: 'BackoffScheduled', source: 'reconciler', app, data: { attempt: 1, until: 5, delayMs: 5 } })),
   fc.constantFrom(...apps).map((app): Draft => ({ type: 'RolledBack', source: 'reconciler', app, data: { fromSpecHash: 'a', badManifestHash: 'b', toSpecHash: 'c' } })),
+  fc.record({ app: fc.constantFrom(...apps), id: fc.constantFrom(...ids), kind: fc.constantFrom('create' as const, 'adopt' as const) })
+    .map(({ app, id, kind }): Draft => ({ type: 'ActionSucceeded', source: 'executor', app, data: { kind, containerId: id, specHash: 's1', spec: { name: app, image: 'img:1' } as never } })),
+  fc.constantFrom(...apps).map((app): Draft => ({ type: 'ManifestRejected', source: 'manifests', app, data: { path: `apps/${app}/manifest.yml`, hash: 'bad', errors: [{ file: 'm', line: 1, col: 1, path: 'x', message: 'no' }] } })),
+  fc.constantFrom('HOST_IP', 'HOST_MDNS').map((name) => facts({}, [name])),
+  fc.constant(null).map((): Draft => ({ type: 'SecretRemoved', source: 'secrets', data: { name: 'pw' } })),
   fc.record({ app: fc.constantFrom(...apps), id: fc.constantFrom(...ids) })
     .map(({ app, id }): Draft => ({ type: 'UnmanagedContainerObserved', source: 'inventory', app, data: { id, name: app, image: 'img:1', differences: [] } })),
 );
+
+/** Every path of a value with whether the object there is frozen. */
+function frozenPaths(value: unknown, at = '$'): string[] {
+  if (typeof value !== 'object' || value === null) return [];
+  return [`${at}:${Object.isFrozen(value)}`, ...Object.entries(value).flatMap(([k, v]) => frozenPaths(v, `${at}.${k}`))];
+}
 
 /** Split `events` into consecutive batches at the given cut points. */
 function batches(events: Envelope[], cuts: number[]): Envelope[][] {
@@ -66,15 +77,14 @@ describe('fold determinism', () => {
     }), { numRuns: 300 });
   });
 
-  it('given any sequence of valid events, when folded in chunks of any sizes (one produce each), then the state is byte-identical to one evolve per event', () => {
+  it('given any sequence of valid events, when folded in chunks of any sizes (copy-on-write, foldChunk), then the state is byte-identical to one evolve per event (immer), and frozen alike', () => {
     fc.assert(fc.property(fc.array(draft, { maxLength: 60 }), fc.array(fc.nat(), { maxLength: 10 }), (drafts, cuts) => {
       const events = envelopes(drafts);
       const perEvent = events.reduce(evolve, initialState);
       const chunked = batches(events, cuts).reduce(foldChunk, initialState);
       expect(JSON.stringify(chunked)).toBe(JSON.stringify(perEvent));
       expect(stateHash(chunked)).toBe(stateHash(perEvent));
-      expect(Object.isFrozen(chunked)).toBe(Object.isFrozen(perEvent));
-      expect(Object.isFrozen(chunked.containers)).toBe(Object.isFrozen(perEvent.containers));
+      expect(frozenPaths(chunked)).toEqual(frozenPaths(perEvent));
     }), { numRuns: 300 });
   });
 
@@ -108,5 +118,19 @@ describe('fold determinism', () => {
     const chunked = foldChunk(initialState, events);
     expect(chunked.lastGood.a?.specHash).toBe(h2);
     expect(JSON.stringify(chunked)).toBe(JSON.stringify(perEvent));
+    // and a rollback to it, then more changes to the container, in the same chunk
+    const more = envelopes([
+      { type: 'RolledBack', source: 'reconciler', app: 'a', data: { fromSpecHash: h2, badManifestHash: 'h-a', toSpecHash: h1 } },
+      healthy, { type: 'ContainerExited', source: 'podman', app: 'a', data: { id: 'c1', name: 'a', exitCode: 1 } },
+      facts({ HOST_IP: '10.0.0.1' }), running(h1), healthy,
+    ], events.length + 1);
+    const all = [...events, ...more];
+    const perEventAll = all.reduce(evolve, initialState);
+    expect(perEventAll.pinned.a).toBeDefined();
+    for (const cut of [0, 3, events.length, all.length - 2]) {
+      const split = foldChunk(foldChunk(initialState, all.slice(0, cut)), all.slice(cut));
+      expect(JSON.stringify(split)).toBe(JSON.stringify(perEventAll));
+      expect(frozenPaths(split)).toEqual(frozenPaths(perEventAll));
+    }
   });
 });
