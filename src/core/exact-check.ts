@@ -49,19 +49,25 @@ function compile(schema: unknown, anyOrder = false): ExactCheck | undefined {
       return min === 0 ? (v) => typeof v === 'string' : (v) => typeof v === 'string' && v.length >= min;
     }
     case 'number': {
-      const preds: ((n: number) => boolean)[] = [];
+      let int = false;
+      let lo = -Infinity;
+      let loIn = true;
+      let hi = Infinity;
+      let hiIn = true;
       for (const c of checks) {
         const d = c._zod.def;
-        if (d.check === 'number_format' && d.format === 'safeint') preds.push(Number.isSafeInteger);
-        else if (d.check === 'greater_than' && typeof d.value === 'number') {
-          const bound = d.value;
-          preds.push(d.inclusive ? (n) => n >= bound : (n) => n > bound);
-        } else if (d.check === 'less_than' && typeof d.value === 'number') {
-          const bound = d.value;
-          preds.push(d.inclusive ? (n) => n <= bound : (n) => n < bound);
+        const bound = typeof d.value === 'number' ? d.value : NaN;
+        if (d.check === 'number_format' && d.format === 'safeint') int = true;
+        else if (d.check === 'greater_than' && bound >= lo) { // the stricter of two floors
+          loIn = d.inclusive === true && (bound > lo || loIn);
+          lo = bound;
+        } else if (d.check === 'less_than' && bound <= hi) {
+          hiIn = d.inclusive === true && (bound < hi || hiIn);
+          hi = bound;
         } else return undefined;
       }
-      return (v) => typeof v === 'number' && Number.isFinite(v) && preds.every((p) => p(v));
+      return (v) => typeof v === 'number' && (int ? Number.isSafeInteger(v) : Number.isFinite(v))
+        && (loIn ? v >= lo : v > lo) && (hiIn ? v <= hi : v < hi);
     }
     case 'boolean':
       return checks.length ? undefined : (v) => typeof v === 'boolean';
@@ -119,30 +125,46 @@ function compile(schema: unknown, anyOrder = false): ExactCheck | undefined {
     case 'object': {
       if (def.catchall !== undefined || checks.length) return undefined; // only strip mode, no refinements
       const shape = def.shape as Record<string, unknown>;
-      const keys = Object.keys(shape);
-      const index = new Map(keys.map((k, i) => [k, i]));
       const fields: { key: string; check: ExactCheck; optional: boolean }[] = [];
-      for (const k of keys) {
+      for (const k of Object.keys(shape)) {
         const check = compile(shape[k]);
         if (!check) return undefined;
         fields.push({ key: k, check, optional: defOf(shape[k]).type === 'optional' });
       }
+      const n = fields.length;
+      if (anyOrder) {
+        const index = new Map(fields.map((f, i) => [f.key, i]));
+        return (v) => {
+          if (!isPlainObject(v)) return false;
+          const o = v as Record<string, unknown>;
+          for (const k in o) if (!index.has(k)) return false;
+          for (const f of fields) {
+            const x = o[f.key];
+            if (x === undefined ? !f.optional || f.key in o : !f.check(x)) return false;
+          }
+          return true;
+        };
+      }
+      // zod returns the known keys in the shape's order: only a value already so is returned as it is.
+      // One pass over the value's keys, walking the shape alongside: a field passed over must be optional
+      // (absent), a key not found further on is unknown or out of order.
       return (v) => {
         if (!isPlainObject(v)) return false;
         const o = v as Record<string, unknown>;
-        // zod returns the known keys in the shape's order: only a value already so is returned as it is
-        let last = -1;
+        let j = 0;
         for (const k in o) {
-          const i = index.get(k);
-          if (i === undefined || (i <= last && !anyOrder)) return false;
-          last = i;
+          for (;;) {
+            if (j === n) return false;
+            const f = fields[j++]!;
+            if (f.key === k) {
+              const x = o[k];
+              if (x === undefined ? !f.optional : !f.check(x)) return false;
+              break;
+            }
+            if (!f.optional) return false;
+          }
         }
-        for (const f of fields) {
-          const x = o[f.key];
-          if (x === undefined) {
-            if (!f.optional || f.key in o) return false;
-          } else if (!f.check(x)) return false;
-        }
+        while (j < n) if (!fields[j++]!.optional) return false;
         return true;
       };
     }
