@@ -48,18 +48,20 @@ export async function compactStore(store: EventStore, o: CompactOptions): Promis
   let state: State = base.state;
   let atCut: State | undefined;
   let chunk: Envelope[] = []; // folded FOLD_CHUNK at a time (see foldChunk); a chunk ends at the cut
-  for await (const item of store.read({ since: base.seq })) {
-    if (!item.ok) { o.onCorrupt(item.seq, item.reason); continue; }
-    const e = item.event;
-    if (!atCut && (e.seq > limit || (o.before !== undefined && e.at >= o.before))) {
-      state = foldChunk(state, chunk);
-      chunk = [];
-      atCut = state;
-    }
-    chunk.push(e);
-    if (chunk.length >= FOLD_CHUNK) {
-      state = foldChunk(state, chunk);
-      chunk = [];
+  for await (const batch of store.readBatches({ since: base.seq })) {
+    for (const item of batch) {
+      if (!item.ok) { o.onCorrupt(item.seq, item.reason); continue; }
+      const e = item.event;
+      if (!atCut && (e.seq > limit || (o.before !== undefined && e.at >= o.before))) {
+        state = foldChunk(state, chunk);
+        chunk = [];
+        atCut = state;
+      }
+      chunk.push(e);
+      if (chunk.length >= FOLD_CHUNK) {
+        state = foldChunk(state, chunk);
+        chunk = [];
+      }
     }
   }
   state = foldChunk(state, chunk);

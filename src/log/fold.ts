@@ -15,7 +15,7 @@ export type OnCorrupt = (seq: number, reason: string) => void;
  * `cutAfter(seq)` ends a chunk after that event, for a caller that needs the state at a given seq.
  */
 export async function foldItems(
-  items: AsyncIterable<ReadItem>, onCorrupt: OnCorrupt, until = Infinity, from: State = initialState,
+  items: AsyncIterable<ReadItem | readonly ReadItem[]>, onCorrupt: OnCorrupt, until = Infinity, from: State = initialState,
   opts: { onChunk?: (s: State, folded: number) => void; cutAfter?: (seq: number) => boolean } = {},
 ): Promise<State> {
   let state = from;
@@ -26,21 +26,33 @@ export async function foldItems(
     opts.onChunk?.(state, chunk.length);
     chunk = [];
   };
-  for await (const item of items) {
-    if (!item.ok) { onCorrupt(item.seq, item.reason); continue; }
-    if (item.event.seq > until) break;
-    if (item.event.seq <= from.seq) continue;
+  /** false once past `until` */
+  const take = (item: ReadItem): boolean => {
+    if (!item.ok) { onCorrupt(item.seq, item.reason); return true; }
+    if (item.event.seq > until) return false;
+    if (item.event.seq <= from.seq) return true;
     chunk.push(item.event);
     if (chunk.length >= FOLD_CHUNK || opts.cutAfter?.(item.event.seq)) flush();
+    return true;
+  };
+  // items one by one, or in batches (EventStore.readBatches): the same fold
+  outer: for await (const got of items) {
+    if (!isBatch(got)) {
+      if (!take(got)) break;
+      continue;
+    }
+    for (const item of got) if (!take(item)) break outer;
   }
   flush();
   return state;
 }
 
+const isBatch = (x: ReadItem | readonly ReadItem[]): x is readonly ReadItem[] => Array.isArray(x);
+
 /** The full fold of a store: from the start, or from the state a compaction left at its cut. */
 export async function foldStore(store: EventStore, onCorrupt: OnCorrupt): Promise<State> {
   const base = await historyBase(store);
-  return foldItems(store.read({ since: base.seq }), onCorrupt, Infinity, base.state);
+  return foldItems(store.readBatches({ since: base.seq }), onCorrupt, Infinity, base.state);
 }
 
 export async function collect(items: AsyncIterable<ReadItem>, onCorrupt: OnCorrupt): Promise<Envelope[]> {
@@ -86,6 +98,6 @@ export async function loadState(
   }
   start ??= { ...base, from: base.seq > 0 ? 'compaction' : 'start' };
   let folded = 0;
-  const state = await foldItems(store.read({ since: start.seq }), opts.onCorrupt, Infinity, start.state, { onChunk: (_, n) => void (folded += n) });
+  const state = await foldItems(store.readBatches({ since: start.seq }), opts.onCorrupt, Infinity, start.state, { onChunk: (_, n) => void (folded += n) });
   return { state, from: start.seq, startedFrom: start.from, folded, rejected };
 }
