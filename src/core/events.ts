@@ -259,7 +259,13 @@ export function decodeEvent(raw: unknown): DecodeResult {
  * the checks do not cover) takes the full `decodeEvent`, with its reasons.
  */
 export function decodeOwned(raw: unknown): DecodeResult {
-  if (ENVELOPE_CHECK?.(raw)) {
+  // as the store writes them and exports carry them: the envelope in the schema's order, used as it is
+  if (ENVELOPE_IN_ORDER?.(raw) && !OPTIONAL_META.some((k) => k in (raw as object) && (raw as Record<string, unknown>)[k] === undefined)) {
+    const e = raw as { type: string; v: number; data: unknown };
+    if (Object.hasOwn(CURRENT_VERSION, e.type) && CURRENT_VERSION[e.type as EventType] === e.v && DATA_CHECKS.get(e.type)?.(e.data)) {
+      return { ok: true, event: raw as Envelope };
+    }
+  } else if (ENVELOPE_CHECK?.(raw)) {
     const e = raw as EnvelopeMeta & { type: string; data: unknown };
     if (Object.hasOwn(CURRENT_VERSION, e.type) && CURRENT_VERSION[e.type as EventType] === e.v && DATA_CHECKS.get(e.type)?.(e.data)) {
       // the envelope's fields in the schema's order, as zod returns them (exports stay byte-stable)
@@ -274,6 +280,9 @@ export function decodeOwned(raw: unknown): DecodeResult {
   return decodeEvent(raw);
 }
 
+const ENVELOPE_IN_ORDER = exactCheck(EnvelopeShape);
+/** envelope keys zod leaves out when undefined (decodeEvent strips them): a value with one present and undefined is rebuilt */
+const OPTIONAL_META = ['app', 'causedBy', 'correlation'] as const;
 const ENVELOPE_CHECK = exactCheck(EnvelopeShape, { anyOrder: true });
 /** by type: the exact check of its current version's data (absent where the schema is not covered) */
 const DATA_CHECKS: ReadonlyMap<string, ExactCheck> = new Map(

@@ -15,7 +15,13 @@ const same = (value: unknown): void => {
   const fast = decodeOwned(structuredClone(value));
   expect(JSON.stringify(fast)).toBe(JSON.stringify(slow));
   expect(fast).toEqual(slow);
+  expect(keyPaths(fast)).toEqual(keyPaths(slow)); // keys present with undefined too
 };
+
+function keyPaths(value: unknown, at = '$'): string[] {
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([k, v]) => [`${at}.${k}`, ...keyPaths(v, `${at}.${k}`)]);
+}
 
 /** Every leaf and object of a JSON value, by path. */
 function paths(value: unknown, at: (string | number)[] = []): (string | number)[][] {
@@ -48,7 +54,7 @@ function replaced(value: unknown, at: (string | number)[], by: unknown, how: 'se
 }
 
 const replacement = fc.oneof(
-  fc.constantFrom(0, -1, 1, 1.5, 2 ** 53, -(2 ** 53), 8.64e15, 8.64e15 + 1, '', 'x', 'tmpfs', 'bind', 'start', 'running', 'healthy', null, true, [], {}, [1], { a: 1 }),
+  fc.constantFrom(undefined, 0, -1, 1, 1.5, 2 ** 53, -(2 ** 53), 8.64e15, 8.64e15 + 1, '', 'x', 'tmpfs', 'bind', 'start', 'running', 'healthy', null, true, [], {}, [1], { a: 1 }),
   fc.jsonValue({ maxDepth: 2 }),
 );
 
