@@ -33,7 +33,7 @@ export function foldChunk(state: State, events: readonly Envelope[]): State {
 }
 
 /** How many events `fold` (and the offline readers) fold per `foldChunk`. */
-export const FOLD_CHUNK = 1000;
+export const FOLD_CHUNK = 5000;
 
 export function fold(events: Iterable<Envelope>, from: State = initialState): State {
   let state = from;
