@@ -1,4 +1,4 @@
-// Offline replay rate: NDJSON → decode → fold (`foldItems`: chunks of events, one immer produce each), for 100k events of a busy 30-app node,
+// Offline replay rate: NDJSON → decode → fold (`foldItems` over `readNdjsonBatches`, `foldChunk`), for 100k events of a busy 30-app node,
 // next to the raw rate of reading the same file line by line with JSON.parse, in the same run.
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -7,7 +7,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { CURRENT_VERSION, type Draft, type Envelope } from '../core/events.js';
 import { foldItems } from '../log/fold.js';
-import { readNdjson } from '../log/ndjson.js';
+import { readNdjsonBatches } from '../log/ndjson.js';
 import type { BenchRow } from './types.js';
 
 const EVENTS = 100_000;
@@ -52,8 +52,8 @@ export async function benchReplay(): Promise<BenchRow[]> {
       return n;
     });
     const replay = await rate(async () => {
-      // as offline readers fold (fold.ts): chunks of events, one `produce` each
-      const state = await foldItems(readNdjson(file), (seq, reason) => {
+      // as offline readers fold (fold.ts): a batch of lines at a time, folded in chunks (foldChunk)
+      const state = await foldItems(readNdjsonBatches(file), (seq, reason) => {
         throw new Error(`bench log is invalid: #${seq}: ${reason}`);
       });
       return state.seq;

@@ -262,12 +262,12 @@ export function decodeOwned(raw: unknown): DecodeResult {
   // as the store writes them and exports carry them: the envelope in the schema's order, used as it is
   if (ENVELOPE_IN_ORDER?.(raw) && !OPTIONAL_META.some((k) => k in (raw as object) && (raw as Record<string, unknown>)[k] === undefined)) {
     const e = raw as { type: string; v: number; data: unknown };
-    if (Object.hasOwn(CURRENT_VERSION, e.type) && CURRENT_VERSION[e.type as EventType] === e.v && DATA_CHECKS.get(e.type)?.(e.data)) {
-      return { ok: true, event: raw as Envelope };
-    }
+    const current = DATA_CHECKS.get(e.type);
+    if (current?.v === e.v && current.check(e.data)) return { ok: true, event: raw as Envelope };
   } else if (ENVELOPE_CHECK?.(raw)) {
     const e = raw as EnvelopeMeta & { type: string; data: unknown };
-    if (Object.hasOwn(CURRENT_VERSION, e.type) && CURRENT_VERSION[e.type as EventType] === e.v && DATA_CHECKS.get(e.type)?.(e.data)) {
+    const current = DATA_CHECKS.get(e.type);
+    if (current?.v === e.v && current.check(e.data)) {
       // the envelope's fields in the schema's order, as zod returns them (exports stay byte-stable)
       const event: Record<string, unknown> = { seq: e.seq, id: e.id, type: e.type, v: e.v, at: e.at, boot: e.boot, bootSeq: e.bootSeq, source: e.source };
       if (e.app !== undefined) event.app = e.app;
@@ -284,11 +284,12 @@ const ENVELOPE_IN_ORDER = exactCheck(EnvelopeShape);
 /** envelope keys zod leaves out when undefined (decodeEvent strips them): a value with one present and undefined is rebuilt */
 const OPTIONAL_META = ['app', 'causedBy', 'correlation'] as const;
 const ENVELOPE_CHECK = exactCheck(EnvelopeShape, { anyOrder: true });
-/** by type: the exact check of its current version's data (absent where the schema is not covered) */
-const DATA_CHECKS: ReadonlyMap<string, ExactCheck> = new Map(
+/** by type: its current version and the exact check of its data (absent where the schema is not covered) */
+const DATA_CHECKS: ReadonlyMap<string, { v: number; check: ExactCheck }> = new Map(
   Object.entries(EVENT_SCHEMAS).flatMap(([type, versions]) => {
-    const check = exactCheck((versions as Record<number, z.ZodType>)[CURRENT_VERSION[type as EventType]]!);
-    return check ? [[type, check] as const] : [];
+    const v = CURRENT_VERSION[type as EventType];
+    const check = exactCheck((versions as Record<number, z.ZodType>)[v]!);
+    return check ? [[type, { v, check }] as const] : [];
   }),
 );
 
