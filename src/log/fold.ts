@@ -10,8 +10,8 @@ export type OnCorrupt = (seq: number, reason: string) => void;
 
 /**
  * Fold `items` onto `from`; items at or below `from.seq` are skipped (a base already holds them).
- * Events are folded in chunks of FOLD_CHUNK, one `produce` each (`foldChunk`: the same state as one
- * `evolve` per event). `onChunk` hears the state after each chunk and how many events it folded;
+ * Events are folded in chunks of FOLD_CHUNK (`foldChunk`: the same state as one `evolve` per event);
+ * items may come one by one or in batches (`EventStore.readBatches`, `readNdjsonBatches`). `onChunk` hears the state after each chunk and how many events it folded;
  * `cutAfter(seq)` ends a chunk after that event, for a caller that needs the state at a given seq.
  */
 export async function foldItems(
