@@ -1,4 +1,4 @@
-// Offline replay rate: NDJSON → decode → fold with `evolve`, for 100k events of a busy 30-app node,
+// Offline replay rate: NDJSON → decode → fold (`foldItems` over `readNdjsonBatches`, `foldChunk`), for 100k events of a busy 30-app node,
 // next to the raw rate of reading the same file line by line with JSON.parse, in the same run.
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -6,9 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { CURRENT_VERSION, type Draft, type Envelope } from '../core/events.js';
-import { evolve } from '../core/evolve.js';
-import { initialState } from '../core/state.js';
-import { readNdjson } from '../log/ndjson.js';
+import { foldItems } from '../log/fold.js';
+import { readNdjsonBatches } from '../log/ndjson.js';
 import type { BenchRow } from './types.js';
 
 const EVENTS = 100_000;
@@ -53,14 +52,11 @@ export async function benchReplay(): Promise<BenchRow[]> {
       return n;
     });
     const replay = await rate(async () => {
-      let state = initialState;
-      let n = 0;
-      for await (const item of readNdjson(file)) {
-        if (!item.ok) throw new Error(`bench log is invalid: ${item.reason}`);
-        state = evolve(state, item.event);
-        n++;
-      }
-      return n;
+      // as offline readers fold (fold.ts): a batch of lines at a time, folded in chunks (foldChunk)
+      const state = await foldItems(readNdjsonBatches(file), (seq, reason) => {
+        throw new Error(`bench log is invalid: #${seq}: ${reason}`);
+      });
+      return state.seq;
     });
     return [{
       name: `offline replay (NDJSON → decode → evolve), ${EVENTS / 1000}k events`, value: Math.round(replay), unit: 'events/s',

@@ -150,8 +150,10 @@ export async function benchScale(quick = process.argv.includes('--quick')): Prom
     // keeps the state where the daemon's latest snapshot would be (at most 10,000 events back)
     const snapAt = Math.floor((n - 1) / SNAPSHOT_EVERY) * SNAPSHOT_EVERY - SNAPSHOT_EVERY / 2;
     let atSnap: State | undefined;
-    const full = await time(() => foldItems(store.read(), noCorrupt, Infinity, initialState, (s) => {
-      if (s.seq === snapAt) atSnap = s;
+    // as foldStore and loadState read a store: a LevelDB batch at a time (store.readBatches)
+    const full = await time(() => foldItems(store.readBatches(), noCorrupt, Infinity, initialState, {
+      cutAfter: (seq) => seq === snapAt,
+      onChunk: (s) => { if (s.seq === snapAt) atSnap = s; },
     }));
     await store.close();
     const raw = new Level<string, string>(dir);

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { parseSize } from '../manifest/units.js';
 import { ContainerSpecSchema } from './spec-schema.js';
+import { exactCheck, type ExactCheck } from './exact-check.js';
 
 export const SOURCES = ['manifests', 'podman', 'inventory', 'host', 'secrets', 'health', 'reconciler', 'executor', 'cli'] as const;
 export type Source = (typeof SOURCES)[number];
@@ -250,6 +251,49 @@ export function decodeEvent(raw: unknown): DecodeResult {
 }
 
 /**
+ * `decodeEvent` for a value the caller owns and will not touch again, such as one fresh from
+ * `JSON.parse` (a stored record, an NDJSON line): the same result, faster. A record of the current
+ * version whose envelope and data zod would return unchanged — as every record the store writes, and
+ * every export line, is — is checked by the schemas' exact checks (exact-check.ts) and returned as it
+ * is, without zod copying it; anything else (a damaged record, an older version to upcast, a shape
+ * the checks do not cover) takes the full `decodeEvent`, with its reasons.
+ */
+export function decodeOwned(raw: unknown): DecodeResult {
+  // as the store writes them and exports carry them: the envelope in the schema's order, used as it is
+  if (ENVELOPE_IN_ORDER?.(raw) && !OPTIONAL_META.some((k) => k in (raw as object) && (raw as Record<string, unknown>)[k] === undefined)) {
+    const e = raw as { type: string; v: number; data: unknown };
+    const current = DATA_CHECKS.get(e.type);
+    if (current?.v === e.v && current.check(e.data)) return { ok: true, event: raw as Envelope };
+  } else if (ENVELOPE_CHECK?.(raw)) {
+    const e = raw as EnvelopeMeta & { type: string; data: unknown };
+    const current = DATA_CHECKS.get(e.type);
+    if (current?.v === e.v && current.check(e.data)) {
+      // the envelope's fields in the schema's order, as zod returns them (exports stay byte-stable)
+      const event: Record<string, unknown> = { seq: e.seq, id: e.id, type: e.type, v: e.v, at: e.at, boot: e.boot, bootSeq: e.bootSeq, source: e.source };
+      if (e.app !== undefined) event.app = e.app;
+      if (e.causedBy !== undefined) event.causedBy = e.causedBy;
+      if (e.correlation !== undefined) event.correlation = e.correlation;
+      event.data = e.data;
+      return { ok: true, event: event as unknown as Envelope };
+    }
+  }
+  return decodeEvent(raw);
+}
+
+const ENVELOPE_IN_ORDER = exactCheck(EnvelopeShape);
+/** envelope keys zod leaves out when undefined (decodeEvent strips them): a value with one present and undefined is rebuilt */
+const OPTIONAL_META = ['app', 'causedBy', 'correlation'] as const;
+const ENVELOPE_CHECK = exactCheck(EnvelopeShape, { anyOrder: true });
+/** by type: its current version and the exact check of its data (absent where the schema is not covered) */
+const DATA_CHECKS: ReadonlyMap<string, { v: number; check: ExactCheck }> = new Map(
+  Object.entries(EVENT_SCHEMAS).flatMap(([type, versions]) => {
+    const v = CURRENT_VERSION[type as EventType];
+    const check = exactCheck((versions as Record<number, z.ZodType>)[v]!);
+    return check ? [[type, { v, check }] as const] : [];
+  }),
+);
+
+/**
  * Validate a draft's data before it is written, so nothing undecodable ever enters the log. Returns
  * the data as decoding will see it (defaults filled), so the live fold and a replay fold the same value.
  */
@@ -265,5 +309,6 @@ function summarise(error: z.ZodError): string {
 }
 
 function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  for (const k in o) if (o[k] === undefined) return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  return o; // the common case: nothing to strip, no copy
 }

@@ -4,20 +4,128 @@ import { produce, type Draft as Mutable } from 'immer';
 import type { Envelope } from './events.js';
 import { ManifestSchema } from '../manifest/schema.js';
 import { hashOf } from './hash.js';
-import { desiredApp, resolveSpec } from './spec.js';
-import { initialState, type ContainerState, type GoodConfig, type State } from './state.js';
+import { desiredApp, resolveUncached } from './spec.js';
+import { initialState, type AppState, type ContainerState, type GoodConfig, type State } from './state.js';
 
 export function evolve(state: State, event: Envelope): State {
   return produce(state, (s) => {
-    apply(s, event);
+    apply(draftWriter(s), event);
     s.seq = event.seq;
   });
 }
 
+/**
+ * Fold a chunk of events: the same state as `evolve` one event at a time, byte for byte and as deeply
+ * frozen, built on a copy-on-write working copy instead of an immer draft per event. The root, each
+ * map of the state and each app or container `apply` changes is copied the first time it is written
+ * in the chunk (nothing shared with `state` is ever written); what the chunk did not touch stays
+ * shared; what it made new is frozen at the end. For offline folds of many events; events at or below
+ * `state.seq` are the caller's to leave out.
+ */
+export function foldChunk(state: State, events: readonly Envelope[]): State {
+  if (events.length === 0) return state;
+  const w = new CopyOnWrite(state);
+  for (const e of events) {
+    apply(w, e);
+    w.s.seq = e.seq;
+  }
+  return deepFreeze(w.s);
+}
+
+/** How many events `fold` (and the offline readers) fold per `foldChunk`. */
+export const FOLD_CHUNK = 5000;
+
 export function fold(events: Iterable<Envelope>, from: State = initialState): State {
   let state = from;
-  for (const e of events) state = evolve(state, e);
-  return state;
+  let chunk: Envelope[] = [];
+  for (const e of events) {
+    chunk.push(e);
+    if (chunk.length >= FOLD_CHUNK) {
+      state = foldChunk(state, chunk);
+      chunk = [];
+    }
+  }
+  return foldChunk(state, chunk);
+}
+
+type MapKey = 'facts' | 'secrets' | 'apps' | 'containers' | 'gone' | 'failures' | 'restarts' | 'backoff' | 'lastGood' | 'pinned' | 'unmanaged';
+type Entries = Record<string, unknown>;
+
+/**
+ * What `apply` writes through: the root (its scalars and `lastPlan`), a map of the state to set or
+ * delete entries in, and an app or a container to change in place. Reads go to `s` directly.
+ */
+interface Writer {
+  readonly s: Mutable<State>;
+  map<K extends MapKey>(k: K): Mutable<State[K]>;
+  del(k: MapKey, key: string): void;
+  app(id: string): Mutable<AppState> | undefined;
+  container(app: string): Mutable<ContainerState> | undefined;
+}
+
+/** Writing through an immer draft: the draft does the copying. */
+function draftWriter(s: Mutable<State>): Writer {
+  return {
+    s,
+    map: <K extends MapKey>(k: K) => s[k] as Mutable<State[K]>,
+    del: (k, key) => { delete (s[k] as Entries)[key]; },
+    app: (id) => s.apps[id],
+    container: (app) => s.containers[app],
+  };
+}
+
+/** Copy-on-write over a frozen state: an object is copied the first time it is written, once. */
+class CopyOnWrite implements Writer {
+  readonly s: Mutable<State>;
+  readonly #own = new Set<object>();
+  readonly #root: Record<MapKey, Entries>;
+
+  constructor(base: State) {
+    this.s = { ...base } as Mutable<State>;
+    this.#root = this.s as unknown as Record<MapKey, Entries>;
+  }
+
+  map<K extends MapKey>(k: K): Mutable<State[K]> {
+    return this.#map(k) as Mutable<State[K]>;
+  }
+
+  #map(k: MapKey): Entries {
+    const m = this.#root[k];
+    if (this.#own.has(m)) return m;
+    const copy = { ...m };
+    this.#own.add(copy);
+    this.#root[k] = copy;
+    return copy;
+  }
+
+  del(k: MapKey, key: string): void {
+    if (Object.hasOwn(this.#root[k], key)) delete this.#map(k)[key];
+  }
+
+  app(id: string): Mutable<AppState> | undefined {
+    return this.#entry('apps', id) as Mutable<AppState> | undefined;
+  }
+
+  container(app: string): Mutable<ContainerState> | undefined {
+    return this.#entry('containers', app) as Mutable<ContainerState> | undefined;
+  }
+
+  #entry(k: 'apps' | 'containers', id: string): object | undefined {
+    const v = this.#root[k][id] as object | undefined;
+    if (v === undefined || this.#own.has(v)) return v;
+    const copy = { ...v };
+    this.#own.add(copy);
+    this.#map(k)[id] = copy;
+    return copy;
+  }
+}
+
+/** Freeze what is not frozen yet, deeply; a frozen object's contents are frozen already. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const k in value) deepFreeze((value as Entries)[k]);
+  return value;
 }
 
 /** A stable fingerprint of a projection: equal logs give equal hashes on every machine. */
@@ -25,7 +133,8 @@ export function stateHash(state: State): string {
   return hashOf(state);
 }
 
-function apply(s: Mutable<State>, e: Envelope): void {
+function apply(w: Writer, e: Envelope): void {
+  const s = w.s;
   const app = e.app;
   switch (e.type) {
     case 'BootStarted':
@@ -38,12 +147,12 @@ function apply(s: Mutable<State>, e: Envelope): void {
       // Interpreted with today's schema: defaults added since the log was written apply on replay.
       const parsed = ManifestSchema.safeParse(e.data.manifest);
       if (!parsed.success) {
-        const current = s.apps[app] ?? { id: app, path: e.data.path, templates: {} };
+        const current = w.app(app) ?? { id: app, path: e.data.path, templates: {} };
         current.rejected = { seq: e.seq, errors: parsed.error.issues.map((i) => ({ file: e.data.path, line: 0, col: 0, path: i.path.join('.'), message: `no longer valid: ${i.message}` })) };
-        s.apps[app] = current;
+        w.map('apps')[app] = current;
         return;
       }
-      s.apps[app] = {
+      w.map('apps')[app] = {
         id: app,
         path: e.data.path,
         manifest: parsed.data,
@@ -52,34 +161,34 @@ function apply(s: Mutable<State>, e: Envelope): void {
         templates: e.data.templates,
         ...(e.data.buildContextHash ? { buildContextHash: e.data.buildContextHash } : {}),
       };
-      delete s.gone[app];
-      if (s.pinned[app] && s.pinned[app].badManifestHash !== e.data.hash) delete s.pinned[app];
+      w.del('gone', app);
+      if (s.pinned[app] && s.pinned[app].badManifestHash !== e.data.hash) w.del('pinned', app);
       return;
     }
     case 'ManifestRejected': {
       if (!app) return;
-      const current = s.apps[app] ?? { id: app, path: e.data.path, templates: {} };
+      const current = w.app(app) ?? { id: app, path: e.data.path, templates: {} };
       current.rejected = { seq: e.seq, errors: e.data.errors };
-      s.apps[app] = current;
+      w.map('apps')[app] = current;
       return;
     }
     case 'ManifestRemoved':
       if (!app) return;
-      delete s.apps[app];
-      s.gone[app] = e.seq;
+      w.del('apps', app);
+      w.map('gone')[app] = e.seq;
       return;
     case 'HostFactsObserved':
       for (const name of e.data.changed) {
         const value = e.data.facts[name];
-        if (value === undefined) delete s.facts[name];
-        else s.facts[name] = { value, seq: e.seq };
+        if (value === undefined) w.del('facts', name);
+        else w.map('facts')[name] = { value, seq: e.seq };
       }
       return;
     case 'SecretObserved':
-      s.secrets[e.data.name] = { hash: e.data.hash, seq: e.seq };
+      w.map('secrets')[e.data.name] = { hash: e.data.hash, seq: e.seq };
       return;
     case 'SecretRemoved':
-      delete s.secrets[e.data.name];
+      w.del('secrets', e.data.name);
       return;
     case 'ContainerObserved': {
       if (!app) return;
@@ -97,75 +206,79 @@ function apply(s: Mutable<State>, e: Envelope): void {
         ...(e.data.hashVersion !== undefined ? { hashVersion: e.data.hashVersion } : {}),
         ...(same && prev.spec && prev.specHash === e.data.specHash ? { spec: prev.spec } : {}),
       };
-      s.containers[app] = next;
+      w.map('containers')[app] = next;
       return;
     }
     case 'ContainerStarted': {
       if (!app) return;
-      const c = s.containers[app];
-      if (c && c.id === e.data.id) {
+      const c = s.containers[app]?.id === e.data.id ? w.container(app) : undefined;
+      if (c) {
         c.status = 'running';
         delete c.exitCode;
       } else {
-        s.containers[app] = {
+        w.map('containers')[app] = {
           id: e.data.id, name: e.data.name, status: 'running', statusSeq: e.seq, statusAt: e.at,
           ...(e.data.specHash ? { specHash: e.data.specHash } : {}),
         };
       }
-      setStatus(s.containers[app], e);
-      started(s.containers[app], e.at);
+      const started_ = w.container(app);
+      setStatus(started_, e);
+      started(started_, e.at);
       return;
     }
     case 'ContainerExited': {
-      const c = app ? s.containers[app] : undefined;
-      if (!c || c.id !== e.data.id) return; // a container we already replaced
-      if (c.status === 'exited') return; // the same exit, seen by both the event stream and a resync
+      const seen = app ? s.containers[app] : undefined;
+      if (!app || !seen || seen.id !== e.data.id) return; // a container we already replaced
+      if (seen.status === 'exited') return; // the same exit, seen by both the event stream and a resync
+      const c = w.container(app)!;
       c.status = 'exited';
       c.exitCode = e.data.exitCode;
       setStatus(c, e);
       delete c.health;
       // A run that lasted is not part of a crash loop: the backoff starts over.
-      if (app && c.startedAt !== undefined && e.at - c.startedAt >= STABLE_RUN_MS) delete s.restarts[app];
+      if (c.startedAt !== undefined && e.at - c.startedAt >= STABLE_RUN_MS) w.del('restarts', app);
       return;
     }
     case 'ContainerRemoved': {
       if (!app) return;
-      if (s.unmanaged[app]?.id === e.data.id) delete s.unmanaged[app];
+      if (s.unmanaged[app]?.id === e.data.id) w.del('unmanaged', app);
       if (s.containers[app]?.id !== e.data.id) return;
-      delete s.containers[app];
-      s.gone[app] = e.seq;
+      w.del('containers', app);
+      w.map('gone')[app] = e.seq;
       return;
     }
     case 'HealthChanged': {
-      const c = app ? s.containers[app] : undefined;
-      if (!app || !c || c.id !== e.data.id) return;
+      const seen = app ? s.containers[app] : undefined;
+      if (!app || !seen || seen.id !== e.data.id) return;
+      const c = w.container(app)!;
       c.health = { status: e.data.status, seq: e.seq, at: e.at, ...(e.data.detail ? { detail: e.data.detail } : {}) };
       if (e.data.status !== 'healthy') return;
       c.everHealthy = true;
       // Remember what a healthy container ran, to roll back to it if a later update fails.
       const config = goodConfig(s as State, app, c.specHash, e.seq);
-      if (config) s.lastGood[app] = config;
+      if (config) w.map('lastGood')[app] = config;
       return;
     }
     case 'DriftDetected': {
-      const c = app ? s.containers[app] : undefined;
-      if (!c || c.id !== e.data.id) return;
+      const seen = app ? s.containers[app] : undefined;
+      if (!app || !seen || seen.id !== e.data.id) return;
+      const c = w.container(app)!;
       if (e.data.differences.length === 0) delete c.drift;
       else c.drift = { seq: e.seq, differences: e.data.differences };
       return;
     }
     case 'UnmanagedContainerObserved':
       if (!app) return;
-      s.unmanaged[app] = { id: e.data.id, name: e.data.name, image: e.data.image, seq: e.seq, differences: e.data.differences };
+      w.map('unmanaged')[app] = { id: e.data.id, name: e.data.name, image: e.data.image, seq: e.seq, differences: e.data.differences };
       return;
     case 'BackoffScheduled':
       if (!app) return;
-      s.backoff[app] = { attempt: e.data.attempt, until: e.data.until, seq: e.seq };
+      w.map('backoff')[app] = { attempt: e.data.attempt, until: e.data.until, seq: e.seq };
       return;
     case 'RolledBack': {
       const config = app ? s.lastGood[app] : undefined;
       if (!app || !config) return;
-      s.pinned[app] = { config, badManifestHash: e.data.badManifestHash, seq: e.seq };
+      w.map('pinned')[app] = { config, badManifestHash: e.data.badManifestHash, seq: e.seq };
       return;
     }
     case 'ImageProgress':
@@ -177,14 +290,14 @@ function apply(s: Mutable<State>, e: Envelope): void {
       return;
     case 'ActionSucceeded': {
       if (!app) return;
-      delete s.failures[app];
+      w.del('failures', app);
       const kind = e.data.kind;
       if (kind === 'remove') {
-        delete s.containers[app];
+        w.del('containers', app);
         return;
       }
       if (NEW_CONTAINER.has(kind) && e.data.containerId && e.data.spec) {
-        s.containers[app] = {
+        w.map('containers')[app] = {
           id: e.data.containerId,
           name: e.data.spec.name,
           status: 'running',
@@ -198,25 +311,26 @@ function apply(s: Mutable<State>, e: Envelope): void {
           ...(e.data.specHash ? { specHash: e.data.specHash } : {}),
           ...(kind === 'adopt' ? { adopted: true } : {}),
         };
-        delete s.gone[app];
-        delete s.unmanaged[app];
+        w.del('gone', app);
+        w.del('unmanaged', app);
         // A new spec is a new start: earlier crashes do not count against it.
-        if (kind !== 'adopt') { delete s.restarts[app]; delete s.backoff[app]; }
+        if (kind !== 'adopt') { w.del('restarts', app); w.del('backoff', app); }
         return;
       }
-      const c = s.containers[app];
-      if ((kind === 'start' || kind === 'restart') && c && (!e.data.containerId || c.id === e.data.containerId)) {
+      const seen = s.containers[app];
+      if ((kind === 'start' || kind === 'restart') && seen && (!e.data.containerId || seen.id === e.data.containerId)) {
+        const c = w.container(app)!;
         c.status = 'running';
         delete c.exitCode;
         setStatus(c, e);
         started(c, e.data.startedAt ?? e.at);
-        if (e.data.attempt !== undefined) s.restarts[app] = { attempt: e.data.attempt + 1, seq: e.seq };
+        if (e.data.attempt !== undefined) w.map('restarts')[app] = { attempt: e.data.attempt + 1, seq: e.seq };
       }
       return;
     }
     case 'ActionFailed':
       if (!app) return;
-      s.failures[app] = { seq: e.seq, at: e.at, kind: e.data.kind, message: e.data.error.message, attempt: (s.failures[app]?.attempt ?? 0) + 1 };
+      w.map('failures')[app] = { seq: e.seq, at: e.at, kind: e.data.kind, message: e.data.error.message, attempt: (s.failures[app]?.attempt ?? 0) + 1 };
       return;
   }
 }
@@ -237,7 +351,8 @@ function started(c: Mutable<ContainerState> | undefined, at: number): void {
 function goodConfig(s: State, app: string, specHash: string | undefined, seq: number): GoodConfig | undefined {
   const config = desiredApp(s, app);
   if (!config?.manifest || !specHash) return undefined;
-  const r = resolveSpec(config, s);
+  // not the memo: within a chunk the draft's facts, secrets and apps change in place (see resolveUncached)
+  const r = resolveUncached(config, s);
   if (!r.ok || r.hash !== specHash) return undefined;
   return {
     specHash, manifest: config.manifest, templates: config.templates, seq,

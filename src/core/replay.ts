@@ -1,7 +1,7 @@
 // Replay: the state at any point of a log, and a check that today's planner makes every recorded
 // decision again — like Temporal's replayer, this is how a planner change is tested against history.
 import type { Action, Envelope, EnvelopeOf } from './events.js';
-import { evolve, stateHash } from './evolve.js';
+import { fold, foldChunk, stateHash } from './evolve.js';
 import { canonicalJson } from './hash.js';
 import { plan } from './plan.js';
 import { initialState, type State } from './state.js';
@@ -47,7 +47,9 @@ export function checkDecisions(events: readonly Envelope[], planner: Planner = p
       state = base; // decisions out of order: fold again from the start
       next = 0;
     }
-    while (next < tail.length && tail[next]!.seq <= d.data.atSeq) state = evolve(state, tail[next++]!);
+    const from = next;
+    while (next < tail.length && tail[next]!.seq <= d.data.atSeq) next++;
+    state = foldChunk(state, tail.slice(from, next));
     const divergence = compare(d, state, planner);
     if (divergence) return { checked, skipped, divergence };
     checked += 1;
@@ -93,10 +95,10 @@ export function seqAt(events: readonly Envelope[], point: Point): number {
 
 /** The state after event `seq`, folded from `base` (the empty state, or a compacted log's cut). */
 export function stateAt(events: readonly Envelope[], seq: number, base: State = initialState): State {
-  let state = base;
+  const upTo: Envelope[] = [];
   for (const e of events) {
     if (e.seq > seq) break;
-    if (e.seq > base.seq) state = evolve(state, e);
+    if (e.seq > base.seq) upTo.push(e);
   }
-  return state;
+  return fold(upTo, base);
 }

@@ -116,7 +116,11 @@ export function resolveSpec(app: AppState, state: Pick<State, 'facts' | 'secrets
   return result;
 }
 
-function resolveUncached(app: AppState, state: Pick<State, 'facts' | 'secrets'>): Resolution {
+/**
+ * `resolveSpec` without the memo: for callers whose app, facts or secrets may still change in place
+ * (the fold, on its draft), which the memo — valid only while those objects are unchanged — cannot tell.
+ */
+export function resolveUncached(app: AppState, state: Pick<State, 'facts' | 'secrets'>): Resolution {
   const m = app.manifest;
   if (!m) return { ok: false, reasons: [{ code: 'no-valid-manifest' }] };
   const manifestSeq = app.manifestSeq ?? 0;

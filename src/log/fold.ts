@@ -1,6 +1,6 @@
 // Folding a whole log into state, from a store or from any stream of read items (replay), and the
 // daemon's start: the latest trusted snapshot (snapshots.ts) and the events after it.
-import { evolve } from '../core/evolve.js';
+import { FOLD_CHUNK, foldChunk } from '../core/evolve.js';
 import type { Envelope } from '../core/events.js';
 import { initialState, type State } from '../core/state.js';
 import { checkSnapshot, historyBase } from './snapshots.js';
@@ -8,25 +8,51 @@ import type { EventStore, ReadItem } from './store.js';
 
 export type OnCorrupt = (seq: number, reason: string) => void;
 
-/** Fold `items` onto `from`; items at or below `from.seq` are skipped (a base already holds them). */
+/**
+ * Fold `items` onto `from`; items at or below `from.seq` are skipped (a base already holds them).
+ * Events are folded in chunks of FOLD_CHUNK (`foldChunk`: the same state as one `evolve` per event);
+ * items may come one by one or in batches (`EventStore.readBatches`, `readNdjsonBatches`). `onChunk` hears the state after each chunk and how many events it folded;
+ * `cutAfter(seq)` ends a chunk after that event, for a caller that needs the state at a given seq.
+ */
 export async function foldItems(
-  items: AsyncIterable<ReadItem>, onCorrupt: OnCorrupt, until = Infinity, from: State = initialState, onState?: (s: State) => void,
+  items: AsyncIterable<ReadItem | readonly ReadItem[]>, onCorrupt: OnCorrupt, until = Infinity, from: State = initialState,
+  opts: { onChunk?: (s: State, folded: number) => void; cutAfter?: (seq: number) => boolean } = {},
 ): Promise<State> {
   let state = from;
-  for await (const item of items) {
-    if (!item.ok) { onCorrupt(item.seq, item.reason); continue; }
-    if (item.event.seq > until) break;
-    if (item.event.seq <= from.seq) continue;
-    state = evolve(state, item.event);
-    onState?.(state);
+  let chunk: Envelope[] = [];
+  const flush = (): void => {
+    if (chunk.length === 0) return;
+    state = foldChunk(state, chunk);
+    opts.onChunk?.(state, chunk.length);
+    chunk = [];
+  };
+  /** false once past `until` */
+  const take = (item: ReadItem): boolean => {
+    if (!item.ok) { onCorrupt(item.seq, item.reason); return true; }
+    if (item.event.seq > until) return false;
+    if (item.event.seq <= from.seq) return true;
+    chunk.push(item.event);
+    if (chunk.length >= FOLD_CHUNK || opts.cutAfter?.(item.event.seq)) flush();
+    return true;
+  };
+  // items one by one, or in batches (EventStore.readBatches): the same fold
+  outer: for await (const got of items) {
+    if (!isBatch(got)) {
+      if (!take(got)) break;
+      continue;
+    }
+    for (const item of got) if (!take(item)) break outer;
   }
+  flush();
   return state;
 }
+
+const isBatch = (x: ReadItem | readonly ReadItem[]): x is readonly ReadItem[] => Array.isArray(x);
 
 /** The full fold of a store: from the start, or from the state a compaction left at its cut. */
 export async function foldStore(store: EventStore, onCorrupt: OnCorrupt): Promise<State> {
   const base = await historyBase(store);
-  return foldItems(store.read({ since: base.seq }), onCorrupt, Infinity, base.state);
+  return foldItems(store.readBatches({ since: base.seq }), onCorrupt, Infinity, base.state);
 }
 
 export async function collect(items: AsyncIterable<ReadItem>, onCorrupt: OnCorrupt): Promise<Envelope[]> {
@@ -72,6 +98,6 @@ export async function loadState(
   }
   start ??= { ...base, from: base.seq > 0 ? 'compaction' : 'start' };
   let folded = 0;
-  const state = await foldItems(store.read({ since: start.seq }), opts.onCorrupt, Infinity, start.state, () => void (folded += 1));
+  const state = await foldItems(store.readBatches({ since: start.seq }), opts.onCorrupt, Infinity, start.state, { onChunk: (_, n) => void (folded += n) });
   return { state, from: start.seq, startedFrom: start.from, folded, rejected };
 }
