@@ -9,7 +9,7 @@ import { FOLD_VERSION } from '../core/state.js';
 import { driftDrafts, factsDraft, inventoryDrafts, manifestDrafts, podmanEventDrafts, secretDrafts, unmanagedDrafts } from '../core/observations.js';
 import { renderReason } from '../core/render.js';
 import { execute } from '../act/executor.js';
-import { podmanClient, podmanStreamClient, ping } from '../act/podman.js';
+import { podmanClient, podmanStreamClient, ping, READ_TIMEOUT_MS } from '../act/podman.js';
 import { DaemonRunningError, DbLockedError } from '../log/errors.js';
 import { EventStore } from '../log/store.js';
 import { readHostFacts, watchFile } from '../observe/host-facts.js';
@@ -109,6 +109,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const nodeKey = node.key;
   const hashSecret = (value: string) => secretHash(nodeKey, value);
   const docker: Docker = podmanClient(o.socket);
+  const reader: Docker = podmanClient(o.socket, READ_TIMEOUT_MS); // the inventory's: never holds the turn for long
   const closers: (() => unknown)[] = [];
   const guard = (what: string) => (err: unknown) => log.error(`${what} failed`, { error: err instanceof Error ? err.message : String(err) });
 
@@ -128,8 +129,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     const before = state(); // differences are taken against what was believed when the reading began
     let found: Awaited<ReturnType<typeof readInventory>>;
     try {
-      await ping(docker, o.socket);
-      found = await readInventory(docker, before, hashSecret);
+      await ping(reader, o.socket);
+      found = await readInventory(reader, before, hashSecret);
     } catch (err) {
       if (podmanUp) log.error(`cannot reach podman at ${o.socket}; actions wait until it answers`, { error: (err as Error).message });
       podmanUp = false;
