@@ -139,43 +139,32 @@ describe('export and import', () => {
   });
 
   describe("the daemon's node key", () => {
+    // `tmp.open` closes the stores it opened after each test.
     it('given an empty data dir, when the daemon starts twice, then it makes a key once, records its node, and accepts it the second time', async () => {
       const dir = join(tmp.dir(), 'fresh');
-      const store = await EventStore.open(dir);
-      try {
-        const first = await nodeKeyFor(store, dir);
-        expect(await store.node()).toBe(first.id);
-        const again = await nodeKeyFor(store, dir);
-        expect(again).toEqual(first);
-      } finally {
-        await store.close();
-      }
+      const store = await tmp.open(undefined, dir);
+      const first = await nodeKeyFor(store, dir);
+      expect(await store.node()).toBe(first.id);
+      const again = await nodeKeyFor(store, dir);
+      expect(again).toEqual(first);
     });
 
     it("given another node's imported log and no key, when the daemon starts, then it refuses and makes no key", async () => {
       const dir = join(tmp.dir(), 'imported');
-      const store = await EventStore.open(dir);
-      try {
-        await store.setNode(NODE_A);
-        const err = await nodeKeyFor(store, dir).catch((e: unknown) => e);
-        expect(err).toBeInstanceOf(ForeignNodeError);
-        expect((err as Error).message).toMatch(new RegExp(`written by node ${NODE_A}, but .*node.key is missing: put back that node's node.key`));
-        expect(existsSync(join(dir, NODE_KEY_FILE))).toBe(false);
-      } finally {
-        await store.close();
-      }
+      const store = await tmp.open(undefined, dir);
+      await store.setNode(NODE_A);
+      const err = await nodeKeyFor(store, dir).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ForeignNodeError);
+      expect((err as Error).message).toMatch(new RegExp(`written by node ${NODE_A}, but .*node.key is missing: put back that node's node.key`));
+      expect(existsSync(join(dir, NODE_KEY_FILE))).toBe(false);
     });
 
     it("given a log of node A and node B's key beside it, when the daemon starts, then it refuses naming both", async () => {
       const dir = join(tmp.dir(), 'swapped');
-      const store = await EventStore.open(dir);
-      try {
-        await store.setNode(NODE_A);
-        await writeFile(join(dir, NODE_KEY_FILE), KEY_B);
-        await expect(nodeKeyFor(store, dir)).rejects.toThrow(`written by node ${NODE_A}, but ${dir}/node.key is the key of node ${NODE_B}`);
-      } finally {
-        await store.close();
-      }
+      const store = await tmp.open(undefined, dir);
+      await store.setNode(NODE_A);
+      await writeFile(join(dir, NODE_KEY_FILE), KEY_B);
+      await expect(nodeKeyFor(store, dir)).rejects.toThrow(`written by node ${NODE_A}, but ${dir}/node.key is the key of node ${NODE_B}`);
     });
   });
 });
