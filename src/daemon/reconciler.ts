@@ -87,6 +87,9 @@ export class Reconciler {
       // Nothing in flight: give the turn back, so the inventory is never starved by a stream of wakes
       // (#begin starts the next session, behind whoever waits for the turn, if one is wanted).
       if (this.#running.size === 0) return;
+      // A wake that came while that plan was being taken found no one waiting for it: plan again now,
+      // not when some action in flight happens to finish (which may take as long as a podman call).
+      if (this.#wanted) continue;
       await new Promise<void>((resolve) => (this.#signal = resolve));
     }
   }

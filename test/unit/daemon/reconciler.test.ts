@@ -105,6 +105,50 @@ describe('the reconciler', () => {
     for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.startedAt).toBeGreaterThanOrEqual(sorted[i - 1]!.endedAt);
   });
 
+  it('given an action in flight, when a wake comes while the next plan is being recorded, then that wake is planned at once, not after the action', async () => {
+    // A bug once: the session then waited for an action to finish before it looked at `wanted`, so
+    // a manifest observed during a plan's append sat unplanned for as long as a slow podman call.
+    const memory = new MemoryLog(fold(envelopes([observed('slow', manifest('slow'))])), Date.now);
+    const executed: { app: string; startedAt: number; endedAt: number }[] = [];
+    let phase: 'first plan' | 'slow started' | 'injected' = 'first plan';
+    const reconciler: Reconciler = new Reconciler({
+      state: () => memory.state,
+      append: async (drafts) => {
+        await sleep(1);
+        const envs = memory.append(drafts);
+        if (phase === 'first plan' && drafts.some((d) => d.type === 'ActionStarted')) {
+          phase = 'slow started';
+          setTimeout(() => reconciler.wake(), 0); // a second plan, taken while `slow` is in flight
+        } else if (phase === 'slow started') {
+          // while that second plan is recorded, a new app shows up, and its wake finds no one waiting
+          phase = 'injected';
+          memory.append([observed('late', manifest('late'))]);
+          reconciler.wake();
+        }
+        return envs;
+      },
+      clock: Date.now, newId: () => 'run', concurrency: 8, onError: (err) => { throw err; }, ready: () => true, turn: exclusive(),
+      execute: async (action: Action, s: State) => {
+        const startedAt = Date.now();
+        await sleep(action.app === 'slow' ? 1_500 : 10);
+        executed.push({ app: action.app, startedAt, endedAt: Date.now() });
+        const r = resolveSpec(desiredApp(s, action.app)!, s);
+        if (!r.ok) throw new Error('not resolvable');
+        return { containerId: `c-${action.app}`, spec: r.spec, specHash: r.hash, startedAt: Date.now() };
+      },
+    });
+    try {
+      reconciler.wake();
+      await sleep(1_800);
+      const slow = executed.find((x) => x.app === 'slow');
+      const late = executed.find((x) => x.app === 'late');
+      expect(late, 'the late app was acted on').toBeDefined();
+      expect(late!.startedAt).toBeLessThan(slow!.endedAt);
+    } finally {
+      await reconciler.stop();
+    }
+  });
+
   it('given nothing to do and a steady stream of wakes, when the inventory asks for the podman turn, then it gets it between plans', async () => {
     // A bug once: the session kept the turn for as long as wakes came, so a resync never ran and a
     // container death missed while podman was down was never seen.
