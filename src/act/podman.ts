@@ -1,10 +1,18 @@
 // The podman client: dockerode over podman's Docker-compatible socket.
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { errorCode, PodmanUnreachableError } from './errors.js';
 
+/**
+ * dockerode, loaded on first use: it loads ssh2 and gRPC (for remote hosts and BuildKit sessions,
+ * neither used over a local socket), about 0.5 s of CPU that the offline commands (replay, why,
+ * events, status of a log) never need.
+ */
+let dockerode: Promise<typeof Docker> | undefined;
+const load = (): Promise<typeof Docker> => (dockerode ??= import('dockerode').then((m) => m.default));
+
 /** Calls time out, so a hung podman becomes a failed action rather than a stuck reconciler. */
-export function podmanClient(socketPath: string, timeoutMs = ACTION_TIMEOUT_MS): Docker {
-  return new Docker({ socketPath, timeout: timeoutMs });
+export async function podmanClient(socketPath: string, timeoutMs = ACTION_TIMEOUT_MS): Promise<Docker> {
+  return new (await load())({ socketPath, timeout: timeoutMs });
 }
 
 /** Actions may wait on podman a long time (a stop waits for the container's stop timeout). */
@@ -16,8 +24,8 @@ const ACTION_TIMEOUT_MS = 120_000;
 export const READ_TIMEOUT_MS = 10_000;
 
 /** For the event stream only: it is quiet for long stretches, which an idle timeout would cut. */
-export function podmanStreamClient(socketPath: string): Docker {
-  return new Docker({ socketPath });
+export async function podmanStreamClient(socketPath: string): Promise<Docker> {
+  return new (await load())({ socketPath });
 }
 
 /** Fails with a PodmanUnreachableError that says how to start podman. */

@@ -119,7 +119,7 @@ export async function planCommand(o: Common): Promise<void> {
   const believed = await currentState(o);
   // Observe everything afresh, in memory only: a dry run writes nothing.
   const key = await readFile(path.join(o.data, NODE_KEY_FILE)).catch(() => Buffer.alloc(32));
-  const docker = podmanClient(o.podmanSocket);
+  const docker = await podmanClient(o.podmanSocket);
   await ping(docker, o.podmanSocket);
   const memory = new MemoryLog(believed, Date.now);
   memory.append(manifestDrafts(memory.state, await readCatalog(o.apps, policyOf(o))));

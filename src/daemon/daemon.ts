@@ -108,8 +108,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const append = async (drafts: Draft[]) => (drafts.length > 0 ? store.append(drafts) : []);
   const nodeKey = node.key;
   const hashSecret = (value: string) => secretHash(nodeKey, value);
-  const docker: Docker = podmanClient(o.socket);
-  const reader: Docker = podmanClient(o.socket, READ_TIMEOUT_MS); // the inventory's: never holds the turn for long
+  const docker: Docker = await podmanClient(o.socket);
+  const reader: Docker = await podmanClient(o.socket, READ_TIMEOUT_MS); // the inventory's: never holds the turn for long
   const closers: (() => unknown)[] = [];
   const guard = (what: string) => (err: unknown) => log.error(`${what} failed`, { error: err instanceof Error ? err.message : String(err) });
 
@@ -202,7 +202,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   });
 
   let streamLost = false;
-  const follower = followEvents(podmanStreamClient(o.socket), {
+  const follower = followEvents(await podmanStreamClient(o.socket), {
     // Adopted containers carry no labels: they are known by id.
     appOf: (id) => Object.entries(state().containers).find(([, c]) => c.adopted && c.id === id)?.[0],
     onEvent: (e) => void append(podmanEventDrafts(state(), e)).catch(guard('recording podman event')),

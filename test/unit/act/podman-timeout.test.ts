@@ -32,12 +32,12 @@ describe('podman reads against a podman that never answers', () => {
 
   it('given a client with a read timeout, when it pings, then the ping fails as podman unreachable once the timeout passes', async () => {
     const socket = await silentPodman();
-    const err = await ping(podmanClient(socket, 300), socket).catch((e: unknown) => e);
+    const err = await ping(await podmanClient(socket, 300), socket).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PodmanUnreachableError);
   });
 
   it('given a client with a read timeout, when the inventory lists containers, then the read fails instead of waiting', async () => {
     const socket = await silentPodman();
-    await expect(readInventory(podmanClient(socket, 300), initialState, (v) => v)).rejects.toThrow();
+    await expect(readInventory(await podmanClient(socket, 300), initialState, (v) => v)).rejects.toThrow();
   });
 });
