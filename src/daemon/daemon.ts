@@ -239,13 +239,27 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   });
   closers.push(() => clearInterval(resync), () => follower.close(), () => wakeOn.unsubscribe(), () => health.close(), () => snapshots.unsubscribe());
 
+  /** A stop that takes long says what it waits for, every 5 s, so a hung podman call shows by name. */
+  async function reportIfSlow(work: Promise<unknown>, waitingFor: () => string): Promise<void> {
+    const every = setInterval(() => log.info(`stopping: still waiting for ${waitingFor()}`, {}), 5_000);
+    try {
+      await work;
+    } finally {
+      clearInterval(every);
+    }
+  }
+
   return {
     async stop(reason) {
       log.info('daemon stopping', { reason });
       closers.forEach((c) => c());
       await Promise.all(watchers.map((w) => w.close()));
-      await reconciler.stop();
-      await Promise.all(observers.map((x) => x.idle()));
+      await reportIfSlow(reconciler.stop(), () => {
+        const now = Date.now();
+        const busy = reconciler.inFlight().map((a) => `${a.kind} ${a.app} (for ${((now - a.since) / 1000).toFixed(1)} s)`);
+        return busy.length > 0 ? `${busy.length} action(s) in flight: ${busy.join(', ')}` : 'the reconciler (no action in flight)';
+      });
+      await reportIfSlow(Promise.all(observers.map((x) => x.idle())), () => 'the observers (manifests, facts, secrets, inventory) to finish a read');
       await store.append([{ type: 'BootStopped', source: 'reconciler', data: { reason } }]);
       await snapshotting;
       await snapshot(projection.state).catch(guard('writing the snapshot at shutdown'));

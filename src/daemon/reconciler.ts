@@ -45,7 +45,7 @@ export class Reconciler {
   /** actions of the latest plan not started yet, in plan (dependency) order */
   #queue: Queued[] = [];
   /** apps with an action in flight, whichever plan it came from */
-  readonly #running = new Map<string, Promise<void>>();
+  readonly #running = new Map<string, { done: Promise<void>; kind: Action['kind']; since: number }>();
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
@@ -115,6 +115,11 @@ export class Reconciler {
     this.#deps.onError(err);
   }
 
+  /** The actions in flight now, oldest first: what a slow stop is waiting for. */
+  inFlight(): { app: string; kind: Action['kind']; since: number }[] {
+    return [...this.#running].map(([app, r]) => ({ app, kind: r.kind, since: r.since })).sort((a, b) => a.since - b.since);
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
@@ -182,7 +187,7 @@ export class Reconciler {
           this.#dispatch(this.#deps.state());
           this.#notify();
         });
-      this.#running.set(app, p);
+      this.#running.set(app, { done: p, kind: q.action.kind, since: this.#deps.clock() });
     }
   }
 

@@ -139,7 +139,11 @@ describe('the reconciler', () => {
     });
     try {
       reconciler.wake();
-      await sleep(1_800);
+      await sleep(300);
+      // what a slow stop reports while it waits
+      expect(reconciler.inFlight().map((a) => `${a.kind} ${a.app}`)).toEqual(['create slow']);
+      await sleep(1_500);
+      expect(reconciler.inFlight()).toEqual([]);
       const slow = executed.find((x) => x.app === 'slow');
       const late = executed.find((x) => x.app === 'late');
       expect(late, 'the late app was acted on').toBeDefined();
