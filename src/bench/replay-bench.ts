@@ -12,6 +12,7 @@ import type { BenchRow } from './types.js';
 
 const EVENTS = 100_000;
 const APPS = 30;
+const ROUNDS = 5;
 
 /** A synthetic but shaped-like-life log: manifests first, then exits, restarts, fact changes and plans. */
 function syntheticLog(): Envelope[] {
@@ -46,21 +47,29 @@ export async function benchReplay(): Promise<BenchRow[]> {
   try {
     const file = path.join(dir, 'log.ndjson');
     await writeFile(file, syntheticLog().map((e) => JSON.stringify(e)).join('\n') + '\n');
-    const raw = await rate(async () => {
+    const readRaw = async (): Promise<number> => {
       let n = 0;
       for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) if (JSON.parse(line)) n++;
       return n;
-    });
-    const replay = await rate(async () => {
+    };
+    const replayFile = async (): Promise<number> => {
       // as offline readers fold (fold.ts): a batch of lines at a time, folded in chunks (foldChunk)
       const state = await foldItems(readNdjsonBatches(file), (seq, reason) => {
         throw new Error(`bench log is invalid: #${seq}: ${reason}`);
       });
       return state.seq;
-    });
+    };
+    // One pass takes ~0.5 s, short enough for a neighbour's burst to halve it: the two alternate,
+    // ROUNDS times, and each side's best pass is compared.
+    let raw = 0;
+    let replay = 0;
+    for (let r = 0; r < ROUNDS; r++) {
+      raw = Math.max(raw, await rate(readRaw));
+      replay = Math.max(replay, await rate(replayFile));
+    }
     return [{
-      name: `offline replay (NDJSON → decode → evolve), ${EVENTS / 1000}k events`, value: Math.round(replay), unit: 'events/s',
-      baseline: { name: 'read lines + JSON.parse', value: Math.round(raw) }, ratio: replay / raw,
+      name: `offline replay (NDJSON → decode → evolve), ${EVENTS / 1000}k events, best of ${ROUNDS}`, value: Math.round(replay), unit: 'events/s',
+      baseline: { name: `read lines + JSON.parse, best of ${ROUNDS}`, value: Math.round(raw) }, ratio: replay / raw,
     }];
   } finally {
     await rm(dir, { recursive: true, force: true });
