@@ -127,12 +127,16 @@ files:
 
     daemon = startDaemon({ apps, data, socket: podmanEnv().socket, secrets, extraArgs: ['--resync', '1', '--policy', policy] });
     await waitFor(async () => (await running('vault')) && (await running('web')), { timeoutMs: 90_000, what: 'vault and web running' });
+    let seen = '';
     await waitFor(async () => {
       const log = await events();
       const exits = log.filter((e) => e.type === 'ContainerExited' && e.app === 'crasher').length;
       const failed = log.some((e) => e.type === 'ActionFailed' && e.app === 'broken');
+      seen = `${log.length} events, ${exits} crasher exits, broken ${failed ? 'failed' : 'not failed'}`;
       return exits >= 2 && failed;
-    }, { timeoutMs: 60_000, what: 'crasher exited twice and broken failed' });
+    }, { timeoutMs: 60_000, what: 'crasher exited twice and broken failed' }).catch((err: Error) => {
+      throw new Error(`${err.message}\nseen: ${seen}\ndaemon output (tail):\n${daemon?.output().slice(-6000)}`, { cause: err });
+    });
     expect(envOf((await running('vault'))!).RPC_PASSWORD).toBe(OLD_PW);
     expect(await rendered()).toContain(OLD_PW);
     await everyCommand('before-rotation');
