@@ -78,7 +78,9 @@ export async function daemon(o: Common, resyncSeconds: number, concurrency: numb
   });
   if (!stopping.signal.aborted) await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }));
   process.removeListener('SIGTERM', onSignal).removeListener('SIGINT', onSignal);
-  await d.stop(String(stopping.signal.reason));
+  const { waitedForAll } = await d.stop(String(stopping.signal.reason));
+  // A podman call left hanging holds a socket open, which would keep the process alive until it times out.
+  if (!waitedForAll) process.exit(0);
 }
 
 export async function validate(o: Common): Promise<void> {

@@ -59,8 +59,16 @@ function snapshotInterval(o: DaemonOptions): number {
 }
 
 export interface RunningDaemon {
-  stop(reason: string): Promise<void>;
+  /** `waitedForAll` false: a podman call was still running when the stop gave up waiting (STOP_GRACE_MS). */
+  stop(reason: string): Promise<{ waitedForAll: boolean }>;
 }
+
+/**
+ * How long a stop waits for actions in flight (and reads) to finish. A podman call can hang for as
+ * long as its timeout (120 s; seen after the service was killed mid-call): past this the daemon stops
+ * anyway, as if it had crashed there, which the next start handles (it re-observes, then re-plans).
+ */
+const STOP_GRACE_MS = 10_000;
 
 /**
  * An offline command may hold the db for a moment (`podledger events` while no daemon runs): wait for
@@ -239,13 +247,21 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   });
   closers.push(() => clearInterval(resync), () => follower.close(), () => wakeOn.unsubscribe(), () => health.close(), () => snapshots.unsubscribe());
 
-  /** A stop that takes long says what it waits for, every 5 s, so a hung podman call shows by name. */
-  async function reportIfSlow(work: Promise<unknown>, waitingFor: () => string): Promise<void> {
+  /**
+   * A stop that takes long says what it waits for, every 5 s, so a hung podman call shows by name; it
+   * waits at most STOP_GRACE_MS. Returns false if it stopped waiting.
+   */
+  async function waitWhileStopping(work: Promise<unknown>, waitingFor: () => string): Promise<boolean> {
     const every = setInterval(() => log.info(`stopping: still waiting for ${waitingFor()}`, {}), 5_000);
+    let grace: NodeJS.Timeout | undefined;
     try {
-      await work;
+      const expired = new Promise<'expired'>((resolve) => (grace = setTimeout(() => resolve('expired'), STOP_GRACE_MS)));
+      if ((await Promise.race([work, expired])) !== 'expired') return true;
+      log.error(`stopping without waiting longer for ${waitingFor()}: their outcome is not recorded; the next start observes what they did`, {});
+      return false;
     } finally {
       clearInterval(every);
+      clearTimeout(grace);
     }
   }
 
@@ -254,12 +270,12 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       log.info('daemon stopping', { reason });
       closers.forEach((c) => c());
       await Promise.all(watchers.map((w) => w.close()));
-      await reportIfSlow(reconciler.stop(), () => {
+      const acted = await waitWhileStopping(reconciler.stop(), () => {
         const now = Date.now();
         const busy = reconciler.inFlight().map((a) => `${a.kind} ${a.app} (for ${((now - a.since) / 1000).toFixed(1)} s)`);
         return busy.length > 0 ? `${busy.length} action(s) in flight: ${busy.join(', ')}` : 'the reconciler (no action in flight)';
       });
-      await reportIfSlow(Promise.all(observers.map((x) => x.idle())), () => 'the observers (manifests, facts, secrets, inventory) to finish a read');
+      const read = await waitWhileStopping(Promise.all(observers.map((x) => x.idle())), () => 'the observers (manifests, facts, secrets, inventory) to finish a read');
       await store.append([{ type: 'BootStopped', source: 'reconciler', data: { reason } }]);
       await snapshotting;
       await snapshot(projection.state).catch(guard('writing the snapshot at shutdown'));
@@ -267,6 +283,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       projection.close();
       await store.close();
       log.info('daemon stopped; containers left running', {});
+      return { waitedForAll: acted && read };
     },
   };
 }
