@@ -19,6 +19,11 @@ const run = promisify(execFile);
 
 export interface ExecutorConfig {
   docker: Docker;
+  /**
+   * A client whose calls may stay silent this long: a stop waits up to the container's stop timeout
+   * (bitcoind's is 15m30s) before podman answers, far past the usual client timeout.
+   */
+  patientClient: (timeoutMs: number) => Promise<Docker>;
   appsDir: string;
   secretsDir?: string;
   nodeKey: Buffer;
@@ -44,9 +49,10 @@ export async function execute(cfg: ExecutorConfig, action: Action, state: State)
       // (For a rollback the projection already pins the last healthy configuration.)
       const { app, desired } = resolved(action, state);
       const old = state.containers[action.app];
-      if (old) await stopAndRemove(cfg.docker, old.id, desired.spec.stopTimeout);
+      // the running container's own stop timeout: it is the one that must shut down cleanly
+      if (old) await stopAndRemove(cfg, old.id, old.spec?.stopTimeout ?? desired.spec.stopTimeout);
       const unmanaged = state.unmanaged[action.app];
-      if (unmanaged && !old) await stopAndRemove(cfg.docker, unmanaged.id, desired.spec.stopTimeout);
+      if (unmanaged && !old) await stopAndRemove(cfg, unmanaged.id, desired.spec.stopTimeout);
       const id = await create(cfg, desired.spec, desired.hash, app, state);
       return { containerId: id, spec: desired.spec, specHash: desired.hash, ...(await startedAt(cfg.docker, id)) };
     }
@@ -66,12 +72,14 @@ export async function execute(cfg: ExecutorConfig, action: Action, state: State)
     case 'restart': {
       const c = state.containers[action.app];
       if (!c) throw new ActionError('no-container', `cannot restart ${action.app}: no container is known`);
-      await call(`restart container ${c.name}`, () => cfg.docker.getContainer(c.id).restart({ t: c.spec?.stopTimeout ?? 10 }));
+      const t = c.spec?.stopTimeout ?? DEFAULT_STOP_TIMEOUT_S;
+      const docker = await cfg.patientClient(stopCallTimeoutMs(t));
+      await call(`restart container ${c.name}`, () => docker.getContainer(c.id).restart({ t }));
       return { containerId: c.id, ...(await startedAt(cfg.docker, c.id)) };
     }
     case 'remove': {
       const c = state.containers[action.app];
-      if (c) await stopAndRemove(cfg.docker, c.id, 10);
+      if (c) await stopAndRemove(cfg, c.id, c.spec?.stopTimeout ?? DEFAULT_STOP_TIMEOUT_S);
       return c ? { containerId: c.id, detail: 'container removed; its data is kept' } : {};
     }
     case 'wait':
@@ -103,7 +111,7 @@ async function create(cfg: ExecutorConfig, spec: ContainerSpec, hash: string, ap
   // Rendered from the facts in the projection: the same values the spec hash was taken from.
   await renderFiles(cfg, app, Object.fromEntries(Object.entries(state.facts).map(([k, f]) => [k, f.value])));
   const env = { ...spec.env, ...(await secretValues(cfg, spec)) };
-  await removeLeftover(cfg.docker, spec.name, app.id);
+  await removeLeftover(cfg, spec.name, app.id);
 
   const imageCmd = spec.cmd.length > 0 && !spec.command ? await imageCommand(cfg.docker, spec.image) : [];
   const container = await call(`create container ${spec.name}`, () =>
@@ -170,10 +178,10 @@ async function chownBindSources(spec: ContainerSpec): Promise<void> {
 }
 
 /** A container already holding the name: ours (a half-done recreate) is replaced; anyone else's is left alone. */
-async function removeLeftover(docker: Docker, name: string, app: string): Promise<void> {
+async function removeLeftover(cfg: ExecutorConfig, name: string, app: string): Promise<void> {
   let info;
   try {
-    info = await docker.getContainer(name).inspect();
+    info = await cfg.docker.getContainer(name).inspect();
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return;
     throw new ActionError('inspect-failed', `cannot inspect container: ${name}: ${podmanMessage(err)}`, true, { cause: err });
@@ -181,13 +189,21 @@ async function removeLeftover(docker: Docker, name: string, app: string): Promis
   if (info.Config.Labels?.[LABELS.app] !== app) {
     throw new ActionError('name-conflict', `cannot create container ${name}: a container not managed by podledger has that name; rename or remove it`, false);
   }
-  await stopAndRemove(docker, info.Id, 10);
+  // podman reports the stop timeout the container was made with (ours: from its spec)
+  const own = (info.Config as { StopTimeout?: number }).StopTimeout;
+  await stopAndRemove(cfg, info.Id, typeof own === 'number' && own >= 0 ? own : DEFAULT_STOP_TIMEOUT_S);
 }
 
-async function stopAndRemove(docker: Docker, id: string, timeout: number): Promise<void> {
-  const c = docker.getContainer(id);
-  await call(`stop container ${id.slice(0, 12)}`, () => c.stop({ t: timeout }), [304, 404]);
-  await call(`remove container ${id.slice(0, 12)}`, () => c.remove({ v: false }), [404]);
+/** podman's own default, for a container whose spec we do not know */
+const DEFAULT_STOP_TIMEOUT_S = 10;
+
+/** A stop call answers once the container is down: up to its stop timeout, plus time to kill and clean up. */
+const stopCallTimeoutMs = (stopTimeoutS: number): number => (stopTimeoutS + 60) * 1000;
+
+async function stopAndRemove(cfg: ExecutorConfig, id: string, timeout: number): Promise<void> {
+  const patient = await cfg.patientClient(stopCallTimeoutMs(timeout));
+  await call(`stop container ${id.slice(0, 12)}`, () => patient.getContainer(id).stop({ t: timeout }), [304, 404]);
+  await call(`remove container ${id.slice(0, 12)}`, () => cfg.docker.getContainer(id).remove({ v: false }), [404]);
 }
 
 async function secretValues(cfg: ExecutorConfig, spec: ContainerSpec): Promise<Record<string, string>> {

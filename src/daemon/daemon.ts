@@ -177,7 +177,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
 
   const reconciler = new Reconciler({
     state, append, turn: podmanTurn, ready: () => podmanUp, clock: Date.now, newId: uuidv7, concurrency: o.concurrency ?? 8, onError: guard('reconcile'),
-    execute: (action, s) => execute({ docker, appsDir: o.appsDir, secretsDir: o.secretsDir, nodeKey, progress: buildProgress(action.app) }, action, s),
+    execute: (action, s) => execute({ docker, patientClient: (ms) => podmanClient(o.socket, ms), appsDir: o.appsDir, secretsDir: o.secretsDir, nodeKey, progress: buildProgress(action.app) }, action, s),
     onAction: (action, outcome, detail) => log.info(`${action.kind} ${action.app}: ${outcome}`, {
       reasons: action.reasons.map(renderReason).join('; '), ...(detail ? { detail } : {}),
     }),

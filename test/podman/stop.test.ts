@@ -4,9 +4,12 @@
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { podmanClient } from '../../src/act/podman.js';
+import { execute, type ExecutorConfig } from '../../src/act/executor.js';
+import { initialState, type State } from '../../src/core/state.js';
 import { busyboxManifest, writeBusyboxApp } from '../support/apps.js';
 import { makeTempDir, runCli, startDaemon, type Daemon, type TempDir } from '../support/cli.js';
-import { envOf, podmanEnv, removeContainers, running, waitFor } from '../support/podman.js';
+import { buildImage, envOf, inspect, podmanEnv, podmanOk, removeContainers, running, waitFor, writeBusyboxContext } from '../support/podman.js';
 
 const PREFIX = `st${process.pid}`;
 /** longer than the daemon's stop grace (10 s): podman holds the recreate's stop call this long */
@@ -75,4 +78,30 @@ describe('stopping the daemon during a long podman call', () => {
     const check = await runCli(['replay', '--check', '--data', data]);
     expect(check.code, check.stdout + check.stderr).toBe(0);
   }, 180_000);
+
+  it('given a container that takes its whole stop timeout, when the executor removes it with a client that times out sooner, then the stop waits for the container\'s own timeout and the removal succeeds', async () => {
+    // given: a container made with a 5 s stop timeout that ignores SIGTERM, and a 2 s client timeout
+    // (bitcoind's stop timeout is 15m30s, the daemon's client timeout 120 s: the same shape, smaller)
+    const image = `localhost/${PREFIX}-img:1`;
+    await buildImage(image, await writeBusyboxContext(join(tmp.path, 'img')));
+    const name = `${PREFIX}-slowstop`;
+    const id = (await podmanOk(['run', '-d', '--name', name, '--stop-timeout', '5', image, '/bin/sh', '-c', 'sleep 3600'])).trim();
+    const socket = podmanEnv().socket;
+    const cfg: ExecutorConfig = {
+      docker: await podmanClient(socket, 2_000), patientClient: (ms) => podmanClient(socket, ms),
+      appsDir: apps, nodeKey: Buffer.alloc(32), progress: () => undefined,
+    };
+    const state = { ...initialState, containers: { slowstop: { id, name, status: 'running', statusSeq: 1, statusAt: 0, spec: { stopTimeout: 5 } } } } as unknown as State;
+
+    // when
+    const t0 = Date.now();
+    const outcome = await execute(cfg, { kind: 'remove', app: 'slowstop', reasons: [] }, state);
+    const took = Date.now() - t0;
+
+    // then: it waited the container's 5 s (not podman's default 10 s, and past the 2 s client timeout)
+    expect(outcome.containerId).toBe(id);
+    expect(took).toBeGreaterThanOrEqual(4_500);
+    expect(took).toBeLessThan(9_500);
+    expect(await inspect(name)).toBeUndefined();
+  }, 120_000);
 });
