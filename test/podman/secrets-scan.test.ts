@@ -134,7 +134,7 @@ files:
       const failed = log.some((e) => e.type === 'ActionFailed' && e.app === 'broken');
       seen = `${log.length} events, ${exits} crasher exits, broken ${failed ? 'failed' : 'not failed'}`;
       return exits >= 2 && failed;
-    }, { timeoutMs: 60_000, what: 'crasher exited twice and broken failed' }).catch((err: Error) => {
+    }, { timeoutMs: 120_000, what: 'crasher exited twice and broken failed' }).catch((err: Error) => {
       throw new Error(`${err.message}\nseen: ${seen}\ndaemon output (tail):\n${daemon?.output().slice(-6000)}`, { cause: err });
     });
     expect(envOf((await running('vault'))!).RPC_PASSWORD).toBe(OLD_PW);
