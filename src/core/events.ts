@@ -119,6 +119,11 @@ export const EVENT_SCHEMAS = {
       /** the clock the planner was given (ms), so a replay can re-plan exactly */
       plannedAt: z.number(),
       actions: z.array(ActionSchema),
+      /**
+       * apps left out of `actions` because an action of theirs (or of a dependency) was in flight: the
+       * planner, which knows nothing of calls in progress, proposed them again; its outcome re-plans them
+       */
+      deferred: z.array(z.string()).optional(),
     }),
   },
   ActionStarted: { 1: z.object({ action: ActionSchema }) },

@@ -284,7 +284,7 @@ function apply(w: Writer, e: Envelope): void {
     case 'ImageProgress':
       return;
     case 'PlanDecided':
-      s.lastPlan = { seq: e.seq, actions: e.data.actions };
+      s.lastPlan = { seq: e.seq, actions: e.data.actions, ...(e.data.deferred ? { deferred: e.data.deferred } : {}) };
       return;
     case 'ActionStarted':
       return;

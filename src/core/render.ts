@@ -58,7 +58,11 @@ export function summarise(e: Envelope): string {
     case 'ContainerStarted': return `${e.data.name} ${e.data.id.slice(0, 12)}`;
     case 'ContainerExited': return `${e.data.name} exit ${e.data.exitCode} ${e.data.id.slice(0, 12)}`;
     case 'ContainerRemoved': return `${e.data.name} ${e.data.id.slice(0, 12)}`;
-    case 'PlanDecided': return e.data.actions.length === 0 ? 'converged' : e.data.actions.map((a) => `${a.kind} ${a.app}`).join(', ');
+    case 'PlanDecided': {
+      const inFlight = e.data.deferred?.length ? `in flight: ${e.data.deferred.join(', ')}` : '';
+      if (e.data.actions.length === 0) return inFlight || 'converged';
+      return [e.data.actions.map((a) => `${a.kind} ${a.app}`).join(', '), inFlight].filter(Boolean).join('; ');
+    }
     case 'ActionStarted': return `${e.data.action.kind}: ${e.data.action.reasons.map(renderReason).join('; ')}`;
     case 'ActionSucceeded': return `${e.data.kind}${e.data.containerId ? ` → ${e.data.containerId.slice(0, 12)}` : ''}${e.data.detail ? ` (${e.data.detail})` : ''}`;
     case 'ActionFailed': return `${e.data.kind}: ${e.data.error.code}: ${e.data.error.message}`;

@@ -59,7 +59,9 @@ export function checkDecisions(events: readonly Envelope[], planner: Planner = p
 
 function compare(d: EnvelopeOf<'PlanDecided'>, state: State, planner: Planner): Divergence | undefined {
   const hash = stateHash(state);
-  const actions = planner(state, d.data.plannedAt).actions;
+  // apps the reconciler left out because an action was in flight (the planner cannot know that)
+  const deferred = new Set(d.data.deferred ?? []);
+  const actions = planner(state, d.data.plannedAt).actions.filter((a) => !deferred.has(a.app));
   const sameState = hash === d.data.stateHash;
   const samePlan = canonicalJson(actions) === canonicalJson(d.data.actions);
   if (sameState && samePlan) return undefined;

@@ -138,27 +138,30 @@ export class Reconciler {
     this.#scheduleWake(decided.wakeAt, now);
     // What an earlier plan left queued is superseded by this one, and nothing starts while it is
     // recorded. An app in flight now is left to its action even if that finishes meanwhile: the
-    // plan was taken without its outcome (whose record wakes us to plan again).
+    // plan was taken without its outcome (whose record wakes us to plan again). So is each app
+    // depending on one. Both are recorded as deferred, not as actions: they are not acted on.
     this.#queue = [];
     const inFlight = new Set(this.#running.keys());
+    const waitsOnFlight = (a: Action) => inFlight.has(a.app) || (EXECUTABLE.has(a.kind) && [...dependencyClosure(state, a.app)].some((x) => inFlight.has(x)));
+    const actions = decided.actions.filter((a) => !waitsOnFlight(a));
+    const deferred = decided.actions.filter(waitsOnFlight).map((a) => a.app).sort();
 
     const correlation = d.newId();
     let planSeq = state.lastPlan?.seq;
     // A plan equal to the last recorded one is not recorded again: an idle or waiting node adds nothing.
-    if (canonicalJson(decided.actions) !== canonicalJson(state.lastPlan?.actions ?? [])) {
+    if (canonicalJson([actions, deferred]) !== canonicalJson([state.lastPlan?.actions ?? [], state.lastPlan?.deferred ?? []])) {
       const [recorded] = await d.append([{
         type: 'PlanDecided', source: 'reconciler', correlation, ...(state.seq > 0 ? { causedBy: state.seq } : {}),
-        data: { atSeq: state.seq, stateHash: stateHash(state), plannedAt: now, actions: decided.actions },
+        data: { atSeq: state.seq, stateHash: stateHash(state), plannedAt: now, actions, ...(deferred.length > 0 ? { deferred } : {}) },
       }]);
       planSeq = recorded?.seq;
     }
-    await d.append(backoffRecords(state, decided.actions, correlation, planSeq));
-    // An app with an action in flight is left to it, and so is each app depending on one: both are
-    // planned again, from the outcome, when the action finishes.
-    const executable = decided.actions.filter((a) => EXECUTABLE.has(a.kind));
+    await d.append(backoffRecords(state, actions, correlation, planSeq));
+    // Actions that finished while the plan was recorded have been re-planned by their outcome's wake;
+    // ones started meanwhile (by a dispatch of an earlier queue) are left to themselves too.
     for (const app of this.#running.keys()) inFlight.add(app);
-    this.#queue = executable
-      .filter((a) => !inFlight.has(a.app) && ![...dependencyClosure(state, a.app)].some((x) => inFlight.has(x)))
+    this.#queue = actions
+      .filter((a) => EXECUTABLE.has(a.kind) && !waitsOnFlight(a))
       .map((action) => ({ action, correlation, planSeq }));
     this.#dispatch(state);
   }
