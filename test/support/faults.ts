@@ -418,6 +418,7 @@ export async function convergenceGap(apps: Apps, data: string): Promise<string |
   }
   const left = state.lastPlan?.actions ?? [];
   if (left.length > 0) return `last plan #${state.lastPlan?.seq}: ${left.map((a) => `${a.kind} ${a.app}`).join(', ')}`;
+  if (state.lastPlan?.deferred?.length) return `last plan #${state.lastPlan.seq}: in flight: ${state.lastPlan.deferred.join(', ')}`;
   return undefined;
 }
 
