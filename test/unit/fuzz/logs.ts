@@ -54,7 +54,7 @@ type Step =
   | { k: 'facts'; ip: number; mdns: boolean }
   | { k: 'secret'; name: number; hash: number }
   | { k: 'secretRemoved'; name: number }
-  | { k: 'reconcile'; fail: boolean[] }
+  | { k: 'reconcile'; fail: boolean[]; defer: boolean }
   | { k: 'exited'; app: number; code: number; stale: boolean }
   | { k: 'started'; app: number }
   | { k: 'observed'; app: number; state: 'created' | 'running' | 'paused' | 'exited' | 'stopped' | 'unknown'; foreign: boolean }
@@ -76,7 +76,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ k: fc.constant('facts' as const), ip: fc.nat(3), mdns: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('secret' as const), name: fc.nat(SECRETS.length - 1), hash: fc.nat(2) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('secretRemoved' as const), name: fc.nat(SECRETS.length - 1) }) },
-  { weight: 6, arbitrary: fc.record({ k: fc.constant('reconcile' as const), fail: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }) }) },
+  { weight: 6, arbitrary: fc.record({ k: fc.constant('reconcile' as const), fail: fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), defer: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ k: fc.constant('exited' as const), app, code: fc.constantFrom(0, 1, 137, 255), stale: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('started' as const), app }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('observed' as const), app, state: fc.constantFrom('created', 'running', 'paused', 'exited', 'stopped', 'unknown'), foreign: fc.boolean() }) },
@@ -155,9 +155,13 @@ export function simulate(steps: readonly Step[], gaps: readonly number[]): Envel
       case 'reconcile': {
         runs += 1;
         const correlation = `run-${runs}`;
-        const decided = plan(state, at);
-        const p = emit({ type: 'PlanDecided', source: 'reconciler', correlation, data: { atSeq: state.seq, stateHash: stateHash(state), plannedAt: at, actions: decided.actions } });
-        decided.actions.filter((a) => EXECUTABLE.has(a.kind)).slice(0, 3).forEach((action, i) => {
+        // `defer`: as if the first app's action were still in flight from a run before (the reconciler
+        // then records it as deferred, not among the actions, and does not act on it)
+        const planned = plan(state, at).actions;
+        const deferred = s.defer && planned.length > 0 ? [planned[0]!.app] : [];
+        const actions = planned.filter((a) => !deferred.includes(a.app));
+        const p = emit({ type: 'PlanDecided', source: 'reconciler', correlation, data: { atSeq: state.seq, stateHash: stateHash(state), plannedAt: at, actions, ...(deferred.length ? { deferred } : {}) } });
+        actions.filter((a) => EXECUTABLE.has(a.kind)).slice(0, 3).forEach((action, i) => {
           const started = emit({ type: 'ActionStarted', source: 'executor', app: action.app, causedBy: p.seq, correlation, data: { action } });
           const fail = (message: string) =>
             emit({ type: 'ActionFailed', source: 'executor', app: action.app, causedBy: started.seq, correlation, data: { kind: action.kind, error: { code: 'podman', message } } });
