@@ -4,11 +4,10 @@
 // endpoints, or one filtering pass over the export per read).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import http from 'node:http';
 import { createInterface } from 'node:readline';
 import { decodeEvent } from '../core/events.js';
 import type { State } from '../core/state.js';
-import { controlSocketPath } from '../daemon/control.js';
+import { ControlHttpError, controlGet, controlGetJson, controlSocketPath } from '../daemon/control.js';
 import { DbLockedError } from '../log/errors.js';
 import { ndjsonLookup, readExportHeader, readNdjson } from '../log/ndjson.js';
 import { checkSnapshot, historyBase } from '../log/snapshots.js';
@@ -71,8 +70,8 @@ export async function openLog(opts: { log?: string; data: string; notice?: (text
     if (!(err instanceof DbLockedError)) throw err;
     const socket = controlSocketPath(opts.data);
     type Info = { compaction?: Compaction; base?: { seq: number; state: State }; node?: string };
-    const info = await getJson<Info>(socket, '/compaction').catch((e: unknown): Info => {
-      if (e instanceof HttpError) return {}; // a daemon answers, of a version before compaction
+    const info = await controlGetJson<Info>(socket, '/compaction').catch((e: unknown): Info => {
+      if (e instanceof ControlHttpError) return {}; // a daemon answers, of a version before compaction
       throw err; // no daemon answers either: the lock error says how to proceed
     });
     return {
@@ -116,7 +115,7 @@ export async function daemonState(data: string): Promise<{ seq: number; stateHas
   const socket = controlSocketPath(data);
   if (!existsSync(socket)) return undefined;
   try {
-    return await getJson<{ seq: number; stateHash: string; state: State }>(socket, '/state');
+    return await controlGetJson<{ seq: number; stateHash: string; state: State }>(socket, '/state');
   } catch {
     return undefined;
   }
@@ -142,29 +141,9 @@ export function queryOf(o: ReadOptions & { follow?: boolean }): string {
   return q.toString();
 }
 
-class HttpError extends Error {}
-
-function get(socketPath: string, path: string, signal?: AbortSignal): Promise<http.IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ socketPath, path, ...(signal ? { signal } : {}) }, (res) => {
-      if (res.statusCode === 200) return resolve(res);
-      res.resume();
-      reject(new HttpError(`daemon control socket: GET ${path}: HTTP ${res.statusCode}`));
-    });
-    req.on('error', reject);
-  });
-}
-
-async function getJson<T>(socketPath: string, path: string): Promise<T> {
-  const res = await get(socketPath, path);
-  let body = '';
-  for await (const chunk of res) body += String(chunk);
-  return JSON.parse(body) as T;
-}
-
 /** The NDJSON of a GET, requested when first iterated; a reader that stops early (or aborts) closes the response. */
 export async function* socketItems(socketPath: string, path: string, signal?: AbortSignal): AsyncGenerator<ReadItem> {
-  const res = await get(socketPath, path, signal);
+  const res = await controlGet(socketPath, path, signal ? { signal } : {});
   try {
     for await (const line of createInterface({ input: res, crlfDelay: Infinity })) {
       if (!line.trim()) continue;

@@ -71,21 +71,36 @@ export async function serveControl(dataDir: string, store: EventStore, state: ()
 }
 
 /** The daemon serving `dataDir`, if one answers on its control socket. */
-export function runningDaemon(dataDir: string, timeoutMs = 2_000): Promise<{ pid: number } | undefined> {
-  return new Promise((resolve) => {
-    const req = http.get({ socketPath: controlSocketPath(dataDir), path: '/daemon', timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString())).on('end', () => {
-        try {
-          const pid = (JSON.parse(body) as { pid?: unknown }).pid;
-          resolve(res.statusCode === 200 && typeof pid === 'number' ? { pid } : undefined);
-        } catch {
-          resolve(undefined);
-        }
-      }).on('error', () => resolve(undefined));
+export async function runningDaemon(dataDir: string, timeoutMs = 2_000): Promise<{ pid: number } | undefined> {
+  try {
+    const { pid } = await controlGetJson<{ pid?: unknown }>(controlSocketPath(dataDir), '/daemon', { timeoutMs });
+    return typeof pid === 'number' ? { pid } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The control socket answered, but not 200 (a daemon of another version may not know the path). */
+export class ControlHttpError extends Error {}
+
+/** GET on a control socket; resolves with a 200 response. `timeoutMs`: how long the socket may stay silent. */
+export function controlGet(socketPath: string, urlPath: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ socketPath, path: urlPath, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}) }, (res) => {
+      if (res.statusCode === 200) return resolve(res);
+      res.resume();
+      reject(new ControlHttpError(`daemon control socket: GET ${urlPath}: HTTP ${res.statusCode}`));
     });
-    req.on('timeout', () => req.destroy()).on('error', () => resolve(undefined));
+    req.on('timeout', () => req.destroy(new Error(`daemon control socket: GET ${urlPath}: no answer within ${opts.timeoutMs} ms`)));
+    req.on('error', reject);
   });
+}
+
+export async function controlGetJson<T>(socketPath: string, urlPath: string, opts: { timeoutMs?: number } = {}): Promise<T> {
+  const res = await controlGet(socketPath, urlPath, opts);
+  let body = '';
+  for await (const chunk of res) body += String(chunk);
+  return JSON.parse(body) as T;
 }
 
 /** The read a query asks for, or what is wrong with it. */

@@ -45,7 +45,7 @@ export class Reconciler {
   /** actions of the latest plan not started yet, in plan (dependency) order */
   #queue: Queued[] = [];
   /** apps with an action in flight, whichever plan it came from */
-  readonly #running = new Map<string, { done: Promise<void>; kind: Action['kind']; since: number }>();
+  readonly #running = new Map<string, { kind: Action['kind']; since: number }>();
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
@@ -183,14 +183,14 @@ export class Reconciler {
       if (blocked) continue;
       this.#queue.splice(this.#queue.indexOf(q), 1);
       busy.add(app);
-      const p = this.#act(q.action, q.correlation, q.planSeq)
+      this.#running.set(app, { kind: q.action.kind, since: this.#deps.clock() });
+      void this.#act(q.action, q.correlation, q.planSeq)
         .catch((err: unknown) => this.#failed(err))
         .finally(() => {
           this.#running.delete(app);
           this.#dispatch(this.#deps.state());
           this.#notify();
         });
-      this.#running.set(app, { done: p, kind: q.action.kind, since: this.#deps.clock() });
     }
   }
 
