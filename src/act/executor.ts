@@ -1,21 +1,17 @@
 // The executor performs one planned action through podman. It carries no decision logic: what to do
 // and why was decided by the planner; this only knows how, and reports what happened.
-import { execFile } from 'node:child_process';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import type { Action } from '../core/events.js';
-import { renderTemplate, SECRET_PREFIX } from '../core/facts.js';
 import { desiredApp, LABELS, resolveSpec } from '../core/spec.js';
 import type { ContainerSpec } from '../core/spec-schema.js';
 import type { State } from '../core/state.js';
 import { secretHash, secretValue } from '../observe/secrets.js';
+import { prepareHost } from './app-host.js';
 import { ActionError, podmanMessage } from './errors.js';
 import { createOptions } from './container-options.js';
 import { buildImage, imageExists, pullImage, type Progress } from './image.js';
-
-const run = promisify(execFile);
 
 export interface ExecutorConfig {
   docker: Docker;
@@ -25,6 +21,8 @@ export interface ExecutorConfig {
    */
   patientClient: (timeoutMs: number) => Promise<Docker>;
   appsDir: string;
+  /** the node policy's data root: app paths in it are resolved with no link followed below it */
+  dataRoot?: string;
   secretsDir?: string;
   nodeKey: Buffer;
   progress: Progress;
@@ -53,8 +51,8 @@ export async function execute(cfg: ExecutorConfig, action: Action, state: State)
       if (old) await stopAndRemove(cfg, old.id, old.spec?.stopTimeout ?? desired.spec.stopTimeout);
       const unmanaged = state.unmanaged[action.app];
       if (unmanaged && !old) await stopAndRemove(cfg, unmanaged.id, desired.spec.stopTimeout);
-      const id = await create(cfg, desired.spec, desired.hash, app, state);
-      return { containerId: id, spec: desired.spec, specHash: desired.hash, ...(await startedAt(cfg.docker, id)) };
+      const { id, notes } = await create(cfg, desired.spec, desired.hash, app, state);
+      return { containerId: id, spec: desired.spec, specHash: desired.hash, ...(notes.length > 0 ? { detail: notes.join('; ') } : {}), ...(await startedAt(cfg.docker, id)) };
     }
     case 'adopt': {
       // Nothing to do in podman: the container made elsewhere already matches; from now on it is ours.
@@ -102,14 +100,12 @@ function resolved(action: Action, state: State) {
   return { app, desired };
 }
 
-async function create(cfg: ExecutorConfig, spec: ContainerSpec, hash: string, app: NonNullable<State['apps'][string]>, state: State): Promise<string> {
+async function create(cfg: ExecutorConfig, spec: ContainerSpec, hash: string, app: NonNullable<State['apps'][string]>, state: State): Promise<{ id: string; notes: string[] }> {
   const m = app.manifest!;
   await ensureImage(cfg, spec.image, m.container.build ? path.resolve(cfg.appsDir, app.id, m.container.build.context) : undefined, m);
   if (!SPECIAL_NETWORKS.has(spec.network)) await ensureNetwork(cfg.docker, spec.network);
-  for (const v of spec.volumes) if (v.type === 'bind') await mkdir(v.source, { recursive: true });
-  if (spec.dataUid) await chownBindSources(spec);
   // Rendered from the facts in the projection: the same values the spec hash was taken from.
-  await renderFiles(cfg, app, Object.fromEntries(Object.entries(state.facts).map(([k, f]) => [k, f.value])));
+  const notes = await prepareHost({ dataRoot: cfg.dataRoot, secret: (name, h) => verifiedSecret(cfg, name, h) }, app, spec, state);
   const env = { ...spec.env, ...(await secretValues(cfg, spec)) };
   await removeLeftover(cfg, spec.name, app.id);
 
@@ -118,7 +114,7 @@ async function create(cfg: ExecutorConfig, spec: ContainerSpec, hash: string, ap
     cfg.docker.createContainer(createOptions({ spec, specHash: hash, env, imageCmd })),
   );
   await call(`start container ${spec.name}`, () => container.start(), [304]);
-  return container.id;
+  return { id: container.id, notes };
 }
 
 async function ensureImage(cfg: ExecutorConfig, image: string, context: string | undefined, m: NonNullable<State['apps'][string]['manifest']>): Promise<void> {
@@ -163,18 +159,6 @@ function networkExists(docker: Docker, name: string): Promise<boolean> {
 async function imageCommand(docker: Docker, image: string): Promise<string[]> {
   const info = await call(`inspect image ${image}`, () => docker.getImage(image).inspect());
   return info.Config?.Cmd ?? [];
-}
-
-/** `data_uid`: the app's data belongs to the user the app runs as. */
-async function chownBindSources(spec: ContainerSpec): Promise<void> {
-  for (const v of spec.volumes) {
-    if (v.type !== 'bind') continue;
-    try {
-      await run('chown', ['-R', spec.dataUid as string, v.source]);
-    } catch (cause) {
-      throw new ActionError('chown-failed', `cannot chown ${v.source} to ${spec.dataUid}: ${(cause as Error).message}`, true, { cause });
-    }
-  }
 }
 
 /** A container already holding the name: ours (a half-done recreate) is replaced; anyone else's is left alone. */
@@ -226,25 +210,6 @@ async function verifiedSecret(cfg: ExecutorConfig, name: string, expectedHash: s
     throw new ActionError('secret-changed', `secret ${name} changed since it was observed; re-planning`);
   }
   return value;
-}
-
-/** Render `files` with the real secret values; written atomically, and only when the bytes change. */
-async function renderFiles(cfg: ExecutorConfig, app: NonNullable<State['apps'][string]>, facts: Record<string, string | number>): Promise<void> {
-  for (const f of app.manifest?.files ?? []) {
-    const template = app.templates[f.template] ?? '';
-    const values: Record<string, string | number> = { ...facts };
-    for (const m of template.matchAll(/\{\{\s*secret:([A-Za-z0-9_.-]+)\s*\}\}/g)) {
-      values[`${SECRET_PREFIX}${m[1]}`] = await verifiedSecret(cfg, m[1] as string, undefined);
-    }
-    const rendered = renderTemplate(template, values);
-    if (!rendered.ok) throw new ActionError('render-failed', `cannot render ${f.path}: missing ${rendered.missing.join(', ')}`);
-    const current = await readFile(f.path, 'utf8').catch(() => undefined);
-    if (current === rendered.value) continue;
-    await mkdir(path.dirname(f.path), { recursive: true });
-    const tmp = `${f.path}.podledger-tmp`;
-    await writeFile(tmp, rendered.value, { mode: parseInt(f.mode, 8) });
-    await rename(tmp, f.path);
-  }
 }
 
 /** A podman call whose failure becomes an ActionError naming the operation; `ok` lists harmless status codes. */

@@ -15,8 +15,8 @@ import { EventStore } from '../log/store.js';
 import { readHostFacts, watchFile } from '../observe/host-facts.js';
 import { HealthMonitor, type ProbeTarget } from '../observe/health.js';
 import { readInventory } from '../observe/inventory.js';
-import { readCatalog, watchManifests } from '../observe/manifests.js';
-import { DEFAULT_POLICY_FILE } from '../observe/policy-file.js';
+import { readManifests, watchManifests } from '../observe/manifests.js';
+import { DEFAULT_POLICY_FILE, policyContext } from '../observe/policy-file.js';
 import { followEvents } from '../observe/podman-events.js';
 import { readSecretHashes, secretHash } from '../observe/secrets.js';
 import { nodeKeyFor } from './node-key.js';
@@ -124,7 +124,13 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   // Observers: each reads its source and appends only what differs from the projection.
   const policy = { policyFile: o.policyFile, secretsDir: o.secretsDir, podmanSocket: o.socket };
   // A policy file that cannot be read fails the whole read: nothing is rejected (or removed) because of it.
-  const manifests = coalesced(async () => append(manifestDrafts(state(), await readCatalog(o.appsDir, policy))), guard('reading manifests'));
+  // Its data root is also where the executor starts trusting no link (act/host-fs.ts).
+  let dataRoot: string | undefined;
+  const manifests = coalesced(async () => {
+    const context = await policyContext(policy);
+    dataRoot = context.policy.data_root;
+    await append(manifestDrafts(state(), await readManifests(o.appsDir, context)));
+  }, guard('reading manifests'));
   const facts = coalesced(async () => append(factsDraft(state(), await readHostFacts(o.dataDir, o.hostFactsFile))), guard('reading host facts'));
   const secrets = coalesced(async () => append(secretDrafts(state(), await readSecretHashes(o.secretsDir, nodeKey))), guard('reading secrets'));
   let podmanUp = false;
@@ -177,7 +183,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
 
   const reconciler = new Reconciler({
     state, append, turn: podmanTurn, ready: () => podmanUp, clock: Date.now, newId: uuidv7, concurrency: o.concurrency ?? 8, onError: guard('reconcile'),
-    execute: (action, s) => execute({ docker, patientClient: (ms) => podmanClient(o.socket, ms), appsDir: o.appsDir, secretsDir: o.secretsDir, nodeKey, progress: buildProgress(action.app) }, action, s),
+    execute: (action, s) => execute({ docker, patientClient: (ms) => podmanClient(o.socket, ms), appsDir: o.appsDir, dataRoot, secretsDir: o.secretsDir, nodeKey, progress: buildProgress(action.app) }, action, s),
     onAction: (action, outcome, detail) => log.info(`${action.kind} ${action.app}: ${outcome}`, {
       reasons: action.reasons.map(renderReason).join('; '), ...(detail ? { detail } : {}),
     }),
