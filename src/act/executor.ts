@@ -46,13 +46,17 @@ export async function execute(cfg: ExecutorConfig, action: Action, state: State)
       // Re-resolved from the projection at the moment of applying: a stale value is never applied.
       // (For a rollback the projection already pins the last healthy configuration.)
       const { app, desired } = resolved(action, state);
+      // All that can fail without touching what runs comes first: a refused host path, a failed
+      // build or an unreadable secret leaves the old container running (and the downtime shorter).
+      const ready = await prepare(cfg, desired.spec, app, state);
       const old = state.containers[action.app];
       // the running container's own stop timeout: it is the one that must shut down cleanly
       if (old) await stopAndRemove(cfg, old.id, old.spec?.stopTimeout ?? desired.spec.stopTimeout);
       const unmanaged = state.unmanaged[action.app];
       if (unmanaged && !old) await stopAndRemove(cfg, unmanaged.id, desired.spec.stopTimeout);
-      const { id, notes } = await create(cfg, desired.spec, desired.hash, app, state);
-      return { containerId: id, spec: desired.spec, specHash: desired.hash, ...(notes.length > 0 ? { detail: notes.join('; ') } : {}), ...(await startedAt(cfg.docker, id)) };
+      const id = await createAndStart(cfg, desired.spec, desired.hash, app.id, ready);
+      const notes = ready.notes.length > 0 ? { detail: ready.notes.join('; ') } : {};
+      return { containerId: id, spec: desired.spec, specHash: desired.hash, ...notes, ...(await startedAt(cfg.docker, id)) };
     }
     case 'adopt': {
       // Nothing to do in podman: the container made elsewhere already matches; from now on it is ours.
@@ -100,21 +104,32 @@ function resolved(action: Action, state: State) {
   return { app, desired };
 }
 
-async function create(cfg: ExecutorConfig, spec: ContainerSpec, hash: string, app: NonNullable<State['apps'][string]>, state: State): Promise<{ id: string; notes: string[] }> {
+interface Prepared {
+  env: Record<string, string>;
+  imageCmd: string[];
+  /** what the host side did that the operator should hear of */
+  notes: string[];
+}
+
+/** Image, network, host folders and files, secret values: everything a create needs, made ready. */
+async function prepare(cfg: ExecutorConfig, spec: ContainerSpec, app: NonNullable<State['apps'][string]>, state: State): Promise<Prepared> {
   const m = app.manifest!;
   await ensureImage(cfg, spec.image, m.container.build ? path.resolve(cfg.appsDir, app.id, m.container.build.context) : undefined, m);
   if (!SPECIAL_NETWORKS.has(spec.network)) await ensureNetwork(cfg.docker, spec.network);
   // Rendered from the facts in the projection: the same values the spec hash was taken from.
   const notes = await prepareHost({ dataRoot: cfg.dataRoot, secret: (name, h) => verifiedSecret(cfg, name, h) }, app, spec, state);
   const env = { ...spec.env, ...(await secretValues(cfg, spec)) };
-  await removeLeftover(cfg, spec.name, app.id);
-
   const imageCmd = spec.cmd.length > 0 && !spec.command ? await imageCommand(cfg.docker, spec.image) : [];
+  return { env, imageCmd, notes };
+}
+
+async function createAndStart(cfg: ExecutorConfig, spec: ContainerSpec, hash: string, appId: string, ready: Prepared): Promise<string> {
+  await removeLeftover(cfg, spec.name, appId);
   const container = await call(`create container ${spec.name}`, () =>
-    cfg.docker.createContainer(createOptions({ spec, specHash: hash, env, imageCmd })),
+    cfg.docker.createContainer(createOptions({ spec, specHash: hash, env: ready.env, imageCmd: ready.imageCmd })),
   );
   await call(`start container ${spec.name}`, () => container.start(), [304]);
-  return { id: container.id, notes };
+  return container.id;
 }
 
 async function ensureImage(cfg: ExecutorConfig, image: string, context: string | undefined, m: NonNullable<State['apps'][string]['manifest']>): Promise<void> {

@@ -43,10 +43,18 @@ function within(inner: string, outer: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
+interface FolderOptions {
+  create?: boolean;
+  mode?: number;
+  /** the path errors name (the file a folder is opened for), when not the folder itself */
+  for?: string;
+}
+
 /** A folder below an anchor, opened with every component checked; close it when done. */
-export async function openFolder(anchor: string, target: string, opts: { create?: boolean; mode?: number } = {}): Promise<FileHandle> {
+export async function openFolder(anchor: string, target: string, opts: FolderOptions = {}): Promise<FileHandle> {
   const rel = path.relative(anchor, path.normalize(target));
-  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new UnsafePathError(target, anchor, 'is not above it');
+  const named = opts.for ?? target;
+  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new UnsafePathError(named, anchor, 'is not above it');
   let dir = await open(anchor, C.O_RDONLY | C.O_DIRECTORY).catch(async (err: NodeJS.ErrnoException) => {
     if (err.code !== 'ENOENT' || !opts.create) throw err;
     await mkdir(anchor, { recursive: true, mode: 0o755 });
@@ -56,7 +64,7 @@ export async function openFolder(anchor: string, target: string, opts: { create?
   try {
     for (const name of rel === '' ? [] : rel.split('/')) {
       shown = path.join(shown, name);
-      const next = await openChild(dir, name, target, shown, opts);
+      const next = await openChild(dir, name, named, shown, opts);
       await dir.close();
       dir = next;
     }
@@ -67,7 +75,7 @@ export async function openFolder(anchor: string, target: string, opts: { create?
   }
 }
 
-async function openChild(dir: FileHandle, name: string, target: string, shown: string, opts: { create?: boolean; mode?: number }): Promise<FileHandle> {
+async function openChild(dir: FileHandle, name: string, target: string, shown: string, opts: FolderOptions): Promise<FileHandle> {
   try {
     return await open(at(dir, name), DIR_FLAGS);
   } catch (err) {
@@ -103,7 +111,7 @@ export interface WriteResult {
  * the opened folder, renamed over the name. Whatever was at the name, a link included, is replaced.
  */
 export async function writeFileSafely(anchor: string, file: string, content: string, mode: number): Promise<WriteResult> {
-  const dir = await openFolder(anchor, path.dirname(file), { create: true });
+  const dir = await openFolder(anchor, path.dirname(file), { create: true, for: file });
   const name = path.basename(file);
   try {
     const current = await readAt(dir, name, Buffer.byteLength(content) + 1);

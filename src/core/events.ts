@@ -111,6 +111,8 @@ export const EVENT_SCHEMAS = {
     }),
   },
   ImageProgress: { 1: z.object({ image: z.string(), step: z.string() }) },
+  /** something on the node weakens its safety (a secrets folder others can read); not folded */
+  SecurityWarning: { 1: z.object({ code: z.string(), path: z.string(), message: z.string() }) },
   PlanDecided: {
     1: z.object({
       /** the projection the plan was made from: its last seq, and its hash */

@@ -282,6 +282,7 @@ function apply(w: Writer, e: Envelope): void {
       return;
     }
     case 'ImageProgress':
+    case 'SecurityWarning':
       return;
     case 'PlanDecided':
       s.lastPlan = { seq: e.seq, actions: e.data.actions, ...(e.data.deferred ? { deferred: e.data.deferred } : {}) };

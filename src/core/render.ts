@@ -72,5 +72,6 @@ export function summarise(e: Envelope): string {
     case 'BackoffScheduled': return `attempt ${e.data.attempt + 1} not before ${iso(e.data.until)} (${(e.data.delayMs / 1000).toFixed(1)} s)`;
     case 'RolledBack': return `spec ${e.data.fromSpecHash.slice(0, 12)} failed its health check; back to ${e.data.toSpecHash.slice(0, 12)} until the manifest changes`;
     case 'ImageProgress': return `${e.data.image}: ${e.data.step}`;
+    case 'SecurityWarning': return `${e.data.code}: ${e.data.message}`;
   }
 }

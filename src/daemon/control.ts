@@ -10,7 +10,7 @@
 //   GET /events?seq=1,5,9      → NDJSON of those records (by seq, the ones the log holds)
 //   GET /compaction            → {node?, compaction?, base?: {seq, state}}: the log's node, what `compact`
 //                                removed and the state folded from it, for readers that fold the log themselves
-import { rm } from 'node:fs/promises';
+import { chmod, rm } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { stateHash } from '../core/evolve.js';
@@ -62,6 +62,7 @@ export async function serveControl(dataDir: string, store: EventStore, state: ()
     fail(404, 'not found');
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(socket, resolve));
+  await chmod(socket, 0o600); // the log's contents are root's alone, whatever the umask
   return {
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();

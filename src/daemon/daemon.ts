@@ -18,7 +18,7 @@ import { readInventory } from '../observe/inventory.js';
 import { readManifests, watchManifests } from '../observe/manifests.js';
 import { DEFAULT_POLICY_FILE, policyContext } from '../observe/policy-file.js';
 import { followEvents } from '../observe/podman-events.js';
-import { readSecretHashes, secretHash } from '../observe/secrets.js';
+import { exposedSecrets, readSecretHashes, secretHash } from '../observe/secrets.js';
 import { nodeKeyFor } from './node-key.js';
 import { coalesced, exclusive } from './coalesce.js';
 import { runningDaemon, serveControl } from './control.js';
@@ -132,7 +132,18 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     await append(manifestDrafts(state(), await readManifests(o.appsDir, context)));
   }, guard('reading manifests'));
   const facts = coalesced(async () => append(factsDraft(state(), await readHostFacts(o.dataDir, o.hostFactsFile))), guard('reading host facts'));
-  const secrets = coalesced(async () => append(secretDrafts(state(), await readSecretHashes(o.secretsDir, nodeKey))), guard('reading secrets'));
+  let exposed = '';
+  const secrets = coalesced(async () => {
+    await append(secretDrafts(state(), await readSecretHashes(o.secretsDir, nodeKey)));
+    // Said once per run, and again when it changes: a warning repeated every read is noise.
+    const now = await exposedSecrets(o.secretsDir);
+    if (now.join('\n') === exposed) return;
+    exposed = now.join('\n');
+    if (now.length === 0 || !o.secretsDir) return;
+    const message = `other users can read ${now.join(', ')}; chmod 700 the folder and 600 its files`;
+    log.error(`secrets folder is not private: ${message}`, { secrets: o.secretsDir });
+    await append([{ type: 'SecurityWarning', source: 'secrets', data: { code: 'secrets-readable', path: o.secretsDir, message } }]);
+  }, guard('reading secrets'));
   let podmanUp = false;
   // The inventory wakes the reconciler when podman comes back; the reconciler is made after the first read.
   const late: { reconciler?: Reconciler } = {};

@@ -17,7 +17,8 @@
 // Values are stored as utf8 and parsed per record by us, not with `valueEncoding: 'json'`: with the json
 // encoding one corrupt record makes `nextv` throw and the iterator then ends, so every later record
 // would silently disappear from a read.
-import { mkdir, statfs } from 'node:fs/promises';
+import { statfs } from 'node:fs/promises';
+import { makePrivate } from './private-dir.js';
 import { Level } from 'level';
 import type { AbstractSublevel } from 'abstract-level';
 import { EventEmitter } from 'eventemitter3';
@@ -140,7 +141,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   }
 
   static async open(dir: string, opts: StoreOptions = {}): Promise<EventStore> {
-    await mkdir(dir, { recursive: true });
+    await makePrivate(dir);
     const db = new Level<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
     try {
       await db.open();

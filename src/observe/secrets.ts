@@ -1,7 +1,7 @@
 // Secrets are read here and by the executor only. Everything else sees a keyed hash (HMAC with a
 // per-node key kept beside the db): it changes when the secret does, yet reveals nothing.
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export const NODE_KEY_FILE = 'node.key';
@@ -72,4 +72,21 @@ export async function readSecretHashes(dir: string | undefined, key: Buffer): Pr
  */
 export function secretValue(raw: Buffer): string {
   return raw.toString('utf8').replace(/\r?\n$/, '');
+}
+
+/**
+ * The secrets folder, and the secrets in it, that other local users can open: each as "path (mode
+ * 0755)". Empty when the folder is private (or there is none).
+ */
+export async function exposedSecrets(dir: string | undefined): Promise<string[]> {
+  if (!dir) return [];
+  const folder = await lstat(dir).catch(() => undefined);
+  if (!folder?.isDirectory()) return [];
+  const shown = (p: string, mode: number) => `${p} (mode ${(mode & 0o777).toString(8).padStart(4, '0')})`;
+  const exposed = folder.mode & 0o007 ? [shown(dir, folder.mode)] : [];
+  for (const name of (await readdir(dir).catch(() => [] as string[])).sort()) {
+    const s = await lstat(path.join(dir, name)).catch(() => undefined);
+    if (s?.isFile() && s.mode & 0o004) exposed.push(shown(path.join(dir, name), s.mode));
+  }
+  return exposed;
 }
