@@ -21,7 +21,8 @@ import { followEvents } from '../observe/podman-events.js';
 import { exposedSecrets, readSecretHashes, secretHash } from '../observe/secrets.js';
 import { nodeKeyFor } from './node-key.js';
 import { coalesced, exclusive } from './coalesce.js';
-import { runningDaemon, serveControl } from './control.js';
+import { controlSocketPath, runningDaemon, serveControl } from './control.js';
+import { groupId, shareControl } from './control-access.js';
 import { Projection } from './projection.js';
 import { Reconciler } from './reconciler.js';
 import { loadState } from '../log/fold.js';
@@ -39,6 +40,8 @@ export interface DaemonOptions {
   concurrency?: number;
   /** the node policy; default /etc/podledger/policy.yml when present */
   policyFile?: string;
+  /** a group (name or id) that may use the control socket besides root */
+  controlGroup?: string;
   resyncMs?: number;
   log: Logger;
   /** aborted by SIGTERM/SIGINT: start-up stops waiting for podman, so the caller can stop cleanly */
@@ -92,6 +95,7 @@ async function openWaitingForLock(dir: string, log: Logger, waitMs = 15_000): Pr
 
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const { log } = o;
+  const controlGid = o.controlGroup === undefined ? undefined : await groupId(o.controlGroup);
   const store = await openWaitingForLock(o.dataDir, log);
   const node = await nodeKeyFor(store, o.dataDir).catch(async (err: unknown) => {
     await store.close();
@@ -113,6 +117,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const state = () => projection.state;
   // Served from the start, so offline commands never find the db locked with nobody answering.
   const control = await serveControl(o.dataDir, store, state);
+  if (controlGid !== undefined) await shareControl(o.dataDir, controlSocketPath(o.dataDir), controlGid);
   const append = async (drafts: Draft[]) => (drafts.length > 0 ? store.append(drafts) : []);
   const nodeKey = node.key;
   const hashSecret = (value: string) => secretHash(nodeKey, value);
