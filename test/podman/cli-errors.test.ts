@@ -218,8 +218,9 @@ const ROWS: Row[] = [
 
   // ---- times no Date can hold
   {
-    name: 'events --log holding a record dated past the Date range (was exit 3, fixed in 63afbde)', args: () => ['events', '--log', F.farFutureLog],
-    code: EXIT.ok, names: () => ['line 1: bad envelope: at'], fix: /.*/,
+    // was exit 3 (fixed in 63afbde), then exit 0 with the line left out: a file none of whose lines is an event is not a log
+    name: 'events --log whose only record is dated past the Date range', args: () => ['events', '--log', F.farFutureLog],
+    code: EXIT.invalid, names: () => [F.farFutureLog, 'its only line is not a podledger event (line 1: bad envelope: at'], fix: /podledger export/,
   },
   {
     name: 'replay --check on a recorded decision planned at a time no Date holds', args: () => ['replay', '--check', '--log', F.farPlanLog],
@@ -351,7 +352,7 @@ describe('damaged logs given to the offline commands (fast-check; the built CLI,
     await dir?.cleanup();
   });
 
-  it('given a damaged export, when replay --log, events --log and why APP [--all] --log read it, then each exits 0 or 1, never with a stack trace, and names the rejected lines (every one; why without --all only those it read)', async () => {
+  it('given a damaged export, when replay --log, events --log and why APP [--all] --log read it, then each exits 0 or 1, never with a stack trace, and refuses the file (not a log, or mostly undecodable) or names the rejected lines (every one; why without --all only those it read)', async () => {
     let n = 0;
     await fc.assert(fc.asyncProperty(damagedLog(25, 6), async ({ bytes }) => {
       n += 1;
@@ -369,6 +370,12 @@ describe('damaged logs given to the offline commands (fast-check; the built CLI,
         const shown = `podledger ${commands[i]!.join(' ')} --log ${file}\nexit ${r.code}\nstderr: ${r.stderr.slice(0, 2000)}`;
         expect(STACK.test(r.stderr) || STACK.test(r.stdout), `a stack trace:\n${shown}`).toBe(false);
         expect([EXIT.ok, EXIT.invalid], shown).toContain(r.code);
+        if (/: read event log: --log .*: (not a podledger log|mostly undecodable): /.test(r.stderr)) {
+          // refused as not a log (src/log/log-file.ts): only a file with bad lines, or none at all, is
+          expect(r.code, shown).toBe(EXIT.invalid);
+          expect(badLines.length > 0 || items.length === 0, `refused without a bad line:\n${shown}`).toBe(true);
+          return;
+        }
         const named = [...r.stderr.matchAll(/: line (\d+): /g)].map((m) => Number(m[1]));
         for (const line of named) expect(badLines, `line ${line} is named as rejected but is not:\n${shown}`).toContain(line);
         if (commands[i]!.length !== 2) for (const line of badLines) expect(named, `line ${line} is rejected but not named:\n${shown}`).toContain(line);
