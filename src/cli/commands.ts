@@ -26,6 +26,7 @@ import { NODE_KEY_FILE, readNodeKeyId, readSecretHashes, secretHash } from '../o
 import { createLogger } from '../daemon/logger.js';
 import { startDaemon } from '../daemon/daemon.js';
 import { followLog } from './follow.js';
+import type { Bound } from './args.js';
 import { checkInputFile } from './input-file.js';
 import { MemoryLog } from './memory-log.js';
 import { daemonState, NoLogError, openLog } from './source.js';
@@ -159,8 +160,7 @@ function renderViews(views: readonly AppView[]): string {
   }).join('\n');
 }
 
-/** A bound of a range of the log: a seq, or a time (ms). */
-export type Bound = { seq: number } | { at: number };
+export type { Bound };
 
 export interface EventFilter { app?: string; boot?: number; since?: Bound; until?: Bound; type?: string[]; follow?: boolean }
 
@@ -208,21 +208,18 @@ export async function why(o: Common, app: string, all: boolean, at?: Bound): Pro
 export interface ReplayOptions {
   until?: number;
   boot?: number;
-  at?: string;
+  /** a seq, or a time (see args.ts boundArg) */
+  at?: Bound;
   check?: boolean;
 }
 
-/** Where a replay stops: `--until SEQ`, the end of `--boot N`, or the last event at `--at TIME`. */
+/** Where a replay stops: `--until SEQ`, the end of `--boot N`, or `--at SEQ|TIME`. */
 function pointOf(r: ReplayOptions): Point | undefined {
   const given = [r.until !== undefined, r.boot !== undefined, r.at !== undefined].filter(Boolean).length;
   if (given > 1) throw new UsageError('replay: give at most one of --until, --boot, --at');
   if (r.until !== undefined) return { seq: r.until };
   if (r.boot !== undefined) return { boot: r.boot };
-  if (r.at !== undefined) {
-    const at = Date.parse(r.at);
-    if (!Number.isFinite(at)) throw new UsageError(`replay: --at ${r.at}: not a time; write e.g. 2026-11-27T12:00:00Z`);
-    return { at };
-  }
+  if (r.at !== undefined) return r.at;
   return undefined;
 }
 

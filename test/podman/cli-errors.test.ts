@@ -1,7 +1,7 @@
 // The command line given bad input: wrong flags, paths pointing nowhere, files that cannot be read,
 // invalid policy and host-facts files, a locked db, podman unreachable, and damaged logs. Each must
 // end with one clear line naming the thing and the fix, the documented exit code (0 ok, 1 invalid
-// input, 2 usage, 3 runtime; src/cli/main.ts), and never a stack trace.
+// input, 2 usage, 3 runtime; src/cli/program.ts), and never a stack trace.
 //
 // Table-driven. A row with `bug` is a known defect, run as it.fails: the row says what it should do,
 // the bug says what it does instead, with the minimal input. When one is fixed, its it.fails fails:
@@ -78,10 +78,18 @@ const ROWS: Row[] = [
   { ...usage('--until not a number', [], ['--until', "'abc'"], /whole number/), args: () => ['replay', '--until', 'abc', '--log', F.log] },
   { ...usage('--until negative', [], ['--until', "'-1'"], /whole number/), args: () => ['replay', '--until', '-1', '--log', F.log] },
   { ...usage('--until a fraction', [], ['--until', "'1.5'"], /whole number/), args: () => ['replay', '--until', '1.5', '--log', F.log] },
-  { ...usage('--at not a time', [], ['--at', 'yesterday'], /write e\.g\. \d{4}-/), args: () => ['replay', '--at', 'yesterday', '--log', F.log] },
+  { ...usage('--at not a time', [], ['--at', 'yesterday'], /event seq \(1234\) or a time \(\d{4}-/), args: () => ['replay', '--at', 'yesterday', '--log', F.log] },
   { ...usage('two stopping points for replay', [], ['--until', '--boot'], /at most one/), args: () => ['replay', '--until', '3', '--boot', '1', '--log', F.log] },
   { ...usage('diff given a point that is not one', [], ["'soon'"], /give a seq/), args: () => ['diff', '1', 'soon', '--log', F.log] },
-  usage('--resync zero', ['daemon', '--resync', '0'], ['--resync', "'0'"], /positive number/),
+  usage('--resync zero', ['daemon', '--resync', '0'], ['--resync', "'0'"], /from 1 to 2147483/),
+  // (every numeric option's range: test/unit/cli/args.test.ts)
+  usage('--resync past what a timer holds (setTimeout overflows above 2^31-1 ms)', ['daemon', '--resync', '1e20'], ['--resync', "'1e20'"], /from 1 to 2147483/),
+  usage('--concurrency 1e9', ['daemon', '--concurrency', '1e9'], ['--concurrency', "'1e9'"], /whole number from 1 to 256/),
+  usage('--keep-boots 1e9', ['compact', '--keep-boots', '1e9'], ['--keep-boots', "'1e9'"], /whole number from 0 to 1000000/),
+  { ...usage('--until past what a number holds', [], ['--until', "'1e400'"], /whole number from 0 to 9007199254740991/), args: () => ['replay', '--until', '1e400', '--log', F.log] },
+  { ...usage('--until past 2^53 (would be rounded)', [], ['--until', "'99999999999999999999'"], /whole number from 0 to 9007199254740991/), args: () => ['replay', '--until', '99999999999999999999', '--log', F.log] },
+  { ...usage('--boot negative', [], ['--boot', "'-1'"], /whole number/), args: () => ['replay', '--boot', '-1', '--log', F.log] },
+  { ...usage('replay --at a decimal (not a day of 2001)', [], ['--at', "'12.5'"], /event seq \(1234\) or a time/), args: () => ['replay', '--at', '12.5', '--log', F.log] },
 
   // ---- paths pointing nowhere: exit 1 (invalid input)
   ...(['events', 'why x', 'replay', 'export', 'diff 1 2'] as const).map((cmd): Row => ({
