@@ -1,10 +1,12 @@
-// `podledger <command>`: option parsing and exit codes (main.ts runs it). Commands live in ./commands.ts and ./compact.ts.
+// `podledger <command>`: option parsing and exit codes (main.ts runs it). Commands live in ./commands.ts, ./replay.ts, ./compact.ts.
 import { Command, CommanderError, Option } from 'commander';
 import { DbLockedError } from '../log/errors.js';
 import { PodmanUnreachableError } from '../act/errors.js';
+import { printable } from '../core/render.js';
 import { VERSION } from '../version.js';
 import { bootArg, boundArg, MAX_TIMER_SECONDS, secondsArg, seqArg, timeArg, wholeArg } from './args.js';
 import * as cmd from './commands.js';
+import * as replay from './replay.js';
 import { NoLogError } from './source.js';
 import { InputFileError } from './input-file.js';
 import { PolicyError } from '../manifest/policy.js';
@@ -68,10 +70,10 @@ export function buildProgram(): Command {
     .option('--boot <n>', 'stop at the end of this daemon run', bootArg)
     .option('--at <seq|time>', 'stop at this seq, or at the last event at or before this time (ISO 8601)', boundArg)
     .option('--check', "re-run today's planner at every recorded decision; exit 1 at the first divergence, or if nothing could be checked")
-    .action((o: cmd.Common & cmd.ReplayOptions) => cmd.replay(o, o));
+    .action((o: cmd.Common & replay.ReplayOptions) => replay.replay(o, o));
   offline(withCommon(program.command('diff').argument('<from>', 'seq, boot:N or time').argument('<to>', 'seq, boot:N or time')
     .description('what changed in desired and observed state between two points, per app and field')))
-    .action((from: string, to: string, o: cmd.Common) => cmd.diff(o, from, to));
+    .action((from: string, to: string, o: cmd.Common) => replay.diff(o, from, to));
   offline(withCommon(program.command('export').description('write the log as NDJSON (stdout, or --out FILE)')))
     .option('--boot <n>', 'only this daemon run', bootArg)
     .option('--out <file>', 'write to this file')
@@ -85,6 +87,9 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** An error's one line on stderr. Messages quote untrusted input (a line of a file): no terminal control gets through. */
+const say = (message: string): void => void process.stderr.write(`podledger: ${printable(message, 8000, true)}\n`);
+
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
@@ -94,21 +99,21 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.ok : EXIT.usage;
     }
     if (err instanceof cmd.UsageError) {
-      process.stderr.write(`podledger: ${err.message}\n`);
+      say(err.message);
       return EXIT.usage;
     }
     if (err instanceof NoLogError || err instanceof InputFileError || err instanceof PolicyError || err instanceof HostFactsFileError
       || err instanceof AppsFolderError || err instanceof ImportError || err instanceof ForeignNodeError) {
-      process.stderr.write(`podledger: ${err.message}\n`);
+      say(err.message);
       return EXIT.invalid;
     }
     if (err instanceof cmd.InvalidInputError) {
       if (err.output) process.stdout.write(`${err.output}\n`);
-      process.stderr.write(`podledger: ${err.message}\n`);
+      say(err.message);
       return EXIT.invalid;
     }
     const known = err instanceof DbLockedError || err instanceof PodmanUnreachableError || err instanceof Error;
-    process.stderr.write(`podledger: ${known ? (err as Error).message : String(err)}\n`);
+    say(known ? (err as Error).message : String(err));
     if (process.env.PODLEDGER_DEBUG) console.error(err);
     return EXIT.runtime;
   }

@@ -8,16 +8,15 @@
 // drop the `bug`.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Level } from 'level';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readNdjson } from '../../src/log/ndjson.js';
-import type { ReadItem } from '../../src/log/store.js';
+import { BAD_LOG_KINDS, REAL_LOG, writeBadLogs, type BadLog } from '../support/bad-logs.js';
 import { makeTempDir, runCli, startDaemon, type CommandResult, type TempDir } from '../support/cli.js';
 import { podmanEnv } from '../support/podman.js';
-import { damagedLog, validLog } from '../unit/fuzz/logs.js';
+import { validLog } from '../unit/fuzz/logs.js';
 
 const EXIT = { ok: 0, invalid: 1, usage: 2, runtime: 3 } as const;
 /** The environment's defaults must not leak into a row: every path a row uses is on its command line. */
@@ -48,6 +47,8 @@ const F = {
   damagedLog: '', // a valid line, then a line that is not JSON
   farFutureLog: '', // a record at 1e17 ms (past the Date range)
   farPlanLog: '', // a PlanDecided planned at 1e17 ms that today's planner disagrees with
+  noPlansLog: '', // a real log without its PlanDecided events
+  lastLineBadLog: '', // a real log whose last line is not JSON
   policy: '', // a valid policy (so no default /etc/podledger/policy.yml is read)
   lockedData: '', // a db whose LOCK the test process holds
   daemonData: '', // a running daemon's db, control socket removed
@@ -65,6 +66,11 @@ interface Row {
   bug?: string;
   timeoutMs?: number;
 }
+
+/** The kinds of bad --log rows are made for: each file of writeBadLogs, and a 4 GiB sparse file. */
+const BAD_KINDS = [...BAD_LOG_KINDS, 'a 4 GiB sparse file (all NUL)'];
+let BAD: BadLog[] = [];
+const bad = (kind: string): BadLog => BAD.find((b) => b.kind === kind) ?? { kind, file: '(not written)', reason: '(no such kind)' };
 
 const usage = (name: string, args: string[], names: string[], fix: RegExp = /--help/): Row => ({ name, args: () => args, code: EXIT.usage, names: () => names, fix });
 
@@ -198,6 +204,38 @@ const ROWS: Row[] = [
     code: EXIT.ok, names: () => ['imported 1 events', '(1 already present)'], fix: /.*/,
   },
 
+  // ---- files that are not podledger logs (test/support/bad-logs.ts): refused from their first 64 KiB, exit 1
+  // (test/unit/cli/bad-logs.test.ts runs every kind with every command, in process)
+  ...(['replay --check', 'replay', 'events', 'why fedimint --all', 'status', 'diff 1 2', 'export'] as const).flatMap((cmd) => BAD_KINDS
+    .filter((kind) => cmd === 'replay --check' || ['empty file', 'binary (an executable: NUL bytes)', 'a 4 GiB sparse file (all NUL)'].includes(kind)).map((kind): Row => ({
+    name: `${cmd} --log given ${kind}`,
+    args: () => [...cmd.split(' '), '--log', bad(kind).file],
+    code: EXIT.invalid, names: () => [`read event log: --log ${bad(kind).file}: ${bad(kind).reason}`], fix: /give --log the NDJSON file written by 'podledger export'/,
+    timeoutMs: 10_000,
+  }))),
+  // (a file whose first 64 KiB are a log is imported up to its first bad line, as before)
+  ...BAD_KINDS.filter((kind) => !kind.startsWith('undecodable after')).map((kind): Row => ({
+    name: `import of ${kind}`,
+    args: () => ['import', bad(kind).file, '--data', join(tmp.path, 'import-bad')],
+    code: EXIT.invalid, names: () => [`import events: ${bad(kind).file}: ${bad(kind).reason}`], fix: /give the NDJSON file written by 'podledger export'/,
+  })),
+  {
+    name: 'replay --check of a log that holds no recorded plan (it would check nothing)', args: () => ['replay', '--check', '--log', F.noPlansLog],
+    code: EXIT.invalid, names: () => ['nothing was checked: the log holds no recorded plans'], fix: /give the log of a node whose daemon planned/,
+  },
+  {
+    name: 'replay --check of a log with an undecodable line (it cannot be checked whole)', args: () => ['replay', '--check', '--log', F.lastLineBadLog],
+    code: EXIT.invalid, names: () => [F.lastLineBadLog, '1 line cannot be decoded (line 23: not JSON'], fix: /repair or remove those lines/,
+  },
+  {
+    name: 'replay --boot of a boot the log does not hold', args: () => ['replay', '--boot', '7', '--log', REAL_LOG],
+    code: EXIT.invalid, names: () => ['--boot 7', 'its boots are 1'], fix: /its boots are/,
+  },
+  {
+    name: 'replay --until past the end of the log', args: () => ['replay', '--until', '999', '--log', REAL_LOG],
+    code: EXIT.invalid, names: () => ['--until 999', 'the log ends at #23'], fix: /give a seq from 0 to 23/,
+  },
+
   // ---- runtime: exit 3
   {
     name: 'events on a db whose LOCK another process holds (no daemon to ask)', args: () => ['events', '--data', F.lockedData],
@@ -314,6 +352,17 @@ describe('the command line given bad input', () => {
     F.farPlanLog = p('far-plan.ndjson');
     await writeFile(F.farPlanLog, `${JSON.stringify({ seq: 1, id: 'e1', type: 'PlanDecided', v: 1, at: 1000, boot: 0, bootSeq: 1, source: 'reconciler', data: { atSeq: 0, stateHash: 'x', plannedAt: 1e17, actions: [] } })}\n`);
 
+    BAD = await writeBadLogs(tmp.path);
+    const sparse = p('sparse.img');
+    await writeFile(sparse, '');
+    await truncate(sparse, 4 * 1024 ** 3);
+    BAD.push({ kind: 'a 4 GiB sparse file (all NUL)', file: sparse, reason: 'not a podledger log: binary data, not text (NUL bytes on line 1)' });
+    const real = (await readFile(REAL_LOG, 'utf8')).trimEnd().split('\n');
+    F.noPlansLog = p('no-plans.ndjson');
+    await writeFile(F.noPlansLog, real.filter((l) => !l.includes('"PlanDecided"')).map((l) => `${l}\n`).join(''));
+    F.lastLineBadLog = p('last-line-bad.ndjson');
+    await writeFile(F.lastLineBadLog, [...real.slice(0, 22), '{"seq":23,"oops"'].map((l) => `${l}\n`).join(''));
+
     // a db whose LOCK this process holds (through `level`, as another podledger would)
     F.lockedData = p('locked-data');
     const imported = await runCli(['import', F.log, '--data', F.lockedData], { env: CLEAN_ENV });
@@ -346,49 +395,4 @@ describe('the command line given bad input', () => {
       it(title, async () => expectClear(row, await run(row)));
     }
   }
-});
-
-describe('damaged logs given to the offline commands (fast-check; the built CLI, no podman needed)', () => {
-  /** Cases: each runs replay, events and why on one damaged log (CLI_FUZZ_RUNS for a longer run). */
-  const runs = Number(process.env.CLI_FUZZ_RUNS ?? 12);
-  let dir: TempDir;
-
-  beforeAll(async () => {
-    dir = await makeTempDir('podledger-cli-fuzz');
-  });
-  afterAll(async () => {
-    await dir?.cleanup();
-  });
-
-  it('given a damaged export, when replay --log, events --log and why APP [--all] --log read it, then each exits 0 or 1, never with a stack trace, and refuses the file (not a log, or mostly undecodable) or names the rejected lines (every one; why without --all only those it read)', async () => {
-    let n = 0;
-    await fc.assert(fc.asyncProperty(damagedLog(25, 6), async ({ bytes }) => {
-      n += 1;
-      const file = join(dir.path, `damaged-${n}.ndjson`);
-      await writeFile(file, bytes);
-      const items: ReadItem[] = [];
-      for await (const item of readNdjson(file)) items.push(item);
-      const badLines = items.flatMap((item, i) => (item.ok ? [] : [i + 1]));
-
-      // `why APP` reads only what its last entry needs (newest first, stopping at the app's last action),
-      // so it names the bad lines it met; `why APP --all` reads all of the app's lines, as replay and events read all.
-      const commands = [['replay'], ['events'], ['why', 'alpha', '--all'], ['why', 'alpha']];
-      const results = await Promise.all(commands.map((c) => runCli([...c, '--log', file, '--data', join(dir.path, 'none')], { env: CLEAN_ENV })));
-      results.forEach((r, i) => {
-        const shown = `podledger ${commands[i]!.join(' ')} --log ${file}\nexit ${r.code}\nstderr: ${r.stderr.slice(0, 2000)}`;
-        expect(STACK.test(r.stderr) || STACK.test(r.stdout), `a stack trace:\n${shown}`).toBe(false);
-        expect([EXIT.ok, EXIT.invalid], shown).toContain(r.code);
-        if (/: read event log: --log .*: (not a podledger log|mostly undecodable): /.test(r.stderr)) {
-          // refused as not a log (src/log/log-file.ts): only a file with bad lines, or none at all, is
-          expect(r.code, shown).toBe(EXIT.invalid);
-          expect(badLines.length > 0 || items.length === 0, `refused without a bad line:\n${shown}`).toBe(true);
-          return;
-        }
-        const named = [...r.stderr.matchAll(/: line (\d+): /g)].map((m) => Number(m[1]));
-        for (const line of named) expect(badLines, `line ${line} is named as rejected but is not:\n${shown}`).toContain(line);
-        if (commands[i]!.length !== 2) for (const line of badLines) expect(named, `line ${line} is rejected but not named:\n${shown}`).toContain(line);
-        for (const l of r.stderr.split('\n').filter(Boolean)) expect(l, shown).toMatch(/^podledger: /);
-      });
-    }), { numRuns: runs });
-  }, Math.max(240_000, runs * 20_000));
 });
