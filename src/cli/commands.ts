@@ -3,12 +3,10 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Envelope } from '../core/events.js';
-import { fold, stateHash } from '../core/evolve.js';
+import { fold } from '../core/evolve.js';
 import { driftDrafts, factsDraft, inventoryDrafts, manifestDrafts, secretDrafts, unmanagedDrafts } from '../core/observations.js';
 import { plan } from '../core/plan.js';
-import { iso, renderDifference, renderEvent, renderPlan, show } from '../core/render.js';
-import { checkDecisions, parsePoint, seqAt, stateAt, type Point } from '../core/replay.js';
-import { diffStates } from '../core/state-diff.js';
+import { iso, printable, renderDifference, renderEvent, renderPlan } from '../core/render.js';
 import { initialState, type State } from '../core/state.js';
 import { appViews, type AppView } from '../core/views.js';
 import { explain, renderWhy } from '../core/why.js';
@@ -26,7 +24,11 @@ import { NODE_KEY_FILE, readNodeKeyId, readSecretHashes, secretHash } from '../o
 import { createLogger } from '../daemon/logger.js';
 import { startDaemon } from '../daemon/daemon.js';
 import { followLog } from './follow.js';
-import { checkInputFile } from './input-file.js';
+import type { Bound } from './args.js';
+import { InvalidInputError, UsageError } from './errors.js';
+import { checkImportFile } from './input-file.js';
+import { noSuchBoot } from './points.js';
+import { Undecodable } from './undecodable.js';
 import { MemoryLog } from './memory-log.js';
 import { daemonState, NoLogError, openLog } from './source.js';
 import { loadSelectedEvents, loadWhyEvents } from './why-source.js';
@@ -44,25 +46,14 @@ export interface Common {
 
 const policyOf = (o: Common) => ({ policyFile: o.policy, secretsDir: o.secrets, podmanSocket: o.podmanSocket });
 
-/** Exit code 2: the command line itself is wrong. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { InvalidInputError, UsageError };
 
-/** Exit code 1: the input is invalid or a check found a divergence. */
-export class InvalidInputError extends Error {
-  constructor(message: string, readonly output?: string) {
-    super(message);
-    this.name = 'InvalidInputError';
-  }
-}
-
-const out = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-const json = (value: unknown): void => out(JSON.stringify(value, null, 2));
-const warnCorrupt = (seq: number, reason: string) => process.stderr.write(`podledger: event #${seq} cannot be decoded and is left out: ${reason}\n`);
+export const out = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+export const json = (value: unknown): void => out(JSON.stringify(value, null, 2));
+/** For events arriving one by one (`events --follow`): a whole read tells its undecodable lines once (./undecodable.ts). */
+const warnCorrupt = (seq: number, reason: string) => process.stderr.write(`podledger: event #${seq} cannot be decoded and is left out: ${printable(reason, 300)}\n`);
+/** What a command's undecodable lines are counted by: the file or data dir it reads. */
+export const undecodable = (o: Common): Undecodable => new Undecodable(o.log ?? o.data);
 
 export async function daemon(o: Common, resyncSeconds: number, concurrency: number, snapshotEvery?: number): Promise<void> {
   const log = createLogger(Boolean(o.json));
@@ -91,18 +82,24 @@ export async function validate(o: Common): Promise<void> {
   if (errors.length > 0) throw new InvalidInputError(`${errors.length} error(s) in ${o.apps}`, o.json ? undefined : errors.map(formatManifestError).join('\n'));
 }
 
-/** The log's events and, for a compacted log, the state at its cut (folds start there). */
-async function loadLog(o: Common): Promise<{ events: Envelope[]; base: State }> {
+/**
+ * The log's events and, for a compacted log, the state at its cut (folds start there). Undecodable
+ * lines are counted in `bad`; without it, they are told in one warning once the log is read.
+ */
+export async function loadLog(o: Common, bad?: Undecodable): Promise<{ events: Envelope[]; base: State }> {
   const source = await openLog({ data: o.data, ...(o.log ? { log: o.log } : {}) });
   try {
-    return { events: await collect(source.items, warnCorrupt), base: source.base?.state ?? initialState };
+    const counted = bad ?? undecodable(o);
+    const events = await collect(source.items, counted.note);
+    if (!bad) counted.report();
+    return { events, base: source.base?.state ?? initialState };
   } finally {
     await source.close();
   }
 }
 
 /** A point before a compaction's cut has no state any more: say so rather than fold a wrong one. */
-function assertAfterCut(seq: number, base: State, what: string): void {
+export function assertAfterCut(seq: number, base: State, what: string): void {
   if (seq < base.seq) throw new InvalidInputError(`${what}: the log was compacted through #${base.seq}; the state at #${seq} is no longer available`);
 }
 
@@ -147,7 +144,7 @@ export async function status(o: Common): Promise<void> {
   out(renderViews(views));
 }
 
-function renderViews(views: readonly AppView[]): string {
+export function renderViews(views: readonly AppView[]): string {
   return views.map((r) => {
     const lines = [`${r.converged ? '✓' : '✗'} ${r.app.padEnd(16)} ${(r.observed + (r.health ? ` ${r.health}` : '')).padEnd(24)} desired ${r.desired.slice(0, 12)}${r.container ? `  container ${r.container.slice(0, 12)}` : ''}`];
     if (r.restarts > 0) lines.push(`    restarts since last stable run: ${r.restarts}${r.backoff ? `; next not before ${r.backoff.until}` : ''}`);
@@ -159,8 +156,7 @@ function renderViews(views: readonly AppView[]): string {
   }).join('\n');
 }
 
-/** A bound of a range of the log: a seq, or a time (ms). */
-export type Bound = { seq: number } | { at: number };
+export type { Bound };
 
 export interface EventFilter { app?: string; boot?: number; since?: Bound; until?: Bound; type?: string[]; follow?: boolean }
 
@@ -178,7 +174,9 @@ export async function events(o: Common, f: EventFilter): Promise<void> {
   };
   const wanted = (e: Envelope) => matchesRead(e, read) && after(e, f.since) && atOrBefore(e, f.until) && (f.type === undefined || f.type.includes(e.type));
   const print = (e: Envelope) => out(o.json ? JSON.stringify(e) : renderEvent(e));
-  const { events: selected, last } = await loadSelectedEvents(o, read, warnCorrupt);
+  const bad = undecodable(o);
+  const { events: selected, last } = await loadSelectedEvents(o, read, bad.note);
+  bad.report();
   selected.filter(wanted).forEach(print);
   if (!f.follow) return;
 
@@ -197,98 +195,28 @@ export async function events(o: Common, f: EventFilter): Promise<void> {
 }
 
 export async function why(o: Common, app: string, all: boolean, at?: Bound): Promise<void> {
-  const entries = explain(await loadWhyEvents(o, app, all, warnCorrupt, at && ((e) => atOrBefore(e, at))), app)
+  const bad = undecodable(o);
+  const entries = explain(await loadWhyEvents(o, app, all, bad.note, at && ((e) => atOrBefore(e, at))), app)
     .filter((w) => atOrBefore(w.action, at));
+  bad.report();
   const shown = all ? entries : entries.slice(-1);
   if (o.json) return json({ app, ...(at ? { at: 'seq' in at ? at : { at: iso(at.at) } } : {}), entries: shown });
   if (shown.length === 0) throw new InvalidInputError(`why: ${app}: no create, recreate, start or remove of this app in the log${at ? ` at or before ${showBound(at)}` : ''}`);
   out(renderWhy(shown));
 }
 
-export interface ReplayOptions {
-  until?: number;
-  boot?: number;
-  at?: string;
-  check?: boolean;
-}
-
-/** Where a replay stops: `--until SEQ`, the end of `--boot N`, or the last event at `--at TIME`. */
-function pointOf(r: ReplayOptions): Point | undefined {
-  const given = [r.until !== undefined, r.boot !== undefined, r.at !== undefined].filter(Boolean).length;
-  if (given > 1) throw new UsageError('replay: give at most one of --until, --boot, --at');
-  if (r.until !== undefined) return { seq: r.until };
-  if (r.boot !== undefined) return { boot: r.boot };
-  if (r.at !== undefined) {
-    const at = Date.parse(r.at);
-    if (!Number.isFinite(at)) throw new UsageError(`replay: --at ${r.at}: not a time; write e.g. 2026-11-27T12:00:00Z`);
-    return { at };
-  }
-  return undefined;
-}
-
-export async function replay(o: Common, r: ReplayOptions): Promise<void> {
-  const { events: all, base } = await loadLog(o);
-  const point = pointOf(r);
-  const events = point ? all.filter((e) => e.seq <= seqAt(all, point)) : all;
-  if (point) assertAfterCut(events.at(-1)?.seq ?? 0, base, 'replay');
-  if (r.check) return replayCheck(o, events, base);
-  const state = fold(events.filter((e) => e.seq > base.seq), base);
-  // "now" for a replay is its last event: the same output on every run and machine.
-  const views = appViews(state, plan(state, events.at(-1)?.at ?? 0).actions);
-  if (o.json) return json({ seq: state.seq, boot: state.boot, stateHash: stateHash(state), apps: views });
-  out(`replayed ${events.length} events up to #${state.seq} (boot ${state.boot}); state hash ${stateHash(state)}`);
-  out(renderViews(views));
-}
-
-function replayCheck(o: Common, events: readonly Envelope[], base: State): void {
-  const result = checkDecisions(events, plan, base);
-  const d = result.divergence;
-  const views = d ? appViews(d.state, d.replayed.actions) : [];
-  if (o.json) json({ checked: result.checked, divergence: d ? { ...d, state: undefined, apps: views } : null });
-  if (!d) {
-    if (!o.json) out(`replay --check: ${result.checked} recorded decision(s) re-planned by today's planner: all agree${result.skipped ? ` (${result.skipped} made before the compaction's cut not checked)` : ''}`);
-    return;
-  }
-  const report = [
-    `replay --check: decision #${d.seq} diverges (after ${result.checked} that agree)`,
-    d.kind === 'state'
-      ? `  the projection differs: state hash at #${d.atSeq} was ${d.recorded.stateHash}, today's fold gives ${d.replayed.stateHash}`
-      : `  the projection at #${d.atSeq} is the same (hash ${d.recorded.stateHash}); the planner decides differently`,
-    `  recorded plan (planned at ${iso(d.plannedAt)}):`,
-    indent(renderPlan(d.recorded.actions)),
-    '  today\'s planner:',
-    indent(renderPlan(d.replayed.actions)),
-    `  state at #${d.atSeq}:`,
-    indent(renderViews(views)),
-  ].join('\n');
-  throw new InvalidInputError(`replay --check: decision #${d.seq} diverges`, o.json ? undefined : report);
-}
-
-const indent = (text: string) => text.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
-
-export async function diff(o: Common, fromText: string, toText: string): Promise<void> {
-  const { events, base } = await loadLog(o);
-  const [a, b] = [fromText, toText].map((t) => {
-    const p = parsePoint(t);
-    if (!p) throw new UsageError(`diff: '${t}' is not a point: give a seq (1234), boot:N (end of boot N) or a time (2026-11-27T12:00:00Z)`);
-    const seq = seqAt(events, p);
-    assertAfterCut(seq, base, 'diff');
-    return seq;
-  }) as [number, number];
-  const changes = diffStates(stateAt(events, a, base), stateAt(events, b, base));
-  if (o.json) return json({ from: a, to: b, changes });
-  out(`from #${a} to #${b}: ${changes.length === 0 ? 'no change' : `${changes.length} change(s)`}`);
-  for (const c of changes) out(`  ${c.app ?? '(node)'} ${c.field}: ${show(c.from)} → ${show(c.to)}`);
-}
-
 export async function exportCommand(o: Common, boot?: number, file?: string): Promise<void> {
   const source = await openLog({ data: o.data, ...(o.log ? { log: o.log } : {}) });
   let events: Envelope[];
+  const bad = undecodable(o);
   try {
-    events = (await collect(source.items, warnCorrupt)).filter((e) => boot === undefined || e.boot === boot);
+    const all = await collect(source.items, bad.note);
+    if (boot !== undefined && !all.some((e) => e.boot === boot)) throw new InvalidInputError(`export: --boot ${boot}: ${noSuchBoot(all, boot)}`);
+    events = all.filter((e) => boot === undefined || e.boot === boot);
   } finally {
     await source.close();
   }
+  bad.report();
   // A whole compacted log carries its cut and the state there, so it imports and replays whole; one boot is a part anyway.
   const whole = boot === undefined && source.compaction && source.base;
   const header = makeHeader(source.node, whole ? { compaction: source.compaction!, snapshot: snapshotRecord(source.base!.state) } : undefined);
@@ -301,7 +229,7 @@ export async function exportCommand(o: Common, boot?: number, file?: string): Pr
 }
 
 export async function importCommand(o: Common, file: string): Promise<void> {
-  await checkInputFile(file, 'import events:', "give the NDJSON file written by 'podledger export'");
+  await checkImportFile(file);
   const header = await readExportHeader(file);
   const node = await readNodeKeyId(o.data);
   const store = await EventStore.open(o.data);

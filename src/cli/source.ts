@@ -14,7 +14,7 @@ import { checkSnapshot, historyBase } from '../log/snapshots.js';
 import { readNodeKeyId } from '../observe/secrets.js';
 import { EventStore, type Compaction, type ReadItem, type ReadOptions } from '../log/store.js';
 import type { EventLookup } from '../log/why.js';
-import { checkLogFile } from './input-file.js';
+import { checkLogFile, guardedLogItems } from './input-file.js';
 
 export class NoLogError extends Error {
   constructor(readonly dir: string) {
@@ -95,9 +95,11 @@ async function exportSource(file: string, notice: (text: string) => void): Promi
     if (!check.ok) notice(`podledger: note: ${file}: the state at the compaction's cut is used although ${check.reason}: the events before the cut are not in the export\n`);
     base = { seq: compaction.through, state: header.snapshot.state };
   }
+  // every whole read is watched: a file most of whose lines are not events is refused at its end
+  const read = (f: string) => guardedLogItems(f, readNdjson(f));
   return {
-    items: noted(readNdjson(file), compaction, notice),
-    lookup: ndjsonLookup(file),
+    items: noted(read(file), compaction, notice),
+    lookup: ndjsonLookup(file, read),
     origin: file,
     ...(compaction && base ? { compaction, base } : {}),
     ...(header?.node ? { node: header.node } : {}),

@@ -28,6 +28,20 @@ export function show(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * Text from an untrusted input (a reason quoting a line of a file) made safe to print on a terminal:
+ * control characters (but line breaks with `keepLines`) and bidi overrides written as \xNN / \u{NNNN},
+ * at most `max` characters.
+ */
+export function printable(text: string, max = 200, keepLines = false): string {
+  // eslint-disable-next-line no-control-regex
+  const safe = text.replace(keepLines ? /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g : /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+  return safe.length > max ? `${safe.slice(0, max - 1)}…` : safe;
+}
+
 /** ISO 8601 for a time in ms; a number no Date can hold is shown as it is rather than thrown on. */
 export function iso(ms: number): string {
   const d = new Date(ms);

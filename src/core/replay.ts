@@ -74,13 +74,22 @@ function compare(d: EnvelopeOf<'PlanDecided'>, state: State, planner: Planner): 
   };
 }
 
-/** A point in a log: a seq, the end of a boot, or a time (the last event at or before it). */
+/** A point in a log: a seq, the end of a boot, or a time (the last event at or before it): 1234, boot:2, 2026-11-27T12:00:00Z. */
 export type Point = { seq: number } | { boot: number } | { at: number };
 
 export function parsePoint(text: string): Point | undefined {
-  if (/^\d+$/.test(text)) return { seq: Number(text) };
+  const whole = (digits: string) => (Number.isSafeInteger(Number(digits)) ? Number(digits) : undefined);
+  if (/^\d+$/.test(text)) {
+    const seq = whole(text);
+    return seq === undefined ? undefined : { seq };
+  }
   const boot = /^boot:(\d+)$/.exec(text);
-  if (boot) return { boot: Number(boot[1]) };
+  if (boot) {
+    const n = whole(boot[1]!);
+    return n === undefined ? undefined : { boot: n };
+  }
+  // a time starts with its date: Date.parse would take '12' or '12.5' for days of 2001
+  if (!/^\d{4}-\d\d-\d\d/.test(text)) return undefined;
   const at = Date.parse(text);
   return Number.isFinite(at) ? { at } : undefined;
 }

@@ -2,7 +2,6 @@
 // and the input of `EventStore.importEvents`.
 import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { decodeOwned } from '../core/events.js';
 import type { Envelope } from '../core/events.js';
 import { ImportError } from './errors.js';
@@ -27,53 +26,97 @@ export async function* readNdjson(file: string): AsyncGenerator<ReadItem> {
  */
 export async function* readNdjsonBatches(file: string): AsyncGenerator<ReadItem[]> {
   let line = 0;
-  const item = (text: string): ReadItem | undefined => {
-    line += 1;
-    const bad = (reason: string, seq = 0): ReadItem => ({ ok: false, seq, reason: `line ${line}: ${reason}`, line });
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (err) {
-      return bad(text.trim() === '' ? 'empty line' : `not JSON: ${(err as Error).message}`);
-    }
-    if (line === 1 && looksLikeHeader(raw)) {
-      const h = parseHeader(raw);
-      return h.ok ? undefined : bad(h.reason);
-    }
-    const r = decodeOwned(raw); // fresh from JSON.parse: ours to keep
-    return r.ok ? { ok: true, event: r.event, line } : bad(r.reason, r.seq ?? 0);
-  };
   for await (const texts of ndjsonLines(file)) {
     const batch: ReadItem[] = [];
     for (const text of texts) {
-      const it = item(text);
+      line += 1;
+      const it = lineItem(text, line);
       if (it) batch.push(it);
     }
     if (batch.length > 0) yield batch;
   }
 }
 
+/** A line longer than this is not read into memory: it is reported as a bad line and passed over. */
+export const MAX_LINE_CHARS = 32 * 1024 * 1024;
+/** A line that was passed over, not read: longer than MAX_LINE_CHARS. */
+export interface LongLine { tooLong: true }
+
+const EMPTY_LINE = 'empty line';
+
+/**
+ * What `readNdjson` yields for line number `line` of an export: its event, a bad line, or nothing
+ * (a valid export header on line 1, which `readExportHeader` reads).
+ */
+export function lineItem(text: string | LongLine, line: number): ReadItem | undefined {
+  const bad = (reason: string, seq = 0): ReadItem => ({ ok: false, seq, reason: `line ${line}: ${reason}`, line });
+  if (typeof text !== 'string') return bad(`longer than ${MAX_LINE_CHARS / 1048576} MiB: not read`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    return bad(text.trim() === '' ? EMPTY_LINE : `not JSON: ${(err as Error).message}`);
+  }
+  if (line === 1 && looksLikeHeader(raw)) {
+    const h = parseHeader(raw);
+    return h.ok ? undefined : bad(h.reason);
+  }
+  const r = decodeOwned(raw); // fresh from JSON.parse: ours to keep
+  return r.ok ? { ok: true, event: r.event, line } : bad(r.reason, r.seq ?? 0);
+}
+
+/** A blank line of an export (no data, so neither an event nor damage to one). */
+export const isBlankLine = (item: ReadItem): boolean => !item.ok && item.line !== undefined && item.reason === `line ${item.line}: ${EMPTY_LINE}`;
+
 /**
  * The lines of a file as readline (crlfDelay: Infinity) gives them — ended by \n, \r\n or a lone \r,
- * the last one only if not empty — in batches: split from large reads, not one event per line.
+ * the last one only if not empty — in batches: split from large reads, not one event per line. A line
+ * longer than MAX_LINE_CHARS comes as a LongLine as soon as it is that long: the rest of it is dropped
+ * as it is read, never held whole.
  */
-async function* ndjsonLines(file: string): AsyncGenerator<string[]> {
+export async function* ndjsonLines(file: string): AsyncGenerator<(string | LongLine)[]> {
   const input = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
   let rest = '';
+  let skipping = false; // passing over the rest of a LongLine
   const split = (text: string): string[] => {
     const body = text.endsWith('\r') ? text.slice(0, -1) : text;
     return body.includes('\r') ? body.split('\r') : [body];
   };
+  const push = (to: (string | LongLine)[], texts: string[]) => { for (const t of texts) to.push(t); }; // not push(...texts): millions of \r are millions of arguments
   try {
     for await (const chunk of input as AsyncIterable<string>) {
-      const buf = rest + chunk;
+      const lines: (string | LongLine)[] = [];
+      let buf: string;
       let start = 0;
-      const lines: string[] = [];
-      for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n', start)) {
-        lines.push(...split(buf.slice(start, nl)));
+      let from: number; // where to look for the next \n (rest has none)
+      if (skipping) {
+        const end = chunk.search(/[\r\n]/);
+        if (end === -1) continue;
+        skipping = false;
+        buf = chunk;
+        start = chunk[end] === '\r' && chunk[end + 1] === '\n' ? end + 2 : end + 1;
+        from = start;
+      } else {
+        from = rest.length;
+        buf = rest + chunk;
+      }
+      for (let nl = buf.indexOf('\n', from); nl !== -1; nl = buf.indexOf('\n', start)) {
+        push(lines, split(buf.slice(start, nl)));
         start = nl + 1;
       }
       rest = buf.slice(start);
+      if (rest.length > MAX_LINE_CHARS) {
+        const cr = rest.lastIndexOf('\r', rest.length - 2); // lines ended by a lone \r (not a \r whose \n may come next)
+        if (cr !== -1) {
+          push(lines, rest.slice(0, cr).split('\r'));
+          rest = rest.slice(cr + 1);
+        }
+        if (rest.length > MAX_LINE_CHARS) {
+          lines.push({ tooLong: true });
+          skipping = true;
+          rest = '';
+        }
+      }
       if (lines.length > 0) yield lines;
     }
     if (rest.length > 0) yield split(rest);
@@ -84,24 +127,21 @@ async function* ndjsonLines(file: string): AsyncGenerator<string[]> {
 
 /** The export's header, if its first line is one; a header that is there but invalid is an error. */
 export async function readExportHeader(file: string): Promise<ExportHeader | undefined> {
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  try {
-    for await (const text of lines) {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(text);
-      } catch {
-        return undefined; // not a header; readNdjson reports the line
-      }
-      if (!looksLikeHeader(raw)) return undefined;
-      const h = parseHeader(raw);
-      if (!h.ok) throw new ImportError(1, undefined, `${file}: ${h.reason}`);
-      return h.header;
+  for await (const lines of ndjsonLines(file)) {
+    const text = lines[0];
+    if (typeof text !== 'string') return undefined; // too long to be read: readNdjson reports the line
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return undefined; // not a header; readNdjson reports the line
     }
-    return undefined;
-  } finally {
-    lines.close();
+    if (!looksLikeHeader(raw)) return undefined;
+    const h = parseHeader(raw);
+    if (!h.ok) throw new ImportError(1, undefined, `${file}: ${h.reason}`);
+    return h.header;
   }
+  return undefined;
 }
 
 const CHUNK_BYTES = 64 * 1024; // one write() per line is several times slower than writing chunks
@@ -129,14 +169,14 @@ export async function writeNdjson(items: AsyncIterable<Envelope>, out: NodeJS.Wr
  * Reads of an export without an index: each read is one pass over the file that filters as it goes
  * (an export is in seq order, so a read by seq stops past the last one asked for).
  */
-export function ndjsonLookup(file: string): EventLookup {
+export function ndjsonLookup(file: string, read: (file: string) => AsyncIterable<ReadItem> = readNdjson): EventLookup {
   return {
-    read: (opts) => scan(file, opts),
+    read: (opts) => scan(read(file), opts),
     async getMany(seqs) {
       const wanted = new Set(seqs);
       const last = seqs.reduce((m, s) => Math.max(m, s), 0);
       const found = new Map<number, ReadItem>();
-      for await (const item of readNdjson(file)) {
+      for await (const item of read(file)) {
         const seq = item.ok ? item.event.seq : item.seq;
         if (wanted.has(seq)) found.set(seq, item);
         if (seq > last) break;
@@ -144,16 +184,16 @@ export function ndjsonLookup(file: string): EventLookup {
       return seqs.map((s) => found.get(s));
     },
     async previousFacts(queries, onCorrupt) {
-      return previousFactsInOnePass(readNdjson(file), queries, onCorrupt);
+      return previousFactsInOnePass(read(file), queries, onCorrupt);
     },
   };
 }
 
-async function* scan(file: string, o: ReadOptions): AsyncGenerator<ReadItem> {
+async function* scan(items: AsyncIterable<ReadItem>, o: ReadOptions): AsyncGenerator<ReadItem> {
   const since = o.since ?? 0;
   const until = o.until ?? Infinity;
   const matching: ReadItem[] = []; // for a reverse read only
-  for await (const item of readNdjson(file)) {
+  for await (const item of items) {
     if (item.ok) {
       const e = item.event;
       if (e.seq > until) break;

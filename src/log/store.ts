@@ -706,7 +706,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
       for await (const item of items) {
         position += 1;
         const line = item.line ?? position;
-        if (!item.ok) await fail(() => new ImportError(line, item.seq, `${item.reason}; fix it and import again (${imported} events were imported, they are skipped on a re-run)`));
+        if (!item.ok) await fail(() => new ImportError(line, item.seq, `${unprefixed(item.reason, `line ${line}: `)}; fix it and import again (${imported} events were imported, they are skipped on a re-run)`));
         const event = (item as { event: Envelope }).event;
         if (event.type === 'BootStarted' && event.data.node !== undefined) {
           if (node !== undefined && event.data.node !== node) await fail(() => ForeignNodeError.import(this.dir, node!, event.data.node!, `line ${line} (BootStarted #${event.seq})`));
@@ -900,3 +900,6 @@ function safeParse(s: string): unknown {
 function stripUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
+
+/** A reader's reason without the line number the ImportError already gives. */
+const unprefixed = (reason: string, prefix: string): string => (reason.startsWith(prefix) ? reason.slice(prefix.length) : reason);

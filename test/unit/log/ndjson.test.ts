@@ -1,11 +1,11 @@
 import { createWriteStream } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { Level } from 'level';
 import { ImportError } from '../../../src/log/errors.js';
-import { readNdjson, writeNdjson } from '../../../src/log/ndjson.js';
+import { MAX_LINE_CHARS, readNdjson, writeNdjson } from '../../../src/log/ndjson.js';
 import type { EventStore, ReadItem } from '../../../src/log/store.js';
 import { bootData, collect, events, exited, fixedOpts, secret, useTempDir } from './helpers.js';
 
@@ -152,6 +152,40 @@ describe('NDJSON export and import', () => {
       expect(items[1]).toMatchObject({ seq: 0, reason: expect.stringMatching(/^line 2: not JSON/) });
       expect(items[2]).toMatchObject({ seq: 0, reason: 'line 3: empty line' });
       expect(items[3]).toMatchObject({ seq: 2, reason: "line 4: unknown event type 'Mystery'" });
+    });
+
+    it('given a line longer than MAX_LINE_CHARS between two events, then it is one bad line, never held whole, and the events on either side come', async () => {
+      // given
+      const [one, two] = (await events((await seeded()).read({ until: 2 }))).map((e) => JSON.stringify(e));
+      const file = join(tmp.dir(), 'long.ndjson');
+      const fh = await open(file, 'w');
+      await fh.write(`${one}\n`);
+      const mib = 'y'.repeat(1 << 20);
+      for (let i = 0; i < MAX_LINE_CHARS / (1 << 20) + 1; i++) await fh.write(mib);
+      await fh.write(`\n${two}\n`);
+      await fh.close();
+
+      // when
+      const items = await collect(readNdjson(file));
+
+      // then
+      expect(items.map((i) => i.ok)).toEqual([true, false, true]);
+      expect(items[1]).toMatchObject({ seq: 0, reason: 'line 2: longer than 32 MiB: not read' });
+    });
+
+    it('given lines ended by lone CRs past MAX_LINE_CHARS in all, then each is still a line', async () => {
+      // given
+      const [one] = (await events((await seeded()).read({ until: 1 }))).map((e) => JSON.stringify(e));
+      const file = join(tmp.dir(), 'cr.ndjson');
+      const count = Math.ceil((MAX_LINE_CHARS + (1 << 20)) / (one!.length + 1));
+      await writeFile(file, `${one}\r`.repeat(count));
+
+      // when
+      const items = await collect(readNdjson(file));
+
+      // then: every line read (the same event each time), none passed over as too long
+      expect(items).toHaveLength(count);
+      expect(items.every((i) => i.ok)).toBe(true);
     });
   });
 });

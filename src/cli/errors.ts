@@ -1,0 +1,17 @@
+// The command line's own errors, by exit code (see main.ts): what a command throws to stop with one line.
+
+/** Exit code 2: the command line itself is wrong. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Exit code 1: the input is invalid or a check found a divergence. */
+export class InvalidInputError extends Error {
+  constructor(message: string, readonly output?: string) {
+    super(message);
+    this.name = 'InvalidInputError';
+  }
+}

@@ -1,0 +1,120 @@
+// `podledger <command>`: option parsing and exit codes (main.ts runs it). Commands live in ./commands.ts, ./replay.ts, ./compact.ts.
+import { Command, CommanderError, Option } from 'commander';
+import { DbLockedError } from '../log/errors.js';
+import { PodmanUnreachableError } from '../act/errors.js';
+import { printable } from '../core/render.js';
+import { VERSION } from '../version.js';
+import { bootArg, boundArg, MAX_TIMER_SECONDS, secondsArg, seqArg, timeArg, wholeArg } from './args.js';
+import * as cmd from './commands.js';
+import * as replay from './replay.js';
+import { NoLogError } from './source.js';
+import { InputFileError } from './input-file.js';
+import { PolicyError } from '../manifest/policy.js';
+import { HostFactsFileError } from '../observe/host-facts.js';
+import { AppsFolderError } from '../observe/manifests.js';
+import { ForeignNodeError, ImportError } from '../log/errors.js';
+
+/** 0 ok; 1 invalid input or divergence; 2 usage; 3 runtime failure. */
+export const EXIT = { ok: 0, invalid: 1, usage: 2, runtime: 3 } as const;
+
+/** Most apps a node acts on at once, and the most events between two snapshots. */
+const MAX_CONCURRENCY = 256;
+const MAX_SNAPSHOT_EVERY = 100_000_000;
+
+function withCommon(c: Command): Command {
+  return c
+    .addOption(new Option('--apps <dir>', 'folder of app manifests (<dir>/<id>/manifest.yml)').default('apps'))
+    .addOption(new Option('--data <dir>', 'event log and node key folder').env('PODLEDGER_DATA').default('/var/lib/podledger'))
+    .addOption(new Option('--podman-socket <path>', "podman's API socket").env('PODLEDGER_PODMAN_SOCKET').default('/run/podman/podman.sock'))
+    .option('--host-facts <file>', 'JSON object of host facts (HOST_IP, HOST_MDNS, DISK_GB) overriding the OS; watched')
+    .option('--secrets <dir>', 'folder of secret files named by secret_env')
+    .addOption(new Option('--policy <file>', 'node safety policy (YAML: data_root, allow); default /etc/podledger/policy.yml when present').env('PODLEDGER_POLICY'))
+    .option('--json', 'machine-readable output');
+}
+
+const offline = (c: Command) => c.option('--log <file>', "read a captured log (NDJSON from 'podledger export') instead of --data");
+
+export function buildProgram(): Command {
+  const program = new Command('podledger')
+    .description('Keeps podman containers converged on app manifests; every observation and decision is an event you can replay.')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  withCommon(program.command('daemon').description('observe, log, plan and act until SIGTERM/SIGINT; stops cleanly, leaves containers running'))
+    .option('--resync <seconds>', `full re-read of podman, manifests, facts and secrets every so often (appends only differences); 1 to ${MAX_TIMER_SECONDS}`, secondsArg(1, MAX_TIMER_SECONDS), 60)
+    .option('--concurrency <n>', `how many apps may be acted on at once; 1 to ${MAX_CONCURRENCY}`, wholeArg(1, MAX_CONCURRENCY, 'apps acted on at once'), 8)
+    .addOption(new Option('--snapshot-every <events>', 'write a projection snapshot every so many events (start-up folds only the tail)')
+      .argParser(wholeArg(1, MAX_SNAPSHOT_EVERY, 'events between snapshots')).env('PODLEDGER_SNAPSHOT_EVERY'))
+    .action((o: cmd.Common & { resync: number; concurrency: number; snapshotEvery?: number }) => cmd.daemon(o, o.resync, o.concurrency, o.snapshotEvery));
+  withCommon(program.command('validate').description('check every manifest; errors as file:line:col: field: message (exit 1 if any)'))
+    .action((o: cmd.Common) => cmd.validate(o));
+  withCommon(program.command('plan').description('dry run against live podman: what would be done and why; changes nothing'))
+    .action((o: cmd.Common) => cmd.planCommand(o));
+  offline(withCommon(program.command('status').description('per app: desired vs observed, pending actions, last failure')))
+    .action((o: cmd.Common) => cmd.status(o));
+  offline(withCommon(program.command('events').description('the event log, filtered; --follow goes on printing events as the daemon appends them')))
+    .option('--app <id>', 'only events of this app')
+    .option('--boot <n>', 'only events of this daemon run', bootArg)
+    .option('--since <seq|time>', 'only events after this seq, or at or after this time (ISO 8601)', boundArg)
+    .option('--until <seq|time>', 'only events up to this seq, or at or before this time (ISO 8601)', boundArg)
+    .option('--type <type...>', 'only events of these types')
+    .option('--follow', "then wait for new events and print them as they come (through the daemon's control socket; waits for a daemon while none runs; Ctrl-C stops)")
+    .action((o: cmd.Common & cmd.EventFilter) => cmd.events(o, o));
+  offline(withCommon(program.command('why').argument('<app>', 'app id').description("why APP's container was last created, recreated, started or removed: action ← reasons ← observations")))
+    .option('--all', 'every such action, oldest first')
+    .option('--at <seq|time>', 'as of this seq or time (ISO 8601): the last such action at or before it (with --all: every one up to it)', boundArg)
+    .action((app: string, o: cmd.Common & { all?: boolean; at?: cmd.Bound }) => cmd.why(o, app, Boolean(o.all), o.at));
+  offline(withCommon(program.command('replay').description('the projected state at a point, offline from --log or --data (never contacts podman); --check re-plans every recorded decision')))
+    .option('--until <seq>', 'stop after this seq', seqArg)
+    .option('--boot <n>', 'stop at the end of this daemon run', bootArg)
+    .option('--at <seq|time>', 'stop at this seq, or at the last event at or before this time (ISO 8601)', boundArg)
+    .option('--check', "re-run today's planner at every recorded decision; exit 1 at the first divergence, or if nothing could be checked")
+    .action((o: cmd.Common & replay.ReplayOptions) => replay.replay(o, o));
+  offline(withCommon(program.command('diff').argument('<from>', 'seq, boot:N or time').argument('<to>', 'seq, boot:N or time')
+    .description('what changed in desired and observed state between two points, per app and field')))
+    .action((from: string, to: string, o: cmd.Common) => replay.diff(o, from, to));
+  offline(withCommon(program.command('export').description('write the log as NDJSON (stdout, or --out FILE)')))
+    .option('--boot <n>', 'only this daemon run', bootArg)
+    .option('--out <file>', 'write to this file')
+    .action((o: cmd.Common & { boot?: number; out?: string }) => cmd.exportCommand(o, o.boot, o.out));
+  withCommon(program.command('import').argument('<file>', 'NDJSON export').description('restore an export into --data (idempotent: events already there are skipped)'))
+    .action((file: string, o: cmd.Common) => cmd.importCommand(o, file));
+  withCommon(program.command('compact').description('remove old events from --data, keeping a snapshot of the state they built and the why history of every existing container; refused while a daemon runs, never done implicitly'))
+    .option('--keep-boots <n>', 'keep every event of the last N daemon runs', wholeArg(0, 1_000_000, 'daemon runs to keep'))
+    .option('--before <time>', 'remove events from before this time (ISO 8601)', timeArg)
+    .action(async (o: cmd.Common & { keepBoots?: number; before?: string }) => (await import('./compact.js')).compact(o));
+  return program;
+}
+
+/** An error's one line on stderr. Messages quote untrusted input (a line of a file): no terminal control gets through. */
+const say = (message: string): void => void process.stderr.write(`podledger: ${printable(message, 8000, true)}\n`);
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof cmd.UsageError) {
+      say(err.message);
+      return EXIT.usage;
+    }
+    if (err instanceof NoLogError || err instanceof InputFileError || err instanceof PolicyError || err instanceof HostFactsFileError
+      || err instanceof AppsFolderError || err instanceof ImportError || err instanceof ForeignNodeError) {
+      say(err.message);
+      return EXIT.invalid;
+    }
+    if (err instanceof cmd.InvalidInputError) {
+      if (err.output) process.stdout.write(`${err.output}\n`);
+      say(err.message);
+      return EXIT.invalid;
+    }
+    const known = err instanceof DbLockedError || err instanceof PodmanUnreachableError || err instanceof Error;
+    say(known ? (err as Error).message : String(err));
+    if (process.env.PODLEDGER_DEBUG) console.error(err);
+    return EXIT.runtime;
+  }
+}
