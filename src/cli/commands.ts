@@ -55,7 +55,7 @@ const warnCorrupt = (seq: number, reason: string) => process.stderr.write(`podle
 /** What a command's undecodable lines are counted by: the file or data dir it reads. */
 export const undecodable = (o: Common): Undecodable => new Undecodable(o.log ?? o.data);
 
-export async function daemon(o: Common, resyncSeconds: number, concurrency: number, snapshotEvery?: number): Promise<void> {
+export async function daemon(o: Common, resyncSeconds: number, concurrency: number, snapshotEvery?: number, controlGroup?: string): Promise<void> {
   const log = createLogger(Boolean(o.json));
   // Signals are caught from the first moment, so even a start-up still waiting for podman stops cleanly.
   const stopping = new AbortController();
@@ -65,7 +65,7 @@ export async function daemon(o: Common, resyncSeconds: number, concurrency: numb
     appsDir: o.apps, dataDir: o.data, socket: o.podmanSocket, log, resyncMs: resyncSeconds * 1000, concurrency, signal: stopping.signal,
     ...(snapshotEvery ? { snapshotEvery: Math.floor(snapshotEvery) } : {}),
     ...(o.hostFacts ? { hostFactsFile: o.hostFacts } : {}), ...(o.secrets ? { secretsDir: o.secrets } : {}),
-    ...(o.policy ? { policyFile: o.policy } : {}),
+    ...(o.policy ? { policyFile: o.policy } : {}), ...(controlGroup ? { controlGroup } : {}),
   });
   if (!stopping.signal.aborted) await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }));
   process.removeListener('SIGTERM', onSignal).removeListener('SIGINT', onSignal);

@@ -10,6 +10,7 @@ import * as replay from './replay.js';
 import { NoLogError } from './source.js';
 import { InputFileError } from './input-file.js';
 import { PolicyError } from '../manifest/policy.js';
+import { ControlGroupError } from '../daemon/control-access.js';
 import { HostFactsFileError } from '../observe/host-facts.js';
 import { AppsFolderError } from '../observe/manifests.js';
 import { ForeignNodeError, ImportError } from '../log/errors.js';
@@ -46,7 +47,8 @@ export function buildProgram(): Command {
     .option('--concurrency <n>', `how many apps may be acted on at once; 1 to ${MAX_CONCURRENCY}`, wholeArg(1, MAX_CONCURRENCY, 'apps acted on at once'), 8)
     .addOption(new Option('--snapshot-every <events>', 'write a projection snapshot every so many events (start-up folds only the tail)')
       .argParser(wholeArg(1, MAX_SNAPSHOT_EVERY, 'events between snapshots')).env('PODLEDGER_SNAPSHOT_EVERY'))
-    .action((o: cmd.Common & { resync: number; concurrency: number; snapshotEvery?: number }) => cmd.daemon(o, o.resync, o.concurrency, o.snapshotEvery));
+    .option('--control-group <group>', 'a group (name or id) that may also use the control socket (<data>/control.sock, 0660; the data dir becomes 0710); default: root only (0600)')
+    .action((o: cmd.Common & { resync: number; concurrency: number; snapshotEvery?: number; controlGroup?: string }) => cmd.daemon(o, o.resync, o.concurrency, o.snapshotEvery, o.controlGroup));
   withCommon(program.command('validate').description('check every manifest; errors as file:line:col: field: message (exit 1 if any)'))
     .action((o: cmd.Common) => cmd.validate(o));
   withCommon(program.command('plan').description('dry run against live podman: what would be done and why; changes nothing'))
@@ -103,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.usage;
     }
     if (err instanceof NoLogError || err instanceof InputFileError || err instanceof PolicyError || err instanceof HostFactsFileError
-      || err instanceof AppsFolderError || err instanceof ImportError || err instanceof ForeignNodeError) {
+      || err instanceof AppsFolderError || err instanceof ImportError || err instanceof ForeignNodeError || err instanceof ControlGroupError) {
       say(err.message);
       return EXIT.invalid;
     }

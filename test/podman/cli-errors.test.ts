@@ -193,6 +193,10 @@ const ROWS: Row[] = [
     name: '--host-facts pointing nowhere', args: () => ['plan', '--apps', F.apps, '--data', F.nowhere, '--podman-socket', podmanEnv().socket, '--policy', F.policy, '--host-facts', F.nowhere],
     code: EXIT.invalid, names: () => [F.nowhere], fix: /--host-facts/,
   },
+  {
+    name: 'daemon --control-group naming no group', args: () => ['daemon', '--apps', F.apps, '--data', F.nowhere, '--podman-socket', podmanEnv().socket, '--control-group', 'no-such-group-x'],
+    code: EXIT.invalid, names: () => ['no-such-group-x'], fix: /groupadd no-such-group-x/,
+  },
 
   // ---- damaged input files for import: exit 1 (invalid input)
   {
