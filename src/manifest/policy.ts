@@ -1,16 +1,18 @@
 // The node's safety policy: a manifest from an app store is not fully trusted. What could take over
-// the node (host network, added capabilities, devices, binds outside the app's data, binds of
-// system paths, the podman socket or the secrets) is rejected unless the node's policy file allows it
-// for that app. Pure: the caller reads the policy file.
+// the node (host network, joining another namespace, added capabilities, devices, binds outside the
+// app's data, binds of system paths, the podman socket or the secrets) is rejected unless the node's
+// policy file allows it for that app.
+// Pure: the caller reads the policy file.
 import path from 'node:path/posix';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { ManifestError } from '../core/events.js';
+import { networkKind } from './fields.js';
 import { formatPath, locator, positionIn, type Locate, type PathSegment } from './parse.js';
 import { within } from './paths.js';
 import type { Manifest } from './schema.js';
 
-export const POLICY_RULES = ['host-network', 'cap-add', 'devices', 'bind-outside-data-root', 'sensitive-bind'] as const;
+export const POLICY_RULES = ['host-network', 'join-namespace', 'cap-add', 'devices', 'bind-outside-data-root', 'sensitive-bind'] as const;
 export type PolicyRule = (typeof POLICY_RULES)[number];
 
 export const PolicySchema = z.strictObject({
@@ -89,7 +91,10 @@ export function policyErrors(id: string, file: string, m: Manifest, locate: Loca
     });
   };
   const c = m.container;
-  if (c.network === 'host') deny('host-network', ['container', 'network'], 'network host shares the node\'s network stack');
+  const network = networkKind(c.network);
+  if (network === 'host') deny('host-network', ['container', 'network'], 'network host shares the node\'s network stack');
+  if (network === 'container') deny('join-namespace', ['container', 'network'], `network ${c.network} joins the network namespace of another container`);
+  if (network === 'ns') deny('join-namespace', ['container', 'network'], `network ${c.network} joins an existing network namespace`);
   c.security.cap_add.forEach((cap, i) => deny('cap-add', ['container', 'security', 'cap_add', i], `adding capability ${cap}`));
   c.devices.forEach((d, i) => deny('devices', ['container', 'devices', i], `device ${d}`));
 

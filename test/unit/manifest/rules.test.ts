@@ -18,7 +18,7 @@ describe('schema rules', () => {
     ['  volumes: [{ type: tmpfs, target: /tmp, mode: "999" }]\n', `${FILE}:4:48: container.volumes[0].mode: must be an octal mode like "1777"`],
     ['  ports: [{ host: 80, container: 80, host_ip: 300.1.1.1 }]\n', `${FILE}:4:47: container.ports[0].host_ip: Invalid IPv4 address`],
     ['  data_uid: "1000"\n', `${FILE}:4:13: container.data_uid: must be "UID:GID"`],
-    ['  devices: [/dev/sda:/mnt]\n', `${FILE}:4:13: container.devices[0]: must be /dev/HOST[:/dev/CONTAINER][:rwm]`],
+    ['  devices: [/dev/sda:/mnt]\n', `${FILE}:4:13: container.devices[0]: container device path /mnt must lie under /dev; must be /dev/HOST[:/dev/CONTAINER][:rwm]`],
     ['  entrypoint: [""]\n', `${FILE}:4:16: container.entrypoint[0]: must not be empty`],
     ['  health_check: { type: http, port: 8080 }\n', `${FILE}:4:37: container.health_check.port: port 8080 is not published in container.ports: the engine probes it from the host`],
     ['  health_check: { type: grpc, port: 1 }\n', `${FILE}:4:25: container.health_check.type: Invalid discriminator value. Expected 'http' | 'tcp' | 'exec'`],
@@ -68,6 +68,8 @@ describe('node policy', () => {
 
   it.each([
     ['  network: host\n', `${FILE}:4:12: container.network: network host shares the node's network stack: ${hint('host-network')}`],
+    ['  network: "container:db"\n', `${FILE}:4:12: container.network: network container:db joins the network namespace of another container: ${hint('join-namespace')}`],
+    ['  network: "ns:/run/netns/x"\n', `${FILE}:4:12: container.network: network ns:/run/netns/x joins an existing network namespace: ${hint('join-namespace')}`],
     ['  security: { cap_add: [net_admin] }\n', `${FILE}:4:25: container.security.cap_add[0]: adding capability NET_ADMIN: ${hint('cap-add')}`],
     ['  devices: [/dev/ttyUSB0]\n', `${FILE}:4:13: container.devices[0]: device /dev/ttyUSB0: ${hint('devices')}`],
     ['  volumes: [{ type: bind, source: /, target: /host }]\n', `${FILE}:4:35: container.volumes[0].source: bind source / is a protected path: ${hint('sensitive-bind')}`],
@@ -85,6 +87,12 @@ describe('node policy', () => {
     expect(check(body, ctx({ other: ['host-network'] }))).toHaveLength(2);
   });
 
+  it('given join-namespace allowed for the app, when it joins a container or a namespace, then it passes', () => {
+    expect(check('  network: "container:db"\n', ctx({ web: ['join-namespace'] }))).toEqual([]);
+    expect(check('  network: "ns:/run/netns/x"\n', ctx({ web: ['join-namespace'] }))).toEqual([]);
+    expect(check('  network: host\n', ctx({ web: ['join-namespace'] }))).toHaveLength(1); // host is its own rule
+  });
+
   it("given binds under the app's own data dir, when checked, then they pass", () => {
     expect(check('  volumes: [{ type: bind, source: /var/lib/archipelago/web/data, target: /data }]\n')).toEqual([]);
     expect(DEFAULT_POLICY.data_root).toBe('/var/lib/archipelago');
@@ -92,7 +100,7 @@ describe('node policy', () => {
 
   it('given a policy with an unknown rule, when parsed, then the error names the file and the field', () => {
     expect(() => parsePolicy('allow: { web: [root] }\n', '/etc/podledger/policy.yml')).toThrow(
-      /^cannot use node policy: \/etc\/podledger\/policy\.yml: allow\.web\.0: Invalid option: expected one of "host-network"\|"cap-add"\|"devices"\|"bind-outside-data-root"\|"sensitive-bind"$/,
+      /^cannot use node policy: \/etc\/podledger\/policy\.yml: allow\.web\.0: Invalid option: expected one of "host-network"\|"join-namespace"\|"cap-add"\|"devices"\|"bind-outside-data-root"\|"sensitive-bind"$/,
     );
   });
 
