@@ -239,6 +239,8 @@ export function manifestReference(schema: object = manifestJsonSchema()): string
     '- `image` is `[registry/]name[:tag][@sha256:digest]` with a lower-case name, at most 512 characters.',
     '- `build.context`, `build.containerfile` and `files[].template` are relative, normalised, without `..`:',
     '  inside the app folder (the Containerfile inside the context).',
+    '- A manifest is at most 256 KiB; YAML nested more than 32 levels deep, or with more than 100 aliases',
+    '  to resolve, is refused.',
     '- The node\'s policy (`--policy`) refuses, unless it allows them for the app: host network, joining',
     '  another namespace, added capabilities, devices, binds outside the app\'s data and binds of protected paths.',
     '',
