@@ -104,6 +104,15 @@ describe('node policy', () => {
     );
   });
 
+  it('given build_host_files, when parsed, then absolute normalised paths are taken and anything else is refused', () => {
+    expect(parsePolicy('build_host_files: [/bin/busybox]\n', '/p.yml').build_host_files).toEqual(['/bin/busybox']);
+    expect(DEFAULT_POLICY.build_host_files).toEqual([]);
+    expect(() => parsePolicy('build_host_files: [bin/busybox]\n', '/p.yml')).toThrow(
+      /^cannot use node policy: \/p\.yml: build_host_files\.0: must be an absolute host path, starting with \/; write the full path$/,
+    );
+    expect(() => parsePolicy('build_host_files: [/bin/../etc/shadow]\n', '/p.yml')).toThrow(/build_host_files\.0: must be written normalised .*; write \/etc\/shadow$/);
+  });
+
   it('given a policy that is not YAML, when parsed, then one line gives file:line:col of the first error', () => {
     expect(() => parsePolicy('data_root: /srv\nallow: [\n', '/p.yml')).toThrow(
       /^cannot use node policy: \/p\.yml:3:1: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a \]; correct line 3 of the file$/,
@@ -112,7 +121,7 @@ describe('node policy', () => {
 
   it('given a policy with an unknown key, when parsed, then the error names the key, its position and the keys a policy may have', () => {
     expect(() => parsePolicy('data_root: /srv\n  # note\ndata_rot: /x\n', '/p.yml')).toThrow(
-      /^cannot use node policy: \/p\.yml:3:1: unknown key 'data_rot': a policy may have only the keys data_root, allow; remove it or check its spelling$/,
+      /^cannot use node policy: \/p\.yml:3:1: unknown key 'data_rot': a policy may have only the keys data_root, allow, build_host_files; remove it or check its spelling$/,
     );
   });
 });
