@@ -95,7 +95,8 @@ const FileSchema = z.strictObject({
   path: hostPath(false).describe('where the rendered file is written, absolute and normalised; must lie under one of the app\'s bind sources'),
   template: relativePath('the app folder', true)
     .describe('template file in the app folder (a regular file, not a link); placeholders {{HOST_IP}}, {{HOST_MDNS}}, {{DISK_GB}}, {{secret:NAME}}'),
-  mode: z.string().regex(/^0[0-7]{3}$/, 'must be an octal mode like "0644"').default('0644').describe('file permissions of the rendered file'),
+  mode: z.string().regex(/^0[0-7]{3}$/, 'must be an octal mode like "0644"').optional()
+    .describe('file permissions of the rendered file; default "0600" when the template holds a {{secret:...}}, else "0644"'),
 });
 
 export const ContainerSchema = z
