@@ -44,14 +44,16 @@ export async function readManifests(appsDir: string, policy?: PolicyContext): Pr
   for (const id of folders) {
     const file = path.join(appsDir, id, MANIFEST_FILE);
     const shown = displayPath(file);
-    // Only a regular file is read (a FIFO would block the reader for good), and only so far.
-    const read = await readBounded(file, MANIFEST_MAX_BYTES);
+    // Only a regular file is read (a FIFO would block the reader for good; a link could lead to any
+    // file on the host, and its text into the log as errors), and only so far.
+    const read = await readBounded(file, MANIFEST_MAX_BYTES, true);
     if (!read.ok) {
       if (read.problem === 'error' && read.cause.code === 'ENOENT') continue; // a folder without a manifest is not an app
       // A manifest that cannot be read is not a removed app: reject it (its container stays), never drop it.
       const code = read.problem === 'error' ? read.cause.code ?? 'error' : read.problem === 'too-large' ? 'too-large' : 'ENOTFILE';
       const message = read.problem === 'too-large' ? `${shown} ${tooLargeMessage('manifest', read.size)}`
-        : `cannot read the manifest (${code}): ${read.problem === 'error' ? read.cause.message : `${shown} is ${read.kind}, not a regular file`}; make it a readable file`;
+        : code === 'ELOOP' ? `${shown} is a symbolic link: manifests are read only from regular files in the app folder; replace the link with the file`
+          : `cannot read the manifest (${code}): ${read.problem === 'error' ? read.cause.message : `${shown} is ${read.kind}, not a regular file`}; make it a readable file`;
       readings.set(id, { ok: false, path: shown, hash: `unreadable:${code}${read.problem === 'too-large' ? `:${read.size ?? ''}` : ''}`, errors: [{ file: shown, line: 1, col: 1, path: '(file)', message }] });
       continue;
     }

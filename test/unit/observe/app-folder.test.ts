@@ -63,6 +63,17 @@ describe('reading manifests and templates', () => {
     ]);
   });
 
+  it('given a manifest that is a link to a host file, when read, then it is refused without reading what it leads to', async () => {
+    await mkdir(join(apps, 'linked'), { recursive: true });
+    const file = join(apps, 'linked', 'manifest.yml');
+    await writeFile(join(host, 'other.yml'), 'app: { id: linked, name: L, version: "1" }\ncontainer: { image: x/l }\n');
+    await symlink(join(host, 'other.yml'), file);
+    const r = (await readManifests(apps)).get('linked');
+    expect(r?.ok === false && r.errors.map(formatManifestError)).toEqual([
+      `${displayPath(file)}:1:1: (file): ${displayPath(file)} is a symbolic link: manifests are read only from regular files in the app folder; replace the link with the file`,
+    ]);
+  });
+
   it('given a template that is a link (even to a file in the app folder), when read, then it is refused at files[0].template', async () => {
     const full = await templateApp('a.tmpl');
     await writeFile(join(apps, 'web', 'real.tmpl'), 'x={{HOST_IP}}\n');
