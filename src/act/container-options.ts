@@ -1,6 +1,8 @@
 // Spec → the Docker-compatible create request podman takes. Pure, so the mapping is unit-tested.
+// Mounts and devices go as structured fields, never as `src:dst:opts` strings built from manifest text.
 import type Docker from 'dockerode';
 import { HASH_VERSION, LABELS } from '../core/spec.js';
+import { parseDevice } from '../manifest/fields.js';
 import type { ContainerSpec } from '../core/spec-schema.js';
 
 const NS_PER_MS = 1_000_000;
@@ -20,6 +22,7 @@ export function createOptions({ spec, specHash, env, imageCmd }: CreateInputs): 
   );
   const cmd = spec.command ?? (spec.cmd.length > 0 ? imageCmd : undefined);
   const hc = spec.healthCheck;
+  const tmpfsByOptions = spec.volumes.flatMap((v) => (v.type === 'tmpfs' && modeWithoutSize(v) ? [v] : []));
   return {
     name: spec.name,
     Image: spec.image,
@@ -46,9 +49,9 @@ export function createOptions({ spec, specHash, env, imageCmd }: CreateInputs): 
     HostConfig: {
       NetworkMode: spec.network,
       PortBindings: ports,
-      Binds: spec.volumes.flatMap((v) => (v.type === 'tmpfs' ? [] : [`${v.source}:${v.target}${v.read_only ? ':ro' : ''}`])),
-      Tmpfs: Object.fromEntries(spec.volumes.flatMap((v) => (v.type === 'tmpfs' ? [[v.target, tmpfsOptions(v)]] : []))),
-      Devices: spec.devices.map(device),
+      Mounts: spec.volumes.flatMap((v) => (v.type === 'tmpfs' && modeWithoutSize(v) ? [] : [mountOf(v)])) as unknown as Docker.MountSettings[],
+      ...(tmpfsByOptions.length > 0 ? { Tmpfs: Object.fromEntries(tmpfsByOptions.map((v) => [v.target, `mode=${v.mode}`])) } : {}),
+      Devices: spec.devices.map(parseDevice).map((d) => ({ PathOnHost: d.host, PathInContainer: d.container, CgroupPermissions: d.permissions })),
       CapAdd: spec.security.capAdd,
       CapDrop: spec.security.capDrop,
       ReadonlyRootfs: spec.security.readOnlyRoot,
@@ -61,14 +64,28 @@ export function createOptions({ spec, specHash, env, imageCmd }: CreateInputs): 
   };
 }
 
-function tmpfsOptions(v: { size?: number; mode?: string }): string {
-  return [v.size ? `size=${v.size}` : '', v.mode ? `mode=${v.mode}` : ''].filter(Boolean).join(',');
+/**
+ * podman 4.3 turns a tmpfs mount's TmpfsOptions without SizeBytes into `size=0`, an unlimited tmpfs,
+ * where `--tmpfs` without a size leaves the kernel's default (half the RAM). Such a tmpfs goes in
+ * HostConfig.Tmpfs, its options built from the checked mode alone (`mode=1777`).
+ */
+const modeWithoutSize = (v: { size?: number; mode?: string }) => v.mode !== undefined && v.size === undefined;
+
+/** A mount as the compat API takes it (dockerode's type wants a Source and both tmpfs options). */
+export interface Mount {
+  Type: 'bind' | 'volume' | 'tmpfs';
+  Source?: string;
+  Target: string;
+  ReadOnly?: boolean;
+  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
 }
 
-/** `/dev/a[:/dev/b][:rwm]` */
-function device(text: string): { PathOnHost: string; PathInContainer: string; CgroupPermissions: string } {
-  const [host, second, third] = text.split(':') as [string, string | undefined, string | undefined];
-  const inContainer = second?.startsWith('/') ? second : host;
-  const perms = (second?.startsWith('/') ? third : second) ?? 'rwm';
-  return { PathOnHost: host, PathInContainer: inContainer, CgroupPermissions: perms };
+/**
+ * Paths, names, sizes and modes were checked by the schema (absolute, normalised, no `:` or `,`: podman
+ * 4.3 still joins these fields into an option string, and refuses a `,` in a Source).
+ */
+function mountOf(v: ContainerSpec['volumes'][number]): Mount {
+  if (v.type !== 'tmpfs') return { Type: v.type, Source: v.source, Target: v.target, ReadOnly: v.read_only };
+  const options = { ...(v.size !== undefined ? { SizeBytes: v.size } : {}), ...(v.mode !== undefined ? { Mode: parseInt(v.mode, 8) } : {}) };
+  return { Type: 'tmpfs', Target: v.target, ...(Object.keys(options).length > 0 ? { TmpfsOptions: options } : {}) };
 }

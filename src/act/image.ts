@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type Docker from 'dockerode';
 import tar from 'tar-fs';
+import { BuildContextError, checkedFs, hashTree, type LinkRules } from '../observe/build-context.js';
 import { ActionError, podmanMessage } from './errors.js';
 
 export type Progress = (line: string) => void;
@@ -21,18 +22,43 @@ export interface BuildRequest {
   context: string;
   containerfile: string;
   args: Record<string, string>;
+  /**
+   * The app folder and the host files its links may lead to (the node policy's build_host_files): the
+   * context is then packed only as the manifest check hashed it (src/observe/build-context.ts), a link
+   * leading elsewhere failing the build. Without it, every link is followed, as before the rule.
+   */
+  links?: LinkRules;
 }
 
-/** Build from a local context. Symlinks are followed when packing, so a context may link in host binaries. */
+/** Build from a local context. Links are followed when packing (out of the app folder only to the host files `links` allows). */
 export async function buildImage(docker: Docker, req: BuildRequest, progress: Progress): Promise<void> {
-  const context = tar.pack(req.context, { dereference: true }) as unknown as NodeJS.ReadableStream;
+  const fail = (message: string, retryable: boolean, cause: unknown) =>
+    new ActionError('build-failed', `cannot build image: ${req.tag} from ${req.context}: ${message}`, retryable, { cause });
+  let refused: Error | undefined;
+  let context: NodeJS.ReadableStream;
+  if (req.links) {
+    // Checked whole before podman is asked (a clean refusal); the pack checks again as it reads.
+    try {
+      await hashTree(req.context, req.links);
+    } catch (err) {
+      throw fail((err as Error).message, !(err instanceof BuildContextError), err);
+    }
+    const options: tar.PackOptions & { fs: unknown } = { dereference: true, fs: await checkedFs(req.context, req.links) };
+    const pack = tar.pack(req.context, options);
+    pack.on('error', (err: Error) => { refused = err; });
+    context = pack as unknown as NodeJS.ReadableStream;
+  } else {
+    context = tar.pack(req.context, { dereference: true }) as unknown as NodeJS.ReadableStream;
+  }
+  // A pack refused half-way aborts the upload: say why, rather than what podman saw of it.
+  const failed = (message: string, cause?: unknown) => (refused ? fail(refused.message, !(refused instanceof BuildContextError), refused) : fail(message, true, cause));
   let stream: NodeJS.ReadableStream;
   try {
     stream = await docker.buildImage(context, { t: req.tag, dockerfile: path.normalize(req.containerfile), buildargs: req.args, rm: true });
   } catch (err) {
-    throw new ActionError('build-failed', `cannot build image: ${req.tag} from ${req.context}: ${podmanMessage(err)}`, true, { cause: err });
+    throw failed(podmanMessage(err), err);
   }
-  await follow(docker, stream, progress, (msg) => new ActionError('build-failed', `cannot build image: ${req.tag} from ${req.context}: ${msg}`));
+  await follow(docker, stream, progress, (msg) => failed(msg));
 }
 
 export async function pullImage(docker: Docker, image: string, progress: Progress): Promise<void> {

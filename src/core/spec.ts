@@ -81,6 +81,16 @@ export function acceptsHash(
   return versions.some((v) => v !== HASH_VERSION && hashers[v]?.(desired.spec) === c.specHash);
 }
 
+/**
+ * The mode a rendered file is written with: its own, else 0600 when its template holds a
+ * `{{secret:...}}` (a rendered secret is not for every user on the host), else 0644. A file with a
+ * mode, or without a secret, has the mode (and so the hash) it had when `mode` defaulted to 0644.
+ */
+export function renderedFileMode(file: { mode?: string | undefined }, template: string): string {
+  if (file.mode !== undefined) return file.mode;
+  return placeholdersIn(template).some((name) => name.startsWith(SECRET_PREFIX)) ? '0600' : '0644';
+}
+
 /** Image tag for a locally built app: changes whenever the context, containerfile or args change. */
 export function buildTag(appId: string, m: Manifest, contextHash: string): string {
   const build = m.container.build;
@@ -173,7 +183,7 @@ export function resolveUncached(app: AppState, state: Pick<State, 'facts' | 'sec
     }
     const rendered = renderTemplate(template, values);
     if (!rendered.ok) { needFacts(rendered.missing.filter((n) => !n.startsWith(SECRET_PREFIX))); continue; }
-    files[f.path] = sha256(`${f.mode}\n${rendered.value}`);
+    files[f.path] = sha256(`${renderedFileMode(f, template)}\n${rendered.value}`);
     provenance[`files.${f.path}`] = Math.max(factSeq(names.filter((n) => !n.startsWith(SECRET_PREFIX))), ...seqs);
   }
 

@@ -1,9 +1,24 @@
 // Manifest text → validated manifest, or errors that point at file:line:col and the field path.
-// Pure: the caller reads the file; this only sees its text.
-import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
+// Pure: the caller reads the file; this only sees its text. Hostile text is refused before it costs
+// much: too large (MANIFEST_MAX_BYTES), nested too deeply (MAX_NESTING), or too many aliases.
+import { Composer, isMap, isScalar, LineCounter, Parser, visit, YAMLParseError, type CST, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { ManifestError } from '../core/events.js';
 import { ManifestSchema, type Manifest } from './schema.js';
+
+/** A manifest is a few KiB: a larger file is refused unparsed (and read no further than this). */
+export const MANIFEST_MAX_BYTES = 256 * 1024;
+/** A template file is read no further than this. */
+export const TEMPLATE_MAX_BYTES = 1024 * 1024;
+/** A manifest nests about 6 collections deep; deeper is refused before the YAML is composed (which recurses). */
+export const MAX_NESTING = 32;
+
+/** `is 300000 bytes, more than the 256 KiB a manifest may have; make it smaller` (`bytes`: the size, when known). */
+export function tooLargeMessage(what: 'manifest' | 'template', bytes: number | undefined): string {
+  const limit = what === 'manifest' ? MANIFEST_MAX_BYTES : TEMPLATE_MAX_BYTES;
+  const shown = limit % 1048576 === 0 ? `${limit / 1048576} MiB` : `${limit / 1024} KiB`;
+  return `is ${bytes === undefined ? 'larger than' : `${bytes} bytes, more than`} the ${shown} a ${what} may have; make it smaller`;
+}
 
 export type PathSegment = string | number;
 /** Position of a field: its value by default, or its key (for unknown keys). */
@@ -19,7 +34,17 @@ export type ParsedManifest =
  */
 export function parseManifest(text: string, file: string, folderId: string): ParsedManifest {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const start = () => ({ line: 1, col: 1 });
+  // A UTF-16 unit is at most 3 bytes of UTF-8: only a long text needs counting.
+  const bytes = text.length * 3 > MANIFEST_MAX_BYTES ? Buffer.byteLength(text, 'utf8') : text.length;
+  if (bytes > MANIFEST_MAX_BYTES) return { ok: false, locate: start, errors: [{ file, ...start(), path: '(file)', message: `the manifest ${tooLargeMessage('manifest', bytes)}` }] };
+  const read = readDocument(text, lines);
+  if ('tooDeep' in read) {
+    const pos = positionIn(text, read.tooDeep);
+    const message = `nested more than ${MAX_NESTING} levels deep; a manifest needs only a few levels: remove the extra brackets or indentation`;
+    return { ok: false, locate: start, errors: [{ file, line: pos.line, col: pos.col, path: '(yaml)', message }] };
+  }
+  const doc = read.doc;
   const locate = locator(doc, lines);
   const at = (path: readonly PathSegment[], message: string, where: 'key' | 'value' = 'value'): ManifestError => ({
     file, ...locate(path, where), path: formatPath(path), message,
@@ -52,6 +77,42 @@ export function parseManifest(text: string, file: string, folderId: string): Par
     return { ok: false, locate, errors: [at(['app', 'id'], `must equal the folder name '${folderId}' (got '${parsed.data.app.id}')`)] };
   }
   return { ok: true, manifest: parsed.data, locate, document };
+}
+
+/** parseDocument's work, with the nesting checked between the (iterative) CST parse and the (recursive) composition. */
+function readDocument(text: string, lines: LineCounter): { doc: Document } | { tooDeep: number } {
+  const tokens = [...new Parser(lines.addNewLine).parse(text)];
+  const tooDeep = tooDeepAt(tokens);
+  if (tooDeep !== undefined) return { tooDeep };
+  let doc: Document | undefined;
+  for (const next of new Composer({ uniqueKeys: true }).compose(tokens, true, text.length)) {
+    if (!doc) doc = next;
+    else {
+      doc.errors.push(new YAMLParseError([next.range[0], next.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
+      break;
+    }
+  }
+  // compose(…, forceDoc = true) always yields a document.
+  return { doc: doc as Document };
+}
+
+const COLLECTIONS = new Set(['block-map', 'block-seq', 'flow-collection']);
+
+/** Offset of the first collection nested deeper than MAX_NESTING, walked without recursion. */
+function tooDeepAt(tokens: readonly CST.Token[]): number | undefined {
+  type Node = { type: string; offset: number; value?: Node; items?: { key?: Node | null; value?: Node }[] };
+  const stack: [Node, number][] = [...tokens].reverse().map((t) => [t as Node, 0]);
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const [token, outer] = top;
+    const depth = COLLECTIONS.has(token.type) ? outer + 1 : outer;
+    if (depth > MAX_NESTING) return token.offset;
+    for (const item of [...(token.items ?? [])].reverse()) {
+      if (item.value) stack.push([item.value, depth]);
+      if (item.key) stack.push([item.key, depth]);
+    }
+    if (token.value) stack.push([token.value, depth]);
+  }
+  return undefined;
 }
 
 function issuesToErrors(

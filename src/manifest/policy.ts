@@ -1,22 +1,28 @@
 // The node's safety policy: a manifest from an app store is not fully trusted. What could take over
-// the node (host network, added capabilities, devices, binds outside the app's data, binds of
-// system paths, the podman socket or the secrets) is rejected unless the node's policy file allows it
-// for that app. Pure: the caller reads the policy file.
+// the node (host network, joining another namespace, added capabilities, devices, binds outside the
+// app's data, binds of system paths, the podman socket or the secrets) is rejected unless the node's
+// policy file allows it for that app; a build context may link only to the host files it lists.
+// Pure: the caller reads the policy file.
 import path from 'node:path/posix';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { ManifestError } from '../core/events.js';
+import { absolutePathProblem, networkKind } from './fields.js';
 import { formatPath, locator, positionIn, type Locate, type PathSegment } from './parse.js';
 import { within } from './paths.js';
 import type { Manifest } from './schema.js';
 
-export const POLICY_RULES = ['host-network', 'cap-add', 'devices', 'bind-outside-data-root', 'sensitive-bind'] as const;
+export const POLICY_RULES = ['host-network', 'join-namespace', 'cap-add', 'devices', 'bind-outside-data-root', 'sensitive-bind'] as const;
 export type PolicyRule = (typeof POLICY_RULES)[number];
 
 export const PolicySchema = z.strictObject({
   data_root: z.string().startsWith('/', 'must be an absolute path').default('/var/lib/archipelago')
     .describe("each app's bind sources must lie under <data_root>/<app id>"),
   allow: z.record(z.string(), z.array(z.enum(POLICY_RULES))).default({}).describe('app id → rules it is exempt from'),
+  build_host_files: z.array(z.string().superRefine((p, ctx) => {
+    const problem = absolutePathProblem(p, 'host path', false);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })).default([]).describe('host files a build context may link to (a symlink in an app folder leading outside it); none by default'),
 });
 export type Policy = z.output<typeof PolicySchema>;
 
@@ -89,7 +95,10 @@ export function policyErrors(id: string, file: string, m: Manifest, locate: Loca
     });
   };
   const c = m.container;
-  if (c.network === 'host') deny('host-network', ['container', 'network'], 'network host shares the node\'s network stack');
+  const network = networkKind(c.network);
+  if (network === 'host') deny('host-network', ['container', 'network'], 'network host shares the node\'s network stack');
+  if (network === 'container') deny('join-namespace', ['container', 'network'], `network ${c.network} joins the network namespace of another container`);
+  if (network === 'ns') deny('join-namespace', ['container', 'network'], `network ${c.network} joins an existing network namespace`);
   c.security.cap_add.forEach((cap, i) => deny('cap-add', ['container', 'security', 'cap_add', i], `adding capability ${cap}`));
   c.devices.forEach((d, i) => deny('devices', ['container', 'devices', i], `device ${d}`));
 

@@ -2,6 +2,7 @@
 // Every field is described here once; the JSON Schema and docs/manifest.md are generated from it.
 import { z } from 'zod';
 import { FACT_NAMES, placeholdersIn, SECRET_PREFIX } from '../core/facts.js';
+import { containerPath, deviceField, hostPath, imageReference, networkField, noNul, relativePath } from './fields.js';
 import { within } from './paths.js';
 import { duration, size } from './units.js';
 
@@ -9,7 +10,6 @@ const nonEmpty = z.string().min(1, 'must not be empty');
 const appId = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes');
 const envKey = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name');
 const port = z.number().int().min(1).max(65535);
-const absolute = (what: string) => z.string().startsWith('/', `must be an absolute ${what}`);
 
 /** A template may only name known host facts, and (where allowed) secrets as `{{secret:NAME}}`. */
 export const template = (allowSecrets: boolean) =>
@@ -34,27 +34,29 @@ const capability = z
   .transform((c) => c.toUpperCase().replace(/^CAP_/, ''));
 
 const BuildSchema = z.strictObject({
-  context: z.string().default('.').describe('build context folder, relative to the manifest'),
-  containerfile: z.string().default('Containerfile').describe('Containerfile path inside the context'),
-  args: z.record(envKey, z.string()).default({}).describe('build arguments (ARG)'),
+  context: relativePath('the app folder', false).default('.')
+    .describe('build context folder, relative to the manifest; normalised, inside the app folder'),
+  containerfile: relativePath('the build context', true).default('Containerfile')
+    .describe('Containerfile path inside the context; normalised, no ..'),
+  args: z.record(envKey, noNul).default({}).describe('build arguments (ARG)'),
 });
 
 const VolumeSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('bind').describe('a host folder or file'),
-    source: absolute('host path').describe('host path; must lie under the node data root for this app unless the policy allows'),
-    target: absolute('container path').describe('path inside the container'),
+    source: hostPath(true).describe('host path, absolute and normalised, without : or ,; must lie under the node data root for this app unless the policy allows'),
+    target: containerPath.describe('path inside the container, absolute and normalised, without : or ,'),
     read_only: z.boolean().default(false).describe('mount read-only'),
   }),
   z.strictObject({
     type: z.literal('volume').describe('a named podman volume'),
     source: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a volume name').describe('volume name; created when missing'),
-    target: absolute('container path').describe('path inside the container'),
+    target: containerPath.describe('path inside the container, absolute and normalised, without : or ,'),
     read_only: z.boolean().default(false).describe('mount read-only'),
   }),
   z.strictObject({
     type: z.literal('tmpfs').describe('an in-memory filesystem'),
-    target: absolute('container path').describe('path inside the container'),
+    target: containerPath.describe('path inside the container, absolute and normalised, without : or ,'),
     size: size('tmpfs size limit').optional(),
     mode: z.string().regex(/^[0-7]{3,4}$/, 'must be an octal mode like "1777"').optional().describe('permissions of the tmpfs root'),
   }),
@@ -90,18 +92,21 @@ const DependencySchema = z.union([
 ]);
 
 const FileSchema = z.strictObject({
-  path: absolute('host path').describe('where the rendered file is written; must lie under one of the app\'s bind sources'),
-  template: z.string().min(1).describe('template file next to the manifest; placeholders {{HOST_IP}}, {{HOST_MDNS}}, {{DISK_GB}}, {{secret:NAME}}'),
-  mode: z.string().regex(/^0[0-7]{3}$/, 'must be an octal mode like "0644"').default('0644').describe('file permissions of the rendered file'),
+  path: hostPath(false).describe('where the rendered file is written, absolute and normalised; must lie under one of the app\'s bind sources'),
+  template: relativePath('the app folder', true)
+    .describe('template file in the app folder (a regular file, not a link); placeholders {{HOST_IP}}, {{HOST_MDNS}}, {{DISK_GB}}, {{secret:NAME}}'),
+  mode: z.string().regex(/^0[0-7]{3}$/, 'must be an octal mode like "0644"').optional()
+    .describe('file permissions of the rendered file; default "0600" when the template holds a {{secret:...}}, else "0644"'),
 });
 
 export const ContainerSchema = z
   .strictObject({
-    image: nonEmpty.optional().describe('image reference; exactly one of image or build'),
+    image: imageReference.optional().describe('image reference, [registry/]name[:tag][@sha256:digest]; exactly one of image or build'),
     build: BuildSchema.optional().describe('build the image locally; exactly one of image or build'),
     pull_policy: z.enum(['missing', 'always', 'never']).default('missing').describe('when to pull `image`'),
     name: appId.optional().describe('container name; defaults to the app id'),
-    network: nonEmpty.default('podledger').describe('bridge network name (created when missing), host, or none'),
+    network: networkField.default('podledger')
+      .describe('bridge network name (created when missing), host, or none; container:NAME or ns:/PATH where the node policy allows join-namespace'),
     hostname: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'must be a valid host name').optional().describe('host name inside the container'),
     entrypoint: z.array(nonEmpty).optional().describe("replaces the image's ENTRYPOINT"),
     command: z.array(nonEmpty).optional().describe("replaces the image's CMD"),
@@ -114,8 +119,8 @@ export const ContainerSchema = z
     secret_env: z.array(z.strictObject({ key: envKey.describe('variable name'), secret_file: secretFileName.describe('file name in the secrets dir') })).default([])
       .describe('environment values read from files in the secrets dir; only their keyed hash is ever logged'),
     data_uid: z.string().regex(/^\d+:\d+$/, 'must be "UID:GID"').optional().describe('owner applied (chown -R) to bind sources before create'),
-    user: z.string().regex(/^([a-z_][a-z0-9_-]*|\d+)(:([a-z_][a-z0-9_-]*|\d+))?$/i, 'must be a user name or UID, optionally :group').optional().describe('user (and group) the container runs as'),
-    devices: z.array(z.string().regex(/^\/dev\/[^:]+(:\/dev\/[^:]+)?(:[rwm]{1,3})?$/, 'must be /dev/HOST[:/dev/CONTAINER][:rwm]')).default([]).describe('host devices passed in (needs policy)'),
+    user: z.string().regex(/^([a-z_][a-z0-9_-]{0,31}|\d{1,10})(:([a-z_][a-z0-9_-]{0,31}|\d{1,10}))?$/i, 'must be a user name or UID, optionally :group').optional().describe('user (and group) the container runs as'),
+    devices: z.array(deviceField).default([]).describe('host devices passed in, /dev/HOST[:/dev/CONTAINER][:rwm] (needs policy)'),
     health_check: HealthCheckSchema.optional().describe('how the engine tells the app is healthy; gates `condition: healthy` dependents and rollbacks'),
     restart: z.enum(['always', 'on-failure', 'no']).default('always').describe('whether the engine starts the container again after it exits'),
     stop_timeout: duration('time given to stop before SIGKILL').prefault('10s'),

@@ -10,7 +10,11 @@ export interface InspectedContainer {
   Id: string;
   Name: string;
   Config: { Image?: string; Env?: string[] | null };
-  HostConfig: { PortBindings?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null; Tmpfs?: Record<string, string> | null };
+  HostConfig: {
+    PortBindings?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null;
+    Tmpfs?: Record<string, string> | null;
+    Mounts?: { Type?: string; Target?: string }[] | null;
+  };
   Mounts?: { Type?: string; Name?: string; Source?: string; Destination?: string; RW?: boolean }[] | null;
 }
 
@@ -40,7 +44,10 @@ export function compareContainer(spec: ContainerSpec, actual: InspectedContainer
   const actualMounts = mounts.filter((m) => m.Type === 'bind' || m.Type === 'volume')
     .map((m) => `${m.Type} ${m.Type === 'volume' ? m.Name : m.Source}:${m.Destination}${m.RW === false ? ':ro' : ''}`).sort();
   if (expectedMounts.join() !== actualMounts.join()) differences.push({ field: 'volumes', expected: expectedMounts, actual: actualMounts });
-  const tmpfs = Object.keys(actual.HostConfig.Tmpfs ?? {});
+  // podman 4.3 lists a tmpfs made from HostConfig.Mounts under HostConfig.Tmpfs too; a version that
+  // only echoes the request's Mounts is read as well.
+  const tmpfs = [...new Set([...Object.keys(actual.HostConfig.Tmpfs ?? {}),
+    ...(actual.HostConfig.Mounts ?? []).flatMap((m) => (m.Type === 'tmpfs' && m.Target ? [m.Target] : []))])];
   const missingTmpfs = spec.volumes.flatMap((v) => (v.type === 'tmpfs' && !tmpfs.includes(v.target) ? [v.target] : []));
   if (missingTmpfs.length > 0) differences.push({ field: 'tmpfs', expected: missingTmpfs, actual: tmpfs.sort() });
   return differences;

@@ -1,15 +1,17 @@
 // Reads the apps folder into manifest readings (valid or rejected, with file:line:col errors), and
-// watches it. Parsing and cross-app rules are pure (src/manifest); this module only does the I/O.
-import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+// watches it. Parsing and cross-app rules are pure (src/manifest); this module only does the I/O, as
+// the folder is untrusted: bounded reads, templates never through a link, build contexts checked.
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { watch } from 'chokidar';
 import type { ManifestError } from '../core/events.js';
 import { sha256 } from '../core/hash.js';
 import type { ManifestReading } from '../core/observations.js';
 import { validateCatalog, type CatalogEntry } from '../manifest/catalog.js';
-import { parseManifest } from '../manifest/parse.js';
+import { MANIFEST_MAX_BYTES, parseManifest, tooLargeMessage } from '../manifest/parse.js';
 import { policyErrors, type PolicyContext } from '../manifest/policy.js';
+import { readAppFile, readBounded } from './app-files.js';
+import { BuildContextError, hashTree } from './build-context.js';
 import { fsReason } from './fs-reason.js';
 import { policyContext, type PolicyOptions } from './policy-file.js';
 
@@ -42,19 +44,20 @@ export async function readManifests(appsDir: string, policy?: PolicyContext): Pr
   for (const id of folders) {
     const file = path.join(appsDir, id, MANIFEST_FILE);
     const shown = displayPath(file);
-    let text: string;
-    try {
-      // Only a regular file is read: a FIFO would block the reader for good.
-      const kind = await stat(file);
-      if (!kind.isFile()) throw Object.assign(new Error(`${shown} is not a regular file`), { code: 'ENOTFILE' });
-      text = await readFile(file, 'utf8');
-    } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') continue; // a folder without a manifest is not an app
+    // Only a regular file is read (a FIFO would block the reader for good; a link could lead to any
+    // file on the host, and its text into the log as errors), and only so far.
+    const read = await readBounded(file, MANIFEST_MAX_BYTES, true);
+    if (!read.ok) {
+      if (read.problem === 'error' && read.cause.code === 'ENOENT') continue; // a folder without a manifest is not an app
       // A manifest that cannot be read is not a removed app: reject it (its container stays), never drop it.
-      const message = `cannot read the manifest (${(cause as NodeJS.ErrnoException).code ?? 'error'}): ${(cause as Error).message}; make it a readable file`;
-      readings.set(id, { ok: false, path: shown, hash: `unreadable:${(cause as NodeJS.ErrnoException).code ?? 'error'}`, errors: [{ file: shown, line: 1, col: 1, path: '(file)', message }] });
+      const code = read.problem === 'error' ? read.cause.code ?? 'error' : read.problem === 'too-large' ? 'too-large' : 'ENOTFILE';
+      const message = read.problem === 'too-large' ? `${shown} ${tooLargeMessage('manifest', read.size)}`
+        : code === 'ELOOP' ? `${shown} is a symbolic link: manifests are read only from regular files in the app folder; replace the link with the file`
+          : `cannot read the manifest (${code}): ${read.problem === 'error' ? read.cause.message : `${shown} is ${read.kind}, not a regular file`}; make it a readable file`;
+      readings.set(id, { ok: false, path: shown, hash: `unreadable:${code}${read.problem === 'too-large' ? `:${read.size ?? ''}` : ''}`, errors: [{ file: shown, line: 1, col: 1, path: '(file)', message }] });
       continue;
     }
+    const text = read.text;
     const hash = sha256(text);
     const reject = (errors: ManifestError[]) => readings.set(id, { ok: false, path: shown, hash, errors });
     const parsed = parseManifest(text, shown, id);
@@ -63,19 +66,19 @@ export async function readManifests(appsDir: string, policy?: PolicyContext): Pr
     const templates: Record<string, string> = {};
     const errors: ManifestError[] = [];
     for (const [i, f] of m.files.entries()) {
-      try {
-        templates[f.template] = await readFile(path.join(appsDir, id, f.template), 'utf8');
-      } catch {
-        errors.push({ file: shown, ...parsed.locate(['files', i, 'template']), path: `files[${i}].template`, message: `template file not found: ${path.join(appsDir, id, f.template)}` });
-      }
+      const template = await readAppFile(path.join(appsDir, id), f.template, 'template');
+      if (template.ok) templates[f.template] = template.text;
+      else errors.push({ file: shown, ...parsed.locate(['files', i, 'template']), path: `files[${i}].template`, message: template.message });
     }
     let buildContextHash: string | undefined;
     if (m.container.build) {
       const context = path.resolve(appsDir, id, m.container.build.context);
+      const rules = { appDir: path.resolve(appsDir, id), hostFiles: policy?.policy.build_host_files ?? [], ...(policy ? { policyFile: policy.policyFile } : {}) };
       try {
-        buildContextHash = await hashTree(context);
+        buildContextHash = await hashTree(context, rules);
       } catch (cause) {
-        errors.push({ file: shown, ...parsed.locate(['container', 'build', 'context']), path: 'container.build.context', message: `cannot read build context ${context}: ${(cause as Error).message}` });
+        const message = cause instanceof BuildContextError ? `build context ${context}: ${cause.message}` : `cannot read build context ${context}: ${(cause as Error).message}`;
+        errors.push({ file: shown, ...parsed.locate(['container', 'build', 'context']), path: 'container.build.context', message });
       }
     }
     if (policy) errors.push(...policyErrors(id, shown, m, parsed.locate, policy));
@@ -94,21 +97,6 @@ export async function readManifests(appsDir: string, policy?: PolicyContext): Pr
 /** Manifests checked against the node policy as it is now. */
 export async function readCatalog(appsDir: string, o: PolicyOptions): Promise<Map<string, ManifestReading>> {
   return readManifests(appsDir, await policyContext(o));
-}
-
-/** Content hash of a folder (paths and bytes; symlinks followed, as the build packs them). */
-export async function hashTree(root: string): Promise<string> {
-  const h = createHash('sha256');
-  const walk = async (dir: string): Promise<void> => {
-    for (const name of (await readdir(dir)).sort()) {
-      const full = path.join(dir, name);
-      const s = await stat(full);
-      if (s.isDirectory()) await walk(full);
-      else if (s.isFile()) h.update(`${path.relative(root, full)}\0${s.mode & 0o777}\0`).update(await readFile(full)).update('\0');
-    }
-  };
-  await walk(root);
-  return h.digest('hex');
 }
 
 /** Calls `onChange` (debounced) whenever anything under the apps folder changes. */

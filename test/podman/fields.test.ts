@@ -43,6 +43,7 @@ describe('manifest fields on a real podman', () => {
     - { type: bind, source: ${appData}/full/conf, target: /conf, read_only: true }
     - { type: volume, source: ${PREFIX}-vol, target: /vol }
     - { type: tmpfs, target: /scratch, size: 1m, mode: "1777" }
+    - { type: tmpfs, target: /run/app, mode: "700" }
   environment: { PLAIN: "yes" }
   derived_env: [{ key: NODE_URL, template: "http://{{HOST_IP}}:${PORT}" }]
   secret_env: [{ key: PASSWORD, secret_file: pw }]
@@ -55,7 +56,8 @@ files:
 `);
     await writeFile(join(apps, 'full', 'app.conf.tmpl'), 'name={{HOST_MDNS}}\npassword={{secret:pw}}\n');
     await writeBusyboxApp(apps, PREFIX, 'bystander');
-    daemon = startDaemon({ apps, data, socket: podmanEnv().socket, hostFacts: facts, secrets, extraArgs: ['--policy', join(tmp.path, 'policy.yml')] });
+    // --resync 1: the inventory compares the containers with their specs every second (drift).
+    daemon = startDaemon({ apps, data, socket: podmanEnv().socket, hostFacts: facts, secrets, extraArgs: ['--policy', join(tmp.path, 'policy.yml'), '--resync', '1'] });
     await waitFor(async () => (await running('full')) && (await running('bystander')), { timeoutMs: 60_000, what: 'both apps running' });
   });
 
@@ -79,6 +81,9 @@ files:
     ]));
     expect(c.Mounts.find((m) => m.Type === 'volume')?.Name).toBe(`${PREFIX}-vol`);
     expect(c.HostConfig.Tmpfs['/scratch']).toMatch(/^size=1048576,mode=1777/);
+    expect(c.HostConfig.Tmpfs['/run/app']).toMatch(/^mode=700,/); // no size=0 (an unlimited tmpfs)
+    // Sent as HostConfig.Mounts: podman records them as it did the `src:dst:ro` Binds strings before.
+    expect(c.HostConfig.Binds).toEqual(expect.arrayContaining([`${appData}/full/conf:/conf:ro,rprivate,rbind`, `${PREFIX}-vol:/vol:rw,rprivate,nosuid,nodev,rbind`]));
     expect(c.HostConfig.CapAdd).toEqual(['CAP_NET_ADMIN']);
     expect(c.HostConfig.CapDrop).toEqual(['CAP_NET_RAW']);
     expect(c.HostConfig.ReadonlyRootfs).toBe(true);
@@ -89,6 +94,12 @@ files:
     expect(c.Config.Healthcheck?.Test).toEqual(['CMD', '/bin/true']);
     expect(Object.keys(c.NetworkSettings.Networks)).toEqual([`${PREFIX}-net`]);
     expect(c.HostConfig.RestartPolicy.Name).toBe('no'); // the engine owns restarts
+  });
+
+  it('given the containers as podman made them, when the inventory compares them with their specs, then no drift is recorded', async () => {
+    await new Promise((r) => setTimeout(r, 3000)); // three inventories at --resync 1
+    const r = await runCli(['events', '--type', 'DriftDetected', '--json', '--data', data]);
+    expect(r.stdout.trim()).toBe('');
   });
 
   it('given an exec health check, when the engine probes it through podman, then the app is recorded healthy', async () => {
@@ -136,7 +147,7 @@ interface InspectShape {
   Id: string;
   Config: { Hostname: string; Entrypoint: string; Cmd: string[]; User: string; Env: string[]; Healthcheck?: { Test: string[] } };
   HostConfig: {
-    PortBindings: Record<string, { HostIp: string; HostPort: string }[]>; Tmpfs: Record<string, string>; CapAdd: string[]; CapDrop: string[];
+    PortBindings: Record<string, { HostIp: string; HostPort: string }[]>; Tmpfs: Record<string, string>; Binds: string[]; CapAdd: string[]; CapDrop: string[];
     ReadonlyRootfs: boolean; SecurityOpt: string[]; Memory: number; NanoCpus: number; Devices: { PathOnHost: string; PathInContainer: string }[];
     RestartPolicy: { Name: string };
   };

@@ -1,6 +1,6 @@
 // Test apps for scenarios: built by the engine itself from a busybox context, plus a way to read the
 // running daemon's state through its control socket.
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { join } from 'node:path';
 
@@ -20,7 +20,9 @@ const CONTAINERFILE = [
 export async function writeBusyboxApp(apps: string, prefix: string, id: string, extra = ''): Promise<void> {
   const dir = join(apps, id);
   await mkdir(dir, { recursive: true });
-  await symlink('/bin/busybox', join(dir, 'busybox')).catch(() => undefined);
+  // A copy, not a link: a link out of the app folder is packed only if the node policy lists its
+  // target (build_host_files), and these daemons run with policies of their own.
+  await copyFile('/bin/busybox', join(dir, 'busybox'));
   await writeFile(join(dir, 'Containerfile'), CONTAINERFILE);
   await writeFile(join(dir, 'manifest.yml'), busyboxManifest(prefix, id, extra));
 }

@@ -45,6 +45,14 @@ const envKey = fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,10}$/);
 const secretName = fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,10}(\.[a-z0-9]{1,4})?$/);
 const segment = fc.stringMatching(/^[a-z0-9_-]{1,8}$/);
 const absPath = fc.array(segment, { minLength: 1, maxLength: 3 }).map((s) => `/${s.join('/')}`);
+const relPath = fc.array(segment, { minLength: 1, maxLength: 3 }).map((s) => s.join('/'));
+const networkName = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,20}$/).filter((n) => !['bridge', 'default', 'private', 'slirp4netns', 'pasta', 'pod'].includes(n));
+const imageRef = fc.tuple(
+  fc.option(fc.constantFrom('docker.io', 'localhost', 'localhost:5000', 'ghcr.io', 'Registry.Example.com:8443'), { nil: undefined }),
+  fc.array(fc.stringMatching(/^[a-z0-9]+([._-][a-z0-9]+){0,2}$/), { minLength: 1, maxLength: 3 }),
+  fc.option(fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}$/), { nil: undefined }),
+  fc.option(fc.stringMatching(/^[a-f0-9]{64}$/), { nil: undefined }),
+).map(([domain, parts, tag, digest]) => `${domain ? `${domain}/` : ''}${parts.join('/')}${tag ? `:${tag}` : ''}${digest ? `@sha256:${digest}` : ''}`);
 const port = fc.integer({ min: 1, max: 65535 });
 const capability = fc.constantFrom('NET_ADMIN', 'CAP_SYS_TIME', 'net_raw', 'Cap_Chown', 'SETUID');
 
@@ -81,11 +89,11 @@ const validManifest: fc.Arbitrary<Generated> = fc
     name: nonEmpty,
     version: nonEmpty,
     description: opt(text()),
-    image: fc.option(nonEmpty, { nil: undefined }),
-    build: opt(fc.record({ context: opt(text()), containerfile: opt(text()), args: opt(fc.dictionary(envKey, text(), { maxKeys: 3 })) }).map(defined)),
+    image: fc.option(imageRef, { nil: undefined }),
+    build: opt(fc.record({ context: opt(fc.oneof(fc.constant('.'), relPath)), containerfile: opt(relPath), args: opt(fc.dictionary(envKey, text(), { maxKeys: 3 })) }).map(defined)),
     pullPolicy: opt(fc.constantFrom('missing', 'always', 'never')),
     name2: opt(appId),
-    network: opt(fc.oneof(fc.constantFrom('host', 'none', 'podledger'), nonEmpty)),
+    network: opt(fc.oneof(fc.constantFrom('host', 'none', 'podledger'), networkName)),
     hostname: opt(fc.stringMatching(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,10}[a-zA-Z0-9])?$/)),
     entrypoint: opt(fc.array(nonEmpty, { maxLength: 3 })),
     command: opt(fc.array(nonEmpty, { maxLength: 3 })),

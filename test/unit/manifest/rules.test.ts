@@ -18,7 +18,7 @@ describe('schema rules', () => {
     ['  volumes: [{ type: tmpfs, target: /tmp, mode: "999" }]\n', `${FILE}:4:48: container.volumes[0].mode: must be an octal mode like "1777"`],
     ['  ports: [{ host: 80, container: 80, host_ip: 300.1.1.1 }]\n', `${FILE}:4:47: container.ports[0].host_ip: Invalid IPv4 address`],
     ['  data_uid: "1000"\n', `${FILE}:4:13: container.data_uid: must be "UID:GID"`],
-    ['  devices: [/dev/sda:/mnt]\n', `${FILE}:4:13: container.devices[0]: must be /dev/HOST[:/dev/CONTAINER][:rwm]`],
+    ['  devices: [/dev/sda:/mnt]\n', `${FILE}:4:13: container.devices[0]: container device path /mnt must lie under /dev; must be /dev/HOST[:/dev/CONTAINER][:rwm]`],
     ['  entrypoint: [""]\n', `${FILE}:4:16: container.entrypoint[0]: must not be empty`],
     ['  health_check: { type: http, port: 8080 }\n', `${FILE}:4:37: container.health_check.port: port 8080 is not published in container.ports: the engine probes it from the host`],
     ['  health_check: { type: grpc, port: 1 }\n', `${FILE}:4:25: container.health_check.type: Invalid discriminator value. Expected 'http' | 'tcp' | 'exec'`],
@@ -68,6 +68,8 @@ describe('node policy', () => {
 
   it.each([
     ['  network: host\n', `${FILE}:4:12: container.network: network host shares the node's network stack: ${hint('host-network')}`],
+    ['  network: "container:db"\n', `${FILE}:4:12: container.network: network container:db joins the network namespace of another container: ${hint('join-namespace')}`],
+    ['  network: "ns:/run/netns/x"\n', `${FILE}:4:12: container.network: network ns:/run/netns/x joins an existing network namespace: ${hint('join-namespace')}`],
     ['  security: { cap_add: [net_admin] }\n', `${FILE}:4:25: container.security.cap_add[0]: adding capability NET_ADMIN: ${hint('cap-add')}`],
     ['  devices: [/dev/ttyUSB0]\n', `${FILE}:4:13: container.devices[0]: device /dev/ttyUSB0: ${hint('devices')}`],
     ['  volumes: [{ type: bind, source: /, target: /host }]\n', `${FILE}:4:35: container.volumes[0].source: bind source / is a protected path: ${hint('sensitive-bind')}`],
@@ -85,6 +87,12 @@ describe('node policy', () => {
     expect(check(body, ctx({ other: ['host-network'] }))).toHaveLength(2);
   });
 
+  it('given join-namespace allowed for the app, when it joins a container or a namespace, then it passes', () => {
+    expect(check('  network: "container:db"\n', ctx({ web: ['join-namespace'] }))).toEqual([]);
+    expect(check('  network: "ns:/run/netns/x"\n', ctx({ web: ['join-namespace'] }))).toEqual([]);
+    expect(check('  network: host\n', ctx({ web: ['join-namespace'] }))).toHaveLength(1); // host is its own rule
+  });
+
   it("given binds under the app's own data dir, when checked, then they pass", () => {
     expect(check('  volumes: [{ type: bind, source: /var/lib/archipelago/web/data, target: /data }]\n')).toEqual([]);
     expect(DEFAULT_POLICY.data_root).toBe('/var/lib/archipelago');
@@ -92,8 +100,17 @@ describe('node policy', () => {
 
   it('given a policy with an unknown rule, when parsed, then the error names the file and the field', () => {
     expect(() => parsePolicy('allow: { web: [root] }\n', '/etc/podledger/policy.yml')).toThrow(
-      /^cannot use node policy: \/etc\/podledger\/policy\.yml: allow\.web\.0: Invalid option: expected one of "host-network"\|"cap-add"\|"devices"\|"bind-outside-data-root"\|"sensitive-bind"$/,
+      /^cannot use node policy: \/etc\/podledger\/policy\.yml: allow\.web\.0: Invalid option: expected one of "host-network"\|"join-namespace"\|"cap-add"\|"devices"\|"bind-outside-data-root"\|"sensitive-bind"$/,
     );
+  });
+
+  it('given build_host_files, when parsed, then absolute normalised paths are taken and anything else is refused', () => {
+    expect(parsePolicy('build_host_files: [/bin/busybox]\n', '/p.yml').build_host_files).toEqual(['/bin/busybox']);
+    expect(DEFAULT_POLICY.build_host_files).toEqual([]);
+    expect(() => parsePolicy('build_host_files: [bin/busybox]\n', '/p.yml')).toThrow(
+      /^cannot use node policy: \/p\.yml: build_host_files\.0: must be an absolute host path, starting with \/; write the full path$/,
+    );
+    expect(() => parsePolicy('build_host_files: [/bin/../etc/shadow]\n', '/p.yml')).toThrow(/build_host_files\.0: must be written normalised .*; write \/etc\/shadow$/);
   });
 
   it('given a policy that is not YAML, when parsed, then one line gives file:line:col of the first error', () => {
@@ -104,7 +121,7 @@ describe('node policy', () => {
 
   it('given a policy with an unknown key, when parsed, then the error names the key, its position and the keys a policy may have', () => {
     expect(() => parsePolicy('data_root: /srv\n  # note\ndata_rot: /x\n', '/p.yml')).toThrow(
-      /^cannot use node policy: \/p\.yml:3:1: unknown key 'data_rot': a policy may have only the keys data_root, allow; remove it or check its spelling$/,
+      /^cannot use node policy: \/p\.yml:3:1: unknown key 'data_rot': a policy may have only the keys data_root, allow, build_host_files; remove it or check its spelling$/,
     );
   });
 });
