@@ -2,6 +2,7 @@
 // ownership, rendered files. Every path goes through host-fs, which never follows a link a container
 // could have planted.
 import type { ContainerSpec } from '../core/spec-schema.js';
+import { renderedFileMode } from '../core/spec.js';
 import { renderTemplate, SECRET_PREFIX } from '../core/facts.js';
 import type { AppState, State } from '../core/state.js';
 import { ActionError } from './errors.js';
@@ -53,7 +54,7 @@ async function renderFiles(cfg: HostPrep, app: AppState, state: State, anchor: (
     }
     const rendered = renderTemplate(template, values);
     if (!rendered.ok) throw new ActionError('render-failed', `cannot render ${f.path}: missing ${rendered.missing.join(', ')}`);
-    const result = await writeFileSafely(anchor(f.path), f.path, rendered.value, parseInt(f.mode, 8));
+    const result = await writeFileSafely(anchor(f.path), f.path, rendered.value, parseInt(renderedFileMode(f, template), 8));
     if (result.replaced) notes.push(`replaced a ${result.replaced} at ${f.path} with the rendered file (not followed)`);
   }
   return notes;

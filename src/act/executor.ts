@@ -8,6 +8,7 @@ import { desiredApp, LABELS, resolveSpec } from '../core/spec.js';
 import type { ContainerSpec } from '../core/spec-schema.js';
 import type { State } from '../core/state.js';
 import { secretHash, secretValue } from '../observe/secrets.js';
+import { networkKind } from '../manifest/fields.js';
 import { prepareHost } from './app-host.js';
 import { ActionError, podmanMessage } from './errors.js';
 import { createOptions } from './container-options.js';
@@ -21,8 +22,8 @@ export interface ExecutorConfig {
    */
   patientClient: (timeoutMs: number) => Promise<Docker>;
   appsDir: string;
-  /** the node policy's data root: app paths in it are resolved with no link followed below it */
-  dataRoot?: string;
+  /** the node policy as last read: where host paths are trusted from, what a build context may link to */
+  policy?: NodePolicy;
   secretsDir?: string;
   nodeKey: Buffer;
   progress: Progress;
@@ -36,7 +37,13 @@ export interface Outcome {
   detail?: string;
 }
 
-const SPECIAL_NETWORKS = new Set(['host', 'none']);
+export interface NodePolicy {
+  /** app paths in it are resolved with no link followed below it */
+  dataRoot: string;
+  /** host files a build context may link to */
+  buildHostFiles: readonly string[];
+  policyFile: string;
+}
 
 export async function execute(cfg: ExecutorConfig, action: Action, state: State): Promise<Outcome> {
   switch (action.kind) {
@@ -114,10 +121,11 @@ interface Prepared {
 /** Image, network, host folders and files, secret values: everything a create needs, made ready. */
 async function prepare(cfg: ExecutorConfig, spec: ContainerSpec, app: NonNullable<State['apps'][string]>, state: State): Promise<Prepared> {
   const m = app.manifest!;
-  await ensureImage(cfg, spec.image, m.container.build ? path.resolve(cfg.appsDir, app.id, m.container.build.context) : undefined, m);
-  if (!SPECIAL_NETWORKS.has(spec.network)) await ensureNetwork(cfg.docker, spec.network);
+  await ensureImage(cfg, spec.image, app.id, m);
+  // only a bridge is ours to create; host, none and a joined namespace are not networks to make
+  if (networkKind(spec.network) === 'bridge') await ensureNetwork(cfg.docker, spec.network);
   // Rendered from the facts in the projection: the same values the spec hash was taken from.
-  const notes = await prepareHost({ dataRoot: cfg.dataRoot, secret: (name, h) => verifiedSecret(cfg, name, h) }, app, spec, state);
+  const notes = await prepareHost({ dataRoot: cfg.policy?.dataRoot, secret: (name, h) => verifiedSecret(cfg, name, h) }, app, spec, state);
   const env = { ...spec.env, ...(await secretValues(cfg, spec)) };
   const imageCmd = spec.cmd.length > 0 && !spec.command ? await imageCommand(cfg.docker, spec.image) : [];
   return { env, imageCmd, notes };
@@ -132,16 +140,21 @@ async function createAndStart(cfg: ExecutorConfig, spec: ContainerSpec, hash: st
   return container.id;
 }
 
-async function ensureImage(cfg: ExecutorConfig, image: string, context: string | undefined, m: NonNullable<State['apps'][string]['manifest']>): Promise<void> {
-  const policy = m.container.pull_policy;
+async function ensureImage(cfg: ExecutorConfig, image: string, appId: string, m: NonNullable<State['apps'][string]['manifest']>): Promise<void> {
+  const pull = m.container.pull_policy;
+  const build = m.container.build;
   const present = await imageExists(cfg.docker, image);
-  if (present && !(policy === 'always' && !m.container.build)) return;
-  if (!present && policy === 'never' && !m.container.build) {
+  if (present && !(pull === 'always' && !build)) return;
+  if (!present && pull === 'never' && !build) {
     throw new ActionError('image-missing', `image ${image} is not present and pull_policy is never: load it with 'podman load' or change pull_policy`, false);
   }
-  if (context && m.container.build) {
+  if (build) {
+    const appDir = path.resolve(cfg.appsDir, appId);
+    const context = path.resolve(appDir, build.context);
+    // packed as the manifest check hashed it: a link out of the app folder only to a host file the policy lists
+    const links = cfg.policy ? { links: { appDir, hostFiles: cfg.policy.buildHostFiles, policyFile: cfg.policy.policyFile } } : {};
     cfg.progress(`building ${image} from ${context}`);
-    await buildImage(cfg.docker, { tag: image, context, containerfile: m.container.build.containerfile, args: m.container.build.args }, cfg.progress);
+    await buildImage(cfg.docker, { tag: image, context, containerfile: build.containerfile, args: build.args, ...links }, cfg.progress);
   } else {
     cfg.progress(`pulling ${image}`);
     await pullImage(cfg.docker, image, cfg.progress);

@@ -11,7 +11,7 @@
 // written through.
 import { randomBytes } from 'node:crypto';
 import { constants as C } from 'node:fs';
-import { lchown, lstat, mkdir, open, opendir, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { chmod, lchown, lstat, mkdir, open, opendir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path/posix';
 import { ActionError } from './errors.js';
 
@@ -57,7 +57,7 @@ export async function openFolder(anchor: string, target: string, opts: FolderOpt
   if (rel.startsWith('..') || path.isAbsolute(rel)) throw new UnsafePathError(named, anchor, 'is not above it');
   let dir = await open(anchor, C.O_RDONLY | C.O_DIRECTORY).catch(async (err: NodeJS.ErrnoException) => {
     if (err.code !== 'ENOENT' || !opts.create) throw err;
-    await mkdir(anchor, { recursive: true, mode: 0o755 });
+    await makeTrustedFolders(anchor);
     return open(anchor, C.O_RDONLY | C.O_DIRECTORY);
   });
   let shown = anchor;
@@ -73,6 +73,13 @@ export async function openFolder(anchor: string, target: string, opts: FolderOpt
     await dir.close().catch(() => undefined);
     throw err;
   }
+}
+
+/** `mkdir -p` of the anchor (trusted ground), each new folder 0755 whatever the daemon's umask. */
+async function makeTrustedFolders(folder: string): Promise<void> {
+  const first = await mkdir(folder, { recursive: true, mode: 0o755 });
+  if (first === undefined) return;
+  for (let p = folder; p.length >= first.length; p = path.dirname(p)) await chmod(p, 0o755);
 }
 
 async function openChild(dir: FileHandle, name: string, target: string, shown: string, opts: FolderOptions): Promise<FileHandle> {

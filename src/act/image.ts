@@ -30,6 +30,14 @@ export interface BuildRequest {
   links?: LinkRules;
 }
 
+/**
+ * tar-fs masks packed modes with the process umask by default; the CLI's is 077 (private data), which
+ * would make an image's files unreadable to a non-root user. The usual 022 keeps modes as they were.
+ */
+const PACK_UMASK = 0o022;
+/** tar-fs reads `umask` from its options; its type declarations omit it */
+type PackOptions = tar.PackOptions & { umask?: number };
+
 /** Build from a local context. Links are followed when packing (out of the app folder only to the host files `links` allows). */
 export async function buildImage(docker: Docker, req: BuildRequest, progress: Progress): Promise<void> {
   const fail = (message: string, retryable: boolean, cause: unknown) =>
@@ -43,12 +51,12 @@ export async function buildImage(docker: Docker, req: BuildRequest, progress: Pr
     } catch (err) {
       throw fail((err as Error).message, !(err instanceof BuildContextError), err);
     }
-    const options: tar.PackOptions & { fs: unknown } = { dereference: true, fs: await checkedFs(req.context, req.links) };
+    const options: PackOptions & { fs: unknown } = { dereference: true, umask: PACK_UMASK, fs: await checkedFs(req.context, req.links) };
     const pack = tar.pack(req.context, options);
     pack.on('error', (err: Error) => { refused = err; });
     context = pack as unknown as NodeJS.ReadableStream;
   } else {
-    context = tar.pack(req.context, { dereference: true }) as unknown as NodeJS.ReadableStream;
+    context = tar.pack(req.context, { dereference: true, umask: PACK_UMASK } as PackOptions) as unknown as NodeJS.ReadableStream;
   }
   // A pack refused half-way aborts the upload: say why, rather than what podman saw of it.
   const failed = (message: string, cause?: unknown) => (refused ? fail(refused.message, !(refused instanceof BuildContextError), refused) : fail(message, true, cause));

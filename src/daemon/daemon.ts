@@ -8,7 +8,7 @@ import type { State } from '../core/state.js';
 import { FOLD_VERSION } from '../core/state.js';
 import { driftDrafts, factsDraft, inventoryDrafts, manifestDrafts, podmanEventDrafts, secretDrafts, unmanagedDrafts } from '../core/observations.js';
 import { renderReason } from '../core/render.js';
-import { execute } from '../act/executor.js';
+import { execute, type NodePolicy } from '../act/executor.js';
 import { podmanClient, podmanStreamClient, ping, READ_TIMEOUT_MS } from '../act/podman.js';
 import { DaemonRunningError, DbLockedError } from '../log/errors.js';
 import { EventStore } from '../log/store.js';
@@ -129,11 +129,11 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   // Observers: each reads its source and appends only what differs from the projection.
   const policy = { policyFile: o.policyFile, secretsDir: o.secretsDir, podmanSocket: o.socket };
   // A policy file that cannot be read fails the whole read: nothing is rejected (or removed) because of it.
-  // Its data root is also where the executor starts trusting no link (act/host-fs.ts).
-  let dataRoot: string | undefined;
+  // The executor acts by it too: its data root anchors host paths (act/host-fs.ts), its build_host_files limit builds.
+  let nodePolicy: NodePolicy | undefined;
   const manifests = coalesced(async () => {
     const context = await policyContext(policy);
-    dataRoot = context.policy.data_root;
+    nodePolicy = { dataRoot: context.policy.data_root, buildHostFiles: context.policy.build_host_files, policyFile: context.policyFile };
     await append(manifestDrafts(state(), await readManifests(o.appsDir, context)));
   }, guard('reading manifests'));
   const facts = coalesced(async () => append(factsDraft(state(), await readHostFacts(o.dataDir, o.hostFactsFile))), guard('reading host facts'));
@@ -199,7 +199,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
 
   const reconciler = new Reconciler({
     state, append, turn: podmanTurn, ready: () => podmanUp, clock: Date.now, newId: uuidv7, concurrency: o.concurrency ?? 8, onError: guard('reconcile'),
-    execute: (action, s) => execute({ docker, patientClient: (ms) => podmanClient(o.socket, ms), appsDir: o.appsDir, dataRoot, secretsDir: o.secretsDir, nodeKey, progress: buildProgress(action.app) }, action, s),
+    execute: (action, s) => execute({ docker, patientClient: (ms) => podmanClient(o.socket, ms), appsDir: o.appsDir, ...(nodePolicy ? { policy: nodePolicy } : {}), secretsDir: o.secretsDir, nodeKey, progress: buildProgress(action.app) }, action, s),
     onAction: (action, outcome, detail) => log.info(`${action.kind} ${action.app}: ${outcome}`, {
       reasons: action.reasons.map(renderReason).join('; '), ...(detail ? { detail } : {}),
     }),

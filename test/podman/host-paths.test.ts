@@ -71,9 +71,11 @@ describe('host paths a container can write, on a real podman', () => {
       'files:',
       `  - { path: ${appData}/conf/app.conf, template: app.conf.tmpl }`,
       `  - { path: ${appData}/locked/x.conf, template: app.conf.tmpl }`,
+      `  - { path: ${appData}/rpc.conf, template: rpc.conf.tmpl }`,
       '',
     ].join('\n'));
     await writeFile(join(apps, 'evil', 'app.conf.tmpl'), 'listen {{HOST_IP}}\n');
+    await writeFile(join(apps, 'evil', 'rpc.conf.tmpl'), 'password {{secret:rpc}}\n');
     daemon = startDaemon({ apps, data, socket: podmanEnv().socket, hostFacts: facts, secrets, extraArgs: ['--policy', join(tmp.path, 'policy.yml')] });
   });
 
@@ -122,5 +124,7 @@ describe('host paths a container can write, on a real podman', () => {
     expect(warnings[0]!.data.message).toContain(`${secrets} (mode 0755)`);
     expect(warnings[0]!.data.message).toContain(`${join(secrets, 'rpc')} (mode 0644)`);
     expect(daemon.output()).not.toContain('hunter2');
+    // a rendered file holding a secret, with no mode in the manifest, is the owner's alone
+    expect((await stat(join(appData, 'rpc.conf'))).mode & 0o777).toBe(0o600);
   });
 });
