@@ -38,7 +38,8 @@ export function createOptions({ spec, specHash, env, imageCmd }: CreateInputs): 
       // Recorded on the container so `podman healthcheck run` works; the engine runs the probes.
       Healthcheck: {
         Test: hc.type === 'exec' ? ['CMD', ...(hc.command ?? [])]
-          : hc.type === 'http' ? ['CMD-SHELL', `wget -q -O /dev/null http://127.0.0.1:${hc.port}${hc.path ?? '/'} || curl -fsS -o /dev/null http://127.0.0.1:${hc.port}${hc.path ?? '/'}`]
+          // quoted: the manifest's path may hold & ; $ ( ), which a shell would act on (it may not hold ')
+          : hc.type === 'http' ? ['CMD-SHELL', `wget -q -O /dev/null '${probeUrl(hc)}' || curl -fsS -o /dev/null '${probeUrl(hc)}'`]
           : ['CMD-SHELL', `nc -z 127.0.0.1 ${hc.port}`],
         Interval: hc.intervalMs * NS_PER_MS,
         Timeout: hc.timeoutMs * NS_PER_MS,
@@ -63,6 +64,8 @@ export function createOptions({ spec, specHash, env, imageCmd }: CreateInputs): 
     },
   };
 }
+
+const probeUrl = (hc: { port?: number; path?: string }) => `http://127.0.0.1:${hc.port}${hc.path ?? '/'}`;
 
 /**
  * podman 4.3 turns a tmpfs mount's TmpfsOptions without SizeBytes into `size=0`, an unlimited tmpfs,

@@ -6,7 +6,8 @@ import { containerPath, deviceField, hostPath, imageReference, networkField, noN
 import { within } from './paths.js';
 import { duration, size } from './units.js';
 
-const nonEmpty = z.string().min(1, 'must not be empty');
+/** podman and the kernel take strings as C strings: a NUL would cut one short where podman reads it */
+const nonEmpty = z.string().min(1, 'must not be empty').pipe(noNul);
 const appId = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes');
 const envKey = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name');
 const port = z.number().int().min(1).max(65535);
@@ -77,7 +78,7 @@ const probeTiming = {
 };
 
 const HealthCheckSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('http').describe('HTTP GET; healthy on a 2xx/3xx answer'), port: port.describe('container port'), path: z.string().startsWith('/').default('/').describe('request path'), ...probeTiming }),
+  z.strictObject({ type: z.literal('http').describe('HTTP GET; healthy on a 2xx/3xx answer'), port: port.describe('container port'), path: z.string().regex(/^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*$/, "must be a request path: '/' then URL characters (no spaces, quotes or control characters)").default('/').describe('request path'), ...probeTiming }),
   z.strictObject({ type: z.literal('tcp').describe('healthy when the port accepts a connection'), port: port.describe('container port'), ...probeTiming }),
   z.strictObject({ type: z.literal('exec').describe('healthy when the command exits 0 inside the container'), command: z.array(nonEmpty).min(1).describe('command run inside the container; exit 0 is healthy'), ...probeTiming }),
 ]);
@@ -113,7 +114,7 @@ export const ContainerSchema = z
     custom_args: z.array(nonEmpty).default([]).describe('appended to the command (the image CMD when `command` is not set)'),
     ports: z.array(PortSchema).default([]).describe('published ports'),
     volumes: z.array(VolumeSchema).default([]).describe('bind mounts, named volumes and tmpfs'),
-    environment: z.record(envKey, z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}).describe('plain environment values'),
+    environment: z.record(envKey, z.union([z.string(), z.number(), z.boolean()]).transform(String).pipe(noNul)).default({}).describe('plain environment values'),
     derived_env: z.array(z.strictObject({ key: envKey.describe('variable name'), template: template(false).describe('text with {{HOST_IP}}, {{HOST_MDNS}}, {{DISK_GB}}') })).default([])
       .describe('environment values rendered from host facts on every apply'),
     secret_env: z.array(z.strictObject({ key: envKey.describe('variable name'), secret_file: secretFileName.describe('file name in the secrets dir') })).default([])

@@ -57,4 +57,10 @@ describe('createOptions', () => {
     const hc = hostConfig(spec());
     expect([hc.Mounts, hc.Devices]).toEqual([[], []]);
   });
+
+  it('given an http probe whose path holds shell characters, when mapped, then the URL is one quoted word of the recorded check', () => {
+    const s = spec({ healthCheck: { type: 'http', port: 80, path: '/h?a=1&b=$(x);c', intervalMs: 1000, timeoutMs: 1000, retries: 1, startPeriodMs: 0 } });
+    const test = createOptions({ spec: s, specHash: 'h', env: {}, imageCmd: [] }).Healthcheck?.Test;
+    expect(test).toEqual(['CMD-SHELL', "wget -q -O /dev/null 'http://127.0.0.1:80/h?a=1&b=$(x);c' || curl -fsS -o /dev/null 'http://127.0.0.1:80/h?a=1&b=$(x);c'"]);
+  });
 });

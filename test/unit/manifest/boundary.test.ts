@@ -166,3 +166,19 @@ describe('paths inside the app folder', () => {
     expect(errorsOf(build('context: src/app, containerfile: docker/Containerfile, args: { V: "1" }'))).toEqual([]);
   });
 });
+
+describe('strings podman or a shell reads', () => {
+  it.each<Row>([
+    ['a NUL in an environment value', '  environment: { A: "x\\0y" }\n', '"x', 'container.environment.A', 'must not contain a NUL character; remove it'],
+    ['a NUL in a command argument', '  command: [/bin/sh, "a\\0b"]\n', '"a', 'container.command[1]', 'must not contain a NUL character; remove it'],
+    ['a quote in a probe path', "  health_check: { type: http, port: 80, path: \"/x';reboot;'\" }\n  network: host\n", '"/x', 'container.health_check.path', "must be a request path: '/' then URL characters (no spaces, quotes or control characters)"],
+    ['a space in a probe path', '  health_check: { type: http, port: 80, path: "/a b" }\n  network: host\n', '"/a b"', 'container.health_check.path', "must be a request path: '/' then URL characters (no spaces, quotes or control characters)"],
+  ])('given %s, then it is refused at the field', (_name, body, needle, path, message) => {
+    const text = IMAGE_HEAD + body;
+    expect(errorsOf(text)).toContain(at(text, needle, path, message));
+  });
+
+  it('given a probe path with a query string, then it is accepted', () => {
+    expect(errorsOf(`${IMAGE_HEAD}  network: host\n  health_check: { type: http, port: 80, path: "/health?a=1&b=$(x)" }\n`)).toEqual([]);
+  });
+});
