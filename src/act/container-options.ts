@@ -2,7 +2,7 @@
 // Mounts and devices go as structured fields, never as `src:dst:opts` strings built from manifest text.
 import type Docker from 'dockerode';
 import { HASH_VERSION, LABELS } from '../core/spec.js';
-import { parseDevice } from '../manifest/fields.js';
+import { parseDevice } from '../core/manifest/fields.js';
 import type { ContainerSpec } from '../core/spec-schema.js';
 
 const NS_PER_MS = 1_000_000;

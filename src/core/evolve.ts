@@ -2,7 +2,7 @@
 // daemon and by offline replay alike. Pure: no I/O, no clock; time comes from `event.at`.
 import { produce, type Draft as Mutable } from 'immer';
 import type { Envelope } from './events.js';
-import { ManifestSchema } from '../manifest/schema.js';
+import { ManifestSchema } from './manifest/schema.js';
 import { hashOf } from './hash.js';
 import { desiredApp, resolveUncached } from './spec.js';
 import { initialState, type AppState, type ContainerState, type GoodConfig, type State } from './state.js';

@@ -1,7 +1,7 @@
 // The planner: projection in, actions with reasons out. Pure and level-triggered: it looks at the
 // whole state every time, never at the event that woke it, so replaying a log re-derives each plan.
-import { dependencyOrder } from '../manifest/catalog.js';
-import { dependenciesOf, type Dependency, type Manifest } from '../manifest/schema.js';
+import { dependencyOrder } from './manifest/dependencies.js';
+import { dependenciesOf, type Dependency, type Manifest } from './manifest/schema.js';
 import { backoffDelay } from './backoff.js';
 import type { Action, Reason } from './events.js';
 import { iso } from './render.js';

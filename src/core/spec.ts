@@ -1,6 +1,6 @@
 // Desired spec = manifest + derived env resolved from host facts + secret hashes + rendered file
 // hashes, normalised and hashed. Resolved afresh on every plan, so no fact can stay baked in stale.
-import { containerNameOf, type Manifest } from '../manifest/schema.js';
+import { containerNameOf, type Manifest } from './manifest/schema.js';
 import type { Reason } from './events.js';
 import { placeholdersIn, renderTemplate, SECRET_PREFIX } from './facts.js';
 import { hashOf, sha256 } from './hash.js';

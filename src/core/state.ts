@@ -1,5 +1,5 @@
 // The projection: what the node believes, folded from the log. One plain, serialisable object.
-import type { Manifest } from '../manifest/schema.js';
+import type { Manifest } from './manifest/schema.js';
 import type { Action, ContainerStateName, Difference, HealthStatus, ManifestError } from './events.js';
 import type { ContainerSpec } from './spec-schema.js';
 

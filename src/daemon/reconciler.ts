@@ -7,7 +7,7 @@ import { canonicalJson } from '../core/hash.js';
 import { EXECUTABLE, plan } from '../core/plan.js';
 import { desiredApp } from '../core/spec.js';
 import type { State } from '../core/state.js';
-import { dependenciesOf } from '../manifest/schema.js';
+import { dependenciesOf } from '../core/manifest/schema.js';
 import type { Outcome } from '../act/executor.js';
 import { ActionError } from '../act/errors.js';
 

@@ -2,7 +2,7 @@
 // names must not clash. Pure: works on already-parsed manifests.
 import type { ManifestError } from '../core/events.js';
 import { formatPath, type Locate, type PathSegment } from './parse.js';
-import { containerNameOf, dependenciesOf, type Manifest } from './schema.js';
+import { containerNameOf, dependenciesOf, type Manifest } from '../core/manifest/schema.js';
 
 export interface CatalogEntry {
   id: string;
@@ -70,19 +70,4 @@ function findCycles(entries: readonly CatalogEntry[]): string[][] {
   };
   [...deps.keys()].sort().forEach((id) => visit(id, []));
   return cycles;
-}
-
-/** Apps ordered so that every app comes after its dependencies (ties by id); cycles are broken arbitrarily. */
-export function dependencyOrder(manifests: ReadonlyMap<string, Manifest>): string[] {
-  const order: string[] = [];
-  const seen = new Set<string>();
-  const visit = (id: string) => {
-    if (seen.has(id)) return;
-    seen.add(id);
-    const m = manifests.get(id);
-    if (m) dependenciesOf(m).forEach((d) => visit(d.app));
-    if (manifests.has(id)) order.push(id);
-  };
-  [...manifests.keys()].sort().forEach(visit);
-  return order;
 }

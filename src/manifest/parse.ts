@@ -4,7 +4,7 @@
 import { Composer, isMap, isScalar, LineCounter, Parser, visit, YAMLParseError, type CST, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { ManifestError } from '../core/events.js';
-import { ManifestSchema, type Manifest } from './schema.js';
+import { ManifestSchema, type Manifest } from '../core/manifest/schema.js';
 
 /** A manifest is a few KiB: a larger file is refused unparsed (and read no further than this). */
 export const MANIFEST_MAX_BYTES = 256 * 1024;

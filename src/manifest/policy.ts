@@ -7,10 +7,10 @@ import path from 'node:path/posix';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { ManifestError } from '../core/events.js';
-import { absolutePathProblem, networkKind } from './fields.js';
+import { absolutePathProblem, networkKind } from '../core/manifest/fields.js';
 import { formatPath, locator, positionIn, type Locate, type PathSegment } from './parse.js';
-import { within } from './paths.js';
-import type { Manifest } from './schema.js';
+import { within } from '../core/manifest/paths.js';
+import type { Manifest } from '../core/manifest/schema.js';
 
 export const POLICY_RULES = ['host-network', 'join-namespace', 'cap-add', 'devices', 'bind-outside-data-root', 'sensitive-bind'] as const;
 export type PolicyRule = (typeof POLICY_RULES)[number];

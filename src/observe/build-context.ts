@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
 import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { within } from '../manifest/paths.js';
+import { within } from '../core/manifest/paths.js';
 
 export interface LinkRules {
   /** the app folder: links leading anywhere inside it are followed */

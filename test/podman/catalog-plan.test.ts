@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { placeholdersIn, SECRET_PREFIX } from '../../src/core/facts.js';
-import { dependenciesOf, ManifestSchema, type Manifest } from '../../src/manifest/schema.js';
+import { dependenciesOf, ManifestSchema, type Manifest } from '../../src/core/manifest/schema.js';
 import { readManifests } from '../../src/observe/manifests.js';
 import { policyContext } from '../../src/observe/policy-file.js';
 import { makeTempDir, REPO_ROOT, runCli, type TempDir } from '../support/cli.js';

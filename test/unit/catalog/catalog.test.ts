@@ -5,10 +5,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ManifestReading } from '../../../src/core/observations.js';
-import { dependencyOrder } from '../../../src/manifest/catalog.js';
+import { dependencyOrder } from '../../../src/core/manifest/dependencies.js';
 import { formatManifestError } from '../../../src/manifest/parse.js';
 import { DEFAULT_POLICY, type PolicyContext } from '../../../src/manifest/policy.js';
-import { dependenciesOf, ManifestSchema, type Manifest } from '../../../src/manifest/schema.js';
+import { dependenciesOf, ManifestSchema, type Manifest } from '../../../src/core/manifest/schema.js';
 import { readManifests } from '../../../src/observe/manifests.js';
 import { policyContext } from '../../../src/observe/policy-file.js';
 

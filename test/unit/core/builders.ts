@@ -1,6 +1,6 @@
 // Builders for given/when/then tests of the pure core: envelopes with seq and time, and manifests.
 import { CURRENT_VERSION, type Draft, type Envelope } from '../../../src/core/events.js';
-import { ManifestSchema, type Manifest, type ManifestInput } from '../../../src/manifest/schema.js';
+import { ManifestSchema, type Manifest, type ManifestInput } from '../../../src/core/manifest/schema.js';
 
 export const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
 

@@ -14,7 +14,7 @@ import { evolve, stateHash } from '../../../src/core/evolve.js';
 import { EXECUTABLE, plan } from '../../../src/core/plan.js';
 import { desiredApp, resolveSpec } from '../../../src/core/spec.js';
 import { initialState, type State } from '../../../src/core/state.js';
-import type { ManifestInput } from '../../../src/manifest/schema.js';
+import type { ManifestInput } from '../../../src/core/manifest/schema.js';
 import { manifest, T0 } from '../core/builders.js';
 
 export const APPS = ['alpha', 'bravo', 'charlie'] as const;

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { caseInsensitive, DURATION_PATTERN, generatedFiles, manifestJsonSchema, SIZE_PATTERN } from '../../../src/manifest/json-schema.js';
 import { parseManifest } from '../../../src/manifest/parse.js';
-import { parseDuration, parseSize } from '../../../src/manifest/units.js';
+import { parseDuration, parseSize } from '../../../src/core/manifest/units.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM + NodeNext typings.

@@ -12,8 +12,8 @@ import { resolveSpec } from '../../../src/core/spec.js';
 import type { AppState, State } from '../../../src/core/state.js';
 import { manifestJsonSchema } from '../../../src/manifest/json-schema.js';
 import { parseManifest } from '../../../src/manifest/parse.js';
-import { ManifestSchema } from '../../../src/manifest/schema.js';
-import { parseDuration, parseSize } from '../../../src/manifest/units.js';
+import { ManifestSchema } from '../../../src/core/manifest/schema.js';
+import { parseDuration, parseSize } from '../../../src/core/manifest/units.js';
 
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM + NodeNext typings.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatManifestError, parseManifest } from '../../../src/manifest/parse.js';
 import { DEFAULT_POLICY, parsePolicy, policyErrors, type PolicyContext } from '../../../src/manifest/policy.js';
-import { parseDuration, parseSize } from '../../../src/manifest/units.js';
+import { parseDuration, parseSize } from '../../../src/core/manifest/units.js';
 
 const FILE = 'apps/web/manifest.yml';
 const head = 'app: { id: web, name: Web, version: "1" }\ncontainer:\n  image: x/web\n';

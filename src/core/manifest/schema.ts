@@ -1,7 +1,7 @@
 // The app manifest (`apps/<id>/manifest.yml`), strict: an unknown key is an error, never ignored.
 // Every field is described here once; the JSON Schema and docs/manifest.md are generated from it.
 import { z } from 'zod';
-import { FACT_NAMES, placeholdersIn, SECRET_PREFIX } from '../core/facts.js';
+import { FACT_NAMES, placeholdersIn, SECRET_PREFIX } from '../facts.js';
 import { containerPath, deviceField, hostPath, imageReference, networkField, noNul, relativePath } from './fields.js';
 import { within } from './paths.js';
 import { duration, size } from './units.js';
