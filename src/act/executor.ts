@@ -7,7 +7,7 @@ import type { Action } from '../core/events.js';
 import { desiredApp, LABELS, resolveSpec } from '../core/spec.js';
 import type { ContainerSpec } from '../core/spec-schema.js';
 import type { State } from '../core/state.js';
-import { secretHash, secretValue } from '../observe/secrets.js';
+import { secretHash, secretValue } from '../host/secrets.js';
 import { networkKind } from '../core/manifest/fields.js';
 import { prepareHost } from './app-host.js';
 import { ActionError, podmanMessage } from './errors.js';

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type Docker from 'dockerode';
 import tar from 'tar-fs';
-import { BuildContextError, checkedFs, hashTree, type LinkRules } from '../observe/build-context.js';
+import { BuildContextError, checkedFs, hashTree, type LinkRules } from '../host/build-context.js';
 import { ActionError, podmanMessage } from './errors.js';
 
 export type Progress = (line: string) => void;
@@ -24,7 +24,7 @@ export interface BuildRequest {
   args: Record<string, string>;
   /**
    * The app folder and the host files its links may lead to (the node policy's build_host_files): the
-   * context is then packed only as the manifest check hashed it (src/observe/build-context.ts), a link
+   * context is then packed only as the manifest check hashed it (src/host/build-context.ts), a link
    * leading elsewhere failing the build. Without it, every link is followed, as before the rule.
    */
   links?: LinkRules;

@@ -20,7 +20,7 @@ import { EventStore, matchesRead } from '../log/store.js';
 import { readHostFacts } from '../observe/host-facts.js';
 import { readInventory } from '../observe/inventory.js';
 import { readCatalog } from '../observe/manifests.js';
-import { NODE_KEY_FILE, readNodeKeyId, readSecretHashes, secretHash } from '../observe/secrets.js';
+import { NODE_KEY_FILE, readNodeKeyId, readSecretHashes, secretHash } from '../host/secrets.js';
 import { createLogger } from '../daemon/logger.js';
 import { startDaemon } from '../daemon/daemon.js';
 import { followLog } from './follow.js';

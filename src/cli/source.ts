@@ -11,7 +11,7 @@ import { ControlHttpError, controlGet, controlGetJson, controlSocketPath } from 
 import { DbLockedError } from '../log/errors.js';
 import { ndjsonLookup, readExportHeader, readNdjson } from '../log/ndjson.js';
 import { checkSnapshot, historyBase } from '../log/snapshots.js';
-import { readNodeKeyId } from '../observe/secrets.js';
+import { readNodeKeyId } from '../host/secrets.js';
 import { EventStore, type Compaction, type ReadItem, type ReadOptions } from '../log/store.js';
 import type { EventLookup } from '../log/why.js';
 import { checkLogFile, guardedLogItems } from './input-file.js';
@@ -36,7 +36,7 @@ export interface LogSource {
    */
   compaction?: Compaction;
   base?: { seq: number; state: State };
-  /** the node the log belongs to (see ../observe/secrets.ts nodeKeyId), when known */
+  /** the node the log belongs to (see ../host/secrets.ts nodeKeyId), when known */
   node?: string;
   close(): Promise<void>;
 }

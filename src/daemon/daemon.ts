@@ -18,7 +18,7 @@ import { readInventory } from '../observe/inventory.js';
 import { readManifests, watchManifests } from '../observe/manifests.js';
 import { DEFAULT_POLICY_FILE, policyContext } from '../observe/policy-file.js';
 import { followEvents } from '../observe/podman-events.js';
-import { exposedSecrets, readSecretHashes, secretHash } from '../observe/secrets.js';
+import { exposedSecrets, readSecretHashes, secretHash } from '../host/secrets.js';
 import { nodeKeyFor } from './node-key.js';
 import { coalesced, exclusive } from './coalesce.js';
 import { controlSocketPath, runningDaemon, serveControl } from './control.js';

@@ -2,7 +2,7 @@
 // key, so a log continued with another key would see every secret as rotated and recreate its apps.
 import { ForeignNodeError } from '../log/errors.js';
 import type { EventStore } from '../log/store.js';
-import { loadNodeKey, nodeKeyId, readNodeKeyId } from '../observe/secrets.js';
+import { loadNodeKey, nodeKeyId, readNodeKeyId } from '../host/secrets.js';
 
 /**
  * The key beside the store, made on the first start of an empty log, and its id, recorded in the store

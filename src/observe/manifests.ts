@@ -11,7 +11,7 @@ import { validateCatalog, type CatalogEntry } from '../manifest/catalog.js';
 import { MANIFEST_MAX_BYTES, parseManifest, tooLargeMessage } from '../manifest/parse.js';
 import { policyErrors, type PolicyContext } from '../manifest/policy.js';
 import { readAppFile, readBounded } from './app-files.js';
-import { BuildContextError, hashTree } from './build-context.js';
+import { BuildContextError, hashTree } from '../host/build-context.js';
 import { fsReason } from './fs-reason.js';
 import { policyContext, type PolicyOptions } from './policy-file.js';
 

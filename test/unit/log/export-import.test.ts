@@ -16,7 +16,7 @@ import { loadState } from '../../../src/log/fold.js';
 import { readNdjson, writeNdjson } from '../../../src/log/ndjson.js';
 import { EventStore } from '../../../src/log/store.js';
 import { whyEvents } from '../../../src/log/why.js';
-import { NODE_KEY_FILE, nodeKeyId } from '../../../src/observe/secrets.js';
+import { NODE_KEY_FILE, nodeKeyId } from '../../../src/host/secrets.js';
 import { bootData, capturedLog, collect, events, itemsOf, secret, useTempDir } from './helpers.js';
 
 const KEY_A = Buffer.alloc(32, 0xa1);

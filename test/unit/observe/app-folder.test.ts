@@ -11,7 +11,7 @@ import tar from 'tar-fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatManifestError } from '../../../src/manifest/parse.js';
 import { DEFAULT_POLICY, type PolicyContext } from '../../../src/manifest/policy.js';
-import { BuildContextError, checkedFs, hashTree, type LinkRules } from '../../../src/observe/build-context.js';
+import { BuildContextError, checkedFs, hashTree, type LinkRules } from '../../../src/host/build-context.js';
 import { displayPath, readManifests } from '../../../src/observe/manifests.js';
 
 let dir: string;

@@ -1,5 +1,6 @@
 // Secrets are read here and by the executor only. Everything else sees a keyed hash (HMAC with a
-// per-node key kept beside the db): it changes when the secret does, yet reveals nothing.
+// per-node key kept beside the db): it changes when the secret does, yet reveals nothing. In src/host
+// because the observers (hashes) and the executor (values) both read secrets, and neither imports the other.
 import { createHmac, randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -2,6 +2,7 @@
 // image is built) by the same rule: a symbolic link is followed only when it leads to something inside
 // the app folder, or to a host file the node policy lists under build_host_files. Anything else (a
 // link to /etc/shadow, to a folder outside, to nothing, a link loop, a FIFO) is refused with a reason.
+// In src/host because the observer (hash) and the executor (pack) share it, and neither imports the other.
 import { createHash } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
 import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
