@@ -94,3 +94,8 @@ function follow(docker: Docker, stream: NodeJS.ReadableStream, progress: Progres
     );
   });
 }
+
+/** The `STEP n/m: …` line of a build's output, when it is one: progress worth keeping as an event. */
+export function buildStep(line: string): string | undefined {
+  return /^STEP \d+\/\d+: .*/.exec(line)?.[0];
+}

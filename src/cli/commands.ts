@@ -2,9 +2,8 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Envelope } from '../core/events.js';
+import type { Draft, Envelope } from '../core/events.js';
 import { fold } from '../core/evolve.js';
-import { driftDrafts, factsDraft, inventoryDrafts, manifestDrafts, secretDrafts, unmanagedDrafts } from '../core/observations.js';
 import { plan } from '../core/plan.js';
 import { iso, printable, renderDifference, renderEvent, renderPlan } from '../core/render.js';
 import { initialState, type State } from '../core/state.js';
@@ -17,12 +16,11 @@ import { makeHeader } from '../log/export-header.js';
 import { readExportHeader, readNdjson, writeNdjson } from '../log/ndjson.js';
 import { snapshotRecord } from '../log/snapshots.js';
 import { EventStore, matchesRead } from '../log/store.js';
-import { readHostFacts } from '../observe/host-facts.js';
-import { readInventory } from '../observe/inventory.js';
 import { readCatalog } from '../observe/manifests.js';
-import { NODE_KEY_FILE, readNodeKeyId, readSecretHashes, secretHash } from '../host/secrets.js';
+import { NODE_KEY_FILE, readNodeKeyId } from '../host/secrets.js';
 import { createLogger } from '../daemon/logger.js';
 import { startDaemon } from '../daemon/daemon.js';
+import { observeOnce, readers } from '../daemon/observe-once.js';
 import { followLog } from './follow.js';
 import type { Bound } from './args.js';
 import { InvalidInputError, UsageError } from './errors.js';
@@ -121,12 +119,11 @@ export async function planCommand(o: Common): Promise<void> {
   const docker = await podmanClient(o.podmanSocket);
   await ping(docker, o.podmanSocket);
   const memory = new MemoryLog(believed, Date.now);
-  memory.append(manifestDrafts(memory.state, await readCatalog(o.apps, policyOf(o))));
-  memory.append(factsDraft(memory.state, await readHostFacts(o.data, o.hostFacts)));
-  memory.append(secretDrafts(memory.state, await readSecretHashes(o.secrets, key)));
-  const found = await readInventory(docker, memory.state, (value) => secretHash(key, value));
-  memory.append([...inventoryDrafts(memory.state, found.managed), ...unmanagedDrafts(memory.state, found.unmanaged)]);
-  memory.append(driftDrafts(memory.state, found.drift));
+  // the daemon's readings, once, in order (files, then podman), each failure an error of this command
+  const read = readers({
+    appsDir: o.apps, dataDir: o.data, hostFactsFile: o.hostFacts, secretsDir: o.secrets, policyFile: o.policy, podmanSocket: o.podmanSocket, nodeKey: key,
+  }, { state: () => memory.state, append: (drafts: Draft[]) => memory.append(drafts) });
+  await observeOnce({ files: [read.manifests, read.facts, read.secrets], podman: () => read.inventory(docker) });
   const decided = plan(memory.state, Date.now());
   if (o.json) return json({ atSeq: believed.seq, observedSeqs: memory.state.seq > believed.seq ? [believed.seq + 1, memory.state.seq] : [], actions: decided.actions });
   out(renderPlan(decided.actions));

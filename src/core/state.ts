@@ -96,3 +96,8 @@ export const initialState: State = {
   pinned: {},
   unmanaged: {},
 };
+
+/** The app whose adopted container has this id: adopted containers carry no labels, so they are known by id. */
+export function adoptedApp(state: Pick<State, 'containers'>, id: string): string | undefined {
+  return Object.entries(state.containers).find(([, c]) => c.adopted && c.id === id)?.[0];
+}

@@ -5,6 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { HealthStatus } from '../core/events.js';
 import type { ContainerSpec } from '../core/spec-schema.js';
+import type { State } from '../core/state.js';
 
 type HealthSpec = NonNullable<ContainerSpec['healthCheck']>;
 export type ProbeResult = { ok: true } | { ok: false; detail: string };
@@ -174,4 +175,13 @@ export class HealthMonitor {
     for (const loop of this.#loops.values()) clearTimeout(loop.timer);
     this.#loops.clear();
   }
+}
+
+/** Running containers whose spec has a health check: what the health monitor probes. */
+export function healthTargets(state: State): ProbeTarget[] {
+  return Object.entries(state.containers).flatMap(([app, c]): ProbeTarget[] => {
+    const spec = c.spec;
+    if (c.status !== 'running' || !spec?.healthCheck) return [];
+    return [{ app, id: c.id, spec, check: spec.healthCheck, startedAt: c.startedAt ?? c.statusAt }];
+  });
 }

@@ -1,0 +1,72 @@
+// The reconciler as a service: it plans whenever the projection moves (or podman answers again),
+// and acts through the executor, with the node policy the observers last read.
+import type Docker from 'dockerode';
+import type { Observable } from 'rxjs';
+import { v7 as uuidv7 } from 'uuid';
+import type { Draft, Envelope } from '../core/events.js';
+import { renderReason } from '../core/render.js';
+import { desiredApp, resolveSpec } from '../core/spec.js';
+import type { State } from '../core/state.js';
+import { execute, type NodePolicy } from '../act/executor.js';
+import { buildStep } from '../act/image.js';
+import { podmanClient } from '../act/podman.js';
+import type { Logger } from './logger.js';
+import { Reconciler } from './reconciler.js';
+import type { Service } from './services.js';
+
+export interface ActingDeps {
+  state: () => State;
+  state$: Observable<State>;
+  /** podman answers again: work may have been held back though nothing was appended */
+  podmanBack$: Observable<void>;
+  append: (drafts: Draft[]) => Promise<Envelope[]>;
+  turn: <T>(task: () => Promise<T>) => Promise<T>;
+  ready: () => boolean;
+  policy: () => NodePolicy | undefined;
+  docker: Docker;
+  socket: string;
+  appsDir: string;
+  secretsDir?: string | undefined;
+  nodeKey: Buffer;
+  concurrency: number;
+  log: Logger;
+  guard: (what: string) => (err: unknown) => void;
+}
+
+export function startReconciler(d: ActingDeps): Service {
+  const { log } = d;
+  // Build steps are progress worth keeping: a few events per build, and a log line each.
+  const buildProgress = (app: string) => (line: string) => {
+    log.info(line, { app });
+    const step = buildStep(line);
+    const config = desiredApp(d.state(), app);
+    const image = config?.manifest ? resolveSpec(config, d.state()) : undefined;
+    if (step && image?.ok) void d.append([{ type: 'ImageProgress', source: 'executor', app, data: { image: image.spec.image, step } }]).catch(d.guard('recording build progress'));
+  };
+  const reconciler = new Reconciler({
+    state: d.state, append: d.append, turn: d.turn, ready: d.ready, clock: Date.now, newId: uuidv7, concurrency: d.concurrency, onError: d.guard('reconcile'),
+    execute: (action, s) => {
+      const policy = d.policy();
+      return execute({
+        docker: d.docker, patientClient: (ms) => podmanClient(d.socket, ms), appsDir: d.appsDir, ...(policy ? { policy } : {}),
+        secretsDir: d.secretsDir, nodeKey: d.nodeKey, progress: buildProgress(action.app),
+      }, action, s);
+    },
+    onAction: (action, outcome, detail) => log.info(`${action.kind} ${action.app}: ${outcome}`, {
+      reasons: action.reasons.map(renderReason).join('; '), ...(detail ? { detail } : {}),
+    }),
+  });
+  const wakes = [d.state$.subscribe(() => reconciler.wake()), d.podmanBack$.subscribe(() => reconciler.wake())];
+  return {
+    name: 'reconciler',
+    busyWith: () => {
+      const now = Date.now();
+      const busy = reconciler.inFlight().map((a) => `${a.kind} ${a.app} (for ${((now - a.since) / 1000).toFixed(1)} s)`);
+      return busy.length > 0 ? `${busy.length} action(s) in flight: ${busy.join(', ')}` : 'the reconciler (no action in flight)';
+    },
+    async stop() {
+      wakes.forEach((w) => w.unsubscribe());
+      await reconciler.stop();
+    },
+  };
+}

@@ -1,0 +1,70 @@
+// One reading of each source the node is observed from — manifests (with the node policy), host
+// facts, secrets, podman's inventory — turned into drafts against what is believed and appended.
+// The daemon runs these again and again (each behind a coalescing runner); `plan` runs them once,
+// into a log in memory. The order of a complete picture is here, once: podman is read last, because
+// telling a container made elsewhere from ours needs the manifests and facts.
+import type Docker from 'dockerode';
+import type { Draft } from '../core/events.js';
+import { driftDrafts, factsDraft, inventoryDrafts, manifestDrafts, secretDrafts, unmanagedDrafts } from '../core/observations.js';
+import type { State } from '../core/state.js';
+import type { NodePolicy } from '../act/executor.js';
+import { readSecretHashes, secretHash } from '../host/secrets.js';
+import { readHostFacts } from '../observe/host-facts.js';
+import { readInventory } from '../observe/inventory.js';
+import { readManifests } from '../observe/manifests.js';
+import { policyContext } from '../observe/policy-file.js';
+
+export interface Sources {
+  appsDir: string;
+  /** the data dir: host facts keep their last known values there */
+  dataDir: string;
+  hostFactsFile?: string | undefined;
+  secretsDir?: string | undefined;
+  policyFile?: string | undefined;
+  podmanSocket: string;
+  nodeKey: Buffer;
+}
+
+/** Where readings go: what is believed now, and how drafts are appended to it. */
+export interface Sink {
+  state(): State;
+  append(drafts: Draft[]): Promise<unknown> | unknown;
+}
+
+export interface Readers {
+  /** manifests, judged by the node policy as it is now; returns that policy, which the executor acts by too */
+  manifests(): Promise<NodePolicy>;
+  facts(): Promise<void>;
+  secrets(): Promise<void>;
+  /** podman's containers against `before`, the state when the reading began */
+  inventory(docker: Docker): Promise<void>;
+}
+
+export function readers(src: Sources, sink: Sink): Readers {
+  const hashSecret = (value: string) => secretHash(src.nodeKey, value);
+  return {
+    async manifests() {
+      // A policy file that cannot be read fails the whole read: nothing is rejected (or removed) because of it.
+      const context = await policyContext({ policyFile: src.policyFile, secretsDir: src.secretsDir, podmanSocket: src.podmanSocket });
+      await sink.append(manifestDrafts(sink.state(), await readManifests(src.appsDir, context)));
+      return { dataRoot: context.policy.data_root, buildHostFiles: context.policy.build_host_files, policyFile: context.policyFile };
+    },
+    async facts() {
+      await sink.append(factsDraft(sink.state(), await readHostFacts(src.dataDir, src.hostFactsFile)));
+    },
+    async secrets() {
+      await sink.append(secretDrafts(sink.state(), await readSecretHashes(src.secretsDir, src.nodeKey)));
+    },
+    async inventory(docker) {
+      const before = sink.state(); // differences are taken against what was believed when the reading began
+      const found = await readInventory(docker, before, hashSecret);
+      await sink.append([...inventoryDrafts(before, found.managed), ...unmanagedDrafts(before, found.unmanaged), ...driftDrafts(before, found.drift)]);
+    },
+  };
+}
+
+/** Every source once: the files' readings together, then podman's, which needs them. */
+export async function observeOnce(steps: { files: (() => Promise<unknown>)[]; podman: () => Promise<unknown> }): Promise<void> {
+  await Promise.all(steps.files.map((read) => read()));
+  await steps.podman();
+}

@@ -1,0 +1,116 @@
+// The observers as a service: each source is read behind a coalescing runner (no two reads of one
+// source race), again whenever its files change and at every resync, and appends only differences.
+// Podman is read in turn with the reconciler's changes, never halfway through a recreate.
+import type Docker from 'dockerode';
+import type { Draft } from '../core/events.js';
+import type { State } from '../core/state.js';
+import type { NodePolicy } from '../act/executor.js';
+import { ping } from '../act/podman.js';
+import { exposedSecrets } from '../host/secrets.js';
+import { watchFile } from '../observe/host-facts.js';
+import { watchManifests } from '../observe/manifests.js';
+import { DEFAULT_POLICY_FILE } from '../observe/policy-file.js';
+import { coalesced, type Coalesced } from './coalesce.js';
+import type { Logger } from './logger.js';
+import { observeOnce, readers, type Sources } from './observe-once.js';
+import type { Service } from './services.js';
+
+export interface ObserverDeps {
+  sources: Sources;
+  state: () => State;
+  append: (drafts: Draft[]) => Promise<unknown>;
+  /** the podman client for reads (a short timeout: a read never holds the turn for long) */
+  reader: Docker;
+  /** podman is read and changed in turn */
+  turn: <T>(task: () => Promise<T>) => Promise<T>;
+  log: Logger;
+  guard: (what: string) => (err: unknown) => void;
+  /** podman answers again after it did not: work may have been held back */
+  onPodmanBack: () => void;
+}
+
+export interface Observers extends Service {
+  /** true once podman answered the last inventory read */
+  podmanUp(): boolean;
+  /** the node policy as last read, which the executor acts by */
+  policy(): NodePolicy | undefined;
+  /** every source once, podman last: the complete picture the first plan needs */
+  observeAll(): Promise<void>;
+  /** read podman again now (its event stream reconnected, or the daemon waits for it) */
+  inventory: Coalesced;
+  /** read podman every 2 s until it answers (or the daemon is asked to stop) */
+  untilPodman(signal: AbortSignal | undefined): Promise<void>;
+  /** start watching files and resyncing every `resyncMs` */
+  watch(resyncMs: number): void;
+}
+
+export function startObservers(d: ObserverDeps): Observers {
+  const { sources: src, log } = d;
+  const read = readers(src, { state: d.state, append: d.append });
+  let policy: NodePolicy | undefined;
+  let up = false;
+  let exposed = '';
+  const manifests = coalesced(async () => { policy = await read.manifests(); }, d.guard('reading manifests'));
+  const facts = coalesced(() => read.facts(), d.guard('reading host facts'));
+  const secrets = coalesced(async () => {
+    await read.secrets();
+    // Said once per run, and again when it changes: a warning repeated every read is noise.
+    const now = await exposedSecrets(src.secretsDir);
+    if (now.join('\n') === exposed) return;
+    exposed = now.join('\n');
+    if (now.length === 0 || !src.secretsDir) return;
+    const message = `other users can read ${now.join(', ')}; chmod 700 the folder and 600 its files`;
+    log.error(`secrets folder is not private: ${message}`, { secrets: src.secretsDir });
+    await d.append([{ type: 'SecurityWarning', source: 'secrets', data: { code: 'secrets-readable', path: src.secretsDir, message } }]);
+  }, d.guard('reading secrets'));
+  const inventory = coalesced(() => d.turn(async () => {
+    try {
+      await ping(d.reader, src.podmanSocket);
+    } catch (err) {
+      if (up) log.error(`cannot reach podman at ${src.podmanSocket}; actions wait until it answers`, { error: (err as Error).message });
+      up = false;
+      return;
+    }
+    if (!up) {
+      log.info('podman reachable', { socket: src.podmanSocket });
+      up = true;
+      d.onPodmanBack();
+    }
+    // A failure here is the log's, not podman's (e.g. disk full): reported as such by the guard.
+    await read.inventory(d.reader);
+  }), d.guard('recording the inventory'));
+
+  const all = [manifests, facts, secrets, inventory];
+  const run = (x: Coalesced) => () => { x.trigger(); return x.idle(); };
+  const closers: (() => Promise<unknown> | unknown)[] = [];
+  return {
+    name: 'observers',
+    podmanUp: () => up,
+    policy: () => policy,
+    inventory,
+    observeAll: () => observeOnce({ files: [run(manifests), run(facts), run(secrets)], podman: run(inventory) }),
+    async untilPodman(signal) {
+      if (!up) log.error(`cannot reach podman at ${src.podmanSocket}; retrying every 2 s`, {});
+      while (!up && !signal?.aborted) {
+        await new Promise((r) => setTimeout(r, 2_000));
+        inventory.trigger();
+        await inventory.idle();
+      }
+    },
+    watch(resyncMs) {
+      const watchers = [
+        watchManifests(src.appsDir, () => manifests.trigger()),
+        watchFile(src.policyFile ?? DEFAULT_POLICY_FILE, () => manifests.trigger()),
+        ...(src.hostFactsFile ? [watchFile(src.hostFactsFile, () => facts.trigger())] : []),
+        ...(src.secretsDir ? [watchFile(src.secretsDir, () => secrets.trigger())] : []),
+      ];
+      const resync = setInterval(() => all.forEach((x) => x.trigger()), resyncMs);
+      closers.push(() => clearInterval(resync), () => Promise.all(watchers.map((w) => w.close())));
+    },
+    busyWith: () => 'the observers (manifests, facts, secrets, inventory) to finish a read',
+    async stop() {
+      for (const close of closers) await close();
+      await Promise.all(all.map((x) => x.idle()));
+    },
+  };
+}
