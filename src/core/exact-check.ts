@@ -48,27 +48,8 @@ function compile(schema: unknown, anyOrder = false): ExactCheck | undefined {
       }
       return min === 0 ? (v) => typeof v === 'string' : (v) => typeof v === 'string' && v.length >= min;
     }
-    case 'number': {
-      let int = false;
-      let lo = -Infinity;
-      let loIn = true;
-      let hi = Infinity;
-      let hiIn = true;
-      for (const c of checks) {
-        const d = c._zod.def;
-        const bound = typeof d.value === 'number' ? d.value : NaN;
-        if (d.check === 'number_format' && d.format === 'safeint') int = true;
-        else if (d.check === 'greater_than' && bound >= lo) { // the stricter of two floors
-          loIn = d.inclusive === true && (bound > lo || loIn);
-          lo = bound;
-        } else if (d.check === 'less_than' && bound <= hi) {
-          hiIn = d.inclusive === true && (bound < hi || hiIn);
-          hi = bound;
-        } else return undefined;
-      }
-      return (v) => typeof v === 'number' && (int ? Number.isSafeInteger(v) : Number.isFinite(v))
-        && (loIn ? v >= lo : v > lo) && (hiIn ? v <= hi : v < hi);
-    }
+    case 'number':
+      return compileNumber(checks);
     case 'boolean':
       return checks.length ? undefined : (v) => typeof v === 'boolean';
     case 'null':
@@ -122,63 +103,10 @@ function compile(schema: unknown, anyOrder = false): ExactCheck | undefined {
         return true;
       };
     }
-    case 'object': {
-      if (def.catchall !== undefined || checks.length) return undefined; // only strip mode, no refinements
-      const shape = def.shape as Record<string, unknown>;
-      const fields: { key: string; check: ExactCheck; optional: boolean }[] = [];
-      for (const k of Object.keys(shape)) {
-        const check = compile(shape[k]);
-        if (!check) return undefined;
-        fields.push({ key: k, check, optional: defOf(shape[k]).type === 'optional' });
-      }
-      const n = fields.length;
-      if (anyOrder) {
-        const index = new Map(fields.map((f, i) => [f.key, i]));
-        return (v) => {
-          if (!isPlainObject(v)) return false;
-          const o = v as Record<string, unknown>;
-          for (const k in o) if (!index.has(k)) return false;
-          for (const f of fields) {
-            const x = o[f.key];
-            if (x === undefined ? !f.optional || f.key in o : !f.check(x)) return false;
-          }
-          return true;
-        };
-      }
-      // zod returns the known keys in the shape's order: only a value already so is returned as it is.
-      // One pass over the value's keys, walking the shape alongside: a field passed over must be optional
-      // (absent), a key not found further on is unknown or out of order.
-      return (v) => {
-        if (!isPlainObject(v)) return false;
-        const o = v as Record<string, unknown>;
-        let j = 0;
-        for (const k in o) {
-          for (;;) {
-            if (j === n) return false;
-            const f = fields[j++]!;
-            if (f.key === k) {
-              const x = o[k];
-              if (x === undefined ? !f.optional : !f.check(x)) return false;
-              break;
-            }
-            if (!f.optional) return false;
-          }
-        }
-        while (j < n) if (!fields[j++]!.optional) return false;
-        return true;
-      };
-    }
-    case 'union': {
-      // only options whose acceptance cannot depend on order (no object stripped one way or another)
-      // or objects told apart by a required literal field (at most one of them can accept a value)
-      const options = def.options as unknown[];
-      if (checks.length) return undefined;
-      if (!options.every((o) => ['string', 'number', 'boolean', 'enum', 'literal', 'null'].includes(defOf(o).type)) && !discriminated(options)) return undefined;
-      const compiled = options.map((o) => compile(o));
-      if (compiled.some((c) => !c)) return undefined;
-      const all = compiled as ExactCheck[];
-      return (v) => all.some((c) => c(v));
-    }
+    case 'object':
+      return compileObject(def, checks, anyOrder);
+    case 'union':
+      return compileUnion(def, checks);
     default:
       return undefined;
   }
@@ -207,4 +135,88 @@ function isPlainObject(v: unknown): boolean {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v) as unknown;
   return proto === Object.prototype || proto === null;
+}
+
+/** A number within the schema's bounds (safe integer or finite), or undefined for checks it cannot mirror. */
+function compileNumber(checks: NonNullable<Def['checks']>): ExactCheck | undefined {
+  let int = false;
+  let lo = -Infinity;
+  let loIn = true;
+  let hi = Infinity;
+  let hiIn = true;
+  for (const c of checks) {
+    const d = c._zod.def;
+    const bound = typeof d.value === 'number' ? d.value : NaN;
+    if (d.check === 'number_format' && d.format === 'safeint') int = true;
+    else if (d.check === 'greater_than' && bound >= lo) { // the stricter of two floors
+      loIn = d.inclusive === true && (bound > lo || loIn);
+      lo = bound;
+    } else if (d.check === 'less_than' && bound <= hi) {
+      hiIn = d.inclusive === true && (bound < hi || hiIn);
+      hi = bound;
+    } else return undefined;
+  }
+  return (v) => typeof v === 'number' && (int ? Number.isSafeInteger(v) : Number.isFinite(v))
+    && (loIn ? v >= lo : v > lo) && (hiIn ? v <= hi : v < hi);
+}
+
+/** An object in strip mode: its known keys in the shape's order (or, `anyOrder`, in any order). */
+function compileObject(def: Def, checks: NonNullable<Def['checks']>, anyOrder: boolean): ExactCheck | undefined {
+  if (def.catchall !== undefined || checks.length) return undefined; // only strip mode, no refinements
+  const shape = def.shape as Record<string, unknown>;
+  const fields: { key: string; check: ExactCheck; optional: boolean }[] = [];
+  for (const k of Object.keys(shape)) {
+    const check = compile(shape[k]);
+    if (!check) return undefined;
+    fields.push({ key: k, check, optional: defOf(shape[k]).type === 'optional' });
+  }
+  const n = fields.length;
+  if (anyOrder) {
+    const index = new Map(fields.map((f, i) => [f.key, i]));
+    return (v) => {
+      if (!isPlainObject(v)) return false;
+      const o = v as Record<string, unknown>;
+      for (const k in o) if (!index.has(k)) return false;
+      for (const f of fields) {
+        const x = o[f.key];
+        if (x === undefined ? !f.optional || f.key in o : !f.check(x)) return false;
+      }
+      return true;
+    };
+  }
+  // zod returns the known keys in the shape's order: only a value already so is returned as it is.
+  // One pass over the value's keys, walking the shape alongside: a field passed over must be optional
+  // (absent), a key not found further on is unknown or out of order.
+  return (v) => {
+    if (!isPlainObject(v)) return false;
+    const o = v as Record<string, unknown>;
+    let j = 0;
+    for (const k in o) {
+      for (;;) {
+        if (j === n) return false;
+        const f = fields[j++]!;
+        if (f.key === k) {
+          const x = o[k];
+          if (x === undefined ? !f.optional : !f.check(x)) return false;
+          break;
+        }
+        if (!f.optional) return false;
+      }
+    }
+    while (j < n) if (!fields[j++]!.optional) return false;
+    return true;
+  };
+}
+
+/** A union whose options cannot depend on order, or objects told apart by a required literal field. */
+function compileUnion(def: Def, checks: NonNullable<Def['checks']>): ExactCheck | undefined {
+  // only options whose acceptance cannot depend on order (no object stripped one way or another)
+  // or objects told apart by a required literal field (at most one of them can accept a value)
+  const options = def.options as unknown[];
+  if (checks.length) return undefined;
+  if (!options.every((o) => ['string', 'number', 'boolean', 'enum', 'literal', 'null'].includes(defOf(o).type)) && !discriminated(options)) return undefined;
+  const compiled = options.map((o) => compile(o));
+  if (compiled.some((c) => !c)) return undefined;
+  const all = compiled as ExactCheck[];
+  return (v) => all.some((c) => c(v));
 }

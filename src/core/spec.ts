@@ -195,11 +195,19 @@ export function resolveUncached(app: AppState, state: Pick<State, 'facts' | 'sec
     if (!app.buildContextHash) return { ok: false, reasons: [{ code: 'build-context-unknown' }] };
     image = buildTag(m.app.id, m, app.buildContextHash);
   }
+  const spec = specOf(m, image as string, { env, secretEnv, files });
+  return { ok: true, spec, hash: specHash(spec), provenance };
+}
+
+/** The spec's fields from the manifest, with the values resolved from facts and secrets. */
+function specOf(m: Manifest, image: string, resolved: Pick<ContainerSpec, 'env' | 'secretEnv' | 'files'>): ContainerSpec {
+  const { env, secretEnv, files } = resolved;
+  const c = m.container;
   const hc = c.health_check;
-  const spec: ContainerSpec = {
+  return {
     app: m.app.id,
     name: containerNameOf(m),
-    image: image as string,
+    image,
     network: c.network,
     ...(c.hostname ? { hostname: c.hostname } : {}),
     ...(c.entrypoint ? { entrypoint: [...c.entrypoint] } : {}),
@@ -227,7 +235,6 @@ export function resolveUncached(app: AppState, state: Pick<State, 'facts' | 'sec
       readOnlyRoot: c.security.read_only_root, noNewPrivileges: c.security.no_new_privileges,
     },
   };
-  return { ok: true, spec, hash: specHash(spec), provenance };
 }
 
 function sortKeys<T>(o: Record<string, T>): Record<string, T> {
