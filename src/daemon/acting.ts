@@ -64,9 +64,7 @@ export function startReconciler(d: ActingDeps): Service {
       const busy = reconciler.inFlight().map((a) => `${a.kind} ${a.app} (for ${((now - a.since) / 1000).toFixed(1)} s)`);
       return busy.length > 0 ? `${busy.length} action(s) in flight: ${busy.join(', ')}` : 'the reconciler (no action in flight)';
     },
-    async stop() {
-      wakes.forEach((w) => w.unsubscribe());
-      await reconciler.stop();
-    },
+    quiesce: () => wakes.forEach((w) => w.unsubscribe()),
+    stop: () => reconciler.stop(),
   };
 }

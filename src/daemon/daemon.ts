@@ -118,8 +118,8 @@ function startSnapshots(o: DaemonOptions, store: EventStore, projection: Project
   });
   return {
     name: 'snapshots',
+    quiesce: () => sub.unsubscribe(),
     async stop() {
-      sub.unsubscribe();
       await writing;
       await snapshot(projection.state).catch(guard('writing the snapshot at shutdown'));
     },

@@ -108,8 +108,10 @@ export function startObservers(d: ObserverDeps): Observers {
       closers.push(() => clearInterval(resync), () => Promise.all(watchers.map((w) => w.close())));
     },
     busyWith: () => 'the observers (manifests, facts, secrets, inventory) to finish a read',
+    async quiesce() {
+      for (const close of closers.splice(0)) await close();
+    },
     async stop() {
-      for (const close of closers) await close();
       await Promise.all(all.map((x) => x.idle()));
     },
   };

@@ -6,6 +6,11 @@ import type { Logger } from './logger.js';
 
 export interface Service {
   readonly name: string;
+  /**
+   * Take no new work (close watchers, clear timers), before any service is stopped: a timer left
+   * running while another service drains would start reads that wait on it.
+   */
+  quiesce?(): Promise<unknown> | unknown;
   /** resolves once the service has stopped (or stopped what it can) */
   stop(): Promise<unknown> | unknown;
   /**
@@ -32,6 +37,7 @@ export class Services {
   /** Stop every service, last started first. False if any was left busy past the grace period. */
   async stopAll(): Promise<boolean> {
     let waitedForAll = true;
+    for (const s of [...this.#started].reverse()) await s.quiesce?.();
     for (const s of [...this.#started].reverse()) {
       if (s.busyWith) waitedForAll = (await this.#bounded(s as Service & { busyWith(): string })) && waitedForAll;
       else await s.stop();

@@ -32,7 +32,8 @@ export function startHealth(d: WatchDeps, socketPath: string): Service {
     },
   });
   const sync = d.state$.subscribe(() => health.sync());
-  return { name: 'health monitor', stop: () => { sync.unsubscribe(); health.close(); } };
+  const close = () => { sync.unsubscribe(); health.close(); };
+  return { name: 'health monitor', quiesce: close, stop: close };
 }
 
 /** Podman's events, appended as observations; a reconnect asks for a fresh inventory (events may be lost). */
@@ -51,5 +52,5 @@ export function startPodmanEvents(d: WatchDeps, docker: Docker, resync: () => vo
       lost = true;
     },
   });
-  return { name: 'podman events', stop: () => follower.close() };
+  return { name: 'podman events', quiesce: () => follower.close(), stop: () => follower.close() };
 }
