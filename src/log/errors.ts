@@ -68,18 +68,6 @@ export class InvalidEventError extends LogError {
   }
 }
 
-/** A stored record that cannot be parsed or decoded (for callers that want to stop at the first one). */
-export class CorruptRecordError extends LogError {
-  readonly code = 'CORRUPT_RECORD';
-  readonly seq: number;
-  readonly reason: string;
-  constructor(seq: number, reason: string, options?: { cause?: unknown }) {
-    super(`read event log: seq ${seq}: ${reason}`, options);
-    this.seq = seq;
-    this.reason = reason;
-  }
-}
-
 /** An import input item that cannot be restored (bad line, gap, conflicting event). */
 export class ImportError extends LogError {
   readonly code = 'IMPORT';
