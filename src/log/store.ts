@@ -1,40 +1,28 @@
 // The event log: one LevelDB, one writer, gapless seq, durable group commit (DESIGN.md §3).
 //
-// Key layout (sublevels; on disk a sublevel `log` prefixes its keys with `!log!`):
-//   log!<seq16>                   → envelope JSON
-//   ix-app!<app>!<seq16>          → ''    (events of one app)
-//   ix-corr!<correlation>!<seq16> → ''    (events of one reconcile run)
-//   ix-type!<type>!<seq16>        → ''    (events of the few types in INDEXED_TYPES, which carry no app)
-//   boots!<n16>                   → {first, last, version}
-//   snap!<seq16>                  → projection snapshot JSON {foldVersion, stateHash, state} (see snapshots.ts)
-//   meta!<key>                    → small JSON value; meta!indexes says which indexes the log has,
-//                                   meta!compaction what `compact` removed (see `Compaction`)
-// A log entry and its index entries are written in one batch.
+// Key layout: keys.ts.
 //
 // Gaps: seqs are gapless from 1, except below a compaction's `through`, where every seq not in its
 // `kept` list was removed on purpose. A full read reports a gap above `through` as an `{ok: false}`
 // item (a record lost), never one below it.
-// Values are stored as utf8 and parsed per record by us, not with `valueEncoding: 'json'`: with the json
-// encoding one corrupt record makes `nextv` throw and the iterator then ends, so every later record
-// would silently disappear from a read.
 import { statfs } from 'node:fs/promises';
 import { makePrivate } from './private-dir.js';
 import { Level } from 'level';
-import type { AbstractSublevel } from 'abstract-level';
 import { EventEmitter } from 'eventemitter3';
 import { v7 as uuidv7 } from 'uuid';
 import { CURRENT_VERSION, SOURCES, checkDraft, decodeOwned } from '../core/events.js';
-import type { Draft, Envelope, EventType } from '../core/events.js';
+import type { Draft, Envelope } from '../core/events.js';
 import { DbLockedError, DbOpenError, DbWriteError, ForeignNodeError, ImportError, InvalidEventError } from './errors.js';
 import type { ExportHeader } from './export-header.js';
+import {
+  ALL_KEYS, HWM, INDEXED_TYPES, INDEXES, META, READ_CHUNK, bootOp, bootRecord, indexOps, indexRange, indexedSeqKey, isIndexedType, metaOp, openSubs, pad,
+  recordOps, snapDelOp, snapOp, type BatchOp, type BootRecord, type IndexedType, type Sub, type Subs,
+} from './keys.js';
+
+export { INDEXED_TYPES, type BootRecord, type IndexedType } from './keys.js';
 
 /** One record as read; `line` is its line in an NDJSON export (where errors are reported by line). */
 export type ReadItem = ({ ok: true; event: Envelope } | { ok: false; seq: number; reason: string }) & { line?: number };
-export type BootRecord = { boot: number; first: number; last: number; version: string };
-
-/** Types with an `ix-type` index: events without an app that `why` must find by position. */
-export const INDEXED_TYPES = ['HostFactsObserved'] as const satisfies readonly EventType[];
-export type IndexedType = (typeof INDEXED_TYPES)[number];
 
 export type ReadOptions = {
   /** exclusive lower bound */
@@ -74,9 +62,6 @@ export type StoreOptions = {
 };
 type BootData = { version: string; pid: number; foldVersion: number; hashVersion: number; node?: string };
 export type ImportResult = { imported: number; skipped: number; /** the export was of a log compacted through this seq */ compactedThrough?: number };
-type Sub = AbstractSublevel<Level<string, string>, string | Buffer | Uint8Array, string, string>;
-type Subs = { log: Sub; ixApp: Sub; ixCorr: Sub; ixType: Sub; boots: Sub; snap: Sub; meta: Sub };
-type BatchOp = { type: 'put'; sublevel: Sub; key: string; value: string } | { type: 'del'; sublevel: Sub; key: string };
 
 /** A caller of `append` waiting for its batch; `startsBoot` marks the `BootStarted` of `beginBoot`. */
 type Waiter = {
@@ -86,18 +71,8 @@ type Waiter = {
   reject: (err: unknown) => void;
 };
 
-const pad = (n: number): string => String(n).padStart(16, '0');
-const READ_CHUNK = 1000;
-// classic-level option the abstract-level types lack (sublevels pass it through): with the default 16 KiB,
-// nextv(1000) returns ~50 records of 300 bytes per call.
-const HWM = { highWaterMarkBytes: 4 << 20 };
 const IMPORT_BATCH = 1000;
-/** meta!node: the id of the node key this log was written with (see ../observe/secrets.ts) */
-const NODE_META = 'node';
 const SOURCE_SET: ReadonlySet<string> = new Set(SOURCES);
-const TYPE_SET: ReadonlySet<string> = new Set(INDEXED_TYPES);
-/** meta!indexes of a store whose indexes are complete; any other value (or none) rebuilds them at open */
-const INDEXES = JSON.stringify({ version: 2, families: ['ix-app', 'ix-corr', 'ix-type'], types: INDEXED_TYPES });
 const REWRITE_BATCH = 5000;
 /** free space a reopen after a failed write waits for (LevelDB writes a new log and manifest) */
 const REOPEN_MIN_FREE = 256 << 10;
@@ -150,11 +125,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
       if (cause?.code === 'LEVEL_LOCKED') throw new DbLockedError(dir, { cause: err });
       throw new DbOpenError(dir, cause?.message ?? (err as Error).message, { cause: err });
     }
-    const level = (name: string): Sub => db.sublevel<string, string>(name, { valueEncoding: 'utf8' });
-    const sub: Subs = {
-      log: level('log'), ixApp: level('ix-app'), ixCorr: level('ix-corr'), ixType: level('ix-type'),
-      boots: level('boots'), snap: level('snap'), meta: level('meta'),
-    };
+    const sub = openSubs(db);
     let position: { lastSeq: number; boot: BootRecord; compaction: Compaction | undefined };
     try {
       position = await recoverPosition(sub);
@@ -172,7 +143,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
       position.compaction,
     );
     // A log written before an index existed (or with other indexed types) gets its indexes once, now.
-    if ((await sub.meta.get('indexes')) !== INDEXES) {
+    if ((await sub.meta.get(META.indexes)) !== INDEXES) {
       try {
         await store.rebuildIndexes();
       } catch (err) {
@@ -275,11 +246,11 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
         boot.last = seq;
         return envelopeAt(p, seq, boot.boot, seq - boot.first + 1);
       });
-      for (const env of envs) ops.push(...this.#opsFor(env));
+      for (const env of envs) ops.push(...recordOps(this.sub, env));
       touched.set(boot.boot, boot);
       results.push(envs);
     }
-    for (const b of touched.values()) ops.push(this.#bootOp(b));
+    for (const b of touched.values()) ops.push(bootOp(this.sub, b));
     try {
       await this.#commit(ops, true);
     } catch (err) {
@@ -341,27 +312,6 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
     this.#torn = false;
   }
 
-  #opsFor(env: Envelope, json = JSON.stringify(env)): BatchOp[] {
-    return [{ type: 'put', sublevel: this.sub.log, key: pad(env.seq), value: json }, ...this.#indexOps('put', env)];
-  }
-
-  /** The index entries of one record: what `#opsFor` writes, `rebuildIndexes` rewrites and compaction deletes. */
-  #indexOps(type: 'put' | 'del', e: { seq: number; app?: unknown; correlation?: unknown; type?: unknown }): BatchOp[] {
-    const ops: BatchOp[] = [];
-    const at = (sublevel: Sub, name: string): void => {
-      const key = `${name}!${pad(e.seq)}`;
-      ops.push(type === 'put' ? { type, sublevel, key, value: '' } : { type, sublevel, key });
-    };
-    if (typeof e.app === 'string') at(this.sub.ixApp, e.app);
-    if (typeof e.correlation === 'string') at(this.sub.ixCorr, e.correlation);
-    if (typeof e.type === 'string' && TYPE_SET.has(e.type)) at(this.sub.ixType, e.type);
-    return ops;
-  }
-
-  #bootOp(b: BootRecord): BatchOp {
-    return { type: 'put', sublevel: this.sub.boots, key: pad(b.boot), value: JSON.stringify({ first: b.first, last: b.last, version: b.version }) };
-  }
-
   #emit(envs: Envelope[]): void {
     try {
       this.emit('appended', envs);
@@ -418,7 +368,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
     if (opts.boot !== undefined) {
       const raw = await this.sub.boots.get(pad(opts.boot));
       if (raw === undefined) return;
-      const b = JSON.parse(raw) as Omit<BootRecord, 'boot'>;
+      const b = bootRecord(pad(opts.boot), raw);
       since = Math.max(since, b.first - 1);
       until = Math.min(until, b.last);
     }
@@ -426,7 +376,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
     const reverse = opts.reverse ?? false;
     const indexes = [opts.app, opts.correlation, opts.type].filter((x) => x !== undefined).length;
     if (indexes > 1) throw new TypeError('read: give at most one of app, correlation, type');
-    if (opts.type !== undefined && !TYPE_SET.has(opts.type)) throw new TypeError(`read: type ${String(opts.type)} has no index; indexed are ${INDEXED_TYPES.join(', ')}`);
+    if (opts.type !== undefined && !isIndexedType(opts.type)) throw new TypeError(`read: type ${String(opts.type)} has no index; indexed are ${INDEXED_TYPES.join(', ')}`);
     if (opts.app !== undefined) yield* this.#readIndex(this.sub.ixApp, 'app', opts.app, since, until, reverse);
     else if (opts.correlation !== undefined) yield* this.#readIndex(this.sub.ixCorr, 'correlation', opts.correlation, since, until, reverse);
     else if (opts.type !== undefined) yield* this.#readIndex(this.sub.ixType, 'type', opts.type, since, until, reverse);
@@ -469,11 +419,11 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   }
 
   async *#readIndex(index: Sub, what: string, name: string, since: number, until: number, reverse: boolean): AsyncGenerator<ReadItem[]> {
-    const it = index.keys({ ...HWM, gt: `${name}!${pad(since)}`, lte: `${name}!${pad(until)}`, reverse });
+    const it = index.keys({ ...HWM, ...indexRange(name, since, until), reverse });
     try {
       // small chunks first: readers that stop early (the last action, a fact's previous value) decode little
       for (let size = 16, keys = await it.nextv(size); keys.length > 0; size = Math.min(READ_CHUNK, size * 4), keys = await it.nextv(size)) {
-        const seqKeys = keys.map((k) => k.slice(name.length + 1));
+        const seqKeys = keys.map((k) => indexedSeqKey(name, k));
         const values = await this.sub.log.getMany(seqKeys);
         const batch: ReadItem[] = [];
         for (let i = 0; i < seqKeys.length; i++) {
@@ -533,7 +483,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
             records += 1;
             const raw = safeParse(value);
             if (typeof raw !== 'object' || raw === null) continue;
-            const added = this.#indexOps('put', { ...(raw as object), seq: Number(key) });
+            const added = indexOps(this.sub, 'put', { ...(raw as object), seq: Number(key) });
             entries += added.length;
             ops.push(...added);
           }
@@ -542,7 +492,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
       } finally {
         await it.close();
       }
-      ops.push({ type: 'put', sublevel: this.sub.meta, key: 'indexes', value: INDEXES });
+      ops.push({ type: 'put', sublevel: this.sub.meta, key: META.indexes, value: INDEXES });
       await this.#commit(ops, true);
       return { records, entries };
     });
@@ -550,7 +500,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
 
   async boots(): Promise<BootRecord[]> {
     const entries = await this.sub.boots.iterator().all();
-    return entries.map(([k, v]) => ({ boot: Number(k), ...(JSON.parse(v) as Omit<BootRecord, 'boot'>) }));
+    return entries.map(([k, v]) => bootRecord(k, v));
   }
 
   async getMeta<T = unknown>(key: string): Promise<T | undefined> {
@@ -559,7 +509,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   }
 
   async putMeta(key: string, value: unknown): Promise<void> {
-    await this.#commit([{ type: 'put', sublevel: this.sub.meta, key, value: JSON.stringify(value) }], true);
+    await this.#commit([metaOp(this.sub, key, value)], true);
   }
 
   /** seqs of the stored projection snapshots, newest first */
@@ -584,8 +534,8 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
       }
       const older = (await this.snapshotSeqs()).filter((s) => s !== seq && s !== base).slice(Math.max(0, keep - 1));
       await this.#commit([
-        { type: 'put', sublevel: this.sub.snap, key: pad(seq), value },
-        ...older.map((s): BatchOp => ({ type: 'del', sublevel: this.sub.snap, key: pad(s) })),
+        snapOp(this.sub, seq, value),
+        ...older.map((s) => snapDelOp(this.sub, s)),
       ], true);
     });
   }
@@ -607,8 +557,8 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
       const keep = new Set([...kept].filter((s) => s <= through));
       const record: Compaction = { through, kept: [...keep].sort((a, b) => a - b), removed: previous?.removed ?? 0, at: this.opts.clock() };
       await this.#commit([
-        { type: 'put', sublevel: this.sub.snap, key: pad(through), value: snapshot },
-        { type: 'put', sublevel: this.sub.meta, key: 'compaction', value: JSON.stringify(record) },
+        snapOp(this.sub, through, snapshot),
+        metaOp(this.sub, META.compaction, record),
       ], true);
       this.#compaction = record;
 
@@ -622,30 +572,30 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
             record.removed += 1;
             ops.push({ type: 'del', sublevel: this.sub.log, key });
             const raw = safeParse(value);
-            if (typeof raw === 'object' && raw !== null) ops.push(...this.#indexOps('del', { ...(raw as object), seq }));
+            if (typeof raw === 'object' && raw !== null) ops.push(...indexOps(this.sub, 'del', { ...(raw as object), seq }));
           }
           if (ops.length >= REWRITE_BATCH) await this.#commit(ops.splice(0), false);
         }
       } finally {
         await it.close();
       }
-      for (const s of await this.snapshotSeqs()) if (s < through) ops.push({ type: 'del', sublevel: this.sub.snap, key: pad(s) });
-      ops.push({ type: 'put', sublevel: this.sub.meta, key: 'compaction', value: JSON.stringify(record) });
+      for (const s of await this.snapshotSeqs()) if (s < through) ops.push(snapDelOp(this.sub, s));
+      ops.push(metaOp(this.sub, META.compaction, record));
       await this.#commit(ops, true);
-      // `level` is classic-level in Node, whose compactRange its types do not declare; every sublevel key starts with '!'
-      await (this.db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange('!', '~');
+      // `level` is classic-level in Node, whose compactRange its types do not declare
+      await (this.db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange(ALL_KEYS.start, ALL_KEYS.end);
       return record;
     });
   }
 
   /** The node this log belongs to (the id of the key it hashed secrets with), once a daemon or an import recorded it. */
   async node(): Promise<string | undefined> {
-    return this.getMeta<string>(NODE_META);
+    return this.getMeta<string>(META.node);
   }
 
   /** Record the node this log belongs to: the daemon does, at its first start on the log. */
   setNode(id: string): Promise<void> {
-    return this.putMeta(NODE_META, id);
+    return this.putMeta(META.node, id);
   }
 
   /**
@@ -662,7 +612,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
     return this.#serial(async () => {
       const recorded = await this.node();
       let node = recorded ?? opts.node;
-      const claim = (id: string): BatchOp[] => (recorded === undefined ? [{ type: 'put', sublevel: this.sub.meta, key: NODE_META, value: JSON.stringify(id) }] : []);
+      const claim = (id: string): BatchOp[] => (recorded === undefined ? [metaOp(this.sub, META.node, id)] : []);
       const header = opts.header;
       if (header?.node !== undefined) {
         if (node !== undefined && header.node !== node) throw ForeignNodeError.import(this.dir, node, header.node, 'line 1 (the export header)');
@@ -733,8 +683,8 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
     const boots = new Map<number, BootRecord>();
     const ops: BatchOp[] = [
       ...extra,
-      { type: 'put', sublevel: this.sub.snap, key: pad(through), value: JSON.stringify(r.snapshot) },
-      { type: 'put', sublevel: this.sub.meta, key: 'compaction', value: JSON.stringify(r.compaction) },
+      snapOp(this.sub, through, JSON.stringify(r.snapshot)),
+      metaOp(this.sub, META.compaction, r.compaction),
     ];
     let last = 0;
     for (const { line, event } of kept) {
@@ -745,13 +695,13 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
       if (event.type === 'BootStarted') b.version = event.data.version;
       b.last = event.seq;
       boots.set(event.boot, b);
-      ops.push(...this.#opsFor(event));
+      ops.push(...recordOps(this.sub, event));
     }
     const cutBoot = Math.max(r.snapshot.state.boot, ...boots.keys());
     const boot = boots.get(cutBoot) ?? { boot: cutBoot, first: through, last: through, version: '' };
     boot.last = through;
     boots.set(cutBoot, boot);
-    for (const b of boots.values()) ops.push(this.#bootOp(b));
+    for (const b of boots.values()) ops.push(bootOp(this.sub, b));
     try {
       await this.#commit(ops, true);
     } catch (err) {
@@ -808,12 +758,12 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
       seq = event.seq;
       boot.last = seq;
       touched.set(boot.boot, boot);
-      ops.push(...this.#opsFor(event));
+      ops.push(...recordOps(this.sub, event));
       written.push(event);
       writtenIds.set(event.seq, event.id);
     }
     if (written.length > 0) {
-      for (const b of touched.values()) ops.push(this.#bootOp(b));
+      for (const b of touched.values()) ops.push(bootOp(this.sub, b));
       try {
         await this.#commit(ops, true);
       } catch (err) {
@@ -842,13 +792,13 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
 async function recoverPosition(sub: Subs): Promise<{ lastSeq: number; boot: BootRecord; compaction: Compaction | undefined }> {
   const [lastKey] = await sub.log.keys({ reverse: true, limit: 1 }).all();
   const [lastBoot] = await sub.boots.iterator({ reverse: true, limit: 1 }).all();
-  const rawCompaction = await sub.meta.get('compaction');
+  const rawCompaction = await sub.meta.get(META.compaction);
   const compaction = rawCompaction === undefined ? undefined : (JSON.parse(rawCompaction) as Compaction);
   const lastSeq = Math.max(lastKey === undefined ? 0 : Number(lastKey), compaction?.through ?? 0);
   if (!lastBoot) return { lastSeq, boot: { boot: 0, first: lastSeq + 1, last: lastSeq, version: '' }, compaction };
-  const rec = JSON.parse(lastBoot[1]) as Omit<BootRecord, 'boot'>;
-  if (rec.last !== lastSeq) throw new Error(`boot ${lastBoot[0]} ends at seq ${rec.last} but the log ends at seq ${lastSeq}`);
-  return { lastSeq, boot: { boot: Number(lastBoot[0]), ...rec }, compaction };
+  const boot = bootRecord(...lastBoot);
+  if (boot.last !== lastSeq) throw new Error(`boot ${lastBoot[0]} ends at seq ${boot.last} but the log ends at seq ${lastSeq}`);
+  return { lastSeq, boot, compaction };
 }
 
 /** The meta fields `checkDraft` does not check but `decodeEvent` will: catch them before they are written. */
