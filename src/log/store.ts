@@ -1,25 +1,24 @@
 // The event log: one LevelDB, one writer, gapless seq, durable group commit (DESIGN.md §3).
 //
-// Key layout: keys.ts.
+// Key layout: keys.ts. The writer (append, boots, group commit, reopen): writer.ts.
 //
 // Gaps: seqs are gapless from 1, except below a compaction's `through`, where every seq not in its
 // `kept` list was removed on purpose. A full read reports a gap above `through` as an `{ok: false}`
 // item (a record lost), never one below it.
-import { statfs } from 'node:fs/promises';
-import { makePrivate } from './private-dir.js';
-import { Level } from 'level';
+import type { Level } from 'level';
 import { EventEmitter } from 'eventemitter3';
-import { v7 as uuidv7 } from 'uuid';
-import { CURRENT_VERSION, SOURCES, checkDraft, decodeOwned } from '../core/events.js';
+import { decodeOwned } from '../core/events.js';
 import type { Draft, Envelope } from '../core/events.js';
-import { DbLockedError, DbOpenError, DbWriteError, ForeignNodeError, ImportError, InvalidEventError } from './errors.js';
+import { DbOpenError, DbWriteError, ForeignNodeError, ImportError } from './errors.js';
 import type { ExportHeader } from './export-header.js';
 import {
-  ALL_KEYS, HWM, INDEXED_TYPES, INDEXES, META, READ_CHUNK, bootOp, bootRecord, indexOps, indexRange, indexedSeqKey, isIndexedType, metaOp, openSubs, pad,
-  recordOps, snapDelOp, snapOp, type BatchOp, type BootRecord, type IndexedType, type Sub, type Subs,
+  ALL_KEYS, HWM, INDEXED_TYPES, INDEXES, META, READ_CHUNK, bootOp, bootRecord, indexOps, indexRange, indexedSeqKey, isIndexedType, metaOp, pad,
+  recordOps, snapDelOp, snapOp, type BatchOp, type BootRecord, type IndexedType, type Sub,
 } from './keys.js';
+import { LogWriter, type BootData, type StoreOptions } from './writer.js';
 
 export { INDEXED_TYPES, type BootRecord, type IndexedType } from './keys.js';
+export type { BootData, StoreOptions } from './writer.js';
 
 /** One record as read; `line` is its line in an NDJSON export (where errors are reported by line). */
 export type ReadItem = ({ ok: true; event: Envelope } | { ok: false; seq: number; reason: string }) & { line?: number };
@@ -54,280 +53,67 @@ export type Compaction = {
   /** when the last compaction ran (ms) */
   at: number;
 };
-export type StoreOptions = {
-  clock?: () => number;
-  newId?: () => string;
-  /** extra wait before writing a batch, to gather more appends; 0 = write as soon as the writer is free */
-  groupCommitMs?: number;
-};
-type BootData = { version: string; pid: number; foldVersion: number; hashVersion: number; node?: string };
 export type ImportResult = { imported: number; skipped: number; /** the export was of a log compacted through this seq */ compactedThrough?: number };
 
-/** A caller of `append` waiting for its batch; `startsBoot` marks the `BootStarted` of `beginBoot`. */
-type Waiter = {
-  partials: Omit<Envelope, 'seq' | 'boot' | 'bootSeq'>[];
-  startsBoot?: string;
-  resolve: (envs: Envelope[]) => void;
-  reject: (err: unknown) => void;
-};
-
 const IMPORT_BATCH = 1000;
-const SOURCE_SET: ReadonlySet<string> = new Set(SOURCES);
-const REWRITE_BATCH = 5000;
-/** free space a reopen after a failed write waits for (LevelDB writes a new log and manifest) */
-const REOPEN_MIN_FREE = 256 << 10;
-
-async function freeBytes(dir: string): Promise<number> {
-  try {
-    const s = await statfs(dir);
-    return s.bavail * s.bsize;
-  } catch {
-    return Number.MAX_SAFE_INTEGER; // cannot tell: try the reopen
-  }
-}
 
 export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
-  #lastSeq: number;
-  #boot: BootRecord; // current boot (boot 0 = events appended before any beginBoot)
-  #queue: Waiter[] = [];
-  #flushPending = false;
-  #tail: Promise<unknown> = Promise.resolve(); // serialises every writer task
-  #closed = false;
-  /** the last write failed: the db must be reopened before the next (see #reopen) */
-  #torn = false;
-  /** counts reopens; readers interrupted by one resume */
-  #epoch = 0;
-  #reopening: Promise<unknown> = Promise.resolve();
-  #compaction: Compaction | undefined;
+  readonly #w: LogWriter;
 
-  private constructor(
-    readonly dir: string,
-    private readonly db: Level<string, string>,
-    private readonly sub: Subs,
-    private readonly opts: Required<StoreOptions>,
-    lastSeq: number,
-    boot: BootRecord,
-    compaction: Compaction | undefined,
-  ) {
+  private constructor(writer: LogWriter) {
     super();
-    this.#lastSeq = lastSeq;
-    this.#boot = boot;
-    this.#compaction = compaction;
+    this.#w = writer;
   }
 
   static async open(dir: string, opts: StoreOptions = {}): Promise<EventStore> {
-    await makePrivate(dir);
-    const db = new Level<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
-    try {
-      await db.open();
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      if (cause?.code === 'LEVEL_LOCKED') throw new DbLockedError(dir, { cause: err });
-      throw new DbOpenError(dir, cause?.message ?? (err as Error).message, { cause: err });
-    }
-    const sub = openSubs(db);
-    let position: { lastSeq: number; boot: BootRecord; compaction: Compaction | undefined };
-    try {
-      position = await recoverPosition(sub);
-    } catch (err) {
-      await db.close(); // do not keep the LOCK for a store nobody can use
-      throw err instanceof DbOpenError ? err : new DbOpenError(dir, `cannot recover the log position: ${(err as Error).message}`, { cause: err });
-    }
-    const store = new EventStore(
-      dir,
-      db,
-      sub,
-      { clock: opts.clock ?? Date.now, newId: opts.newId ?? uuidv7, groupCommitMs: opts.groupCommitMs ?? 0 },
-      position.lastSeq,
-      position.boot,
-      position.compaction,
-    );
+    let appended = (_envs: Envelope[]): void => {}; // the store's, once there is one: nothing is appended before
+    const writer = await LogWriter.open(dir, opts, (envs) => appended(envs));
+    const store = new EventStore(writer);
+    appended = (envs) => void store.emit('appended', envs);
     // A log written before an index existed (or with other indexed types) gets its indexes once, now.
-    if ((await sub.meta.get(META.indexes)) !== INDEXES) {
+    if ((await writer.sub.meta.get(META.indexes)) !== INDEXES) {
       try {
         await store.rebuildIndexes();
       } catch (err) {
-        await db.close();
+        await writer.db.close();
         throw new DbOpenError(dir, `cannot rebuild the indexes: ${(err as Error).message}`, { cause: err });
       }
     }
     return store;
   }
 
+  get dir(): string {
+    return this.#w.dir;
+  }
+
+  /** the LevelDB under the store (tests watch its writes) */
+  private get db(): Level<string, string> {
+    return this.#w.db;
+  }
+
   /** seq of the last durably written event (0 when empty) */
   get lastSeq(): number {
-    return this.#lastSeq;
+    return this.#w.lastSeq;
   }
 
   /** what compaction removed, if the log was ever compacted */
   get compaction(): Compaction | undefined {
-    return this.#compaction;
+    return this.#w.compaction;
   }
 
   /** current boot number (0 before the first beginBoot) */
   get boot(): number {
-    return this.#boot.boot;
+    return this.#w.boot.boot;
   }
 
   /** Start a new boot: boot + 1, bootSeq restarts at 1 with this `BootStarted`. */
-  async beginBoot(data: BootData): Promise<Envelope> {
-    const [env] = await this.#enqueue([{ type: 'BootStarted', source: 'reconciler', data }], data.version);
-    return env!;
+  beginBoot(data: BootData): Promise<Envelope> {
+    return this.#w.beginBoot(data);
   }
 
   /** Append drafts durably; resolves after their batch is fsynced. Drafts of one call get consecutive seqs. */
   append(drafts: Draft[]): Promise<Envelope[]> {
-    return this.#enqueue(drafts, undefined);
-  }
-
-  #enqueue(drafts: Draft[], startsBoot: string | undefined): Promise<Envelope[]> {
-    if (this.#closed) return Promise.reject(new DbWriteError(this.dir, 'the store is closed'));
-    let partials: Waiter['partials'];
-    try {
-      partials = drafts.map((d) => this.#partial(d));
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (partials.length === 0) return Promise.resolve([]);
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ partials, startsBoot, resolve, reject });
-      if (this.#flushPending) return; // a queued flush will take this waiter too
-      this.#flushPending = true;
-      void this.#serial(async () => {
-        if (this.opts.groupCommitMs > 0) await new Promise((r) => setTimeout(r, this.opts.groupCommitMs));
-        // Taken only now that the writer is free: everything that arrived meanwhile goes in this batch.
-        this.#flushPending = false;
-        await this.#writeBatch(this.#queue.splice(0));
-      });
-    });
-  }
-
-  /** Validate a draft and give it what does not depend on its position: id, v, time. */
-  #partial(d: Draft): Waiter['partials'][number] {
-    const checked = checkDraft(d);
-    const bad = (checked.ok ? undefined : checked.reason) ?? checkMeta(d) ?? checkJson(d.data);
-    if (bad || !checked.ok) throw new InvalidEventError(String(d.type), bad ?? 'invalid');
-    // Fixed key order, so the stored JSON and an export of it are byte-stable.
-    return stripUndefined({
-      id: this.opts.newId(),
-      type: d.type,
-      v: CURRENT_VERSION[d.type],
-      at: this.opts.clock(),
-      source: d.source,
-      app: d.app,
-      causedBy: d.causedBy,
-      correlation: d.correlation,
-      // stored as decoding will read it back: the live fold and a replay see the same data
-      data: checked.data,
-    }) as Waiter['partials'][number];
-  }
-
-  async #writeBatch(waiters: Waiter[]): Promise<void> {
-    if (waiters.length === 0) return;
-    try {
-      await this.#writeBatchOrThrow(waiters);
-    } catch (err) {
-      // Not a write failure (those reject inside): a bug in assembling the batch. Never leave a waiter hanging.
-      for (const w of waiters) w.reject(new DbWriteError(this.dir, `batch not written: ${(err as Error).message}`, { cause: err }));
-    }
-  }
-
-  async #writeBatchOrThrow(waiters: Waiter[]): Promise<void> {
-    // Assign positions on copies of the writer state; commit them only once the batch is durable.
-    let seq = this.#lastSeq;
-    let boot = { ...this.#boot };
-    const touched = new Map<number, BootRecord>();
-    const ops: BatchOp[] = [];
-    const results: Envelope[][] = [];
-    for (const w of waiters) {
-      if (w.startsBoot !== undefined) boot = { boot: boot.boot + 1, first: seq + 1, last: seq, version: w.startsBoot };
-      const envs = w.partials.map((p) => {
-        seq += 1;
-        boot.last = seq;
-        return envelopeAt(p, seq, boot.boot, seq - boot.first + 1);
-      });
-      for (const env of envs) ops.push(...recordOps(this.sub, env));
-      touched.set(boot.boot, boot);
-      results.push(envs);
-    }
-    for (const b of touched.values()) ops.push(bootOp(this.sub, b));
-    try {
-      await this.#commit(ops, true);
-    } catch (err) {
-      const reason = `batch of ${seq - this.#lastSeq} events was not written: ${(err as Error).message}`;
-      for (const w of waiters) w.reject(new DbWriteError(this.dir, reason, { cause: err }));
-      return;
-    }
-    this.#lastSeq = seq;
-    this.#boot = boot;
-    waiters.forEach((w, i) => w.resolve(results[i]!));
-    this.#emit(results.flat());
-  }
-
-  /**
-   * Write ops atomically, fsynced with `sync`. Through a chained batch of the root db with the sublevel
-   * prefixes spelled out: the array form of `batch` costs ~5× the CPU per op (its ops are cloned, then
-   * read property by property by the native side), which dominated bulk imports.
-   */
-  async #commit(ops: readonly BatchOp[], sync: boolean): Promise<void> {
-    if (this.#torn) {
-      // Reopening needs room for a new log file: while the disk is still full, fail fast and keep the
-      // db open, so readers (status, why, the control socket) go on working.
-      const free = await freeBytes(this.dir);
-      if (free < REOPEN_MIN_FREE) throw new Error(`no space left on device: ${free} bytes free under ${this.dir}`);
-      await this.#reopen();
-    }
-    const batch = this.db.batch();
-    for (const op of ops) {
-      if (op.type === 'put') batch.put(op.sublevel.prefix + op.key, op.value);
-      else batch.del(op.sublevel.prefix + op.key);
-    }
-    try {
-      await batch.write(sync ? { sync: true } : {});
-    } catch (err) {
-      this.#torn = true;
-      throw err;
-    }
-  }
-
-  /**
-   * A write that failed (disk full) can leave a torn record at the end of LevelDB's write-ahead log;
-   * records written after it on the same handle would be dropped with it at the next open. So the db
-   * is reopened first: recovery drops only the failed batch, and writing resumes in a fresh log file.
-   */
-  async #reopen(): Promise<void> {
-    this.#epoch += 1;
-    const reopening = (async () => {
-      await this.db.close();
-      await this.db.open();
-      // sublevels stay closed when their parent is reopened
-      await Promise.all(Object.values(this.sub).map((sublevel) => sublevel.open()));
-    })();
-    this.#reopening = reopening.catch(() => undefined);
-    try {
-      await reopening;
-    } catch (err) {
-      throw new DbWriteError(this.dir, `cannot reopen the log after a failed write: ${(err as Error).message}`, { cause: err });
-    }
-    this.#torn = false;
-  }
-
-  #emit(envs: Envelope[]): void {
-    try {
-      this.emit('appended', envs);
-    } catch (err) {
-      // A listener's bug must not wedge the writer; surface it as an uncaught error instead.
-      queueMicrotask(() => {
-        throw err;
-      });
-    }
-  }
-
-  /** Run writer tasks one at a time, in order; a failing task does not stop the next. */
-  #serial<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#tail.then(task);
-    this.#tail = run.catch(() => undefined);
-    return run;
+    return this.#w.append(drafts);
   }
 
   /**
@@ -347,8 +133,8 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
     // after the last record they yielded, so a reader never notices.
     let last: number | undefined;
     for (;;) {
-      await this.#reopening;
-      const epoch = this.#epoch;
+      await this.#w.reopening;
+      const epoch = this.#w.epoch;
       const resumed = last === undefined ? opts : opts.reverse ? { ...opts, until: last - 1 } : { ...opts, since: last };
       try {
         for await (const batch of this.#readOnce(resumed)) {
@@ -357,7 +143,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
         }
         return;
       } catch (err) {
-        if (this.#epoch === epoch) throw err;
+        if (this.#w.epoch === epoch) throw err;
       }
     }
   }
@@ -366,7 +152,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
     let since = opts.since ?? 0;
     let until = opts.until ?? Number.MAX_SAFE_INTEGER;
     if (opts.boot !== undefined) {
-      const raw = await this.sub.boots.get(pad(opts.boot));
+      const raw = await this.#w.sub.boots.get(pad(opts.boot));
       if (raw === undefined) return;
       const b = bootRecord(pad(opts.boot), raw);
       since = Math.max(since, b.first - 1);
@@ -377,15 +163,15 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
     const indexes = [opts.app, opts.correlation, opts.type].filter((x) => x !== undefined).length;
     if (indexes > 1) throw new TypeError('read: give at most one of app, correlation, type');
     if (opts.type !== undefined && !isIndexedType(opts.type)) throw new TypeError(`read: type ${String(opts.type)} has no index; indexed are ${INDEXED_TYPES.join(', ')}`);
-    if (opts.app !== undefined) yield* this.#readIndex(this.sub.ixApp, 'app', opts.app, since, until, reverse);
-    else if (opts.correlation !== undefined) yield* this.#readIndex(this.sub.ixCorr, 'correlation', opts.correlation, since, until, reverse);
-    else if (opts.type !== undefined) yield* this.#readIndex(this.sub.ixType, 'type', opts.type, since, until, reverse);
+    if (opts.app !== undefined) yield* this.#readIndex(this.#w.sub.ixApp, 'app', opts.app, since, until, reverse);
+    else if (opts.correlation !== undefined) yield* this.#readIndex(this.#w.sub.ixCorr, 'correlation', opts.correlation, since, until, reverse);
+    else if (opts.type !== undefined) yield* this.#readIndex(this.#w.sub.ixType, 'type', opts.type, since, until, reverse);
     else yield* this.#readRange(since, until, reverse);
   }
 
   async *#readRange(since: number, until: number, reverse: boolean): AsyncGenerator<ReadItem[]> {
-    const end = Math.min(until, this.#lastSeq); // taken before the iterator's snapshot: all of it is in there
-    const it = this.sub.log.iterator({ ...HWM, gt: pad(since), lte: pad(until), reverse });
+    const end = Math.min(until, this.#w.lastSeq); // taken before the iterator's snapshot: all of it is in there
+    const it = this.#w.sub.log.iterator({ ...HWM, gt: pad(since), lte: pad(until), reverse });
     let expected = since + 1; // forward reads: the next seq a gapless log holds
     try {
       for (let entries = await it.nextv(READ_CHUNK); entries.length > 0; entries = await it.nextv(READ_CHUNK)) {
@@ -412,7 +198,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
 
   /** Missing seqs from..to: an error item for the part a compaction did not remove. */
   #gap(from: number, to: number): ReadItem | undefined {
-    const first = Math.max(from, (this.#compaction?.through ?? 0) + 1);
+    const first = Math.max(from, (this.#w.compaction?.through ?? 0) + 1);
     if (first > to) return undefined;
     const what = first === to ? `seq ${first} is` : `seqs ${first}..${to} are`;
     return { ok: false, seq: first, reason: `${what} missing from the log (no compaction removed ${first === to ? 'it' : 'them'})` };
@@ -424,14 +210,14 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
       // small chunks first: readers that stop early (the last action, a fact's previous value) decode little
       for (let size = 16, keys = await it.nextv(size); keys.length > 0; size = Math.min(READ_CHUNK, size * 4), keys = await it.nextv(size)) {
         const seqKeys = keys.map((k) => indexedSeqKey(name, k));
-        const values = await this.sub.log.getMany(seqKeys);
+        const values = await this.#w.sub.log.getMany(seqKeys);
         const batch: ReadItem[] = [];
         for (let i = 0; i < seqKeys.length; i++) {
           const seq = Number(seqKeys[i]);
           const value = values[i];
           if (value !== undefined) batch.push(decodeRecord(seq, value));
           // an entry left behind by an interrupted compaction: its record was removed on purpose
-          else if (seq > (this.#compaction?.through ?? 0)) batch.push({ ok: false, seq, reason: `index of ${what} '${name}' names seq ${seq}, which is not in the log` });
+          else if (seq > (this.#w.compaction?.through ?? 0)) batch.push({ ok: false, seq, reason: `index of ${what} '${name}' names seq ${seq}, which is not in the log` });
         }
         if (batch.length > 0) yield batch;
       }
@@ -450,12 +236,12 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   async getMany(seqs: readonly number[]): Promise<(ReadItem | undefined)[]> {
     const valid = seqs.map((s) => Number.isSafeInteger(s) && s > 0);
     const keys = seqs.filter((_, i) => valid[i]).map(pad);
-    await this.#reopening;
-    const epoch = this.#epoch;
-    const values = await this.sub.log.getMany(keys).catch(async (err: unknown) => {
-      if (this.#epoch === epoch) throw err;
-      await this.#reopening; // closed under us by a reopen: once more
-      return this.sub.log.getMany(keys);
+    await this.#w.reopening;
+    const epoch = this.#w.epoch;
+    const values = await this.#w.sub.log.getMany(keys).catch(async (err: unknown) => {
+      if (this.#w.epoch === epoch) throw err;
+      await this.#w.reopening; // closed under us by a reopen: once more
+      return this.#w.sub.log.getMany(keys);
     });
     let next = 0;
     return seqs.map((seq, i) => {
@@ -470,55 +256,45 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
    * appends wait for it. Records that cannot be parsed get no index entries.
    */
   rebuildIndexes(): Promise<{ records: number; entries: number }> {
-    if (this.#closed) return Promise.reject(new DbWriteError(this.dir, 'the store is closed'));
-    return this.#serial(async () => {
-      await Promise.all([this.sub.ixApp.clear(), this.sub.ixCorr.clear(), this.sub.ixType.clear()]);
+    return this.#w.task(async () => {
+      await Promise.all([this.#w.sub.ixApp.clear(), this.#w.sub.ixCorr.clear(), this.#w.sub.ixType.clear()]);
       let records = 0;
       let entries = 0;
-      const ops: BatchOp[] = [];
-      const it = this.sub.log.iterator({ ...HWM, keys: true });
-      try {
-        for (let chunk = await it.nextv(READ_CHUNK); chunk.length > 0; chunk = await it.nextv(READ_CHUNK)) {
-          for (const [key, value] of chunk) {
-            records += 1;
-            const raw = safeParse(value);
-            if (typeof raw !== 'object' || raw === null) continue;
-            const added = indexOps(this.sub, 'put', { ...(raw as object), seq: Number(key) });
-            entries += added.length;
-            ops.push(...added);
-          }
-          if (ops.length >= REWRITE_BATCH) await this.#commit(ops.splice(0), false);
-        }
-      } finally {
-        await it.close();
-      }
-      ops.push({ type: 'put', sublevel: this.sub.meta, key: META.indexes, value: INDEXES });
-      await this.#commit(ops, true);
+      const ops = await this.#w.sweep(undefined, (key, value) => {
+        records += 1;
+        const raw = safeParse(value);
+        if (typeof raw !== 'object' || raw === null) return [];
+        const added = indexOps(this.#w.sub, 'put', { ...(raw as object), seq: Number(key) });
+        entries += added.length;
+        return added;
+      });
+      ops.push({ type: 'put', sublevel: this.#w.sub.meta, key: META.indexes, value: INDEXES });
+      await this.#w.commit(ops, true);
       return { records, entries };
     });
   }
 
   async boots(): Promise<BootRecord[]> {
-    const entries = await this.sub.boots.iterator().all();
+    const entries = await this.#w.sub.boots.iterator().all();
     return entries.map(([k, v]) => bootRecord(k, v));
   }
 
   async getMeta<T = unknown>(key: string): Promise<T | undefined> {
-    const raw = await this.sub.meta.get(key);
+    const raw = await this.#w.sub.meta.get(key);
     return raw === undefined ? undefined : (JSON.parse(raw) as T);
   }
 
   async putMeta(key: string, value: unknown): Promise<void> {
-    await this.#commit([metaOp(this.sub, key, value)], true);
+    await this.#w.commit([metaOp(this.#w.sub, key, value)], true);
   }
 
   /** seqs of the stored projection snapshots, newest first */
   async snapshotSeqs(): Promise<number[]> {
-    return (await this.sub.snap.keys({ reverse: true }).all()).map(Number);
+    return (await this.#w.sub.snap.keys({ reverse: true }).all()).map(Number);
   }
 
   async getSnapshot(seq: number): Promise<string | undefined> {
-    return this.sub.snap.get(pad(seq));
+    return this.#w.sub.snap.get(pad(seq));
   }
 
   /**
@@ -526,16 +302,15 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
    * `keep` snapshots, besides the one a compaction folded its removed events into.
    */
   putSnapshot(seq: number, value: string, keep = 3): Promise<void> {
-    if (this.#closed) return Promise.reject(new DbWriteError(this.dir, 'the store is closed'));
-    return this.#serial(async () => {
-      const base = this.#compaction?.through;
-      if (!(Number.isSafeInteger(seq) && seq >= (base ?? 0) && seq <= this.#lastSeq)) {
-        throw new DbWriteError(this.dir, `snapshot at seq ${seq}: outside the log (${base ?? 0}..${this.#lastSeq})`);
+    return this.#w.task(async () => {
+      const base = this.#w.compaction?.through;
+      if (!(Number.isSafeInteger(seq) && seq >= (base ?? 0) && seq <= this.#w.lastSeq)) {
+        throw new DbWriteError(this.dir, `snapshot at seq ${seq}: outside the log (${base ?? 0}..${this.#w.lastSeq})`);
       }
       const older = (await this.snapshotSeqs()).filter((s) => s !== seq && s !== base).slice(Math.max(0, keep - 1));
-      await this.#commit([
-        snapOp(this.sub, seq, value),
-        ...older.map((s) => snapDelOp(this.sub, s)),
+      await this.#w.commit([
+        snapOp(this.#w.sub, seq, value),
+        ...older.map((s) => snapDelOp(this.#w.sub, s)),
       ], true);
     });
   }
@@ -548,40 +323,30 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
    * are removed too (events after them are gone). Finally LevelDB compacts, so the files shrink.
    */
   compact(through: number, kept: Iterable<number>, snapshot: string): Promise<Compaction> {
-    if (this.#closed) return Promise.reject(new DbWriteError(this.dir, 'the store is closed'));
-    return this.#serial(async () => {
-      const previous = this.#compaction;
-      if (!(Number.isSafeInteger(through) && through >= (previous?.through ?? 0) && through <= this.#lastSeq)) {
-        throw new DbWriteError(this.dir, `compact through seq ${through}: must lie between the last compaction (${previous?.through ?? 0}) and the end of the log (${this.#lastSeq})`);
+    return this.#w.task(async () => {
+      const previous = this.#w.compaction;
+      if (!(Number.isSafeInteger(through) && through >= (previous?.through ?? 0) && through <= this.#w.lastSeq)) {
+        throw new DbWriteError(this.dir, `compact through seq ${through}: must lie between the last compaction (${previous?.through ?? 0}) and the end of the log (${this.#w.lastSeq})`);
       }
       const keep = new Set([...kept].filter((s) => s <= through));
-      const record: Compaction = { through, kept: [...keep].sort((a, b) => a - b), removed: previous?.removed ?? 0, at: this.opts.clock() };
-      await this.#commit([
-        snapOp(this.sub, through, snapshot),
-        metaOp(this.sub, META.compaction, record),
+      const record: Compaction = { through, kept: [...keep].sort((a, b) => a - b), removed: previous?.removed ?? 0, at: this.#w.clock() };
+      await this.#w.commit([
+        snapOp(this.#w.sub, through, snapshot),
+        metaOp(this.#w.sub, META.compaction, record),
       ], true);
-      this.#compaction = record;
+      this.#w.moveTo({ compaction: record });
 
-      const ops: BatchOp[] = [];
-      const it = this.sub.log.iterator({ ...HWM, lte: pad(through) });
-      try {
-        for (let chunk = await it.nextv(READ_CHUNK); chunk.length > 0; chunk = await it.nextv(READ_CHUNK)) {
-          for (const [key, value] of chunk) {
-            const seq = Number(key);
-            if (keep.has(seq)) continue;
-            record.removed += 1;
-            ops.push({ type: 'del', sublevel: this.sub.log, key });
-            const raw = safeParse(value);
-            if (typeof raw === 'object' && raw !== null) ops.push(...indexOps(this.sub, 'del', { ...(raw as object), seq }));
-          }
-          if (ops.length >= REWRITE_BATCH) await this.#commit(ops.splice(0), false);
-        }
-      } finally {
-        await it.close();
-      }
-      for (const s of await this.snapshotSeqs()) if (s < through) ops.push(snapDelOp(this.sub, s));
-      ops.push(metaOp(this.sub, META.compaction, record));
-      await this.#commit(ops, true);
+      const ops = await this.#w.sweep(pad(through), (key, value) => {
+        const seq = Number(key);
+        if (keep.has(seq)) return [];
+        record.removed += 1;
+        const raw = safeParse(value);
+        const index = typeof raw === 'object' && raw !== null ? indexOps(this.#w.sub, 'del', { ...(raw as object), seq }) : [];
+        return [{ type: 'del', sublevel: this.#w.sub.log, key }, ...index];
+      });
+      for (const s of await this.snapshotSeqs()) if (s < through) ops.push(snapDelOp(this.#w.sub, s));
+      ops.push(metaOp(this.#w.sub, META.compaction, record));
+      await this.#w.commit(ops, true);
       // `level` is classic-level in Node, whose compactRange its types do not declare
       await (this.db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange(ALL_KEYS.start, ALL_KEYS.end);
       return record;
@@ -608,11 +373,10 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
    * the offending item has been imported (except a compacted export's part up to the cut: all or nothing).
    */
   importEvents(items: AsyncIterable<ReadItem>, opts: { header?: ExportHeader; node?: string } = {}): Promise<ImportResult> {
-    if (this.#closed) return Promise.reject(new DbWriteError(this.dir, 'the store is closed'));
-    return this.#serial(async () => {
+    return this.#w.task(async () => {
       const recorded = await this.node();
       let node = recorded ?? opts.node;
-      const claim = (id: string): BatchOp[] => (recorded === undefined ? [metaOp(this.sub, META.node, id)] : []);
+      const claim = (id: string): BatchOp[] => (recorded === undefined ? [metaOp(this.#w.sub, META.node, id)] : []);
       const header = opts.header;
       if (header?.node !== undefined) {
         if (node !== undefined && header.node !== node) throw ForeignNodeError.import(this.dir, node, header.node, 'line 1 (the export header)');
@@ -620,12 +384,12 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
       }
       let stamp: BatchOp[] = node === undefined ? [] : claim(node); // written with the first batch that writes events
       let restoring = header?.compaction && header.snapshot ? { compaction: header.compaction, snapshot: header.snapshot } : undefined;
-      if (restoring && (this.#lastSeq > 0 || this.#compaction)) {
+      if (restoring && (this.#w.lastSeq > 0 || this.#w.compaction)) {
         // A store holding the events the export lacks, or this very compaction, takes the export as it is.
         const through = restoring.compaction.through;
-        if (this.#lastSeq < through && this.#compaction?.through !== through) {
+        if (this.#w.lastSeq < through && this.#w.compaction?.through !== through) {
           throw new ImportError(1, undefined, `the export was compacted through #${through} (events at or before it were removed on purpose), `
-            + `but this store ends at #${this.#lastSeq}: the removed events cannot continue it; import the export into an empty --data, `
+            + `but this store ends at #${this.#w.lastSeq}: the removed events cannot continue it; import the export into an empty --data, `
             + 'or import an export made before the compaction');
         }
         restoring = undefined;
@@ -683,8 +447,8 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
     const boots = new Map<number, BootRecord>();
     const ops: BatchOp[] = [
       ...extra,
-      snapOp(this.sub, through, JSON.stringify(r.snapshot)),
-      metaOp(this.sub, META.compaction, r.compaction),
+      snapOp(this.#w.sub, through, JSON.stringify(r.snapshot)),
+      metaOp(this.#w.sub, META.compaction, r.compaction),
     ];
     let last = 0;
     for (const { line, event } of kept) {
@@ -695,33 +459,31 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
       if (event.type === 'BootStarted') b.version = event.data.version;
       b.last = event.seq;
       boots.set(event.boot, b);
-      ops.push(...recordOps(this.sub, event));
+      ops.push(...recordOps(this.#w.sub, event));
     }
     const cutBoot = Math.max(r.snapshot.state.boot, ...boots.keys());
     const boot = boots.get(cutBoot) ?? { boot: cutBoot, first: through, last: through, version: '' };
     boot.last = through;
     boots.set(cutBoot, boot);
-    for (const b of boots.values()) ops.push(bootOp(this.sub, b));
+    for (const b of boots.values()) ops.push(bootOp(this.#w.sub, b));
     try {
-      await this.#commit(ops, true);
+      await this.#w.commit(ops, true);
     } catch (err) {
       throw new DbWriteError(this.dir, `the compacted part of the import (${kept.length} events up to #${through}) was not written: ${(err as Error).message}`, { cause: err });
     }
-    this.#compaction = r.compaction;
-    this.#lastSeq = through;
-    this.#boot = boot;
+    this.#w.moveTo({ compaction: r.compaction, lastSeq: through, boot });
     return kept.length;
   }
 
   /** Import one chunk; writes the valid prefix even when a later item is in error (then returned). */
   async #importChunk(chunk: { line: number; event: Envelope }[], extra: BatchOp[]): Promise<{ imported: number; skipped: number; error?: ImportError }> {
-    const lastSeq = this.#lastSeq;
+    const lastSeq = this.#w.lastSeq;
     const known = chunk.filter((c) => c.event.seq <= lastSeq);
-    const stored = known.length ? await this.sub.log.getMany(known.map((c) => pad(c.event.seq))) : [];
+    const stored = known.length ? await this.#w.sub.log.getMany(known.map((c) => pad(c.event.seq))) : [];
     const storedAt = new Map(known.map((c, i) => [c.event.seq, stored[i]]));
-    const cut = this.#compaction?.through ?? 0;
+    const cut = this.#w.compaction?.through ?? 0;
     let seq = lastSeq;
-    let boot = { ...this.#boot };
+    let boot = { ...this.#w.boot };
     const touched = new Map<number, BootRecord>();
     const ops: BatchOp[] = [...extra];
     const written: Envelope[] = [];
@@ -758,72 +520,27 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
       seq = event.seq;
       boot.last = seq;
       touched.set(boot.boot, boot);
-      ops.push(...recordOps(this.sub, event));
+      ops.push(...recordOps(this.#w.sub, event));
       written.push(event);
       writtenIds.set(event.seq, event.id);
     }
     if (written.length > 0) {
-      for (const b of touched.values()) ops.push(bootOp(this.sub, b));
+      for (const b of touched.values()) ops.push(bootOp(this.#w.sub, b));
       try {
-        await this.#commit(ops, true);
+        await this.#w.commit(ops, true);
       } catch (err) {
         throw new DbWriteError(this.dir, `import batch of ${written.length} events was not written: ${(err as Error).message}`, { cause: err });
       }
-      this.#lastSeq = seq;
-      this.#boot = boot;
-      this.#emit(written);
+      this.#w.moveTo({ lastSeq: seq, boot });
+      this.#w.emitAppended(written);
     }
     return error ? { imported: written.length, skipped, error } : { imported: written.length, skipped };
   }
 
   /** Wait for every queued append and import, then close the db. New appends are refused. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#serial(async () => undefined);
-    await this.db.close();
+    await this.#w.close();
   }
-}
-
-/**
- * The writer's position: the last log key and the last boot record (both written in every batch); a
- * compaction may have removed the last records, so its `through` counts as written too.
- */
-async function recoverPosition(sub: Subs): Promise<{ lastSeq: number; boot: BootRecord; compaction: Compaction | undefined }> {
-  const [lastKey] = await sub.log.keys({ reverse: true, limit: 1 }).all();
-  const [lastBoot] = await sub.boots.iterator({ reverse: true, limit: 1 }).all();
-  const rawCompaction = await sub.meta.get(META.compaction);
-  const compaction = rawCompaction === undefined ? undefined : (JSON.parse(rawCompaction) as Compaction);
-  const lastSeq = Math.max(lastKey === undefined ? 0 : Number(lastKey), compaction?.through ?? 0);
-  if (!lastBoot) return { lastSeq, boot: { boot: 0, first: lastSeq + 1, last: lastSeq, version: '' }, compaction };
-  const boot = bootRecord(...lastBoot);
-  if (boot.last !== lastSeq) throw new Error(`boot ${lastBoot[0]} ends at seq ${boot.last} but the log ends at seq ${lastSeq}`);
-  return { lastSeq, boot, compaction };
-}
-
-/** The meta fields `checkDraft` does not check but `decodeEvent` will: catch them before they are written. */
-function checkMeta(d: Draft): string | undefined {
-  if (!SOURCE_SET.has(d.source)) return `unknown source '${String(d.source)}'`;
-  if (d.app !== undefined && (typeof d.app !== 'string' || !/^[^!]+$/.test(d.app))) return `app must be a non-empty string without '!', got ${JSON.stringify(d.app)}`;
-  if (d.causedBy !== undefined && !(Number.isSafeInteger(d.causedBy) && d.causedBy > 0)) return `causedBy must be a positive integer seq, got ${JSON.stringify(d.causedBy)}`;
-  if (d.correlation !== undefined && (typeof d.correlation !== 'string' || !/^[^!]+$/.test(d.correlation))) return `correlation must be a non-empty string without '!', got ${JSON.stringify(d.correlation)}`;
-  return undefined;
-}
-
-/** `z.unknown()` fields (e.g. a reason's from/to) pass zod but may not serialise: BigInt, cycles. */
-function checkJson(data: unknown): string | undefined {
-  try {
-    JSON.stringify(data);
-    return undefined;
-  } catch (err) {
-    return `data cannot be stored as JSON: ${(err as Error).message}`;
-  }
-}
-
-function envelopeAt(p: Waiter['partials'][number], seq: number, boot: number, bootSeq: number): Envelope {
-  // seq first, then the fixed order of #partial: the same envelope always serialises to the same bytes.
-  const { id, type, v, at, ...rest } = p;
-  return { seq, id, type, v, at, boot, bootSeq, ...rest } as Envelope;
 }
 
 function decodeRecord(seq: number, value: string): ReadItem {
@@ -845,10 +562,6 @@ function safeParse(s: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** A reader's reason without the line number the ImportError already gives. */
