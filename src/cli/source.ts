@@ -12,8 +12,8 @@ import { DbLockedError } from '../log/errors.js';
 import { ndjsonLookup, readExportHeader, readNdjson } from '../log/ndjson.js';
 import { checkSnapshot, historyBase } from '../log/snapshots.js';
 import { readNodeKeyId } from '../observe/secrets.js';
-import { EventStore, type Compaction, type ReadItem, type ReadOptions } from '../log/store.js';
-import type { EventLookup } from '../log/why.js';
+import type { EventLookup, ReadItem, ReadOptions } from '../log/reader.js';
+import { EventStore, type Compaction } from '../log/store.js';
 import { checkLogFile, guardedLogItems } from './input-file.js';
 
 export class NoLogError extends Error {

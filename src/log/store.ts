@@ -1,47 +1,19 @@
 // The event log: one LevelDB, one writer, gapless seq, durable group commit (DESIGN.md §3).
 //
-// Key layout: keys.ts. The writer (append, boots, group commit, reopen): writer.ts.
-//
-// Gaps: seqs are gapless from 1, except below a compaction's `through`, where every seq not in its
-// `kept` list was removed on purpose. A full read reports a gap above `through` as an `{ok: false}`
-// item (a record lost), never one below it.
+// Key layout: keys.ts. The writer (append, boots, group commit, reopen): writer.ts. Reads (gaps,
+// resuming after a reopen) and the reader interface: reader.ts.
 import type { Level } from 'level';
 import { EventEmitter } from 'eventemitter3';
-import { decodeOwned } from '../core/events.js';
 import type { Draft, Envelope } from '../core/events.js';
 import { DbOpenError, DbWriteError, ForeignNodeError, ImportError } from './errors.js';
 import type { ExportHeader } from './export-header.js';
-import {
-  ALL_KEYS, HWM, INDEXED_TYPES, INDEXES, META, READ_CHUNK, bootOp, bootRecord, indexOps, indexRange, indexedSeqKey, isIndexedType, metaOp, pad,
-  recordOps, snapDelOp, snapOp, type BatchOp, type BootRecord, type IndexedType, type Sub,
-} from './keys.js';
+import { ALL_KEYS, INDEXES, META, bootOp, indexOps, metaOp, pad, recordOps, snapDelOp, snapOp, type BatchOp, type BootRecord } from './keys.js';
+import { LogReader, type ReadItem, type ReadOptions } from './reader.js';
 import { LogWriter, type BootData, type StoreOptions } from './writer.js';
 
-export { INDEXED_TYPES, type BootRecord, type IndexedType } from './keys.js';
+export type { BootRecord } from './keys.js';
 export type { BootData, StoreOptions } from './writer.js';
-
-/** One record as read; `line` is its line in an NDJSON export (where errors are reported by line). */
-export type ReadItem = ({ ok: true; event: Envelope } | { ok: false; seq: number; reason: string }) & { line?: number };
-
-export type ReadOptions = {
-  /** exclusive lower bound */
-  since?: number;
-  /** inclusive upper bound */
-  until?: number;
-  /** at most one of app, correlation, type: read through that index */
-  app?: string;
-  correlation?: string;
-  type?: IndexedType;
-  boot?: number;
-  /** newest first */
-  reverse?: boolean;
-};
-
-/** Whether an event is one a read with these options yields, leaving out its seq bounds. */
-export function matchesRead(e: Envelope, o: ReadOptions): boolean {
-  return (o.app === undefined || e.app === o.app) && (o.correlation === undefined || e.correlation === o.correlation)
-    && (o.type === undefined || e.type === o.type) && (o.boot === undefined || e.boot === o.boot);
-}
+export type { ReadItem, ReadOptions } from './reader.js';
 
 /** What `compact` removed: every seq at or below `through` that is not in `kept`, on purpose. */
 export type Compaction = {
@@ -59,10 +31,12 @@ const IMPORT_BATCH = 1000;
 
 export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   readonly #w: LogWriter;
+  readonly #r: LogReader;
 
   private constructor(writer: LogWriter) {
     super();
     this.#w = writer;
+    this.#r = new LogReader(writer);
   }
 
   static async open(dir: string, opts: StoreOptions = {}): Promise<EventStore> {
@@ -120,135 +94,27 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
    * Events in seq order (newest first with `reverse`); a record that cannot be parsed or decoded comes
    * as `{ok: false}`, never skipped, and so does a gap in a full forward read (except seqs a compaction removed).
    */
-  async *read(opts: ReadOptions = {}): AsyncGenerator<ReadItem> {
-    for await (const batch of this.readBatches(opts)) yield* batch;
+  read(opts: ReadOptions = {}): AsyncGenerator<ReadItem> {
+    return this.#r.read(opts);
   }
 
-  /**
-   * `read`, a batch at a time (the records of one LevelDB `nextv`): the same items in the same order,
-   * for readers of many records (folds) that need not pay an async step per record.
-   */
-  async *readBatches(opts: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
-    // A reopen after a failed write (#reopen) closes the iterators of readers in flight: they resume
-    // after the last record they yielded, so a reader never notices.
-    let last: number | undefined;
-    for (;;) {
-      await this.#w.reopening;
-      const epoch = this.#w.epoch;
-      const resumed = last === undefined ? opts : opts.reverse ? { ...opts, until: last - 1 } : { ...opts, since: last };
-      try {
-        for await (const batch of this.#readOnce(resumed)) {
-          for (const item of batch) last = item.ok ? item.event.seq : item.seq || last;
-          yield batch;
-        }
-        return;
-      } catch (err) {
-        if (this.#w.epoch === epoch) throw err;
-      }
-    }
-  }
-
-  async *#readOnce(opts: ReadOptions): AsyncGenerator<ReadItem[]> {
-    let since = opts.since ?? 0;
-    let until = opts.until ?? Number.MAX_SAFE_INTEGER;
-    if (opts.boot !== undefined) {
-      const raw = await this.#w.sub.boots.get(pad(opts.boot));
-      if (raw === undefined) return;
-      const b = bootRecord(pad(opts.boot), raw);
-      since = Math.max(since, b.first - 1);
-      until = Math.min(until, b.last);
-    }
-    if (since >= until) return;
-    const reverse = opts.reverse ?? false;
-    const indexes = [opts.app, opts.correlation, opts.type].filter((x) => x !== undefined).length;
-    if (indexes > 1) throw new TypeError('read: give at most one of app, correlation, type');
-    if (opts.type !== undefined && !isIndexedType(opts.type)) throw new TypeError(`read: type ${String(opts.type)} has no index; indexed are ${INDEXED_TYPES.join(', ')}`);
-    if (opts.app !== undefined) yield* this.#readIndex(this.#w.sub.ixApp, 'app', opts.app, since, until, reverse);
-    else if (opts.correlation !== undefined) yield* this.#readIndex(this.#w.sub.ixCorr, 'correlation', opts.correlation, since, until, reverse);
-    else if (opts.type !== undefined) yield* this.#readIndex(this.#w.sub.ixType, 'type', opts.type, since, until, reverse);
-    else yield* this.#readRange(since, until, reverse);
-  }
-
-  async *#readRange(since: number, until: number, reverse: boolean): AsyncGenerator<ReadItem[]> {
-    const end = Math.min(until, this.#w.lastSeq); // taken before the iterator's snapshot: all of it is in there
-    const it = this.#w.sub.log.iterator({ ...HWM, gt: pad(since), lte: pad(until), reverse });
-    let expected = since + 1; // forward reads: the next seq a gapless log holds
-    try {
-      for (let entries = await it.nextv(READ_CHUNK); entries.length > 0; entries = await it.nextv(READ_CHUNK)) {
-        const batch: ReadItem[] = [];
-        for (const [key, value] of entries) {
-          const seq = Number(key);
-          if (!reverse && seq > expected) {
-            const gap = this.#gap(expected, seq - 1);
-            if (gap) batch.push(gap);
-          }
-          expected = seq + 1;
-          batch.push(decodeRecord(seq, value));
-        }
-        yield batch;
-      }
-      if (!reverse && expected <= end) {
-        const gap = this.#gap(expected, end);
-        if (gap) yield [gap];
-      }
-    } finally {
-      await it.close();
-    }
-  }
-
-  /** Missing seqs from..to: an error item for the part a compaction did not remove. */
-  #gap(from: number, to: number): ReadItem | undefined {
-    const first = Math.max(from, (this.#w.compaction?.through ?? 0) + 1);
-    if (first > to) return undefined;
-    const what = first === to ? `seq ${first} is` : `seqs ${first}..${to} are`;
-    return { ok: false, seq: first, reason: `${what} missing from the log (no compaction removed ${first === to ? 'it' : 'them'})` };
-  }
-
-  async *#readIndex(index: Sub, what: string, name: string, since: number, until: number, reverse: boolean): AsyncGenerator<ReadItem[]> {
-    const it = index.keys({ ...HWM, ...indexRange(name, since, until), reverse });
-    try {
-      // small chunks first: readers that stop early (the last action, a fact's previous value) decode little
-      for (let size = 16, keys = await it.nextv(size); keys.length > 0; size = Math.min(READ_CHUNK, size * 4), keys = await it.nextv(size)) {
-        const seqKeys = keys.map((k) => indexedSeqKey(name, k));
-        const values = await this.#w.sub.log.getMany(seqKeys);
-        const batch: ReadItem[] = [];
-        for (let i = 0; i < seqKeys.length; i++) {
-          const seq = Number(seqKeys[i]);
-          const value = values[i];
-          if (value !== undefined) batch.push(decodeRecord(seq, value));
-          // an entry left behind by an interrupted compaction: its record was removed on purpose
-          else if (seq > (this.#w.compaction?.through ?? 0)) batch.push({ ok: false, seq, reason: `index of ${what} '${name}' names seq ${seq}, which is not in the log` });
-        }
-        if (batch.length > 0) yield batch;
-      }
-    } finally {
-      await it.close();
-    }
+  /** `read`, a batch at a time (the records of one LevelDB `nextv`): the same items in the same order. */
+  readBatches(opts: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
+    return this.#r.readBatches(opts);
   }
 
   /** One record by seq: undefined when the log does not hold it (never written, or removed by compaction). */
-  async get(seq: number): Promise<ReadItem | undefined> {
-    const [item] = await this.getMany([seq]);
-    return item;
+  get(seq: number): Promise<ReadItem | undefined> {
+    return this.#r.get(seq);
   }
 
   /** Records by seq, in the order asked, one LevelDB multi-get. */
-  async getMany(seqs: readonly number[]): Promise<(ReadItem | undefined)[]> {
-    const valid = seqs.map((s) => Number.isSafeInteger(s) && s > 0);
-    const keys = seqs.filter((_, i) => valid[i]).map(pad);
-    await this.#w.reopening;
-    const epoch = this.#w.epoch;
-    const values = await this.#w.sub.log.getMany(keys).catch(async (err: unknown) => {
-      if (this.#w.epoch === epoch) throw err;
-      await this.#w.reopening; // closed under us by a reopen: once more
-      return this.#w.sub.log.getMany(keys);
-    });
-    let next = 0;
-    return seqs.map((seq, i) => {
-      if (!valid[i]) return undefined;
-      const value = values[next++];
-      return value === undefined ? undefined : decodeRecord(seq, value);
-    });
+  getMany(seqs: readonly number[]): Promise<(ReadItem | undefined)[]> {
+    return this.#r.getMany(seqs);
+  }
+
+  boots(): Promise<BootRecord[]> {
+    return this.#r.boots();
   }
 
   /**
@@ -272,11 +138,6 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
       await this.#w.commit(ops, true);
       return { records, entries };
     });
-  }
-
-  async boots(): Promise<BootRecord[]> {
-    const entries = await this.#w.sub.boots.iterator().all();
-    return entries.map(([k, v]) => bootRecord(k, v));
   }
 
   async getMeta<T = unknown>(key: string): Promise<T | undefined> {
@@ -541,19 +402,6 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   async close(): Promise<void> {
     await this.#w.close();
   }
-}
-
-function decodeRecord(seq: number, value: string): ReadItem {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(value);
-  } catch (err) {
-    return { ok: false, seq, reason: `not JSON: ${(err as Error).message}` };
-  }
-  const r = decodeOwned(raw); // fresh from JSON.parse: ours to keep
-  if (!r.ok) return { ok: false, seq, reason: r.reason };
-  if (r.event.seq !== seq) return { ok: false, seq, reason: `record stored at seq ${seq} says seq ${r.event.seq}` };
-  return r;
 }
 
 function safeParse(s: string): unknown {
