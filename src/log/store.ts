@@ -8,6 +8,7 @@ import type { Draft, Envelope } from '../core/events.js';
 import { DbOpenError, DbWriteError, ForeignNodeError, ImportError } from './errors.js';
 import type { ExportHeader } from './export-header.js';
 import { ALL_KEYS, INDEXES, META, bootOp, indexOps, metaOp, pad, recordOps, snapDelOp, snapOp, type BatchOp, type BootRecord } from './keys.js';
+import { getMeta, getSnapshot, putMeta, putSnapshot, snapshotSeqs } from './snapshots.js';
 import { LogReader, type ReadItem, type ReadOptions } from './reader.js';
 import { LogWriter, type BootData, type StoreOptions } from './writer.js';
 
@@ -140,22 +141,21 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
     });
   }
 
-  async getMeta<T = unknown>(key: string): Promise<T | undefined> {
-    const raw = await this.#w.sub.meta.get(key);
-    return raw === undefined ? undefined : (JSON.parse(raw) as T);
+  getMeta<T = unknown>(key: string): Promise<T | undefined> {
+    return getMeta<T>(this.#w.sub, key);
   }
 
-  async putMeta(key: string, value: unknown): Promise<void> {
-    await this.#w.commit([metaOp(this.#w.sub, key, value)], true);
+  putMeta(key: string, value: unknown): Promise<void> {
+    return putMeta(this.#w, key, value);
   }
 
   /** seqs of the stored projection snapshots, newest first */
-  async snapshotSeqs(): Promise<number[]> {
-    return (await this.#w.sub.snap.keys({ reverse: true }).all()).map(Number);
+  snapshotSeqs(): Promise<number[]> {
+    return snapshotSeqs(this.#w.sub);
   }
 
-  async getSnapshot(seq: number): Promise<string | undefined> {
-    return this.#w.sub.snap.get(pad(seq));
+  getSnapshot(seq: number): Promise<string | undefined> {
+    return getSnapshot(this.#w.sub, seq);
   }
 
   /**
@@ -163,17 +163,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
    * `keep` snapshots, besides the one a compaction folded its removed events into.
    */
   putSnapshot(seq: number, value: string, keep = 3): Promise<void> {
-    return this.#w.task(async () => {
-      const base = this.#w.compaction?.through;
-      if (!(Number.isSafeInteger(seq) && seq >= (base ?? 0) && seq <= this.#w.lastSeq)) {
-        throw new DbWriteError(this.dir, `snapshot at seq ${seq}: outside the log (${base ?? 0}..${this.#w.lastSeq})`);
-      }
-      const older = (await this.snapshotSeqs()).filter((s) => s !== seq && s !== base).slice(Math.max(0, keep - 1));
-      await this.#w.commit([
-        snapOp(this.#w.sub, seq, value),
-        ...older.map((s) => snapDelOp(this.#w.sub, s)),
-      ], true);
-    });
+    return putSnapshot(this.#w, seq, value, keep);
   }
 
   /**
