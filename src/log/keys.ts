@@ -86,6 +86,21 @@ export function indexOps(sub: Subs, type: 'put' | 'del', e: { seq: number; app?:
   return ops;
 }
 
+/** A stored record's JSON, or undefined when it cannot be parsed. */
+export function parseStored(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The index entries of the record stored as `value` at `seq`: none when it cannot be parsed. */
+export function storedIndexOps(sub: Subs, type: 'put' | 'del', seq: number, value: string): BatchOp[] {
+  const raw = parseStored(value);
+  return typeof raw === 'object' && raw !== null ? indexOps(sub, type, { ...(raw as object), seq }) : [];
+}
+
 export function bootOp(sub: Subs, b: BootRecord): BatchOp {
   return { type: 'put', sublevel: sub.boots, key: pad(b.boot), value: JSON.stringify({ first: b.first, last: b.last, version: b.version }) };
 }

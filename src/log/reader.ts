@@ -14,7 +14,7 @@ import type { OnCorrupt } from './fold.js';
 import {
   HWM, INDEXED_TYPES, READ_CHUNK, bootRecord, indexRange, indexedSeqKey, isIndexedType, pad, type BootRecord, type IndexedType, type Sub, type Subs,
 } from './keys.js';
-import type { Compaction } from './store.js';
+import type { Compaction } from './compaction.js';
 
 /** One record as read; `line` is its line in an NDJSON export (where errors are reported by line). */
 export type ReadItem = ({ ok: true; event: Envelope } | { ok: false; seq: number; reason: string }) & { line?: number };

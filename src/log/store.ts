@@ -7,25 +7,17 @@ import { EventEmitter } from 'eventemitter3';
 import type { Draft, Envelope } from '../core/events.js';
 import { DbOpenError, DbWriteError, ForeignNodeError, ImportError } from './errors.js';
 import type { ExportHeader } from './export-header.js';
-import { ALL_KEYS, INDEXES, META, bootOp, indexOps, metaOp, pad, recordOps, snapDelOp, snapOp, type BatchOp, type BootRecord } from './keys.js';
+import { INDEXES, META, bootOp, metaOp, pad, parseStored, recordOps, snapOp, storedIndexOps, type BatchOp, type BootRecord } from './keys.js';
+import { removeCompacted, type Compaction } from './compaction.js';
 import { getMeta, getSnapshot, putMeta, putSnapshot, snapshotSeqs } from './snapshots.js';
 import { LogReader, type ReadItem, type ReadOptions } from './reader.js';
 import { LogWriter, type BootData, type StoreOptions } from './writer.js';
 
 export type { BootRecord } from './keys.js';
+export type { Compaction } from './compaction.js';
 export type { BootData, StoreOptions } from './writer.js';
 export type { ReadItem, ReadOptions } from './reader.js';
 
-/** What `compact` removed: every seq at or below `through` that is not in `kept`, on purpose. */
-export type Compaction = {
-  through: number;
-  /** seqs at or below `through` still in the log: the `why` history of the containers that existed */
-  kept: number[];
-  /** records removed by every compaction so far */
-  removed: number;
-  /** when the last compaction ran (ms) */
-  at: number;
-};
 export type ImportResult = { imported: number; skipped: number; /** the export was of a log compacted through this seq */ compactedThrough?: number };
 
 const IMPORT_BATCH = 1000;
@@ -129,9 +121,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
       let entries = 0;
       const ops = await this.#w.sweep(undefined, (key, value) => {
         records += 1;
-        const raw = safeParse(value);
-        if (typeof raw !== 'object' || raw === null) return [];
-        const added = indexOps(this.#w.sub, 'put', { ...(raw as object), seq: Number(key) });
+        const added = storedIndexOps(this.#w.sub, 'put', Number(key), value);
         entries += added.length;
         return added;
       });
@@ -167,41 +157,11 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   }
 
   /**
-   * Remove every record at or below `through` except `kept`, with its index entries; `snapshot` (the
-   * projection at `through`, folded from everything removed) becomes snap!<through>. The snapshot and
-   * meta!compaction are written first, in one sync batch: from then on readers know the gaps are meant,
-   * and an interrupted compaction only leaves records that a re-run removes. Snapshots below `through`
-   * are removed too (events after them are gone). Finally LevelDB compacts, so the files shrink.
+   * Remove every record at or below `through` except `kept` (see compaction.ts); `snapshot` is the
+   * projection at `through`, folded from everything removed.
    */
   compact(through: number, kept: Iterable<number>, snapshot: string): Promise<Compaction> {
-    return this.#w.task(async () => {
-      const previous = this.#w.compaction;
-      if (!(Number.isSafeInteger(through) && through >= (previous?.through ?? 0) && through <= this.#w.lastSeq)) {
-        throw new DbWriteError(this.dir, `compact through seq ${through}: must lie between the last compaction (${previous?.through ?? 0}) and the end of the log (${this.#w.lastSeq})`);
-      }
-      const keep = new Set([...kept].filter((s) => s <= through));
-      const record: Compaction = { through, kept: [...keep].sort((a, b) => a - b), removed: previous?.removed ?? 0, at: this.#w.clock() };
-      await this.#w.commit([
-        snapOp(this.#w.sub, through, snapshot),
-        metaOp(this.#w.sub, META.compaction, record),
-      ], true);
-      this.#w.moveTo({ compaction: record });
-
-      const ops = await this.#w.sweep(pad(through), (key, value) => {
-        const seq = Number(key);
-        if (keep.has(seq)) return [];
-        record.removed += 1;
-        const raw = safeParse(value);
-        const index = typeof raw === 'object' && raw !== null ? indexOps(this.#w.sub, 'del', { ...(raw as object), seq }) : [];
-        return [{ type: 'del', sublevel: this.#w.sub.log, key }, ...index];
-      });
-      for (const s of await this.snapshotSeqs()) if (s < through) ops.push(snapDelOp(this.#w.sub, s));
-      ops.push(metaOp(this.#w.sub, META.compaction, record));
-      await this.#w.commit(ops, true);
-      // `level` is classic-level in Node, whose compactRange its types do not declare
-      await (this.db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange(ALL_KEYS.start, ALL_KEYS.end);
-      return record;
-    });
+    return removeCompacted(this.#w, through, kept, snapshot);
   }
 
   /** The node this log belongs to (the id of the key it hashed secrets with), once a daemon or an import recorded it. */
@@ -348,7 +308,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
           skipped += 1; // removed by a compaction: its effect is in the snapshot at the cut
           continue;
         }
-        const id = writtenIds.get(event.seq) ?? (raw === undefined ? undefined : (safeParse(raw) as { id?: unknown } | undefined)?.id);
+        const id = writtenIds.get(event.seq) ?? (raw === undefined ? undefined : (parseStored(raw) as { id?: unknown } | undefined)?.id);
         if (id === event.id) {
           skipped += 1;
           continue;
@@ -391,14 +351,6 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   /** Wait for every queued append and import, then close the db. New appends are refused. */
   async close(): Promise<void> {
     await this.#w.close();
-  }
-}
-
-function safeParse(s: string): unknown {
-  try {
-    return JSON.parse(s);
-  } catch {
-    return undefined;
   }
 }
 

@@ -10,7 +10,7 @@ import { partialEnvelope, envelopeAt, type PartialEnvelope } from './drafts.js';
 import { DbLockedError, DbOpenError, DbWriteError } from './errors.js';
 import { HWM, META, READ_CHUNK, bootOp, bootRecord, openSubs, recordOps, type BatchOp, type BootRecord, type Subs } from './keys.js';
 import { makePrivate } from './private-dir.js';
-import type { Compaction } from './store.js';
+import type { Compaction } from './compaction.js';
 
 export type StoreOptions = {
   clock?: () => number;
