@@ -7,7 +7,8 @@ import { EventEmitter } from 'eventemitter3';
 import type { Draft, Envelope } from '../core/events.js';
 import { DbOpenError, DbWriteError, ForeignNodeError, ImportError } from './errors.js';
 import type { ExportHeader } from './export-header.js';
-import { INDEXES, META, bootOp, metaOp, pad, parseStored, recordOps, snapOp, storedIndexOps, type BatchOp, type BootRecord } from './keys.js';
+import { META, bootOp, metaOp, pad, parseStored, recordOps, snapOp, type BatchOp, type BootRecord } from './keys.js';
+import { indexesComplete, rebuildIndexes } from './indexes.js';
 import { removeCompacted, type Compaction } from './compaction.js';
 import { getMeta, getSnapshot, putMeta, putSnapshot, snapshotSeqs } from './snapshots.js';
 import { LogReader, type ReadItem, type ReadOptions } from './reader.js';
@@ -38,7 +39,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
     const store = new EventStore(writer);
     appended = (envs) => void store.emit('appended', envs);
     // A log written before an index existed (or with other indexed types) gets its indexes once, now.
-    if ((await writer.sub.meta.get(META.indexes)) !== INDEXES) {
+    if (!(await indexesComplete(writer))) {
       try {
         await store.rebuildIndexes();
       } catch (err) {
@@ -110,25 +111,9 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
     return this.#r.boots();
   }
 
-  /**
-   * Rewrite every index from the log (run at open when meta!indexes is missing or stale). Writer task:
-   * appends wait for it. Records that cannot be parsed get no index entries.
-   */
+  /** Rewrite every index from the log (see indexes.ts); appends wait for it. */
   rebuildIndexes(): Promise<{ records: number; entries: number }> {
-    return this.#w.task(async () => {
-      await Promise.all([this.#w.sub.ixApp.clear(), this.#w.sub.ixCorr.clear(), this.#w.sub.ixType.clear()]);
-      let records = 0;
-      let entries = 0;
-      const ops = await this.#w.sweep(undefined, (key, value) => {
-        records += 1;
-        const added = storedIndexOps(this.#w.sub, 'put', Number(key), value);
-        entries += added.length;
-        return added;
-      });
-      ops.push({ type: 'put', sublevel: this.#w.sub.meta, key: META.indexes, value: INDEXES });
-      await this.#w.commit(ops, true);
-      return { records, entries };
-    });
+    return rebuildIndexes(this.#w);
   }
 
   getMeta<T = unknown>(key: string): Promise<T | undefined> {
