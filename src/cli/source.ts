@@ -10,8 +10,8 @@ import type { State } from '../core/state.js';
 import { ControlHttpError, controlGet, controlGetJson, controlSocketPath } from '../daemon/control.js';
 import { DbLockedError } from '../log/errors.js';
 import { ndjsonLookup, readExportHeader, readNdjson } from '../log/ndjson.js';
+import { readNodeKeyId } from '../log/node-identity.js';
 import { checkSnapshot, historyBase } from '../log/snapshots.js';
-import { readNodeKeyId } from '../observe/secrets.js';
 import type { EventLookup, ReadItem, ReadOptions } from '../log/reader.js';
 import { EventStore, type Compaction } from '../log/store.js';
 import { checkLogFile, guardedLogItems } from './input-file.js';
@@ -36,7 +36,7 @@ export interface LogSource {
    */
   compaction?: Compaction;
   base?: { seq: number; state: State };
-  /** the node the log belongs to (see ../observe/secrets.ts nodeKeyId), when known */
+  /** the node the log belongs to (see ../log/node-identity.ts), when known */
   node?: string;
   close(): Promise<void>;
 }

@@ -3,11 +3,11 @@
 // must be of the store's node (see node-identity.ts).
 import type { Envelope } from '../core/events.js';
 import type { Compaction } from './compaction.js';
-import { DbWriteError, ForeignNodeError, ImportError } from './errors.js';
+import { DbWriteError, ImportError } from './errors.js';
 import type { ExportHeader } from './export-header.js';
 import { META, bootOp, metaOp, pad, parseStored, recordOps, snapOp, type BatchOp, type BootRecord } from './keys.js';
+import { ImportNode } from './node-identity.js';
 import type { ReadItem } from './reader.js';
-import { getMeta } from './snapshots.js';
 import type { LogWriter } from './writer.js';
 
 export type ImportOptions = { header?: ExportHeader; node?: string };
@@ -26,15 +26,8 @@ const IMPORT_BATCH = 1000;
  */
 export function importEvents(w: LogWriter, items: AsyncIterable<ReadItem>, opts: ImportOptions): Promise<ImportResult> {
   return w.task(async () => {
-    const recorded = await getMeta<string>(w.sub, META.node);
-    let node = recorded ?? opts.node;
-    const claim = (id: string): BatchOp[] => (recorded === undefined ? [metaOp(w.sub, META.node, id)] : []);
     const header = opts.header;
-    if (header?.node !== undefined) {
-      if (node !== undefined && header.node !== node) throw ForeignNodeError.import(w.dir, node, header.node, 'line 1 (the export header)');
-      node = header.node;
-    }
-    let stamp: BatchOp[] = node === undefined ? [] : claim(node); // written with the first batch that writes events
+    const node = await ImportNode.of(w, opts.node, header); // its claim is written with the first batch that writes events
     let restoring = header?.compaction && header.snapshot ? { compaction: header.compaction, snapshot: header.snapshot } : undefined;
     if (restoring && (w.lastSeq > 0 || w.compaction)) {
       // A store holding the events the export lacks, or this very compaction, takes the export as it is.
@@ -54,12 +47,12 @@ export function importEvents(w: LogWriter, items: AsyncIterable<ReadItem>, opts:
     const beforeCut: { line: number; event: Envelope }[] = [];
     const flush = async (): Promise<void> => {
       if (restoring) {
-        imported += await restoreCompaction(w, restoring, beforeCut, stamp.splice(0));
+        imported += await restoreCompaction(w, restoring, beforeCut, node.claim());
         restoring = undefined;
       }
       const c = chunk;
       chunk = [];
-      const r = await importChunk(w, c, c.length > 0 ? stamp.splice(0) : []);
+      const r = await importChunk(w, c, c.length > 0 ? node.claim() : []);
       imported += r.imported;
       skipped += r.skipped;
       if (r.error) throw r.error;
@@ -74,10 +67,8 @@ export function importEvents(w: LogWriter, items: AsyncIterable<ReadItem>, opts:
       const line = item.line ?? position;
       if (!item.ok) await fail(() => new ImportError(line, item.seq, `${unprefixed(item.reason, `line ${line}: `)}; fix it and import again (${imported} events were imported, they are skipped on a re-run)`));
       const event = (item as { event: Envelope }).event;
-      if (event.type === 'BootStarted' && event.data.node !== undefined) {
-        if (node !== undefined && event.data.node !== node) await fail(() => ForeignNodeError.import(w.dir, node!, event.data.node!, `line ${line} (BootStarted #${event.seq})`));
-        if (node === undefined) stamp = claim(node = event.data.node);
-      }
+      const foreign = node.check(event, line);
+      if (foreign) await fail(foreign);
       if (restoring && event.seq <= restoring.compaction.through) beforeCut.push({ line, event });
       else chunk.push({ line, event });
       if (chunk.length >= IMPORT_BATCH) await flush();

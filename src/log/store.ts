@@ -6,8 +6,9 @@ import type { Level } from 'level';
 import { EventEmitter } from 'eventemitter3';
 import type { Draft, Envelope } from '../core/events.js';
 import { DbOpenError } from './errors.js';
-import { META, type BootRecord } from './keys.js';
+import type { BootRecord } from './keys.js';
 import { importEvents, type ImportOptions, type ImportResult } from './import.js';
+import { recordNode, recordedNode } from './node-identity.js';
 import { indexesComplete, rebuildIndexes } from './indexes.js';
 import { removeCompacted, type Compaction } from './compaction.js';
 import { getMeta, getSnapshot, putMeta, putSnapshot, snapshotSeqs } from './snapshots.js';
@@ -147,13 +148,13 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   }
 
   /** The node this log belongs to (the id of the key it hashed secrets with), once a daemon or an import recorded it. */
-  async node(): Promise<string | undefined> {
-    return this.getMeta<string>(META.node);
+  node(): Promise<string | undefined> {
+    return recordedNode(this.#w.sub);
   }
 
   /** Record the node this log belongs to: the daemon does, at its first start on the log. */
   setNode(id: string): Promise<void> {
-    return this.putMeta(META.node, id);
+    return recordNode(this.#w, id);
   }
 
   /** Restore an export (see import.ts). */
