@@ -1,7 +1,9 @@
 // The event log: one LevelDB, one writer, gapless seq, durable group commit (DESIGN.md §3).
 //
-// Key layout: keys.ts. The writer (append, boots, group commit, reopen): writer.ts. Reads (gaps,
-// resuming after a reopen) and the reader interface: reader.ts.
+// `EventStore` is a facade; each job is in its own module: the key layout (keys.ts), the writer (append,
+// boots, group commit, reopen: writer.ts), reads (gaps, resuming after a reopen) and the reader
+// interface (reader.ts), index upkeep (indexes.ts), snapshots and meta (snapshots.ts), physical
+// compaction (compaction.ts), import (import.ts), node identity (node-identity.ts).
 import type { Level } from 'level';
 import { EventEmitter } from 'eventemitter3';
 import type { Draft, Envelope } from '../core/events.js';
