@@ -1,6 +1,5 @@
 // The commands behind `podledger <command>`: each reads its inputs, calls the core, prints.
 import { createWriteStream, existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Draft, Envelope } from '../core/events.js';
 import { fold } from '../core/evolve.js';
@@ -15,9 +14,10 @@ import { collect } from '../log/fold.js';
 import { makeHeader } from '../log/export-header.js';
 import { readExportHeader, readNdjson, writeNdjson } from '../log/ndjson.js';
 import { snapshotRecord } from '../log/snapshots.js';
-import { EventStore, matchesRead } from '../log/store.js';
+import { readNodeKey, readNodeKeyId } from '../log/node-identity.js';
+import { matchesRead } from '../log/reader.js';
+import { EventStore } from '../log/store.js';
 import { readCatalog } from '../observe/manifests.js';
-import { NODE_KEY_FILE, readNodeKeyId } from '../host/secrets.js';
 import { createLogger } from '../daemon/logger.js';
 import { startDaemon } from '../daemon/daemon.js';
 import { observeOnce, readers } from '../daemon/observe-once.js';
@@ -115,7 +115,7 @@ async function currentState(o: Common): Promise<State> {
 export async function planCommand(o: Common): Promise<void> {
   const believed = await currentState(o);
   // Observe everything afresh, in memory only: a dry run writes nothing.
-  const key = await readFile(path.join(o.data, NODE_KEY_FILE)).catch(() => Buffer.alloc(32));
+  const key = await readNodeKey(o.data).catch(() => Buffer.alloc(32));
   const docker = await podmanClient(o.podmanSocket);
   await ping(docker, o.podmanSocket);
   const memory = new MemoryLog(believed, Date.now);

@@ -13,7 +13,8 @@ import { PolicyError } from '../manifest/policy.js';
 import { ControlGroupError } from '../daemon/control-access.js';
 import { HostFactsFileError } from '../observe/host-facts.js';
 import { AppsFolderError } from '../observe/manifests.js';
-import { ForeignNodeError, ImportError } from '../log/errors.js';
+import { ImportError } from '../log/errors.js';
+import { ForeignNodeError } from '../log/node-identity.js';
 
 /** 0 ok; 1 invalid input or divergence; 2 usage; 3 runtime failure. */
 export const EXIT = { ok: 0, invalid: 1, usage: 2, runtime: 3 } as const;

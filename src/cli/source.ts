@@ -10,10 +10,10 @@ import type { State } from '../core/state.js';
 import { ControlHttpError, controlGet, controlGetJson, controlSocketPath } from '../daemon/control.js';
 import { DbLockedError } from '../log/errors.js';
 import { ndjsonLookup, readExportHeader, readNdjson } from '../log/ndjson.js';
+import { readNodeKeyId } from '../log/node-identity.js';
 import { checkSnapshot, historyBase } from '../log/snapshots.js';
-import { readNodeKeyId } from '../host/secrets.js';
-import { EventStore, type Compaction, type ReadItem, type ReadOptions } from '../log/store.js';
-import type { EventLookup } from '../log/why.js';
+import type { EventLookup, ReadItem, ReadOptions } from '../log/reader.js';
+import { EventStore, type Compaction } from '../log/store.js';
 import { checkLogFile, guardedLogItems } from './input-file.js';
 
 export class NoLogError extends Error {
@@ -36,7 +36,7 @@ export interface LogSource {
    */
   compaction?: Compaction;
   base?: { seq: number; state: State };
-  /** the node the log belongs to (see ../host/secrets.ts nodeKeyId), when known */
+  /** the node the log belongs to (see ../log/node-identity.ts), when known */
   node?: string;
   close(): Promise<void>;
 }

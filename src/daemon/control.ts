@@ -17,7 +17,8 @@ import { stateHash } from '../core/evolve.js';
 import type { State } from '../core/state.js';
 import { historyBase } from '../log/snapshots.js';
 import type { Envelope } from '../core/events.js';
-import { INDEXED_TYPES, matchesRead, type EventStore, type ReadItem, type ReadOptions } from '../log/store.js';
+import { matchesRead, parseReadOptions, type ReadItem, type ReadOptions } from '../log/reader.js';
+import type { EventStore } from '../log/store.js';
 
 export const CONTROL_SOCKET = 'control.sock';
 
@@ -106,26 +107,8 @@ export async function controlGetJson<T>(socketPath: string, urlPath: string, opt
 
 /** The read a query asks for, or what is wrong with it. */
 function parseQuery(params: URLSearchParams): { read: ReadOptions; seqs?: number[]; follow?: boolean } | string {
-  const read: ReadOptions = {};
-  for (const name of ['since', 'until', 'boot'] as const) {
-    const text = params.get(name);
-    if (text === null) continue;
-    const n = Number(text);
-    if (!Number.isSafeInteger(n) || n < 0) return `${name} must be a whole number, got '${text}'`;
-    read[name] = n;
-  }
-  const app = params.get('app');
-  const correlation = params.get('correlation');
-  const type = params.get('type');
-  if ([app, correlation, type].filter((x) => x !== null).length > 1) return 'give at most one of app, correlation, type';
-  if (app !== null) read.app = app;
-  if (correlation !== null) read.correlation = correlation;
-  if (type !== null) {
-    const indexed = INDEXED_TYPES.find((t) => t === type);
-    if (!indexed) return `type ${type} has no index; indexed are ${INDEXED_TYPES.join(', ')}`;
-    read.type = indexed;
-  }
-  if (params.get('reverse') === '1') read.reverse = true;
+  const read = parseReadOptions(params);
+  if (typeof read === 'string') return read;
   const follow = params.get('follow') === '1';
   if (follow && (read.reverse || read.until !== undefined)) return 'follow reads forward without an end: leave out reverse and until';
   const seq = params.get('seq');

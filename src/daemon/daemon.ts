@@ -12,7 +12,7 @@ import { DaemonRunningError, DbLockedError } from '../log/errors.js';
 import { EventStore } from '../log/store.js';
 import { loadState } from '../log/fold.js';
 import { writeSnapshot } from '../log/snapshots.js';
-import { nodeKeyFor } from './node-key.js';
+import { nodeKeyFor } from '../log/node-identity.js';
 import { exclusive } from './coalesce.js';
 import { controlSocketPath, runningDaemon, serveControl } from './control.js';
 import { groupId, shareControl } from './control-access.js';

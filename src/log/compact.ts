@@ -6,7 +6,8 @@ import type { Envelope } from '../core/events.js';
 import type { State } from '../core/state.js';
 import type { OnCorrupt } from './fold.js';
 import { encodeSnapshot, historyBase } from './snapshots.js';
-import type { Compaction, EventStore } from './store.js';
+import type { Compaction } from './compaction.js';
+import type { EventStore } from './store.js';
 import { whySeqs } from './why.js';
 
 export interface CompactOptions {

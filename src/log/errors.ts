@@ -68,18 +68,6 @@ export class InvalidEventError extends LogError {
   }
 }
 
-/** A stored record that cannot be parsed or decoded (for callers that want to stop at the first one). */
-export class CorruptRecordError extends LogError {
-  readonly code = 'CORRUPT_RECORD';
-  readonly seq: number;
-  readonly reason: string;
-  constructor(seq: number, reason: string, options?: { cause?: unknown }) {
-    super(`read event log: seq ${seq}: ${reason}`, options);
-    this.seq = seq;
-    this.reason = reason;
-  }
-}
-
 /** An import input item that cannot be restored (bad line, gap, conflicting event). */
 export class ImportError extends LogError {
   readonly code = 'IMPORT';
@@ -106,40 +94,5 @@ export class CompactionRefusedError extends LogError {
       options,
     );
     this.dir = dir;
-  }
-}
-
-/**
- * A log and a node key (or two logs) of different nodes were to be used together: a daemon on another
- * node's log, or an import of another node's export. Secret hashes are keyed per node, so mixing them
- * would make every secret look rotated.
- */
-export class ForeignNodeError extends LogError {
-  readonly code = 'FOREIGN_NODE';
-  constructor(
-    readonly dir: string,
-    /** the node the log in `dir` belongs to */
-    readonly logNode: string,
-    /** the other node: of the key found, or of the export; undefined when the key is missing */
-    readonly otherNode: string | undefined,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-
-  static daemon(dir: string, logNode: string, keyNode: string | undefined): ForeignNodeError {
-    const key = `${dir}/node.key`;
-    return new ForeignNodeError(dir, logNode, keyNode, keyNode === undefined
-      ? `daemon: ${dir}: the event log there was written by node ${logNode}, but ${key} is missing: put back that node's node.key `
-        + '(with a new key every secret would look rotated and its apps would be recreated), or start on an empty --data'
-      : `daemon: ${dir}: the event log there was written by node ${logNode}, but ${key} is the key of node ${keyNode}: `
-        + 'this is another node\'s log (imported?) or the key was replaced; put back the node.key of node ' + logNode + ', or start on an empty --data');
-  }
-
-  static import(dir: string, logNode: string, exportNode: string, where: string): ForeignNodeError {
-    return new ForeignNodeError(dir, logNode, exportNode,
-      `import events: ${where}: the export is of node ${exportNode}, but ${dir} belongs to node ${logNode}: `
-      + 'one log never mixes two nodes\' events (their secret hashes use different keys); import it into an empty --data to inspect it');
   }
 }

@@ -7,7 +7,7 @@
 // Exports without it (before podledger 0.2, or written by hand) are read as before: events only.
 import { z } from 'zod';
 import type { State } from '../core/state.js';
-import type { Compaction } from './store.js';
+import type { Compaction } from './compaction.js';
 
 export const EXPORT_FORMAT = 1;
 

@@ -4,7 +4,8 @@ import { FOLD_CHUNK, foldChunk } from '../core/evolve.js';
 import type { Envelope } from '../core/events.js';
 import { initialState, type State } from '../core/state.js';
 import { checkSnapshot, historyBase } from './snapshots.js';
-import type { EventStore, ReadItem } from './store.js';
+import type { ReadItem } from './reader.js';
+import type { EventStore } from './store.js';
 
 export type OnCorrupt = (seq: number, reason: string) => void;
 

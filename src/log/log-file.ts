@@ -8,7 +8,7 @@
 // Blank lines count for neither side; the reader reports each line as it always has (./ndjson.ts).
 import { open } from 'node:fs/promises';
 import { isBlankLine, lineItem } from './ndjson.js';
-import type { ReadItem } from './store.js';
+import type { ReadItem } from './reader.js';
 
 /** How much of a file `sniffLog` reads. */
 export const SNIFF_BYTES = 64 * 1024;

@@ -7,8 +7,7 @@ import type { Envelope } from '../core/events.js';
 import { ImportError } from './errors.js';
 import { looksLikeHeader, parseHeader, type ExportHeader } from './export-header.js';
 import type { OnCorrupt } from './fold.js';
-import { matchesRead, type ReadItem, type ReadOptions } from './store.js';
-import type { EventLookup, FactQuery } from './why.js';
+import { matchesRead, type EventLookup, type FactQuery, type ReadItem, type ReadOptions } from './reader.js';
 
 /**
  * Stream the events of an NDJSON file, each with its line number. A bad line (empty, not JSON, not a

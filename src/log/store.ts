@@ -1,574 +1,136 @@
 // The event log: one LevelDB, one writer, gapless seq, durable group commit (DESIGN.md §3).
 //
-// Key layout (sublevels; on disk a sublevel `log` prefixes its keys with `!log!`):
-//   log!<seq16>                   → envelope JSON
-//   ix-app!<app>!<seq16>          → ''    (events of one app)
-//   ix-corr!<correlation>!<seq16> → ''    (events of one reconcile run)
-//   ix-type!<type>!<seq16>        → ''    (events of the few types in INDEXED_TYPES, which carry no app)
-//   boots!<n16>                   → {first, last, version}
-//   snap!<seq16>                  → projection snapshot JSON {foldVersion, stateHash, state} (see snapshots.ts)
-//   meta!<key>                    → small JSON value; meta!indexes says which indexes the log has,
-//                                   meta!compaction what `compact` removed (see `Compaction`)
-// A log entry and its index entries are written in one batch.
-//
-// Gaps: seqs are gapless from 1, except below a compaction's `through`, where every seq not in its
-// `kept` list was removed on purpose. A full read reports a gap above `through` as an `{ok: false}`
-// item (a record lost), never one below it.
-// Values are stored as utf8 and parsed per record by us, not with `valueEncoding: 'json'`: with the json
-// encoding one corrupt record makes `nextv` throw and the iterator then ends, so every later record
-// would silently disappear from a read.
-import { statfs } from 'node:fs/promises';
-import { makePrivate } from './private-dir.js';
-import { Level } from 'level';
-import type { AbstractSublevel } from 'abstract-level';
+// `EventStore` is a facade; each job is in its own module: the key layout (keys.ts), the writer (append,
+// boots, group commit, reopen: writer.ts), reads (gaps, resuming after a reopen) and the reader
+// interface (reader.ts), index upkeep (indexes.ts), snapshots and meta (snapshots.ts), physical
+// compaction (compaction.ts), import (import.ts), node identity (node-identity.ts).
+import type { Level } from 'level';
 import { EventEmitter } from 'eventemitter3';
-import { v7 as uuidv7 } from 'uuid';
-import { CURRENT_VERSION, SOURCES, checkDraft, decodeOwned } from '../core/events.js';
-import type { Draft, Envelope, EventType } from '../core/events.js';
-import { DbLockedError, DbOpenError, DbWriteError, ForeignNodeError, ImportError, InvalidEventError } from './errors.js';
-import type { ExportHeader } from './export-header.js';
+import type { Draft, Envelope } from '../core/events.js';
+import { DbOpenError } from './errors.js';
+import type { BootRecord } from './keys.js';
+import { importEvents, type ImportOptions, type ImportResult } from './import.js';
+import { recordNode, recordedNode } from './node-identity.js';
+import { indexesComplete, rebuildIndexes } from './indexes.js';
+import { removeCompacted, type Compaction } from './compaction.js';
+import { getMeta, getSnapshot, putMeta, putSnapshot, snapshotSeqs } from './snapshots.js';
+import { LogReader, type ReadItem, type ReadOptions } from './reader.js';
+import { LogWriter, type BootData, type StoreOptions } from './writer.js';
 
-/** One record as read; `line` is its line in an NDJSON export (where errors are reported by line). */
-export type ReadItem = ({ ok: true; event: Envelope } | { ok: false; seq: number; reason: string }) & { line?: number };
-export type BootRecord = { boot: number; first: number; last: number; version: string };
-
-/** Types with an `ix-type` index: events without an app that `why` must find by position. */
-export const INDEXED_TYPES = ['HostFactsObserved'] as const satisfies readonly EventType[];
-export type IndexedType = (typeof INDEXED_TYPES)[number];
-
-export type ReadOptions = {
-  /** exclusive lower bound */
-  since?: number;
-  /** inclusive upper bound */
-  until?: number;
-  /** at most one of app, correlation, type: read through that index */
-  app?: string;
-  correlation?: string;
-  type?: IndexedType;
-  boot?: number;
-  /** newest first */
-  reverse?: boolean;
-};
-
-/** Whether an event is one a read with these options yields, leaving out its seq bounds. */
-export function matchesRead(e: Envelope, o: ReadOptions): boolean {
-  return (o.app === undefined || e.app === o.app) && (o.correlation === undefined || e.correlation === o.correlation)
-    && (o.type === undefined || e.type === o.type) && (o.boot === undefined || e.boot === o.boot);
-}
-
-/** What `compact` removed: every seq at or below `through` that is not in `kept`, on purpose. */
-export type Compaction = {
-  through: number;
-  /** seqs at or below `through` still in the log: the `why` history of the containers that existed */
-  kept: number[];
-  /** records removed by every compaction so far */
-  removed: number;
-  /** when the last compaction ran (ms) */
-  at: number;
-};
-export type StoreOptions = {
-  clock?: () => number;
-  newId?: () => string;
-  /** extra wait before writing a batch, to gather more appends; 0 = write as soon as the writer is free */
-  groupCommitMs?: number;
-};
-type BootData = { version: string; pid: number; foldVersion: number; hashVersion: number; node?: string };
-export type ImportResult = { imported: number; skipped: number; /** the export was of a log compacted through this seq */ compactedThrough?: number };
-type Sub = AbstractSublevel<Level<string, string>, string | Buffer | Uint8Array, string, string>;
-type Subs = { log: Sub; ixApp: Sub; ixCorr: Sub; ixType: Sub; boots: Sub; snap: Sub; meta: Sub };
-type BatchOp = { type: 'put'; sublevel: Sub; key: string; value: string } | { type: 'del'; sublevel: Sub; key: string };
-
-/** A caller of `append` waiting for its batch; `startsBoot` marks the `BootStarted` of `beginBoot`. */
-type Waiter = {
-  partials: Omit<Envelope, 'seq' | 'boot' | 'bootSeq'>[];
-  startsBoot?: string;
-  resolve: (envs: Envelope[]) => void;
-  reject: (err: unknown) => void;
-};
-
-const pad = (n: number): string => String(n).padStart(16, '0');
-const READ_CHUNK = 1000;
-// classic-level option the abstract-level types lack (sublevels pass it through): with the default 16 KiB,
-// nextv(1000) returns ~50 records of 300 bytes per call.
-const HWM = { highWaterMarkBytes: 4 << 20 };
-const IMPORT_BATCH = 1000;
-/** meta!node: the id of the node key this log was written with (see ../observe/secrets.ts) */
-const NODE_META = 'node';
-const SOURCE_SET: ReadonlySet<string> = new Set(SOURCES);
-const TYPE_SET: ReadonlySet<string> = new Set(INDEXED_TYPES);
-/** meta!indexes of a store whose indexes are complete; any other value (or none) rebuilds them at open */
-const INDEXES = JSON.stringify({ version: 2, families: ['ix-app', 'ix-corr', 'ix-type'], types: INDEXED_TYPES });
-const REWRITE_BATCH = 5000;
-/** free space a reopen after a failed write waits for (LevelDB writes a new log and manifest) */
-const REOPEN_MIN_FREE = 256 << 10;
-
-async function freeBytes(dir: string): Promise<number> {
-  try {
-    const s = await statfs(dir);
-    return s.bavail * s.bsize;
-  } catch {
-    return Number.MAX_SAFE_INTEGER; // cannot tell: try the reopen
-  }
-}
+export type { BootRecord } from './keys.js';
+export type { Compaction } from './compaction.js';
+export type { ImportOptions, ImportResult } from './import.js';
+export type { BootData, StoreOptions } from './writer.js';
+export type { ReadItem, ReadOptions } from './reader.js';
 
 export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
-  #lastSeq: number;
-  #boot: BootRecord; // current boot (boot 0 = events appended before any beginBoot)
-  #queue: Waiter[] = [];
-  #flushPending = false;
-  #tail: Promise<unknown> = Promise.resolve(); // serialises every writer task
-  #closed = false;
-  /** the last write failed: the db must be reopened before the next (see #reopen) */
-  #torn = false;
-  /** counts reopens; readers interrupted by one resume */
-  #epoch = 0;
-  #reopening: Promise<unknown> = Promise.resolve();
-  #compaction: Compaction | undefined;
+  readonly #w: LogWriter;
+  readonly #r: LogReader;
 
-  private constructor(
-    readonly dir: string,
-    private readonly db: Level<string, string>,
-    private readonly sub: Subs,
-    private readonly opts: Required<StoreOptions>,
-    lastSeq: number,
-    boot: BootRecord,
-    compaction: Compaction | undefined,
-  ) {
+  private constructor(writer: LogWriter) {
     super();
-    this.#lastSeq = lastSeq;
-    this.#boot = boot;
-    this.#compaction = compaction;
+    this.#w = writer;
+    this.#r = new LogReader(writer);
   }
 
   static async open(dir: string, opts: StoreOptions = {}): Promise<EventStore> {
-    await makePrivate(dir);
-    const db = new Level<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
-    try {
-      await db.open();
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      if (cause?.code === 'LEVEL_LOCKED') throw new DbLockedError(dir, { cause: err });
-      throw new DbOpenError(dir, cause?.message ?? (err as Error).message, { cause: err });
-    }
-    const level = (name: string): Sub => db.sublevel<string, string>(name, { valueEncoding: 'utf8' });
-    const sub: Subs = {
-      log: level('log'), ixApp: level('ix-app'), ixCorr: level('ix-corr'), ixType: level('ix-type'),
-      boots: level('boots'), snap: level('snap'), meta: level('meta'),
-    };
-    let position: { lastSeq: number; boot: BootRecord; compaction: Compaction | undefined };
-    try {
-      position = await recoverPosition(sub);
-    } catch (err) {
-      await db.close(); // do not keep the LOCK for a store nobody can use
-      throw err instanceof DbOpenError ? err : new DbOpenError(dir, `cannot recover the log position: ${(err as Error).message}`, { cause: err });
-    }
-    const store = new EventStore(
-      dir,
-      db,
-      sub,
-      { clock: opts.clock ?? Date.now, newId: opts.newId ?? uuidv7, groupCommitMs: opts.groupCommitMs ?? 0 },
-      position.lastSeq,
-      position.boot,
-      position.compaction,
-    );
+    let appended = (_envs: Envelope[]): void => {}; // the store's, once there is one: nothing is appended before
+    const writer = await LogWriter.open(dir, opts, (envs) => appended(envs));
+    const store = new EventStore(writer);
+    appended = (envs) => void store.emit('appended', envs);
     // A log written before an index existed (or with other indexed types) gets its indexes once, now.
-    if ((await sub.meta.get('indexes')) !== INDEXES) {
+    if (!(await indexesComplete(writer))) {
       try {
         await store.rebuildIndexes();
       } catch (err) {
-        await db.close();
+        await writer.db.close();
         throw new DbOpenError(dir, `cannot rebuild the indexes: ${(err as Error).message}`, { cause: err });
       }
     }
     return store;
   }
 
+  get dir(): string {
+    return this.#w.dir;
+  }
+
+  /** the LevelDB under the store (tests watch its writes) */
+  private get db(): Level<string, string> {
+    return this.#w.db;
+  }
+
   /** seq of the last durably written event (0 when empty) */
   get lastSeq(): number {
-    return this.#lastSeq;
+    return this.#w.lastSeq;
   }
 
   /** what compaction removed, if the log was ever compacted */
   get compaction(): Compaction | undefined {
-    return this.#compaction;
+    return this.#w.compaction;
   }
 
   /** current boot number (0 before the first beginBoot) */
   get boot(): number {
-    return this.#boot.boot;
+    return this.#w.boot.boot;
   }
 
   /** Start a new boot: boot + 1, bootSeq restarts at 1 with this `BootStarted`. */
-  async beginBoot(data: BootData): Promise<Envelope> {
-    const [env] = await this.#enqueue([{ type: 'BootStarted', source: 'reconciler', data }], data.version);
-    return env!;
+  beginBoot(data: BootData): Promise<Envelope> {
+    return this.#w.beginBoot(data);
   }
 
   /** Append drafts durably; resolves after their batch is fsynced. Drafts of one call get consecutive seqs. */
   append(drafts: Draft[]): Promise<Envelope[]> {
-    return this.#enqueue(drafts, undefined);
-  }
-
-  #enqueue(drafts: Draft[], startsBoot: string | undefined): Promise<Envelope[]> {
-    if (this.#closed) return Promise.reject(new DbWriteError(this.dir, 'the store is closed'));
-    let partials: Waiter['partials'];
-    try {
-      partials = drafts.map((d) => this.#partial(d));
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (partials.length === 0) return Promise.resolve([]);
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ partials, startsBoot, resolve, reject });
-      if (this.#flushPending) return; // a queued flush will take this waiter too
-      this.#flushPending = true;
-      void this.#serial(async () => {
-        if (this.opts.groupCommitMs > 0) await new Promise((r) => setTimeout(r, this.opts.groupCommitMs));
-        // Taken only now that the writer is free: everything that arrived meanwhile goes in this batch.
-        this.#flushPending = false;
-        await this.#writeBatch(this.#queue.splice(0));
-      });
-    });
-  }
-
-  /** Validate a draft and give it what does not depend on its position: id, v, time. */
-  #partial(d: Draft): Waiter['partials'][number] {
-    const checked = checkDraft(d);
-    const bad = (checked.ok ? undefined : checked.reason) ?? checkMeta(d) ?? checkJson(d.data);
-    if (bad || !checked.ok) throw new InvalidEventError(String(d.type), bad ?? 'invalid');
-    // Fixed key order, so the stored JSON and an export of it are byte-stable.
-    return stripUndefined({
-      id: this.opts.newId(),
-      type: d.type,
-      v: CURRENT_VERSION[d.type],
-      at: this.opts.clock(),
-      source: d.source,
-      app: d.app,
-      causedBy: d.causedBy,
-      correlation: d.correlation,
-      // stored as decoding will read it back: the live fold and a replay see the same data
-      data: checked.data,
-    }) as Waiter['partials'][number];
-  }
-
-  async #writeBatch(waiters: Waiter[]): Promise<void> {
-    if (waiters.length === 0) return;
-    try {
-      await this.#writeBatchOrThrow(waiters);
-    } catch (err) {
-      // Not a write failure (those reject inside): a bug in assembling the batch. Never leave a waiter hanging.
-      for (const w of waiters) w.reject(new DbWriteError(this.dir, `batch not written: ${(err as Error).message}`, { cause: err }));
-    }
-  }
-
-  async #writeBatchOrThrow(waiters: Waiter[]): Promise<void> {
-    // Assign positions on copies of the writer state; commit them only once the batch is durable.
-    let seq = this.#lastSeq;
-    let boot = { ...this.#boot };
-    const touched = new Map<number, BootRecord>();
-    const ops: BatchOp[] = [];
-    const results: Envelope[][] = [];
-    for (const w of waiters) {
-      if (w.startsBoot !== undefined) boot = { boot: boot.boot + 1, first: seq + 1, last: seq, version: w.startsBoot };
-      const envs = w.partials.map((p) => {
-        seq += 1;
-        boot.last = seq;
-        return envelopeAt(p, seq, boot.boot, seq - boot.first + 1);
-      });
-      for (const env of envs) ops.push(...this.#opsFor(env));
-      touched.set(boot.boot, boot);
-      results.push(envs);
-    }
-    for (const b of touched.values()) ops.push(this.#bootOp(b));
-    try {
-      await this.#commit(ops, true);
-    } catch (err) {
-      const reason = `batch of ${seq - this.#lastSeq} events was not written: ${(err as Error).message}`;
-      for (const w of waiters) w.reject(new DbWriteError(this.dir, reason, { cause: err }));
-      return;
-    }
-    this.#lastSeq = seq;
-    this.#boot = boot;
-    waiters.forEach((w, i) => w.resolve(results[i]!));
-    this.#emit(results.flat());
-  }
-
-  /**
-   * Write ops atomically, fsynced with `sync`. Through a chained batch of the root db with the sublevel
-   * prefixes spelled out: the array form of `batch` costs ~5× the CPU per op (its ops are cloned, then
-   * read property by property by the native side), which dominated bulk imports.
-   */
-  async #commit(ops: readonly BatchOp[], sync: boolean): Promise<void> {
-    if (this.#torn) {
-      // Reopening needs room for a new log file: while the disk is still full, fail fast and keep the
-      // db open, so readers (status, why, the control socket) go on working.
-      const free = await freeBytes(this.dir);
-      if (free < REOPEN_MIN_FREE) throw new Error(`no space left on device: ${free} bytes free under ${this.dir}`);
-      await this.#reopen();
-    }
-    const batch = this.db.batch();
-    for (const op of ops) {
-      if (op.type === 'put') batch.put(op.sublevel.prefix + op.key, op.value);
-      else batch.del(op.sublevel.prefix + op.key);
-    }
-    try {
-      await batch.write(sync ? { sync: true } : {});
-    } catch (err) {
-      this.#torn = true;
-      throw err;
-    }
-  }
-
-  /**
-   * A write that failed (disk full) can leave a torn record at the end of LevelDB's write-ahead log;
-   * records written after it on the same handle would be dropped with it at the next open. So the db
-   * is reopened first: recovery drops only the failed batch, and writing resumes in a fresh log file.
-   */
-  async #reopen(): Promise<void> {
-    this.#epoch += 1;
-    const reopening = (async () => {
-      await this.db.close();
-      await this.db.open();
-      // sublevels stay closed when their parent is reopened
-      await Promise.all(Object.values(this.sub).map((sublevel) => sublevel.open()));
-    })();
-    this.#reopening = reopening.catch(() => undefined);
-    try {
-      await reopening;
-    } catch (err) {
-      throw new DbWriteError(this.dir, `cannot reopen the log after a failed write: ${(err as Error).message}`, { cause: err });
-    }
-    this.#torn = false;
-  }
-
-  #opsFor(env: Envelope, json = JSON.stringify(env)): BatchOp[] {
-    return [{ type: 'put', sublevel: this.sub.log, key: pad(env.seq), value: json }, ...this.#indexOps('put', env)];
-  }
-
-  /** The index entries of one record: what `#opsFor` writes, `rebuildIndexes` rewrites and compaction deletes. */
-  #indexOps(type: 'put' | 'del', e: { seq: number; app?: unknown; correlation?: unknown; type?: unknown }): BatchOp[] {
-    const ops: BatchOp[] = [];
-    const at = (sublevel: Sub, name: string): void => {
-      const key = `${name}!${pad(e.seq)}`;
-      ops.push(type === 'put' ? { type, sublevel, key, value: '' } : { type, sublevel, key });
-    };
-    if (typeof e.app === 'string') at(this.sub.ixApp, e.app);
-    if (typeof e.correlation === 'string') at(this.sub.ixCorr, e.correlation);
-    if (typeof e.type === 'string' && TYPE_SET.has(e.type)) at(this.sub.ixType, e.type);
-    return ops;
-  }
-
-  #bootOp(b: BootRecord): BatchOp {
-    return { type: 'put', sublevel: this.sub.boots, key: pad(b.boot), value: JSON.stringify({ first: b.first, last: b.last, version: b.version }) };
-  }
-
-  #emit(envs: Envelope[]): void {
-    try {
-      this.emit('appended', envs);
-    } catch (err) {
-      // A listener's bug must not wedge the writer; surface it as an uncaught error instead.
-      queueMicrotask(() => {
-        throw err;
-      });
-    }
-  }
-
-  /** Run writer tasks one at a time, in order; a failing task does not stop the next. */
-  #serial<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#tail.then(task);
-    this.#tail = run.catch(() => undefined);
-    return run;
+    return this.#w.append(drafts);
   }
 
   /**
    * Events in seq order (newest first with `reverse`); a record that cannot be parsed or decoded comes
    * as `{ok: false}`, never skipped, and so does a gap in a full forward read (except seqs a compaction removed).
    */
-  async *read(opts: ReadOptions = {}): AsyncGenerator<ReadItem> {
-    for await (const batch of this.readBatches(opts)) yield* batch;
+  read(opts: ReadOptions = {}): AsyncGenerator<ReadItem> {
+    return this.#r.read(opts);
   }
 
-  /**
-   * `read`, a batch at a time (the records of one LevelDB `nextv`): the same items in the same order,
-   * for readers of many records (folds) that need not pay an async step per record.
-   */
-  async *readBatches(opts: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
-    // A reopen after a failed write (#reopen) closes the iterators of readers in flight: they resume
-    // after the last record they yielded, so a reader never notices.
-    let last: number | undefined;
-    for (;;) {
-      await this.#reopening;
-      const epoch = this.#epoch;
-      const resumed = last === undefined ? opts : opts.reverse ? { ...opts, until: last - 1 } : { ...opts, since: last };
-      try {
-        for await (const batch of this.#readOnce(resumed)) {
-          for (const item of batch) last = item.ok ? item.event.seq : item.seq || last;
-          yield batch;
-        }
-        return;
-      } catch (err) {
-        if (this.#epoch === epoch) throw err;
-      }
-    }
-  }
-
-  async *#readOnce(opts: ReadOptions): AsyncGenerator<ReadItem[]> {
-    let since = opts.since ?? 0;
-    let until = opts.until ?? Number.MAX_SAFE_INTEGER;
-    if (opts.boot !== undefined) {
-      const raw = await this.sub.boots.get(pad(opts.boot));
-      if (raw === undefined) return;
-      const b = JSON.parse(raw) as Omit<BootRecord, 'boot'>;
-      since = Math.max(since, b.first - 1);
-      until = Math.min(until, b.last);
-    }
-    if (since >= until) return;
-    const reverse = opts.reverse ?? false;
-    const indexes = [opts.app, opts.correlation, opts.type].filter((x) => x !== undefined).length;
-    if (indexes > 1) throw new TypeError('read: give at most one of app, correlation, type');
-    if (opts.type !== undefined && !TYPE_SET.has(opts.type)) throw new TypeError(`read: type ${String(opts.type)} has no index; indexed are ${INDEXED_TYPES.join(', ')}`);
-    if (opts.app !== undefined) yield* this.#readIndex(this.sub.ixApp, 'app', opts.app, since, until, reverse);
-    else if (opts.correlation !== undefined) yield* this.#readIndex(this.sub.ixCorr, 'correlation', opts.correlation, since, until, reverse);
-    else if (opts.type !== undefined) yield* this.#readIndex(this.sub.ixType, 'type', opts.type, since, until, reverse);
-    else yield* this.#readRange(since, until, reverse);
-  }
-
-  async *#readRange(since: number, until: number, reverse: boolean): AsyncGenerator<ReadItem[]> {
-    const end = Math.min(until, this.#lastSeq); // taken before the iterator's snapshot: all of it is in there
-    const it = this.sub.log.iterator({ ...HWM, gt: pad(since), lte: pad(until), reverse });
-    let expected = since + 1; // forward reads: the next seq a gapless log holds
-    try {
-      for (let entries = await it.nextv(READ_CHUNK); entries.length > 0; entries = await it.nextv(READ_CHUNK)) {
-        const batch: ReadItem[] = [];
-        for (const [key, value] of entries) {
-          const seq = Number(key);
-          if (!reverse && seq > expected) {
-            const gap = this.#gap(expected, seq - 1);
-            if (gap) batch.push(gap);
-          }
-          expected = seq + 1;
-          batch.push(decodeRecord(seq, value));
-        }
-        yield batch;
-      }
-      if (!reverse && expected <= end) {
-        const gap = this.#gap(expected, end);
-        if (gap) yield [gap];
-      }
-    } finally {
-      await it.close();
-    }
-  }
-
-  /** Missing seqs from..to: an error item for the part a compaction did not remove. */
-  #gap(from: number, to: number): ReadItem | undefined {
-    const first = Math.max(from, (this.#compaction?.through ?? 0) + 1);
-    if (first > to) return undefined;
-    const what = first === to ? `seq ${first} is` : `seqs ${first}..${to} are`;
-    return { ok: false, seq: first, reason: `${what} missing from the log (no compaction removed ${first === to ? 'it' : 'them'})` };
-  }
-
-  async *#readIndex(index: Sub, what: string, name: string, since: number, until: number, reverse: boolean): AsyncGenerator<ReadItem[]> {
-    const it = index.keys({ ...HWM, gt: `${name}!${pad(since)}`, lte: `${name}!${pad(until)}`, reverse });
-    try {
-      // small chunks first: readers that stop early (the last action, a fact's previous value) decode little
-      for (let size = 16, keys = await it.nextv(size); keys.length > 0; size = Math.min(READ_CHUNK, size * 4), keys = await it.nextv(size)) {
-        const seqKeys = keys.map((k) => k.slice(name.length + 1));
-        const values = await this.sub.log.getMany(seqKeys);
-        const batch: ReadItem[] = [];
-        for (let i = 0; i < seqKeys.length; i++) {
-          const seq = Number(seqKeys[i]);
-          const value = values[i];
-          if (value !== undefined) batch.push(decodeRecord(seq, value));
-          // an entry left behind by an interrupted compaction: its record was removed on purpose
-          else if (seq > (this.#compaction?.through ?? 0)) batch.push({ ok: false, seq, reason: `index of ${what} '${name}' names seq ${seq}, which is not in the log` });
-        }
-        if (batch.length > 0) yield batch;
-      }
-    } finally {
-      await it.close();
-    }
+  /** `read`, a batch at a time (the records of one LevelDB `nextv`): the same items in the same order. */
+  readBatches(opts: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
+    return this.#r.readBatches(opts);
   }
 
   /** One record by seq: undefined when the log does not hold it (never written, or removed by compaction). */
-  async get(seq: number): Promise<ReadItem | undefined> {
-    const [item] = await this.getMany([seq]);
-    return item;
+  get(seq: number): Promise<ReadItem | undefined> {
+    return this.#r.get(seq);
   }
 
   /** Records by seq, in the order asked, one LevelDB multi-get. */
-  async getMany(seqs: readonly number[]): Promise<(ReadItem | undefined)[]> {
-    const valid = seqs.map((s) => Number.isSafeInteger(s) && s > 0);
-    const keys = seqs.filter((_, i) => valid[i]).map(pad);
-    await this.#reopening;
-    const epoch = this.#epoch;
-    const values = await this.sub.log.getMany(keys).catch(async (err: unknown) => {
-      if (this.#epoch === epoch) throw err;
-      await this.#reopening; // closed under us by a reopen: once more
-      return this.sub.log.getMany(keys);
-    });
-    let next = 0;
-    return seqs.map((seq, i) => {
-      if (!valid[i]) return undefined;
-      const value = values[next++];
-      return value === undefined ? undefined : decodeRecord(seq, value);
-    });
+  getMany(seqs: readonly number[]): Promise<(ReadItem | undefined)[]> {
+    return this.#r.getMany(seqs);
   }
 
-  /**
-   * Rewrite every index from the log (run at open when meta!indexes is missing or stale). Writer task:
-   * appends wait for it. Records that cannot be parsed get no index entries.
-   */
+  boots(): Promise<BootRecord[]> {
+    return this.#r.boots();
+  }
+
+  /** Rewrite every index from the log (see indexes.ts); appends wait for it. */
   rebuildIndexes(): Promise<{ records: number; entries: number }> {
-    if (this.#closed) return Promise.reject(new DbWriteError(this.dir, 'the store is closed'));
-    return this.#serial(async () => {
-      await Promise.all([this.sub.ixApp.clear(), this.sub.ixCorr.clear(), this.sub.ixType.clear()]);
-      let records = 0;
-      let entries = 0;
-      const ops: BatchOp[] = [];
-      const it = this.sub.log.iterator({ ...HWM, keys: true });
-      try {
-        for (let chunk = await it.nextv(READ_CHUNK); chunk.length > 0; chunk = await it.nextv(READ_CHUNK)) {
-          for (const [key, value] of chunk) {
-            records += 1;
-            const raw = safeParse(value);
-            if (typeof raw !== 'object' || raw === null) continue;
-            const added = this.#indexOps('put', { ...(raw as object), seq: Number(key) });
-            entries += added.length;
-            ops.push(...added);
-          }
-          if (ops.length >= REWRITE_BATCH) await this.#commit(ops.splice(0), false);
-        }
-      } finally {
-        await it.close();
-      }
-      ops.push({ type: 'put', sublevel: this.sub.meta, key: 'indexes', value: INDEXES });
-      await this.#commit(ops, true);
-      return { records, entries };
-    });
+    return rebuildIndexes(this.#w);
   }
 
-  async boots(): Promise<BootRecord[]> {
-    const entries = await this.sub.boots.iterator().all();
-    return entries.map(([k, v]) => ({ boot: Number(k), ...(JSON.parse(v) as Omit<BootRecord, 'boot'>) }));
+  getMeta<T = unknown>(key: string): Promise<T | undefined> {
+    return getMeta<T>(this.#w.sub, key);
   }
 
-  async getMeta<T = unknown>(key: string): Promise<T | undefined> {
-    const raw = await this.sub.meta.get(key);
-    return raw === undefined ? undefined : (JSON.parse(raw) as T);
-  }
-
-  async putMeta(key: string, value: unknown): Promise<void> {
-    await this.#commit([{ type: 'put', sublevel: this.sub.meta, key, value: JSON.stringify(value) }], true);
+  putMeta(key: string, value: unknown): Promise<void> {
+    return putMeta(this.#w, key, value);
   }
 
   /** seqs of the stored projection snapshots, newest first */
-  async snapshotSeqs(): Promise<number[]> {
-    return (await this.sub.snap.keys({ reverse: true }).all()).map(Number);
+  snapshotSeqs(): Promise<number[]> {
+    return snapshotSeqs(this.#w.sub);
   }
 
-  async getSnapshot(seq: number): Promise<string | undefined> {
-    return this.sub.snap.get(pad(seq));
+  getSnapshot(seq: number): Promise<string | undefined> {
+    return getSnapshot(this.#w.sub, seq);
   }
 
   /**
@@ -576,330 +138,34 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
    * `keep` snapshots, besides the one a compaction folded its removed events into.
    */
   putSnapshot(seq: number, value: string, keep = 3): Promise<void> {
-    if (this.#closed) return Promise.reject(new DbWriteError(this.dir, 'the store is closed'));
-    return this.#serial(async () => {
-      const base = this.#compaction?.through;
-      if (!(Number.isSafeInteger(seq) && seq >= (base ?? 0) && seq <= this.#lastSeq)) {
-        throw new DbWriteError(this.dir, `snapshot at seq ${seq}: outside the log (${base ?? 0}..${this.#lastSeq})`);
-      }
-      const older = (await this.snapshotSeqs()).filter((s) => s !== seq && s !== base).slice(Math.max(0, keep - 1));
-      await this.#commit([
-        { type: 'put', sublevel: this.sub.snap, key: pad(seq), value },
-        ...older.map((s): BatchOp => ({ type: 'del', sublevel: this.sub.snap, key: pad(s) })),
-      ], true);
-    });
+    return putSnapshot(this.#w, seq, value, keep);
   }
 
   /**
-   * Remove every record at or below `through` except `kept`, with its index entries; `snapshot` (the
-   * projection at `through`, folded from everything removed) becomes snap!<through>. The snapshot and
-   * meta!compaction are written first, in one sync batch: from then on readers know the gaps are meant,
-   * and an interrupted compaction only leaves records that a re-run removes. Snapshots below `through`
-   * are removed too (events after them are gone). Finally LevelDB compacts, so the files shrink.
+   * Remove every record at or below `through` except `kept` (see compaction.ts); `snapshot` is the
+   * projection at `through`, folded from everything removed.
    */
   compact(through: number, kept: Iterable<number>, snapshot: string): Promise<Compaction> {
-    if (this.#closed) return Promise.reject(new DbWriteError(this.dir, 'the store is closed'));
-    return this.#serial(async () => {
-      const previous = this.#compaction;
-      if (!(Number.isSafeInteger(through) && through >= (previous?.through ?? 0) && through <= this.#lastSeq)) {
-        throw new DbWriteError(this.dir, `compact through seq ${through}: must lie between the last compaction (${previous?.through ?? 0}) and the end of the log (${this.#lastSeq})`);
-      }
-      const keep = new Set([...kept].filter((s) => s <= through));
-      const record: Compaction = { through, kept: [...keep].sort((a, b) => a - b), removed: previous?.removed ?? 0, at: this.opts.clock() };
-      await this.#commit([
-        { type: 'put', sublevel: this.sub.snap, key: pad(through), value: snapshot },
-        { type: 'put', sublevel: this.sub.meta, key: 'compaction', value: JSON.stringify(record) },
-      ], true);
-      this.#compaction = record;
-
-      const ops: BatchOp[] = [];
-      const it = this.sub.log.iterator({ ...HWM, lte: pad(through) });
-      try {
-        for (let chunk = await it.nextv(READ_CHUNK); chunk.length > 0; chunk = await it.nextv(READ_CHUNK)) {
-          for (const [key, value] of chunk) {
-            const seq = Number(key);
-            if (keep.has(seq)) continue;
-            record.removed += 1;
-            ops.push({ type: 'del', sublevel: this.sub.log, key });
-            const raw = safeParse(value);
-            if (typeof raw === 'object' && raw !== null) ops.push(...this.#indexOps('del', { ...(raw as object), seq }));
-          }
-          if (ops.length >= REWRITE_BATCH) await this.#commit(ops.splice(0), false);
-        }
-      } finally {
-        await it.close();
-      }
-      for (const s of await this.snapshotSeqs()) if (s < through) ops.push({ type: 'del', sublevel: this.sub.snap, key: pad(s) });
-      ops.push({ type: 'put', sublevel: this.sub.meta, key: 'compaction', value: JSON.stringify(record) });
-      await this.#commit(ops, true);
-      // `level` is classic-level in Node, whose compactRange its types do not declare; every sublevel key starts with '!'
-      await (this.db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange('!', '~');
-      return record;
-    });
+    return removeCompacted(this.#w, through, kept, snapshot);
   }
 
   /** The node this log belongs to (the id of the key it hashed secrets with), once a daemon or an import recorded it. */
-  async node(): Promise<string | undefined> {
-    return this.getMeta<string>(NODE_META);
+  node(): Promise<string | undefined> {
+    return recordedNode(this.#w.sub);
   }
 
   /** Record the node this log belongs to: the daemon does, at its first start on the log. */
   setNode(id: string): Promise<void> {
-    return this.putMeta(NODE_META, id);
+    return recordNode(this.#w, id);
   }
 
-  /**
-   * Restore an export. Events already present (same id at the same seq) are skipped, so an import can be
-   * re-run; the rest must continue the log gaplessly. The export must be of this log's node: its
-   * header's `node` and every BootStarted's are checked against the node recorded in the store, or
-   * `opts.node` (the id of the key beside the store) when none is. A compacted export (its header has
-   * the cut and the state at it) is restored into an empty store: the part up to the cut in one atomic
-   * batch, then the events after it. Written in sync batches of ~1000; on an error, every event before
-   * the offending item has been imported (except a compacted export's part up to the cut: all or nothing).
-   */
-  importEvents(items: AsyncIterable<ReadItem>, opts: { header?: ExportHeader; node?: string } = {}): Promise<ImportResult> {
-    if (this.#closed) return Promise.reject(new DbWriteError(this.dir, 'the store is closed'));
-    return this.#serial(async () => {
-      const recorded = await this.node();
-      let node = recorded ?? opts.node;
-      const claim = (id: string): BatchOp[] => (recorded === undefined ? [{ type: 'put', sublevel: this.sub.meta, key: NODE_META, value: JSON.stringify(id) }] : []);
-      const header = opts.header;
-      if (header?.node !== undefined) {
-        if (node !== undefined && header.node !== node) throw ForeignNodeError.import(this.dir, node, header.node, 'line 1 (the export header)');
-        node = header.node;
-      }
-      let stamp: BatchOp[] = node === undefined ? [] : claim(node); // written with the first batch that writes events
-      let restoring = header?.compaction && header.snapshot ? { compaction: header.compaction, snapshot: header.snapshot } : undefined;
-      if (restoring && (this.#lastSeq > 0 || this.#compaction)) {
-        // A store holding the events the export lacks, or this very compaction, takes the export as it is.
-        const through = restoring.compaction.through;
-        if (this.#lastSeq < through && this.#compaction?.through !== through) {
-          throw new ImportError(1, undefined, `the export was compacted through #${through} (events at or before it were removed on purpose), `
-            + `but this store ends at #${this.#lastSeq}: the removed events cannot continue it; import the export into an empty --data, `
-            + 'or import an export made before the compaction');
-        }
-        restoring = undefined;
-      }
-
-      let imported = 0;
-      let skipped = 0;
-      let position = 0;
-      let chunk: { line: number; event: Envelope }[] = [];
-      const beforeCut: { line: number; event: Envelope }[] = [];
-      const flush = async (): Promise<void> => {
-        if (restoring) {
-          imported += await this.#restoreCompaction(restoring, beforeCut, stamp.splice(0));
-          restoring = undefined;
-        }
-        const c = chunk;
-        chunk = [];
-        const r = await this.#importChunk(c, c.length > 0 ? stamp.splice(0) : []);
-        imported += r.imported;
-        skipped += r.skipped;
-        if (r.error) throw r.error;
-      };
-      const fail = async (error: () => Error): Promise<never> => {
-        restoring = undefined; // the part up to the cut is all or nothing
-        await flush();
-        throw error(); // made now: it counts what the flush imported
-      };
-      for await (const item of items) {
-        position += 1;
-        const line = item.line ?? position;
-        if (!item.ok) await fail(() => new ImportError(line, item.seq, `${unprefixed(item.reason, `line ${line}: `)}; fix it and import again (${imported} events were imported, they are skipped on a re-run)`));
-        const event = (item as { event: Envelope }).event;
-        if (event.type === 'BootStarted' && event.data.node !== undefined) {
-          if (node !== undefined && event.data.node !== node) await fail(() => ForeignNodeError.import(this.dir, node!, event.data.node!, `line ${line} (BootStarted #${event.seq})`));
-          if (node === undefined) stamp = claim(node = event.data.node);
-        }
-        if (restoring && event.seq <= restoring.compaction.through) beforeCut.push({ line, event });
-        else chunk.push({ line, event });
-        if (chunk.length >= IMPORT_BATCH) await flush();
-      }
-      await flush();
-      return { imported, skipped, ...(header?.compaction ? { compactedThrough: header.compaction.through } : {}) };
-    });
-  }
-
-  /**
-   * Into an empty store: a compaction's record, its snapshot and the events it kept, in one sync batch.
-   * Boot records are rebuilt from the kept events; the boot holding the cut ends there.
-   */
-  async #restoreCompaction(
-    r: { compaction: Compaction; snapshot: NonNullable<ExportHeader['snapshot']> }, kept: { line: number; event: Envelope }[], extra: BatchOp[],
-  ): Promise<number> {
-    const { through } = r.compaction;
-    const allowed = new Set(r.compaction.kept);
-    const boots = new Map<number, BootRecord>();
-    const ops: BatchOp[] = [
-      ...extra,
-      { type: 'put', sublevel: this.sub.snap, key: pad(through), value: JSON.stringify(r.snapshot) },
-      { type: 'put', sublevel: this.sub.meta, key: 'compaction', value: JSON.stringify(r.compaction) },
-    ];
-    let last = 0;
-    for (const { line, event } of kept) {
-      if (!allowed.has(event.seq)) throw new ImportError(line, event.seq, `seq ${event.seq} is at or before the compaction's cut (#${through}) but not among the seqs it kept: the export is inconsistent; export it again`);
-      if (event.seq <= last) throw new ImportError(line, event.seq, `seq ${event.seq} comes after seq ${last}: an export is in seq order`);
-      last = event.seq;
-      const b = boots.get(event.boot) ?? { boot: event.boot, first: event.seq, last: event.seq, version: '' };
-      if (event.type === 'BootStarted') b.version = event.data.version;
-      b.last = event.seq;
-      boots.set(event.boot, b);
-      ops.push(...this.#opsFor(event));
-    }
-    const cutBoot = Math.max(r.snapshot.state.boot, ...boots.keys());
-    const boot = boots.get(cutBoot) ?? { boot: cutBoot, first: through, last: through, version: '' };
-    boot.last = through;
-    boots.set(cutBoot, boot);
-    for (const b of boots.values()) ops.push(this.#bootOp(b));
-    try {
-      await this.#commit(ops, true);
-    } catch (err) {
-      throw new DbWriteError(this.dir, `the compacted part of the import (${kept.length} events up to #${through}) was not written: ${(err as Error).message}`, { cause: err });
-    }
-    this.#compaction = r.compaction;
-    this.#lastSeq = through;
-    this.#boot = boot;
-    return kept.length;
-  }
-
-  /** Import one chunk; writes the valid prefix even when a later item is in error (then returned). */
-  async #importChunk(chunk: { line: number; event: Envelope }[], extra: BatchOp[]): Promise<{ imported: number; skipped: number; error?: ImportError }> {
-    const lastSeq = this.#lastSeq;
-    const known = chunk.filter((c) => c.event.seq <= lastSeq);
-    const stored = known.length ? await this.sub.log.getMany(known.map((c) => pad(c.event.seq))) : [];
-    const storedAt = new Map(known.map((c, i) => [c.event.seq, stored[i]]));
-    const cut = this.#compaction?.through ?? 0;
-    let seq = lastSeq;
-    let boot = { ...this.#boot };
-    const touched = new Map<number, BootRecord>();
-    const ops: BatchOp[] = [...extra];
-    const written: Envelope[] = [];
-    const writtenIds = new Map<number, string>(); // an event repeated within the chunk is already present
-    let skipped = 0;
-    let error: ImportError | undefined;
-    for (const { line, event } of chunk) {
-      if (event.seq <= seq) {
-        const raw = storedAt.get(event.seq);
-        if (raw === undefined && !writtenIds.has(event.seq) && event.seq <= cut) {
-          skipped += 1; // removed by a compaction: its effect is in the snapshot at the cut
-          continue;
-        }
-        const id = writtenIds.get(event.seq) ?? (raw === undefined ? undefined : (safeParse(raw) as { id?: unknown } | undefined)?.id);
-        if (id === event.id) {
-          skipped += 1;
-          continue;
-        }
-        error = new ImportError(line, event.seq, `seq ${event.seq} already holds a different event (id ${String(id)}, import has ${event.id}): import into an empty store, or export this store and merge by hand`);
-        break;
-      }
-      if (event.seq !== seq + 1) {
-        error = new ImportError(line, event.seq, `expected seq ${seq + 1} to continue the log gaplessly: import the export that holds seqs ${seq + 1}..${event.seq - 1} first`);
-        break;
-      }
-      if (event.boot < boot.boot) {
-        error = new ImportError(line, event.seq, `boot ${event.boot} comes after boot ${boot.boot}: boots must not go backwards`);
-        break;
-      }
-      if (event.boot > boot.boot) {
-        const version = event.type === 'BootStarted' ? event.data.version : '';
-        boot = { boot: event.boot, first: event.seq, last: event.seq, version };
-      }
-      seq = event.seq;
-      boot.last = seq;
-      touched.set(boot.boot, boot);
-      ops.push(...this.#opsFor(event));
-      written.push(event);
-      writtenIds.set(event.seq, event.id);
-    }
-    if (written.length > 0) {
-      for (const b of touched.values()) ops.push(this.#bootOp(b));
-      try {
-        await this.#commit(ops, true);
-      } catch (err) {
-        throw new DbWriteError(this.dir, `import batch of ${written.length} events was not written: ${(err as Error).message}`, { cause: err });
-      }
-      this.#lastSeq = seq;
-      this.#boot = boot;
-      this.#emit(written);
-    }
-    return error ? { imported: written.length, skipped, error } : { imported: written.length, skipped };
+  /** Restore an export (see import.ts). */
+  importEvents(items: AsyncIterable<ReadItem>, opts: ImportOptions = {}): Promise<ImportResult> {
+    return importEvents(this.#w, items, opts);
   }
 
   /** Wait for every queued append and import, then close the db. New appends are refused. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#serial(async () => undefined);
-    await this.db.close();
+    await this.#w.close();
   }
 }
-
-/**
- * The writer's position: the last log key and the last boot record (both written in every batch); a
- * compaction may have removed the last records, so its `through` counts as written too.
- */
-async function recoverPosition(sub: Subs): Promise<{ lastSeq: number; boot: BootRecord; compaction: Compaction | undefined }> {
-  const [lastKey] = await sub.log.keys({ reverse: true, limit: 1 }).all();
-  const [lastBoot] = await sub.boots.iterator({ reverse: true, limit: 1 }).all();
-  const rawCompaction = await sub.meta.get('compaction');
-  const compaction = rawCompaction === undefined ? undefined : (JSON.parse(rawCompaction) as Compaction);
-  const lastSeq = Math.max(lastKey === undefined ? 0 : Number(lastKey), compaction?.through ?? 0);
-  if (!lastBoot) return { lastSeq, boot: { boot: 0, first: lastSeq + 1, last: lastSeq, version: '' }, compaction };
-  const rec = JSON.parse(lastBoot[1]) as Omit<BootRecord, 'boot'>;
-  if (rec.last !== lastSeq) throw new Error(`boot ${lastBoot[0]} ends at seq ${rec.last} but the log ends at seq ${lastSeq}`);
-  return { lastSeq, boot: { boot: Number(lastBoot[0]), ...rec }, compaction };
-}
-
-/** The meta fields `checkDraft` does not check but `decodeEvent` will: catch them before they are written. */
-function checkMeta(d: Draft): string | undefined {
-  if (!SOURCE_SET.has(d.source)) return `unknown source '${String(d.source)}'`;
-  if (d.app !== undefined && (typeof d.app !== 'string' || !/^[^!]+$/.test(d.app))) return `app must be a non-empty string without '!', got ${JSON.stringify(d.app)}`;
-  if (d.causedBy !== undefined && !(Number.isSafeInteger(d.causedBy) && d.causedBy > 0)) return `causedBy must be a positive integer seq, got ${JSON.stringify(d.causedBy)}`;
-  if (d.correlation !== undefined && (typeof d.correlation !== 'string' || !/^[^!]+$/.test(d.correlation))) return `correlation must be a non-empty string without '!', got ${JSON.stringify(d.correlation)}`;
-  return undefined;
-}
-
-/** `z.unknown()` fields (e.g. a reason's from/to) pass zod but may not serialise: BigInt, cycles. */
-function checkJson(data: unknown): string | undefined {
-  try {
-    JSON.stringify(data);
-    return undefined;
-  } catch (err) {
-    return `data cannot be stored as JSON: ${(err as Error).message}`;
-  }
-}
-
-function envelopeAt(p: Waiter['partials'][number], seq: number, boot: number, bootSeq: number): Envelope {
-  // seq first, then the fixed order of #partial: the same envelope always serialises to the same bytes.
-  const { id, type, v, at, ...rest } = p;
-  return { seq, id, type, v, at, boot, bootSeq, ...rest } as Envelope;
-}
-
-function decodeRecord(seq: number, value: string): ReadItem {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(value);
-  } catch (err) {
-    return { ok: false, seq, reason: `not JSON: ${(err as Error).message}` };
-  }
-  const r = decodeOwned(raw); // fresh from JSON.parse: ours to keep
-  if (!r.ok) return { ok: false, seq, reason: r.reason };
-  if (r.event.seq !== seq) return { ok: false, seq, reason: `record stored at seq ${seq} says seq ${r.event.seq}` };
-  return r;
-}
-
-function safeParse(s: string): unknown {
-  try {
-    return JSON.parse(s);
-  } catch {
-    return undefined;
-  }
-}
-
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
-
-/** A reader's reason without the line number the ImportError already gives. */
-const unprefixed = (reason: string, prefix: string): string => (reason.startsWith(prefix) ? reason.slice(prefix.length) : reason);

@@ -8,21 +8,7 @@
 import type { Envelope, EnvelopeOf } from '../core/events.js';
 import { explain } from '../core/why.js';
 import { collect, type OnCorrupt } from './fold.js';
-import type { ReadItem, ReadOptions } from './store.js';
-
-/** Where the events come from: the store itself, the daemon's control socket, or a scanned export. */
-export interface EventLookup {
-  read(opts: ReadOptions): AsyncIterable<ReadItem>;
-  /** records by seq; those the log does not hold are left out */
-  getMany(seqs: readonly number[]): Promise<(ReadItem | undefined)[]>;
-  /** for each query, the latest HostFactsObserved before `seq` that changed each name; default: read ix-type backwards */
-  previousFacts?(queries: readonly FactQuery[], onCorrupt: OnCorrupt): Promise<Envelope[]>;
-}
-
-export interface FactQuery {
-  seq: number;
-  names: readonly string[];
-}
+import type { EventLookup, FactQuery } from './reader.js';
 
 export interface WhyEvents {
   /** what `explain(events, app)` needs, in seq order */

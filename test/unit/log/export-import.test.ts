@@ -9,14 +9,13 @@ import { fold, stateHash } from '../../../src/core/evolve.js';
 import { explain, renderWhy } from '../../../src/core/why.js';
 import { exportCommand, importCommand, type Common } from '../../../src/cli/commands.js';
 import { openLog } from '../../../src/cli/source.js';
-import { nodeKeyFor } from '../../../src/daemon/node-key.js';
 import { compactStore } from '../../../src/log/compact.js';
-import { ForeignNodeError, ImportError } from '../../../src/log/errors.js';
+import { ImportError } from '../../../src/log/errors.js';
 import { loadState } from '../../../src/log/fold.js';
 import { readNdjson, writeNdjson } from '../../../src/log/ndjson.js';
 import { EventStore } from '../../../src/log/store.js';
 import { whyEvents } from '../../../src/log/why.js';
-import { NODE_KEY_FILE, nodeKeyId } from '../../../src/host/secrets.js';
+import { ForeignNodeError, NODE_KEY_FILE, nodeKeyFor, nodeKeyId } from '../../../src/log/node-identity.js';
 import { bootData, capturedLog, collect, events, itemsOf, secret, useTempDir } from './helpers.js';
 
 const KEY_A = Buffer.alloc(32, 0xa1);

@@ -16,7 +16,8 @@ import { openLog } from '../../../src/cli/source.js';
 import { serveControl } from '../../../src/daemon/control.js';
 import { ndjsonLookup, writeNdjson } from '../../../src/log/ndjson.js';
 import { EventStore } from '../../../src/log/store.js';
-import { whyEvents, whySeqs, type EventLookup } from '../../../src/log/why.js';
+import type { EventLookup } from '../../../src/log/reader.js';
+import { whyEvents, whySeqs } from '../../../src/log/why.js';
 import { events, fixedOpts } from './helpers.js';
 
 const APPS = ['web', 'db', 'ui'];

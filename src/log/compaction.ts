@@ -1,0 +1,53 @@
+// The writing half of compaction: removing the records a compaction cut leaves out, with their index
+// entries, and recording what was removed. Which cut, and which records stay, is decided in compact.ts.
+import { DbWriteError } from './errors.js';
+import { ALL_KEYS, META, metaOp, pad, snapDelOp, snapOp, storedIndexOps } from './keys.js';
+import { snapshotSeqs } from './snapshots.js';
+import type { LogWriter } from './writer.js';
+
+/** What `compact` removed: every seq at or below `through` that is not in `kept`, on purpose. */
+export type Compaction = {
+  through: number;
+  /** seqs at or below `through` still in the log: the `why` history of the containers that existed */
+  kept: number[];
+  /** records removed by every compaction so far */
+  removed: number;
+  /** when the last compaction ran (ms) */
+  at: number;
+};
+
+/**
+ * Remove every record at or below `through` except `kept`, with its index entries; `snapshot` (the
+ * projection at `through`, folded from everything removed) becomes snap!<through>. The snapshot and
+ * meta!compaction are written first, in one sync batch: from then on readers know the gaps are meant,
+ * and an interrupted compaction only leaves records that a re-run removes. Snapshots below `through`
+ * are removed too (events after them are gone). Finally LevelDB compacts, so the files shrink.
+ */
+export function removeCompacted(w: LogWriter, through: number, kept: Iterable<number>, snapshot: string): Promise<Compaction> {
+  return w.task(async () => {
+    const previous = w.compaction;
+    if (!(Number.isSafeInteger(through) && through >= (previous?.through ?? 0) && through <= w.lastSeq)) {
+      throw new DbWriteError(w.dir, `compact through seq ${through}: must lie between the last compaction (${previous?.through ?? 0}) and the end of the log (${w.lastSeq})`);
+    }
+    const keep = new Set([...kept].filter((s) => s <= through));
+    const record: Compaction = { through, kept: [...keep].sort((a, b) => a - b), removed: previous?.removed ?? 0, at: w.clock() };
+    await w.commit([
+      snapOp(w.sub, through, snapshot),
+      metaOp(w.sub, META.compaction, record),
+    ], true);
+    w.moveTo({ compaction: record });
+
+    const ops = await w.sweep(pad(through), (key, value) => {
+      const seq = Number(key);
+      if (keep.has(seq)) return [];
+      record.removed += 1;
+      return [{ type: 'del', sublevel: w.sub.log, key }, ...storedIndexOps(w.sub, 'del', seq, value)];
+    });
+    for (const s of await snapshotSeqs(w.sub)) if (s < through) ops.push(snapDelOp(w.sub, s));
+    ops.push(metaOp(w.sub, META.compaction, record));
+    await w.commit(ops, true);
+    // `level` is classic-level in Node, whose compactRange its types do not declare
+    await (w.db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange(ALL_KEYS.start, ALL_KEYS.end);
+    return record;
+  });
+}

@@ -1,0 +1,59 @@
+// From a draft to the envelope the writer stores: validated before anything of its append is written,
+// given what does not depend on its position (id, v, time), then its position (seq, boot, bootSeq).
+import { CURRENT_VERSION, SOURCES, checkDraft } from '../core/events.js';
+import type { Draft, Envelope } from '../core/events.js';
+import { InvalidEventError } from './errors.js';
+
+/** An envelope before its position in the log is known. */
+export type PartialEnvelope = Omit<Envelope, 'seq' | 'boot' | 'bootSeq'>;
+
+const SOURCE_SET: ReadonlySet<string> = new Set(SOURCES);
+
+/** Validate a draft and give it what does not depend on its position: id, v, time. */
+export function partialEnvelope(d: Draft, opts: { newId: () => string; clock: () => number }): PartialEnvelope {
+  const checked = checkDraft(d);
+  const bad = (checked.ok ? undefined : checked.reason) ?? checkMeta(d) ?? checkJson(d.data);
+  if (bad || !checked.ok) throw new InvalidEventError(String(d.type), bad ?? 'invalid');
+  // Fixed key order, so the stored JSON and an export of it are byte-stable.
+  return stripUndefined({
+    id: opts.newId(),
+    type: d.type,
+    v: CURRENT_VERSION[d.type],
+    at: opts.clock(),
+    source: d.source,
+    app: d.app,
+    causedBy: d.causedBy,
+    correlation: d.correlation,
+    // stored as decoding will read it back: the live fold and a replay see the same data
+    data: checked.data,
+  }) as PartialEnvelope;
+}
+
+export function envelopeAt(p: PartialEnvelope, seq: number, boot: number, bootSeq: number): Envelope {
+  // seq first, then the fixed order of partialEnvelope: the same envelope always serialises to the same bytes.
+  const { id, type, v, at, ...rest } = p;
+  return { seq, id, type, v, at, boot, bootSeq, ...rest } as Envelope;
+}
+
+/** The meta fields `checkDraft` does not check but `decodeEvent` will: catch them before they are written. */
+function checkMeta(d: Draft): string | undefined {
+  if (!SOURCE_SET.has(d.source)) return `unknown source '${String(d.source)}'`;
+  if (d.app !== undefined && (typeof d.app !== 'string' || !/^[^!]+$/.test(d.app))) return `app must be a non-empty string without '!', got ${JSON.stringify(d.app)}`;
+  if (d.causedBy !== undefined && !(Number.isSafeInteger(d.causedBy) && d.causedBy > 0)) return `causedBy must be a positive integer seq, got ${JSON.stringify(d.causedBy)}`;
+  if (d.correlation !== undefined && (typeof d.correlation !== 'string' || !/^[^!]+$/.test(d.correlation))) return `correlation must be a non-empty string without '!', got ${JSON.stringify(d.correlation)}`;
+  return undefined;
+}
+
+/** `z.unknown()` fields (e.g. a reason's from/to) pass zod but may not serialise: BigInt, cycles. */
+function checkJson(data: unknown): string | undefined {
+  try {
+    JSON.stringify(data);
+    return undefined;
+  } catch (err) {
+    return `data cannot be stored as JSON: ${(err as Error).message}`;
+  }
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,251 @@
+// Reading the log: in seq order or through an index, by seq, and the boots. Records are parsed and
+// decoded one by one, so a corrupt one is an `{ok: false}` item, never the end of a read.
+//
+// Gaps: seqs are gapless from 1, except below a compaction's `through`, where every seq not in its
+// `kept` list was removed on purpose. A full read reports a gap above `through` as an `{ok: false}`
+// item (a record lost), never one below it.
+//
+// Also here: the reader interface (`EventLookup`) that `why` reads through, which the store, the daemon's
+// control socket and a scanned export implement, and the one check and parser of read options, shared
+// with the control socket's `/events` query.
+import { decodeOwned } from '../core/events.js';
+import type { Envelope } from '../core/events.js';
+import type { OnCorrupt } from './fold.js';
+import {
+  HWM, INDEXED_TYPES, READ_CHUNK, bootRecord, indexRange, indexedSeqKey, isIndexedType, pad, type BootRecord, type IndexedType, type Sub, type Subs,
+} from './keys.js';
+import type { Compaction } from './compaction.js';
+
+/** One record as read; `line` is its line in an NDJSON export (where errors are reported by line). */
+export type ReadItem = ({ ok: true; event: Envelope } | { ok: false; seq: number; reason: string }) & { line?: number };
+
+export type ReadOptions = {
+  /** exclusive lower bound */
+  since?: number;
+  /** inclusive upper bound */
+  until?: number;
+  /** at most one of app, correlation, type: read through that index */
+  app?: string;
+  correlation?: string;
+  type?: IndexedType;
+  boot?: number;
+  /** newest first */
+  reverse?: boolean;
+};
+
+/** Where the events come from: the store itself, the daemon's control socket, or a scanned export. */
+export interface EventLookup {
+  read(opts: ReadOptions): AsyncIterable<ReadItem>;
+  /** records by seq; those the log does not hold are left out */
+  getMany(seqs: readonly number[]): Promise<(ReadItem | undefined)[]>;
+  /** for each query, the latest HostFactsObserved before `seq` that changed each name; default: read ix-type backwards */
+  previousFacts?(queries: readonly FactQuery[], onCorrupt: OnCorrupt): Promise<Envelope[]>;
+}
+
+export interface FactQuery {
+  seq: number;
+  names: readonly string[];
+}
+
+/** Whether an event is one a read with these options yields, leaving out its seq bounds. */
+export function matchesRead(e: Envelope, o: ReadOptions): boolean {
+  return (o.app === undefined || e.app === o.app) && (o.correlation === undefined || e.correlation === o.correlation)
+    && (o.type === undefined || e.type === o.type) && (o.boot === undefined || e.boot === o.boot);
+}
+
+/** What makes read options unreadable (the store throws it, the control socket answers 400 with it), if anything. */
+export function readOptionsProblem(o: { app?: unknown; correlation?: unknown; type?: unknown }): string | undefined {
+  if ([o.app, o.correlation, o.type].filter((x) => x !== undefined).length > 1) return 'give at most one of app, correlation, type';
+  if (o.type !== undefined && !isIndexedType(o.type)) return `type ${String(o.type)} has no index; indexed are ${INDEXED_TYPES.join(', ')}`;
+  return undefined;
+}
+
+/** Read options from their text form (a control socket query: since, until, boot, app, correlation, type, reverse=1), or what is wrong with them. */
+export function parseReadOptions(params: { get(name: string): string | null }): ReadOptions | string {
+  const read: ReadOptions = {};
+  for (const name of ['since', 'until', 'boot'] as const) {
+    const text = params.get(name);
+    if (text === null) continue;
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < 0) return `${name} must be a whole number, got '${text}'`;
+    read[name] = n;
+  }
+  const app = params.get('app') ?? undefined;
+  const correlation = params.get('correlation') ?? undefined;
+  const type = params.get('type') ?? undefined;
+  const problem = readOptionsProblem({ app, correlation, type });
+  if (problem) return problem;
+  if (app !== undefined) read.app = app;
+  if (correlation !== undefined) read.correlation = correlation;
+  if (type !== undefined) read.type = type as IndexedType;
+  if (params.get('reverse') === '1') read.reverse = true;
+  return read;
+}
+
+/** What a reader needs of the writer (writer.ts): the layout, where the log ends, and its reopens. */
+export interface ReadSide {
+  readonly sub: Subs;
+  readonly lastSeq: number;
+  readonly compaction: Compaction | undefined;
+  /** changes with every reopen */
+  readonly epoch: number;
+  /** settles once a reopen in progress is over */
+  readonly reopening: Promise<unknown>;
+}
+
+export class LogReader implements EventLookup {
+  constructor(private readonly log: ReadSide) {}
+
+  /**
+   * Events in seq order (newest first with `reverse`); a record that cannot be parsed or decoded comes
+   * as `{ok: false}`, never skipped, and so does a gap in a full forward read (except seqs a compaction removed).
+   */
+  async *read(opts: ReadOptions = {}): AsyncGenerator<ReadItem> {
+    for await (const batch of this.readBatches(opts)) yield* batch;
+  }
+
+  /**
+   * `read`, a batch at a time (the records of one LevelDB `nextv`): the same items in the same order,
+   * for readers of many records (folds) that need not pay an async step per record.
+   */
+  async *readBatches(opts: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
+    // A reopen after a failed write (see writer.ts) closes the iterators of readers in flight: they
+    // resume after the last record they yielded, so a reader never notices.
+    let last: number | undefined;
+    for (;;) {
+      await this.log.reopening;
+      const epoch = this.log.epoch;
+      const resumed = last === undefined ? opts : opts.reverse ? { ...opts, until: last - 1 } : { ...opts, since: last };
+      try {
+        for await (const batch of this.#readOnce(resumed)) {
+          for (const item of batch) last = item.ok ? item.event.seq : item.seq || last;
+          yield batch;
+        }
+        return;
+      } catch (err) {
+        if (this.log.epoch === epoch) throw err;
+      }
+    }
+  }
+
+  async *#readOnce(opts: ReadOptions): AsyncGenerator<ReadItem[]> {
+    const sub = this.log.sub;
+    let since = opts.since ?? 0;
+    let until = opts.until ?? Number.MAX_SAFE_INTEGER;
+    if (opts.boot !== undefined) {
+      const raw = await sub.boots.get(pad(opts.boot));
+      if (raw === undefined) return;
+      const b = bootRecord(pad(opts.boot), raw);
+      since = Math.max(since, b.first - 1);
+      until = Math.min(until, b.last);
+    }
+    if (since >= until) return;
+    const reverse = opts.reverse ?? false;
+    const problem = readOptionsProblem(opts);
+    if (problem) throw new TypeError(`read: ${problem}`);
+    if (opts.app !== undefined) yield* this.#readIndex(sub.ixApp, 'app', opts.app, since, until, reverse);
+    else if (opts.correlation !== undefined) yield* this.#readIndex(sub.ixCorr, 'correlation', opts.correlation, since, until, reverse);
+    else if (opts.type !== undefined) yield* this.#readIndex(sub.ixType, 'type', opts.type, since, until, reverse);
+    else yield* this.#readRange(since, until, reverse);
+  }
+
+  async *#readRange(since: number, until: number, reverse: boolean): AsyncGenerator<ReadItem[]> {
+    const end = Math.min(until, this.log.lastSeq); // taken before the iterator's snapshot: all of it is in there
+    const it = this.log.sub.log.iterator({ ...HWM, gt: pad(since), lte: pad(until), reverse });
+    let expected = since + 1; // forward reads: the next seq a gapless log holds
+    try {
+      for (let entries = await it.nextv(READ_CHUNK); entries.length > 0; entries = await it.nextv(READ_CHUNK)) {
+        const batch: ReadItem[] = [];
+        for (const [key, value] of entries) {
+          const seq = Number(key);
+          if (!reverse && seq > expected) {
+            const gap = this.#gap(expected, seq - 1);
+            if (gap) batch.push(gap);
+          }
+          expected = seq + 1;
+          batch.push(decodeRecord(seq, value));
+        }
+        yield batch;
+      }
+      if (!reverse && expected <= end) {
+        const gap = this.#gap(expected, end);
+        if (gap) yield [gap];
+      }
+    } finally {
+      await it.close();
+    }
+  }
+
+  /** Missing seqs from..to: an error item for the part a compaction did not remove. */
+  #gap(from: number, to: number): ReadItem | undefined {
+    const first = Math.max(from, (this.log.compaction?.through ?? 0) + 1);
+    if (first > to) return undefined;
+    const what = first === to ? `seq ${first} is` : `seqs ${first}..${to} are`;
+    return { ok: false, seq: first, reason: `${what} missing from the log (no compaction removed ${first === to ? 'it' : 'them'})` };
+  }
+
+  async *#readIndex(index: Sub, what: string, name: string, since: number, until: number, reverse: boolean): AsyncGenerator<ReadItem[]> {
+    const it = index.keys({ ...HWM, ...indexRange(name, since, until), reverse });
+    try {
+      // small chunks first: readers that stop early (the last action, a fact's previous value) decode little
+      for (let size = 16, keys = await it.nextv(size); keys.length > 0; size = Math.min(READ_CHUNK, size * 4), keys = await it.nextv(size)) {
+        const seqKeys = keys.map((k) => indexedSeqKey(name, k));
+        const values = await this.log.sub.log.getMany(seqKeys);
+        const batch: ReadItem[] = [];
+        for (let i = 0; i < seqKeys.length; i++) {
+          const seq = Number(seqKeys[i]);
+          const value = values[i];
+          if (value !== undefined) batch.push(decodeRecord(seq, value));
+          // an entry left behind by an interrupted compaction: its record was removed on purpose
+          else if (seq > (this.log.compaction?.through ?? 0)) batch.push({ ok: false, seq, reason: `index of ${what} '${name}' names seq ${seq}, which is not in the log` });
+        }
+        if (batch.length > 0) yield batch;
+      }
+    } finally {
+      await it.close();
+    }
+  }
+
+  /** One record by seq: undefined when the log does not hold it (never written, or removed by compaction). */
+  async get(seq: number): Promise<ReadItem | undefined> {
+    const [item] = await this.getMany([seq]);
+    return item;
+  }
+
+  /** Records by seq, in the order asked, one LevelDB multi-get. */
+  async getMany(seqs: readonly number[]): Promise<(ReadItem | undefined)[]> {
+    const valid = seqs.map((s) => Number.isSafeInteger(s) && s > 0);
+    const keys = seqs.filter((_, i) => valid[i]).map(pad);
+    await this.log.reopening;
+    const epoch = this.log.epoch;
+    const values = await this.log.sub.log.getMany(keys).catch(async (err: unknown) => {
+      if (this.log.epoch === epoch) throw err;
+      await this.log.reopening; // closed under us by a reopen: once more
+      return this.log.sub.log.getMany(keys);
+    });
+    let next = 0;
+    return seqs.map((seq, i) => {
+      if (!valid[i]) return undefined;
+      const value = values[next++];
+      return value === undefined ? undefined : decodeRecord(seq, value);
+    });
+  }
+
+  async boots(): Promise<BootRecord[]> {
+    const entries = await this.log.sub.boots.iterator().all();
+    return entries.map(([k, v]) => bootRecord(k, v));
+  }
+}
+
+function decodeRecord(seq: number, value: string): ReadItem {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(value);
+  } catch (err) {
+    return { ok: false, seq, reason: `not JSON: ${(err as Error).message}` };
+  }
+  const r = decodeOwned(raw); // fresh from JSON.parse: ours to keep
+  if (!r.ok) return { ok: false, seq, reason: r.reason };
+  if (r.event.seq !== seq) return { ok: false, seq, reason: `record stored at seq ${seq} says seq ${r.event.seq}` };
+  return r;
+}
