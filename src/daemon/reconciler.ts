@@ -253,6 +253,6 @@ function rolledBack(state: State, action: Action, meta: { source: 'executor'; ap
   const app = state.apps[action.app];
   const current = state.containers[action.app];
   const good = state.lastGood[action.app];
-  if (!app?.manifestHash || !current?.specHash || !good) throw new ActionError('cannot-roll-back', `cannot roll back ${action.app}: no healthy configuration is known`, false);
+  if (!app?.manifestHash || !current?.specHash || !good) throw new ActionError('cannot-roll-back', `cannot roll back ${action.app}: no healthy configuration is known`);
   return { type: 'RolledBack', ...meta, data: { fromSpecHash: current.specHash, badManifestHash: app.manifestHash, toSpecHash: good.specHash } };
 }
