@@ -1,6 +1,6 @@
 // The reconciler: plans from the whole projection, records the decision, then acts. Actions run in
 // parallel (bounded) except where one app depends on another acted on in the same plan; each is
-// written ahead of its podman call and its outcome after (DESIGN.md §2).
+// written ahead of its podman call and its outcome after (docs/architecture.md, "Reconciler").
 import type { Action, Draft, Envelope } from '../core/events.js';
 import { stateHash } from '../core/evolve.js';
 import { canonicalJson } from '../core/hash.js';
