@@ -28,7 +28,7 @@ export async function prepareHost(cfg: HostPrep, app: AppState, spec: ContainerS
         await chownTree(anchor(source), source, uid, gid);
       } catch (cause) {
         if (cause instanceof ActionError) throw cause;
-        throw new ActionError('chown-failed', `cannot chown ${source} to ${spec.dataUid}: ${(cause as Error).message}`, true, { cause });
+        throw new ActionError('chown-failed', `cannot chown ${source} to ${spec.dataUid}: ${(cause as Error).message}`, { cause });
       }
     }
   }

@@ -11,9 +11,9 @@ export class PodmanUnreachableError extends Error {
   }
 }
 
-/** A podman call failed; `retryable` is false when trying again without a change cannot help. */
+/** An action failed; the reconciler records `code` and the message in `ActionFailed.data.error`. */
 export class ActionError extends Error {
-  constructor(readonly code: string, message: string, readonly retryable = true, options?: { cause?: unknown }) {
+  constructor(readonly code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ActionError';
   }

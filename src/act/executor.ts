@@ -146,7 +146,7 @@ async function ensureImage(cfg: ExecutorConfig, image: string, appId: string, m:
   const present = await imageExists(cfg.docker, image);
   if (present && !(pull === 'always' && !build)) return;
   if (!present && pull === 'never' && !build) {
-    throw new ActionError('image-missing', `image ${image} is not present and pull_policy is never: load it with 'podman load' or change pull_policy`, false);
+    throw new ActionError('image-missing', `image ${image} is not present and pull_policy is never: load it with 'podman load' or change pull_policy`);
   }
   if (build) {
     const appDir = path.resolve(cfg.appsDir, appId);
@@ -196,10 +196,10 @@ async function removeLeftover(cfg: ExecutorConfig, name: string, app: string): P
     info = await cfg.docker.getContainer(name).inspect();
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return;
-    throw new ActionError('inspect-failed', `cannot inspect container: ${name}: ${podmanMessage(err)}`, true, { cause: err });
+    throw new ActionError('inspect-failed', `cannot inspect container: ${name}: ${podmanMessage(err)}`, { cause: err });
   }
   if (info.Config.Labels?.[LABELS.app] !== app) {
-    throw new ActionError('name-conflict', `cannot create container ${name}: a container not managed by podledger has that name; rename or remove it`, false);
+    throw new ActionError('name-conflict', `cannot create container ${name}: a container not managed by podledger has that name; rename or remove it`);
   }
   // podman reports the stop timeout the container was made with (ours: from its spec)
   const own = (info.Config as { StopTimeout?: number }).StopTimeout;
@@ -226,12 +226,12 @@ async function secretValues(cfg: ExecutorConfig, spec: ContainerSpec): Promise<R
 
 /** The secret's value, provided it is still the one the plan hashed. */
 async function verifiedSecret(cfg: ExecutorConfig, name: string, expectedHash: string | undefined): Promise<string> {
-  if (!cfg.secretsDir) throw new ActionError('secret-missing', `cannot read secret ${name}: no --secrets folder given`, false);
+  if (!cfg.secretsDir) throw new ActionError('secret-missing', `cannot read secret ${name}: no --secrets folder given`);
   let raw: Buffer;
   try {
     raw = await readFile(path.join(cfg.secretsDir, name));
   } catch (cause) {
-    throw new ActionError('secret-missing', `cannot read secret ${name} in ${cfg.secretsDir}: ${(cause as NodeJS.ErrnoException).code}`, true, { cause });
+    throw new ActionError('secret-missing', `cannot read secret ${name} in ${cfg.secretsDir}: ${(cause as NodeJS.ErrnoException).code}`, { cause });
   }
   const value = secretValue(raw);
   if (expectedHash && secretHash(cfg.nodeKey, value) !== expectedHash) {
@@ -247,6 +247,6 @@ async function call<T>(what: string, fn: () => Promise<T>, ok: number[] = []): P
   } catch (err) {
     const status = (err as { statusCode?: number }).statusCode;
     if (status !== undefined && ok.includes(status)) return undefined as T;
-    throw new ActionError(status ? `http-${status}` : 'podman-call-failed', `cannot ${what}: ${podmanMessage(err)}`, true, { cause: err });
+    throw new ActionError(status ? `http-${status}` : 'podman-call-failed', `cannot ${what}: ${podmanMessage(err)}`, { cause: err });
   }
 }

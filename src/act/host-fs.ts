@@ -18,7 +18,7 @@ import { ActionError } from './errors.js';
 /** A host path the daemon refused to resolve, because a component below its anchor is not a plain folder. */
 export class UnsafePathError extends ActionError {
   constructor(readonly target: string, readonly component: string, why: string) {
-    super('unsafe-path', `refused host path: ${target}: ${component} ${why} (a container can write there, so it is not followed); remove it or make it a plain folder`, false);
+    super('unsafe-path', `refused host path: ${target}: ${component} ${why} (a container can write there, so it is not followed); remove it or make it a plain folder`);
     this.name = 'UnsafePathError';
   }
 }
@@ -189,7 +189,7 @@ export async function chownTree(anchor: string, root: string, uid: number, gid: 
   const device = (await top.stat()).dev;
   let changed = 0;
   const walk = async (dir: FileHandle, shown: string, depth: number): Promise<void> => {
-    if (depth > MAX_DEPTH) throw new ActionError('tree-too-deep', `cannot chown ${root}: ${shown} is more than ${MAX_DEPTH} folders deep; flatten it`, false);
+    if (depth > MAX_DEPTH) throw new ActionError('tree-too-deep', `cannot chown ${root}: ${shown} is more than ${MAX_DEPTH} folders deep; flatten it`);
     await dir.chown(uid, gid);
     changed++;
     // streamed: a container may have made millions of entries

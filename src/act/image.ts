@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type Docker from 'dockerode';
 import tar from 'tar-fs';
-import { BuildContextError, checkedFs, hashTree, type LinkRules } from '../host/build-context.js';
+import { checkedFs, hashTree, type LinkRules } from '../host/build-context.js';
 import { ActionError, podmanMessage } from './errors.js';
 
 export type Progress = (line: string) => void;
@@ -13,7 +13,7 @@ export async function imageExists(docker: Docker, image: string): Promise<boolea
     return true;
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 404) return false;
-    throw new ActionError('image-inspect-failed', `cannot inspect image: ${image}: ${podmanMessage(err)}`, true, { cause: err });
+    throw new ActionError('image-inspect-failed', `cannot inspect image: ${image}: ${podmanMessage(err)}`, { cause: err });
   }
 }
 
@@ -40,8 +40,8 @@ type PackOptions = tar.PackOptions & { umask?: number };
 
 /** Build from a local context. Links are followed when packing (out of the app folder only to the host files `links` allows). */
 export async function buildImage(docker: Docker, req: BuildRequest, progress: Progress): Promise<void> {
-  const fail = (message: string, retryable: boolean, cause: unknown) =>
-    new ActionError('build-failed', `cannot build image: ${req.tag} from ${req.context}: ${message}`, retryable, { cause });
+  const fail = (message: string, cause: unknown) =>
+    new ActionError('build-failed', `cannot build image: ${req.tag} from ${req.context}: ${message}`, { cause });
   let refused: Error | undefined;
   let context: NodeJS.ReadableStream;
   if (req.links) {
@@ -49,7 +49,7 @@ export async function buildImage(docker: Docker, req: BuildRequest, progress: Pr
     try {
       await hashTree(req.context, req.links);
     } catch (err) {
-      throw fail((err as Error).message, !(err instanceof BuildContextError), err);
+      throw fail((err as Error).message, err);
     }
     const options: PackOptions & { fs: unknown } = { dereference: true, umask: PACK_UMASK, fs: await checkedFs(req.context, req.links) };
     const pack = tar.pack(req.context, options);
@@ -59,7 +59,7 @@ export async function buildImage(docker: Docker, req: BuildRequest, progress: Pr
     context = tar.pack(req.context, { dereference: true, umask: PACK_UMASK } as PackOptions) as unknown as NodeJS.ReadableStream;
   }
   // A pack refused half-way aborts the upload: say why, rather than what podman saw of it.
-  const failed = (message: string, cause?: unknown) => (refused ? fail(refused.message, !(refused instanceof BuildContextError), refused) : fail(message, true, cause));
+  const failed = (message: string, cause?: unknown) => (refused ? fail(refused.message, refused) : fail(message, cause));
   let stream: NodeJS.ReadableStream;
   try {
     stream = await docker.buildImage(context, { t: req.tag, dockerfile: path.normalize(req.containerfile), buildargs: req.args, rm: true });
@@ -74,7 +74,7 @@ export async function pullImage(docker: Docker, image: string, progress: Progres
   try {
     stream = await docker.pull(image);
   } catch (err) {
-    throw new ActionError('pull-failed', `cannot pull image: ${image}: ${podmanMessage(err)}`, true, { cause: err });
+    throw new ActionError('pull-failed', `cannot pull image: ${image}: ${podmanMessage(err)}`, { cause: err });
   }
   await follow(docker, stream, progress, (msg) => new ActionError('pull-failed', `cannot pull image: ${image}: ${msg}`));
 }

@@ -1,6 +1,6 @@
 // The reconciler: plans from the whole projection, records the decision, then acts. Actions run in
 // parallel (bounded) except where one app depends on another acted on in the same plan; each is
-// written ahead of its podman call and its outcome after (DESIGN.md §2).
+// written ahead of its podman call and its outcome after (docs/architecture.md, "Reconciler").
 import type { Action, Draft, Envelope } from '../core/events.js';
 import { stateHash } from '../core/evolve.js';
 import { canonicalJson } from '../core/hash.js';
@@ -253,6 +253,6 @@ function rolledBack(state: State, action: Action, meta: { source: 'executor'; ap
   const app = state.apps[action.app];
   const current = state.containers[action.app];
   const good = state.lastGood[action.app];
-  if (!app?.manifestHash || !current?.specHash || !good) throw new ActionError('cannot-roll-back', `cannot roll back ${action.app}: no healthy configuration is known`, false);
+  if (!app?.manifestHash || !current?.specHash || !good) throw new ActionError('cannot-roll-back', `cannot roll back ${action.app}: no healthy configuration is known`);
   return { type: 'RolledBack', ...meta, data: { fromSpecHash: current.specHash, badManifestHash: app.manifestHash, toSpecHash: good.specHash } };
 }

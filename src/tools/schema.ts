@@ -1,8 +1,10 @@
-// `npm run schema`: writes the manifest's JSON Schema and Markdown reference to docs/.
+// `npm run schema`: writes the manifest's JSON Schema and Markdown reference to docs/, and the type
+// table of events/README.md (event-docs.ts; the rest of that README is hand-written).
 // `--check`: writes nothing; exits 1 naming each file that is stale (for CI and tests).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { generatedFiles } from '../manifest/json-schema.js';
+import { EVENTS_README, withEventTypes } from './event-docs.js';
 
 // dist/tools/schema.js (or src/tools/schema.ts) → the repo root.
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,7 +25,10 @@ function main(argv: string[]): number {
     return 2;
   }
   let stale = 0;
-  for (const [rel, content] of Object.entries(generatedFiles())) {
+  const events = read(`${root}${EVENTS_README}`);
+  if (events === undefined) throw new Error(`${EVENTS_README} is missing`);
+  const files = { ...generatedFiles(), [EVENTS_README]: withEventTypes(events) };
+  for (const [rel, content] of Object.entries(files)) {
     const file = `${root}${rel}`;
     const current = read(file);
     if (check) {

@@ -1,7 +1,8 @@
 // Crash and fault injection, short form (part of `npm test`): the daemon SIGKILLed during churn, the
 // podman service killed under it, a full disk under its data dir, a second daemon on its data dir,
 // and a storm of crash-looping apps. The long form with bigger counts is `npm run soak`
-// (test/soak/); the scenarios themselves are in test/support/faults.ts, described in docs/faults.md.
+// (test/soak/); the scenarios themselves are in test/support/faults/ (one module per fault, exported
+// by test/support/faults.ts), described in docs/faults.md.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, type TempDir } from '../support/cli.js';
@@ -65,7 +66,7 @@ describe('faults, short form', () => {
   // down: every action is held until an inventory read appends again, although podman answers. The
   // inventory's error handler (src/daemon/daemon.ts) treats any failure of its run as podman being
   // unreachable; an append failure should be reported as what it is. Reproduce: this test
-  // (inventoryAppendFailure in test/support/faults.ts).
+  // (inventoryAppendFailure in test/support/faults/disk-full.ts).
   it('given a full disk, when the inventory cannot append what it found, then the daemon does not report podman as unreachable', async () => {
     const r = await inventoryAppendFailure(fx, `${PREFIX}u`, { size: '4m', fullMs: 2_500 });
     expect(r.said, 'the append failure is reported').toMatch(/No space left on device/);

@@ -1,5 +1,5 @@
 // Crash and fault injection, long form: `npm run soak` (vitest.soak.config.ts; not part of `npm test`).
-// The same scenarios as test/podman/faults.test.ts (test/support/faults.ts), with bigger counts:
+// The same scenarios as test/podman/faults.test.ts (test/support/faults/), with bigger counts:
 // 200 SIGKILLs during churn, 50 podman service restarts, 10 disk-full spells, a storm of 20
 // crash-looping apps for 5 minutes. Each scenario prints its figures as `[faults] ... figures: {...}`
 // (docs/faults.md keeps those of the last runs). Lower counts for a quick look with SOAK_KILLS,

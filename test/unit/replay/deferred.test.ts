@@ -3,16 +3,17 @@
 import { describe, expect, it } from 'vitest';
 import type { Draft } from '../../../src/core/events.js';
 import { fold, stateHash } from '../../../src/core/evolve.js';
-import { plan } from '../../../src/core/plan.js';
 import { renderEvent } from '../../../src/core/render.js';
 import { checkDecisions } from '../../../src/core/replay.js';
 import { envelopes, manifest, observed, T0 } from '../core/builders.js';
+import { given } from '../core/planner-spec.js';
 
 describe('plans with apps deferred to an action in flight', () => {
   const catalog: Draft[] = [observed('a', manifest('a')), observed('b', manifest('b'))];
-  const base = fold(envelopes(catalog));
+  const node = given(...catalog);
+  const base = node.state;
   const at = T0 + 10_000;
-  const full = plan(base, at).actions; // create a, create b
+  const full = node.when(at).plan.actions; // create a, create b
   const decision = (actions: typeof full, deferred?: string[]): Draft => ({
     type: 'PlanDecided', source: 'reconciler',
     data: { atSeq: base.seq, stateHash: stateHash(base), plannedAt: at, actions, ...(deferred ? { deferred } : {}) },
@@ -20,7 +21,7 @@ describe('plans with apps deferred to an action in flight', () => {
 
   it('given a recorded plan without the in-flight app and that app deferred, when checked, then it agrees with today\'s planner', () => {
     const log = envelopes([...catalog, decision(full.filter((a) => a.app !== 'a'), ['a'])]);
-    expect(full.map((a) => `${a.kind} ${a.app}`)).toEqual(['create a', 'create b']);
+    node.when(at).thenPlan('create a\n  container-missing causedBy #1\ncreate b\n  container-missing causedBy #2\n');
     expect(checkDecisions(log)).toEqual({ checked: 1, skipped: 0 });
   });
 

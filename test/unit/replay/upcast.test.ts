@@ -4,13 +4,12 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../../src/core/events.js';
-import { fold } from '../../../src/core/evolve.js';
-import { plan } from '../../../src/core/plan.js';
 import { HASH_VERSION } from '../../../src/core/spec.js';
 import { explain, renderWhy } from '../../../src/core/why.js';
 import { collect } from '../../../src/log/fold.js';
 import { readNdjson } from '../../../src/log/ndjson.js';
 import { readFileSync } from 'node:fs';
+import { givenLog } from '../core/planner-spec.js';
 
 const FILE = join(import.meta.dirname, '../../../events/v0.1-dev-demo-host-ip-change.ndjson');
 
@@ -31,10 +30,11 @@ describe('a log written by podledger 0.1-dev', () => {
     const bitcoind = events.find((e) => e.type === 'ManifestObserved' && e.app === 'bitcoind');
     expect(JSON.stringify(bitcoind)).toContain('"size":"1m"');
 
-    const state = fold(events);
+    const log = givenLog(events);
+    const state = log.state;
     expect(Object.keys(state.containers).sort()).toEqual(['bitcoin-ui', 'bitcoind', 'electrs', 'fedimint']);
     expect(Object.values(state.apps).filter((a) => a.rejected)).toEqual([]);
-    expect(plan(state, events.at(-1)!.at).actions).toEqual([]);
+    log.when(events.at(-1)!.at).thenNothingToDo();
   });
 
   it('given the log, when asked why fedimint was recreated, then the answer is the same as the day it was written', async () => {
