@@ -67,6 +67,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // Small rooms: a source file does one job, a function fits on a screen (data tables are consts).
+    files: ['src/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 400 }],
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
+    },
+  },
   ...layers.flatMap((layer) => Array.from({ length: MAX_DEPTH }, (_, i) => layerRule(layer, i + 1))),
   {
     files: pure.map((layer) => `src/${layer}/**/*.ts`),

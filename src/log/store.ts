@@ -1,4 +1,4 @@
-// The event log: one LevelDB, one writer, gapless seq, durable group commit (DESIGN.md §3).
+// The event log: one LevelDB, one writer, gapless seq, durable group commit.
 //
 // `EventStore` is a facade; each job is in its own module: the key layout (keys.ts), the writer (append,
 // boots, group commit, reopen: writer.ts), reads (gaps, resuming after a reopen) and the reader
