@@ -315,7 +315,8 @@ function summarise(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 }
 
-function stripUndefined<T extends object>(o: T): T {
+/** The object without its undefined fields: what a JSON round trip would give back. */
+export function stripUndefined<T extends object>(o: T): T {
   for (const k in o) if (o[k] === undefined) return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
   return o; // the common case: nothing to strip, no copy
 }

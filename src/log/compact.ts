@@ -1,8 +1,7 @@
 // Retention: fold the events up to a cut into a snapshot at the cut and remove them, except those the
 // `why` history of every container that still exists needs. Run only by `podledger compact`, on a store
 // no daemon holds; never implicitly.
-import { FOLD_CHUNK, foldChunk, stateHash } from '../core/evolve.js';
-import type { Envelope } from '../core/events.js';
+import { ChunkedFold, stateHash } from '../core/evolve.js';
 import type { State } from '../core/state.js';
 import type { OnCorrupt } from './fold.js';
 import { encodeSnapshot, historyBase } from './snapshots.js';
@@ -46,26 +45,17 @@ export async function compactStore(store: EventStore, o: CompactOptions): Promis
 
   // One pass: the state at the cut (the first event past the limit or at/after `before` ends it) and at the end.
   const base = await historyBase(store, o.report);
-  let state: State = base.state;
+  const folding = new ChunkedFold(base.state); // a chunk ends at the cut
   let atCut: State | undefined;
-  let chunk: Envelope[] = []; // folded FOLD_CHUNK at a time (see foldChunk); a chunk ends at the cut
   for await (const batch of store.readBatches({ since: base.seq })) {
     for (const item of batch) {
       if (!item.ok) { o.onCorrupt(item.seq, item.reason); continue; }
       const e = item.event;
-      if (!atCut && (e.seq > limit || (o.before !== undefined && e.at >= o.before))) {
-        state = foldChunk(state, chunk);
-        chunk = [];
-        atCut = state;
-      }
-      chunk.push(e);
-      if (chunk.length >= FOLD_CHUNK) {
-        state = foldChunk(state, chunk);
-        chunk = [];
-      }
+      if (!atCut && (e.seq > limit || (o.before !== undefined && e.at >= o.before))) atCut = folding.flush();
+      folding.push(e);
     }
   }
-  state = foldChunk(state, chunk);
+  const state = folding.flush();
   atCut ??= state;
   const through = atCut.seq;
   if (through <= base.seq) {

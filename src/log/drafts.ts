@@ -1,6 +1,6 @@
 // From a draft to the envelope the writer stores: validated before anything of its append is written,
 // given what does not depend on its position (id, v, time), then its position (seq, boot, bootSeq).
-import { CURRENT_VERSION, SOURCES, checkDraft } from '../core/events.js';
+import { CURRENT_VERSION, SOURCES, checkDraft, stripUndefined } from '../core/events.js';
 import type { Draft, Envelope } from '../core/events.js';
 import { InvalidEventError } from './errors.js';
 
@@ -52,8 +52,4 @@ function checkJson(data: unknown): string | undefined {
   } catch (err) {
     return `data cannot be stored as JSON: ${(err as Error).message}`;
   }
-}
-
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

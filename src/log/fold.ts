@@ -1,6 +1,6 @@
 // Folding a whole log into state, from a store or from any stream of read items (replay), and the
 // daemon's start: the latest trusted snapshot (snapshots.ts) and the events after it.
-import { FOLD_CHUNK, foldChunk } from '../core/evolve.js';
+import { ChunkedFold } from '../core/evolve.js';
 import type { Envelope } from '../core/events.js';
 import { initialState, type State } from '../core/state.js';
 import { checkSnapshot, historyBase } from './snapshots.js';
@@ -19,21 +19,14 @@ export async function foldItems(
   items: AsyncIterable<ReadItem | readonly ReadItem[]>, onCorrupt: OnCorrupt, until = Infinity, from: State = initialState,
   opts: { onChunk?: (s: State, folded: number) => void; cutAfter?: (seq: number) => boolean } = {},
 ): Promise<State> {
-  let state = from;
-  let chunk: Envelope[] = [];
-  const flush = (): void => {
-    if (chunk.length === 0) return;
-    state = foldChunk(state, chunk);
-    opts.onChunk?.(state, chunk.length);
-    chunk = [];
-  };
+  const folding = new ChunkedFold(from, opts.onChunk);
   /** false once past `until` */
   const take = (item: ReadItem): boolean => {
     if (!item.ok) { onCorrupt(item.seq, item.reason); return true; }
     if (item.event.seq > until) return false;
     if (item.event.seq <= from.seq) return true;
-    chunk.push(item.event);
-    if (chunk.length >= FOLD_CHUNK || opts.cutAfter?.(item.event.seq)) flush();
+    folding.push(item.event);
+    if (opts.cutAfter?.(item.event.seq)) folding.flush();
     return true;
   };
   // items one by one, or in batches (EventStore.readBatches): the same fold
@@ -44,8 +37,7 @@ export async function foldItems(
     }
     for (const item of got) if (!take(item)) break outer;
   }
-  flush();
-  return state;
+  return folding.flush();
 }
 
 const isBatch = (x: ReadItem | readonly ReadItem[]): x is readonly ReadItem[] => Array.isArray(x);
