@@ -1,6 +1,8 @@
 // Typed failures of podman calls, each naming what failed, which thing, and why.
+import { PodledgerError } from '../core/errors.js';
 
-export class PodmanUnreachableError extends Error {
+export class PodmanUnreachableError extends PodledgerError {
+  readonly exit = 'runtime';
   constructor(readonly socket: string, readonly code: string, options?: { cause?: unknown }) {
     super(
       `cannot reach podman at ${socket} (${code}): start it with 'podman system service --time=0 unix://${socket}' ` +
@@ -12,7 +14,8 @@ export class PodmanUnreachableError extends Error {
 }
 
 /** An action failed; the reconciler records `code` and the message in `ActionFailed.data.error`. */
-export class ActionError extends Error {
+export class ActionError extends PodledgerError {
+  readonly exit = 'runtime';
   constructor(readonly code: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'ActionError';

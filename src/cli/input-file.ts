@@ -1,5 +1,6 @@
 // Files named on the command line are checked before they are read, so a wrong path is reported as
 // such (exit 1, the path and the fix) rather than as whatever the first read happens to throw.
+import { PodledgerError } from '../core/errors.js';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { printable } from '../core/render.js';
@@ -8,7 +9,8 @@ import type { ReadItem } from '../log/store.js';
 import { fsReason } from '../observe/fs-reason.js';
 
 /** Exit code 1: a file given on the command line is missing, not a file, or not readable. */
-export class InputFileError extends Error {
+export class InputFileError extends PodledgerError {
+  readonly exit = 'invalid';
   constructor(readonly file: string, readonly reason: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'InputFileError';

@@ -1,20 +1,11 @@
 // `podledger <command>`: option parsing and exit codes (main.ts runs it). Commands live in ./commands.ts, ./replay.ts, ./compact.ts.
 import { Command, CommanderError, Option } from 'commander';
-import { DbLockedError } from '../log/errors.js';
-import { PodmanUnreachableError } from '../act/errors.js';
+import { PodledgerError } from '../core/errors.js';
 import { printable } from '../core/render.js';
 import { VERSION } from '../version.js';
 import { bootArg, boundArg, MAX_TIMER_SECONDS, secondsArg, seqArg, timeArg, wholeArg } from './args.js';
 import * as cmd from './commands.js';
 import * as replay from './replay.js';
-import { NoLogError } from './source.js';
-import { InputFileError } from './input-file.js';
-import { PolicyError } from '../manifest/policy.js';
-import { ControlGroupError } from '../daemon/control-access.js';
-import { HostFactsFileError } from '../observe/host-facts.js';
-import { AppsFolderError } from '../observe/manifests.js';
-import { ImportError } from '../log/errors.js';
-import { ForeignNodeError } from '../log/node-identity.js';
 
 /** 0 ok; 1 invalid input or divergence; 2 usage; 3 runtime failure. */
 export const EXIT = { ok: 0, invalid: 1, usage: 2, runtime: 3 } as const;
@@ -101,22 +92,12 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.ok : EXIT.usage;
     }
-    if (err instanceof cmd.UsageError) {
+    if (err instanceof cmd.InvalidInputError && err.output) process.stdout.write(`${err.output}\n`);
+    if (err instanceof PodledgerError) {
       say(err.message);
-      return EXIT.usage;
+      return EXIT[err.exit];
     }
-    if (err instanceof NoLogError || err instanceof InputFileError || err instanceof PolicyError || err instanceof HostFactsFileError
-      || err instanceof AppsFolderError || err instanceof ImportError || err instanceof ForeignNodeError || err instanceof ControlGroupError) {
-      say(err.message);
-      return EXIT.invalid;
-    }
-    if (err instanceof cmd.InvalidInputError) {
-      if (err.output) process.stdout.write(`${err.output}\n`);
-      say(err.message);
-      return EXIT.invalid;
-    }
-    const known = err instanceof DbLockedError || err instanceof PodmanUnreachableError || err instanceof Error;
-    say(known ? (err as Error).message : String(err));
+    say(err instanceof Error ? err.message : String(err));
     if (process.env.PODLEDGER_DEBUG) console.error(err);
     return EXIT.runtime;
   }

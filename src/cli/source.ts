@@ -2,6 +2,7 @@
 // a running daemon holds that db's lock — the daemon's control socket. Each source reads the whole log
 // (`items`) and reads by index and by seq (`lookup`: the store's indexes, the socket's matching
 // endpoints, or one filtering pass over the export per read).
+import { PodledgerError } from '../core/errors.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,7 +17,8 @@ import type { EventLookup, ReadItem, ReadOptions } from '../log/reader.js';
 import { EventStore, type Compaction } from '../log/store.js';
 import { checkLogFile, guardedLogItems } from './input-file.js';
 
-export class NoLogError extends Error {
+export class NoLogError extends PodledgerError {
+  readonly exit = 'invalid';
   constructor(readonly dir: string) {
     super(`read event log: ${dir}: no podledger data here; pass --data DIR of a node, or --log FILE.ndjson from 'podledger export'`);
     this.name = 'NoLogError';

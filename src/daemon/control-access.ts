@@ -2,9 +2,11 @@
 // (`--control-group`), for operators who read status and events without sudo. The data dir then
 // lets that group search it (0710), nothing more: the log's files stay 0600, so the group reads the
 // log only through the daemon, which never serves a secret value.
+import { PodledgerError } from '../core/errors.js';
 import { chmod, chown, readFile } from 'node:fs/promises';
 
-export class ControlGroupError extends Error {
+export class ControlGroupError extends PodledgerError {
+  readonly exit = 'invalid';
   constructor(readonly group: string, reason: string, options?: { cause?: unknown }) {
     super(`cannot open the control socket to group ${group}: ${reason}; create the group (groupadd ${group}) or give its numeric id`, options);
     this.name = 'ControlGroupError';

@@ -1,8 +1,10 @@
 // Errors of the event log store: one class per kind, with the context a caller needs to act on it,
 // the underlying error as `cause`, and messages shaped "what failed: which thing: why".
+import { PodledgerError, type ExitKind } from '../core/errors.js';
 
-export abstract class LogError extends Error {
+export abstract class LogError extends PodledgerError {
   abstract readonly code: string;
+  readonly exit: ExitKind = 'runtime';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
@@ -71,6 +73,7 @@ export class InvalidEventError extends LogError {
 /** An import input item that cannot be restored (bad line, gap, conflicting event). */
 export class ImportError extends LogError {
   readonly code = 'IMPORT';
+  override readonly exit = 'invalid';
   /** 1-based position of the item in the input: the line number for an NDJSON export */
   readonly line: number;
   readonly seq: number | undefined;

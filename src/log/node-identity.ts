@@ -68,6 +68,7 @@ export async function readNodeKeyId(dataDir: string): Promise<string | undefined
  */
 export class ForeignNodeError extends LogError {
   readonly code = 'FOREIGN_NODE';
+  override readonly exit = 'invalid';
   constructor(
     readonly dir: string,
     /** the node the log in `dir` belongs to */

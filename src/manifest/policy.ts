@@ -3,6 +3,7 @@
 // app's data, binds of system paths, the podman socket or the secrets) is rejected unless the node's
 // policy file allows it for that app; a build context may link only to the host files it lists.
 // Pure: the caller reads the policy file.
+import { PodledgerError } from '../core/errors.js';
 import path from 'node:path/posix';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
@@ -73,7 +74,8 @@ export function parsePolicy(text: string, file: string): Policy {
 }
 
 /** A policy file that cannot be used; `at` is the position in it, when the problem has one. */
-export class PolicyError extends Error {
+export class PolicyError extends PodledgerError {
+  readonly exit = 'invalid';
   readonly at: { line: number; col: number } | undefined;
   constructor(readonly file: string, reason: string, options?: { cause?: unknown; at?: { line: number; col: number } }) {
     super(`cannot use node policy: ${file}${options?.at ? `:${options.at.line}:${options.at.col}` : ''}: ${reason}`, options?.cause === undefined ? undefined : { cause: options.cause });

@@ -1,11 +1,13 @@
 // Host facts from the OS (primary IPv4, mDNS name, disk size), overridden by an optional JSON file.
+import { PodledgerError } from '../core/errors.js';
 import { readFile, statfs } from 'node:fs/promises';
 import os from 'node:os';
 import { watch } from 'chokidar';
 import { FACT_NAMES, isFactName, type HostFacts } from '../core/facts.js';
 import { readNamedFile } from './fs-reason.js';
 
-export class HostFactsFileError extends Error {
+export class HostFactsFileError extends PodledgerError {
+  readonly exit = 'invalid';
   constructor(readonly file: string, reason: string, options?: { cause?: unknown }) {
     super(`cannot use host facts file: ${file}: ${reason}`, options);
     this.name = 'HostFactsFileError';

@@ -1,6 +1,7 @@
 // Reads the apps folder into manifest readings (valid or rejected, with file:line:col errors), and
 // watches it. Parsing and cross-app rules are pure (src/manifest); this module only does the I/O, as
 // the folder is untrusted: bounded reads, templates never through a link, build contexts checked.
+import { PodledgerError } from '../core/errors.js';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { watch } from 'chokidar';
@@ -18,7 +19,8 @@ import { policyContext, type PolicyOptions } from './policy-file.js';
 export const MANIFEST_FILE = 'manifest.yml';
 
 /** The apps folder itself cannot be listed (missing, not a folder, not readable): no manifest is judged. */
-export class AppsFolderError extends Error {
+export class AppsFolderError extends PodledgerError {
+  readonly exit = 'invalid';
   constructor(readonly dir: string, readonly reason: string, options?: { cause?: unknown }) {
     super(`cannot read apps folder: ${dir}: ${reason}; pass --apps DIR, the folder holding <app id>/${MANIFEST_FILE} for each app`, options);
     this.name = 'AppsFolderError';
