@@ -2,6 +2,7 @@
 // The fold machinery (immer drafts, copy-on-write chunks) is in ./evolve.ts; these only write
 // through its Writer. Pure: time comes from `event.at`.
 import type { Draft as Mutable } from 'immer';
+import { NEW_CONTAINER } from './action-kinds.js';
 import type { Envelope, EnvelopeOf, EventType } from './events.js';
 import type { Writer } from './evolve.js';
 import { ManifestSchema } from './manifest/schema.js';
@@ -221,8 +222,6 @@ export const MEANING: { [T in EventType]: (w: Writer, e: EnvelopeOf<T>) => void 
   },
 };
 
-/** Actions whose success means a new container (or, for adopt, a newly claimed one). */
-const NEW_CONTAINER: ReadonlySet<string> = new Set(['create', 'recreate', 'rollback', 'adopt']);
 
 /** How long a container must run to count as stable: its crash-loop backoff then starts over. */
 export const STABLE_RUN_MS = 10 * 60_000;

@@ -15,7 +15,7 @@ export interface Plan {
 }
 
 /** Actions the executor performs; `wait` and `blocked` only explain why nothing happens yet. */
-export const EXECUTABLE: ReadonlySet<Action['kind']> = new Set(['create', 'start', 'restart', 'recreate', 'rollback', 'adopt', 'remove']);
+export { EXECUTABLE } from './action-kinds.js';
 
 type Desired = Extract<Resolution, { ok: true }>;
 

@@ -1,4 +1,5 @@
 // `why APP`: from an action back to the observations that caused it. Pure over a list of events.
+import { AUDITED } from './action-kinds.js';
 import type { Action, Envelope, EnvelopeOf, Reason } from './events.js';
 import { iso, renderEvent, renderReason, show, summarise } from './render.js';
 
@@ -18,8 +19,6 @@ export interface WhyEntry {
   /** what podman reported afterwards (container started) */
   effects: { seq: number; type: string; summary: string }[];
 }
-
-const AUDITED: ReadonlySet<string> = new Set(['create', 'recreate', 'start', 'restart', 'rollback', 'adopt', 'remove']);
 
 /** Every audited action of `app` (oldest first), each with its reasons' causal chains. */
 export function explain(events: readonly Envelope[], app: string): WhyEntry[] {

@@ -4,10 +4,9 @@
 import type { Action, Draft, Envelope } from '../core/events.js';
 import { stateHash } from '../core/evolve.js';
 import { canonicalJson } from '../core/hash.js';
-import { EXECUTABLE, plan } from '../core/plan.js';
-import { desiredApp } from '../core/spec.js';
+import { EXECUTABLE } from '../core/action-kinds.js';
+import { decide, rollbackRecord, waitsOn } from '../core/decide.js';
 import type { State } from '../core/state.js';
-import { dependenciesOf } from '../core/manifest/schema.js';
 import type { Outcome } from '../act/executor.js';
 import { ActionError } from '../act/errors.js';
 
@@ -28,7 +27,7 @@ export interface ReconcilerDeps {
 }
 
 /** An action waiting for a free slot or for an action of one of its app's dependencies to finish. */
-interface Queued { action: Action; correlation: string; planSeq: number | undefined }
+interface Queued { action: Action; correlation: string; planSeq: number | undefined; dependsOn: readonly string[] }
 
 export class Reconciler {
   readonly #deps: ReconcilerDeps;
@@ -134,17 +133,13 @@ export class Reconciler {
     if (!d.ready()) return;
     const state = d.state();
     const now = d.clock();
-    const decided = plan(state, now);
-    this.#scheduleWake(decided.wakeAt, now);
     // What an earlier plan left queued is superseded by this one, and nothing starts while it is
     // recorded. An app in flight now is left to its action even if that finishes meanwhile: the
-    // plan was taken without its outcome (whose record wakes us to plan again). So is each app
-    // depending on one. Both are recorded as deferred, not as actions: they are not acted on.
+    // decision was taken without its outcome (whose record wakes us to decide again).
     this.#queue = [];
-    const inFlight = new Set(this.#running.keys());
-    const waitsOnFlight = (a: Action) => inFlight.has(a.app) || (EXECUTABLE.has(a.kind) && [...dependencyClosure(state, a.app)].some((x) => inFlight.has(x)));
-    const actions = decided.actions.filter((a) => !waitsOnFlight(a));
-    const deferred = decided.actions.filter(waitsOnFlight).map((a) => a.app).sort();
+    const decided = decide(state, now, new Set(this.#running.keys()));
+    this.#scheduleWake(decided.wakeAt, now);
+    const { actions, deferred } = decided;
 
     const correlation = d.newId();
     let planSeq = state.lastPlan?.seq;
@@ -156,14 +151,15 @@ export class Reconciler {
       }]);
       planSeq = recorded?.seq;
     }
-    await d.append(backoffRecords(state, actions, correlation, planSeq));
-    // Actions that finished while the plan was recorded have been re-planned by their outcome's wake;
+    const cause = planSeq ? { causedBy: planSeq } : {};
+    await d.append(decided.backoff.map(({ app, data }): Draft => ({ type: 'BackoffScheduled', source: 'reconciler', app, correlation, ...cause, data })));
+    // Actions that finished while the plan was recorded have been re-decided by their outcome's wake;
     // ones started meanwhile (by a dispatch of an earlier queue) are left to themselves too.
-    for (const app of this.#running.keys()) inFlight.add(app);
+    const busy = new Set(this.#running.keys());
     this.#queue = actions
-      .filter((a) => EXECUTABLE.has(a.kind) && !waitsOnFlight(a))
-      .map((action) => ({ action, correlation, planSeq }));
-    this.#dispatch(state);
+      .filter((a) => EXECUTABLE.has(a.kind) && !waitsOn(a, decided.dependsOn, busy))
+      .map((action) => ({ action, correlation, planSeq, dependsOn: decided.dependsOn[action.app] ?? [] }));
+    this.#dispatch();
   }
 
   /**
@@ -171,14 +167,14 @@ export class Reconciler {
    * its app's (transitive) dependencies is in flight or queued ahead of it, so a dependent never
    * races its dependency.
    */
-  #dispatch(state: State): void {
+  #dispatch(): void {
     if (this.#stopped) return;
     const busy = new Set(this.#running.keys());
     const ahead = new Set<string>();
     for (const q of [...this.#queue]) {
       if (this.#running.size >= this.#deps.concurrency) break;
       const app = q.action.app;
-      const blocked = busy.has(app) || [...dependencyClosure(state, app)].some((x) => x !== app && (busy.has(x) || ahead.has(x)));
+      const blocked = busy.has(app) || q.dependsOn.some((x) => x !== app && (busy.has(x) || ahead.has(x)));
       ahead.add(app);
       if (blocked) continue;
       this.#queue.splice(this.#queue.indexOf(q), 1);
@@ -188,7 +184,7 @@ export class Reconciler {
         .catch((err: unknown) => this.#failed(err))
         .finally(() => {
           this.#running.delete(app);
-          this.#dispatch(this.#deps.state());
+          this.#dispatch();
           this.#notify();
         });
     }
@@ -204,7 +200,11 @@ export class Reconciler {
     d.onAction?.(action, 'started');
     const meta = { source: 'executor' as const, app: action.app, correlation, causedBy: started!.seq };
     try {
-      if (action.kind === 'rollback') await d.append([rolledBack(d.state(), action, meta)]);
+      if (action.kind === 'rollback') {
+        const record = rollbackRecord(d.state(), action.app);
+        if (!record.ok) throw new ActionError('cannot-roll-back', record.message);
+        await d.append([{ type: 'RolledBack', ...meta, data: record.data }]);
+      }
       const outcome = await d.execute(action, d.state());
       const attempt = action.attempt !== undefined && (action.kind === 'start' || action.kind === 'restart') ? { attempt: action.attempt } : {};
       await d.append([{ type: 'ActionSucceeded', ...meta, data: { kind: action.kind, ...outcome, ...attempt } }]);
@@ -222,37 +222,4 @@ export class Reconciler {
     if (at === undefined || this.#stopped) return;
     this.#timer = setTimeout(() => this.wake(), Math.max(0, at - now) + 1);
   }
-}
-
-/** The (transitive) dependencies of an app, by its desired manifest. */
-function dependencyClosure(state: State, app: string, seen = new Set<string>()): Set<string> {
-  const m = desiredApp(state, app)?.manifest;
-  for (const d of m ? dependenciesOf(m) : []) {
-    if (seen.has(d.app)) continue;
-    seen.add(d.app);
-    dependencyClosure(state, d.app, seen);
-  }
-  return seen;
-}
-
-/** `BackoffScheduled` for each crash-loop wait not yet recorded: `status` shows it, replay keeps it. */
-function backoffRecords(state: State, actions: readonly Action[], correlation: string, planSeq: number | undefined): Draft[] {
-  return actions.flatMap((a): Draft[] => {
-    if (a.kind !== 'wait' || a.until === undefined || a.attempt === undefined) return [];
-    const known = state.backoff[a.app];
-    if (known && known.until === a.until && known.attempt === a.attempt) return [];
-    const since = state.containers[a.app]?.statusAt ?? state.failures[a.app]?.at ?? a.until;
-    return [{
-      type: 'BackoffScheduled', source: 'reconciler', app: a.app, correlation, ...(planSeq ? { causedBy: planSeq } : {}),
-      data: { attempt: a.attempt, until: a.until, delayMs: a.until - since },
-    }];
-  });
-}
-
-function rolledBack(state: State, action: Action, meta: { source: 'executor'; app: string; correlation: string; causedBy: number }): Draft {
-  const app = state.apps[action.app];
-  const current = state.containers[action.app];
-  const good = state.lastGood[action.app];
-  if (!app?.manifestHash || !current?.specHash || !good) throw new ActionError('cannot-roll-back', `cannot roll back ${action.app}: no healthy configuration is known`);
-  return { type: 'RolledBack', ...meta, data: { fromSpecHash: current.specHash, badManifestHash: app.manifestHash, toSpecHash: good.specHash } };
 }
