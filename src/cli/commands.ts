@@ -9,7 +9,7 @@ import { initialState, type State } from '../core/state.js';
 import { appViews, type AppView } from '../core/views.js';
 import { explain, renderWhy } from '../core/why.js';
 import { formatManifestError } from '../manifest/parse.js';
-import { podmanClient, ping } from '../act/podman.js';
+import { podmanClient, ping } from '../podman/client.js';
 import { collect } from '../log/fold.js';
 import { makeHeader } from '../log/export-header.js';
 import { readExportHeader, readNdjson, writeNdjson } from '../log/ndjson.js';

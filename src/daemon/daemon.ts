@@ -8,7 +8,7 @@ import { exclusive } from '../core/serial.js';
 import { HASH_VERSION } from '../core/spec.js';
 import type { State } from '../core/state.js';
 import { FOLD_VERSION } from '../core/state.js';
-import { podmanClient, podmanStreamClient, READ_TIMEOUT_MS } from '../act/podman.js';
+import { podmanClient, podmanStreamClient, READ_TIMEOUT_MS } from '../podman/client.js';
 import { DaemonRunningError, DbLockedError } from '../log/errors.js';
 import { EventStore } from '../log/store.js';
 import { loadState } from '../log/fold.js';

@@ -6,7 +6,7 @@ import type { Draft } from '../core/events.js';
 import type { Exclusive } from '../core/serial.js';
 import type { State } from '../core/state.js';
 import type { NodePolicy } from '../act/executor.js';
-import { ping } from '../act/podman.js';
+import { ping } from '../podman/client.js';
 import { exposedSecrets } from '../host/secrets.js';
 import { watchFile } from '../observe/host-facts.js';
 import { watchManifests } from '../observe/manifests.js';
