@@ -14,6 +14,7 @@ const ioModules = [
 //   cli  bench  tools      bench may also use cli (its in-memory log)
 //   daemon
 //   act | observe          adapters: never each other
+//   podman                 the podman adapter both use: client, spec → create options, inspect → differences
 //   log | host             host: the node's files both adapters read (build contexts, secrets)
 //   manifest               authoring: YAML with positions, cross-app checks, policy, JSON Schema
 //   core                   pure: events, state, evolve, spec and hash, planner, why, core/manifest (the model)
@@ -23,12 +24,13 @@ const mayImport = {
   manifest: ['core'],
   log: ['core', 'manifest'],
   host: ['core', 'manifest'],
-  act: ['core', 'manifest', 'log', 'host'],
-  observe: ['core', 'manifest', 'log', 'host'],
-  daemon: ['core', 'manifest', 'log', 'host', 'act', 'observe'],
-  cli: ['core', 'manifest', 'log', 'host', 'act', 'observe', 'daemon'],
-  bench: ['core', 'manifest', 'log', 'host', 'act', 'observe', 'daemon', 'cli'],
-  tools: ['core', 'manifest', 'log', 'host', 'act', 'observe', 'daemon'],
+  podman: ['core', 'manifest', 'log', 'host'],
+  act: ['core', 'manifest', 'log', 'host', 'podman'],
+  observe: ['core', 'manifest', 'log', 'host', 'podman'],
+  daemon: ['core', 'manifest', 'log', 'host', 'podman', 'act', 'observe'],
+  cli: ['core', 'manifest', 'log', 'host', 'podman', 'act', 'observe', 'daemon'],
+  bench: ['core', 'manifest', 'log', 'host', 'podman', 'act', 'observe', 'daemon', 'cli'],
+  tools: ['core', 'manifest', 'log', 'host', 'podman', 'act', 'observe', 'daemon'],
 };
 const layers = Object.keys(mayImport);
 /** Layers whose code must stay replayable (no I/O); with the clock and randomness rules below. */

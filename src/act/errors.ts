@@ -1,17 +1,5 @@
-// Typed failures of podman calls, each naming what failed, which thing, and why.
+// An action's typed failure, naming what failed, which thing, and why (podman's own errors: src/podman/errors.ts).
 import { PodledgerError } from '../core/errors.js';
-
-export class PodmanUnreachableError extends PodledgerError {
-  readonly exit = 'runtime';
-  constructor(readonly socket: string, readonly code: string, options?: { cause?: unknown }) {
-    super(
-      `cannot reach podman at ${socket} (${code}): start it with 'podman system service --time=0 unix://${socket}' ` +
-        `or 'systemctl enable --now podman.socket', or pass --podman-socket PATH`,
-      options,
-    );
-    this.name = 'PodmanUnreachableError';
-  }
-}
 
 /** An action failed; the reconciler records `code` and the message in `ActionFailed.data.error`. */
 export class ActionError extends PodledgerError {
@@ -20,16 +8,4 @@ export class ActionError extends PodledgerError {
     super(message, options);
     this.name = 'ActionError';
   }
-}
-
-export function errorCode(err: unknown): string {
-  const e = err as { statusCode?: number; code?: string };
-  if (e?.statusCode) return `http-${e.statusCode}`;
-  return e?.code ?? 'error';
-}
-
-/** podman's own message from an API error, without dockerode's wrapping */
-export function podmanMessage(err: unknown): string {
-  const e = err as { json?: { message?: string }; reason?: string; message?: string };
-  return e?.json?.message ?? e?.message ?? String(err);
 }

@@ -10,8 +10,9 @@ import type { State } from '../core/state.js';
 import { secretHash, secretValue } from '../host/secrets.js';
 import { networkKind } from '../core/manifest/fields.js';
 import { prepareHost } from './app-host.js';
-import { ActionError, podmanMessage } from './errors.js';
-import { createOptions } from './container-options.js';
+import { podmanMessage } from '../podman/errors.js';
+import { ActionError } from './errors.js';
+import { createOptions } from '../podman/container-options.js';
 import { buildImage, imageExists, pullImage, type Progress } from './image.js';
 
 export interface ExecutorConfig {

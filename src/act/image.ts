@@ -3,7 +3,8 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import tar from 'tar-fs';
 import { checkedFs, hashTree, type LinkRules } from '../host/build-context.js';
-import { ActionError, podmanMessage } from './errors.js';
+import { podmanMessage } from '../podman/errors.js';
+import { ActionError } from './errors.js';
 
 export type Progress = (line: string) => void;
 

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import type { State } from '../core/state.js';
+import { controlGetJson, controlSocketPath } from '../daemon/control.js';
 import { startPodman, type PodmanService } from './podman-service.js';
 import type { BenchRow } from './types.js';
 
@@ -42,7 +43,7 @@ function get<T>(socketPath: string, urlPath: string): Promise<T> {
   });
 }
 
-const daemonState = (d: Daemon) => get<{ state: State }>(path.join(d.data, 'control.sock'), '/state').then((r) => r.state);
+const daemonState = (d: Daemon) => controlGetJson<{ state: State }>(controlSocketPath(d.data), '/state').then((r) => r.state);
 const inspect = (p: PodmanService, name: string) =>
   get<{ State: { Running: boolean; Pid: number; StartedAt: string; FinishedAt: string } }>(p.socket, `/v4.0.0/libpod/containers/${name}/json`);
 

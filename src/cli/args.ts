@@ -2,6 +2,7 @@
 // usage error (exit 2) naming the range, never a silent Infinity, a rounded 1e20, a hex or empty
 // number read as 0, or a bare number read as a year. Written in digits only: no 1e3, 0x10, 1_000.
 import { InvalidArgumentError } from 'commander';
+import { parsePoint, type Point } from '../core/replay.js';
 
 /** setTimeout waits at most 2^31-1 ms; longer overflows to 1 ms (a timer that fires at once, for ever). */
 export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
@@ -27,26 +28,20 @@ export function secondsArg(min: number, max: number): (value: string) => number 
 export const seqArg = wholeArg(0, Number.MAX_SAFE_INTEGER, 'an event seq');
 export const bootArg = wholeArg(0, Number.MAX_SAFE_INTEGER, 'a daemon run, as numbered in the log');
 
-/** A time: ISO 8601 starting with its date, so a bare number (a seq) or a word is never taken for one. */
-export function parseTime(value: string): number | undefined {
-  if (!/^\d{4}-\d\d-\d\d/.test(value)) return undefined;
-  const at = Date.parse(value);
-  return Number.isFinite(at) ? at : undefined;
-}
+/** A bound of a range of the log (`--since`, `--until`, `--at`): a point (core/replay.ts) that is a seq or a time, not a boot. */
+export type Bound = Exclude<Point, { boot: number }>;
 
-/** A bound of a range of the log: a seq, or a time (ms). */
-export type Bound = { seq: number } | { at: number };
-
-/** A point of the log: a seq (1234) or a time (ISO 8601). */
+/** A point of the log: a seq (1234) or a time (ISO 8601), read by the one parser of points. */
 export const boundArg = (value: string): Bound => {
-  if (/^\d+$/.test(value)) return { seq: seqArg(value) };
-  const at = parseTime(value);
-  if (at === undefined) throw new InvalidArgumentError('must be an event seq (1234) or a time (2026-11-27T12:00:00Z)');
-  return { at };
+  const point = parsePoint(value);
+  if (point !== undefined && !('boot' in point)) return point;
+  if (/^\d+$/.test(value)) return { seq: seqArg(value) }; // digits past what a seq holds: seqArg names the range
+  throw new InvalidArgumentError('must be an event seq (1234) or a time (2026-11-27T12:00:00Z)');
 };
 
-/** A time only (`compact --before`): checked here, passed on as written. */
-export const timeArg = (value: string): string => {
-  if (parseTime(value) === undefined) throw new InvalidArgumentError('must be a time: write e.g. 2026-11-27T12:00:00Z');
-  return value;
+/** A time only (`compact --before`), in ms. */
+export const timeArg = (value: string): number => {
+  const point = parsePoint(value);
+  if (point === undefined || !('at' in point)) throw new InvalidArgumentError('must be a time: write e.g. 2026-11-27T12:00:00Z');
+  return point.at;
 };

@@ -9,7 +9,7 @@ import { initialState, type State } from '../core/state.js';
 import { appViews, type AppView } from '../core/views.js';
 import { explain, renderWhy } from '../core/why.js';
 import { formatManifestError } from '../manifest/parse.js';
-import { podmanClient, ping } from '../act/podman.js';
+import { podmanClient, ping } from '../podman/client.js';
 import { collect } from '../log/fold.js';
 import { makeHeader } from '../log/export-header.js';
 import { readExportHeader, readNdjson, writeNdjson } from '../log/ndjson.js';
@@ -42,6 +42,7 @@ export interface Common {
   json?: boolean;
 }
 
+/** What the node policy is read with, as the command line names it (--policy, --secrets, --podman-socket). */
 const policyOf = (o: Common) => ({ policyFile: o.policy, secretsDir: o.secrets, podmanSocket: o.podmanSocket });
 
 export { InvalidInputError, UsageError };
@@ -120,9 +121,7 @@ export async function planCommand(o: Common): Promise<void> {
   await ping(docker, o.podmanSocket);
   const memory = new MemoryLog(believed, Date.now);
   // the daemon's readings, once, in order (files, then podman), each failure an error of this command
-  const read = readers({
-    appsDir: o.apps, dataDir: o.data, hostFactsFile: o.hostFacts, secretsDir: o.secrets, policyFile: o.policy, podmanSocket: o.podmanSocket, nodeKey: key,
-  }, { state: () => memory.state, append: (drafts: Draft[]) => memory.append(drafts) });
+  const read = readers({ ...policyOf(o), appsDir: o.apps, dataDir: o.data, hostFactsFile: o.hostFacts, nodeKey: key }, { state: () => memory.state, append: (drafts: Draft[]) => memory.append(drafts) });
   await observeOnce({ files: [read.manifests, read.facts, read.secrets], podman: () => read.inventory(docker) });
   const decided = plan(memory.state, Date.now());
   if (o.json) return json({ atSeq: believed.seq, observedSeqs: memory.state.seq > believed.seq ? [believed.seq + 1, memory.state.seq] : [], actions: decided.actions });

@@ -13,7 +13,8 @@ import { NoLogError } from './source.js';
 export interface CompactCommandOptions {
   data: string;
   keepBoots?: number;
-  before?: string;
+  /** ms: remove events from before this time (args.ts timeArg read it) */
+  before?: number;
   json?: boolean;
 }
 
@@ -21,8 +22,6 @@ const warn = (text: string) => void process.stderr.write(`podledger: ${text}\n`)
 
 export async function compact(o: CompactCommandOptions): Promise<void> {
   if (o.keepBoots === undefined && o.before === undefined) throw new UsageError('compact: say what to remove: --keep-boots N (keep the last N daemon runs) and/or --before TIME');
-  const before = o.before === undefined ? undefined : Date.parse(o.before);
-  if (before !== undefined && !Number.isFinite(before)) throw new UsageError(`compact: --before ${o.before}: not a time; write e.g. 2026-11-27T12:00:00Z`);
   if (!existsSync(o.data)) throw new NoLogError(o.data);
   const store = await EventStore.open(o.data).catch((err: unknown) => {
     throw err instanceof DbLockedError ? new CompactionRefusedError(o.data, { cause: err }) : err;
@@ -36,7 +35,7 @@ export async function compact(o: CompactCommandOptions): Promise<void> {
   let result;
   let after;
   try {
-    result = await compactStore(store, { ...(o.keepBoots !== undefined ? { keepBoots: o.keepBoots } : {}), ...(before !== undefined ? { before } : {}), onCorrupt, report: warn });
+    result = await compactStore(store, { ...(o.keepBoots !== undefined ? { keepBoots: o.keepBoots } : {}), ...(o.before !== undefined ? { before: o.before } : {}), onCorrupt, report: warn });
     after = result.compacted ? stateHash(await foldStore(store, onCorrupt)) : undefined;
   } finally {
     await store.close();

@@ -2,9 +2,9 @@
 // never holds the db while following (the daemon could not start), so while no daemon runs it waits
 // for one, and across daemon restarts it resumes after the last event it saw: nothing twice, none missed.
 import type { Envelope } from '../core/events.js';
-import { controlSocketPath } from '../daemon/control.js';
+import { controlItems, controlSocketPath } from '../daemon/control.js';
 import type { ReadOptions } from '../log/store.js';
-import { queryOf, socketItems } from './source.js';
+import { queryOf } from './source.js';
 
 export interface FollowHandlers {
   event(e: Envelope): void;
@@ -22,7 +22,7 @@ export async function followLog(data: string, read: ReadOptions, since: number, 
   let waiting = false;
   while (!signal.aborted) {
     try {
-      for await (const item of socketItems(socket, `/events?${queryOf({ ...read, since: last, follow: true })}`, signal)) {
+      for await (const item of controlItems(socket, `/events?${queryOf({ ...read, since: last, follow: true })}`, { signal })) {
         if (waiting) on.waiting(`podledger: events --follow: the daemon at ${socket} answers; following from #${last + 1}`);
         waiting = false;
         if (!item.ok) {

@@ -5,10 +5,8 @@
 import { PodledgerError } from '../core/errors.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { decodeEvent } from '../core/events.js';
 import type { State } from '../core/state.js';
-import { ControlHttpError, controlGet, controlGetJson, controlSocketPath } from '../daemon/control.js';
+import { ControlHttpError, controlGetJson, controlItems, controlSocketPath } from '../daemon/control.js';
 import { DbLockedError } from '../log/errors.js';
 import { ndjsonLookup, readExportHeader, readNdjson } from '../log/ndjson.js';
 import { readNodeKeyId } from '../log/node-identity.js';
@@ -77,7 +75,7 @@ export async function openLog(opts: { log?: string; data: string; notice?: (text
       throw err; // no daemon answers either: the lock error says how to proceed
     });
     return {
-      items: noted(socketItems(socket, '/events'), info.compaction, notice),
+      items: noted(controlItems(socket, '/events'), info.compaction, notice),
       lookup: socketLookup(socket),
       origin: `daemon at ${socket}`,
       ...(info.compaction && info.base ? { compaction: info.compaction, base: info.base } : {}),
@@ -128,11 +126,11 @@ export async function daemonState(data: string): Promise<{ seq: number; stateHas
 /** The control socket's reads: `/events` with the read's options, `/events?seq=…` for records by seq. */
 function socketLookup(socket: string): EventLookup {
   return {
-    read: (o) => socketItems(socket, `/events?${queryOf(o)}`),
+    read: (o) => controlItems(socket, `/events?${queryOf(o)}`),
     async getMany(seqs) {
       const found = new Map<number, ReadItem>();
       for (let i = 0; i < seqs.length; i += 500) { // keeps the URL short
-        for await (const item of socketItems(socket, `/events?seq=${seqs.slice(i, i + 500).join(',')}`)) found.set(item.ok ? item.event.seq : item.seq, item);
+        for await (const item of controlItems(socket, `/events?seq=${seqs.slice(i, i + 500).join(',')}`)) found.set(item.ok ? item.event.seq : item.seq, item);
       }
       return seqs.map((s) => found.get(s));
     },
@@ -143,20 +141,4 @@ export function queryOf(o: ReadOptions & { follow?: boolean }): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== false) q.set(k, v === true ? '1' : String(v));
   return q.toString();
-}
-
-/** The NDJSON of a GET, requested when first iterated; a reader that stops early (or aborts) closes the response. */
-export async function* socketItems(socketPath: string, path: string, signal?: AbortSignal): AsyncGenerator<ReadItem> {
-  const res = await controlGet(socketPath, path, signal ? { signal } : {});
-  try {
-    for await (const line of createInterface({ input: res, crlfDelay: Infinity })) {
-      if (!line.trim()) continue;
-      const raw = JSON.parse(line) as { corrupt?: number; reason?: string };
-      if (raw.corrupt !== undefined) { yield { ok: false, seq: raw.corrupt, reason: raw.reason ?? 'corrupt' }; continue; }
-      const decoded = decodeEvent(raw);
-      yield decoded.ok ? { ok: true, event: decoded.event } : { ok: false, seq: decoded.seq ?? 0, reason: decoded.reason };
-    }
-  } finally {
-    res.destroy();
-  }
 }

@@ -31,13 +31,3 @@ export function coalesced(run: () => Promise<unknown>, onError: (err: unknown) =
     },
   };
 }
-
-/** Runs tasks one after another: the inventory never reads podman halfway through a reconcile run. */
-export function exclusive(): <T>(task: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(task: () => Promise<T>) => {
-    const result = tail.then(task);
-    tail = result.catch(() => undefined);
-    return result;
-  };
-}

@@ -13,10 +13,11 @@
 import { chmod, rm } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { stateHash } from '../core/evolve.js';
 import type { State } from '../core/state.js';
 import { historyBase } from '../log/snapshots.js';
-import type { Envelope } from '../core/events.js';
+import { decodeEvent, type Envelope } from '../core/events.js';
 import { matchesRead, parseReadOptions, type ReadItem, type ReadOptions } from '../log/reader.js';
 import type { EventStore } from '../log/store.js';
 
@@ -103,6 +104,25 @@ export async function controlGetJson<T>(socketPath: string, urlPath: string, opt
   let body = '';
   for await (const chunk of res) body += String(chunk);
   return JSON.parse(body) as T;
+}
+
+/**
+ * The NDJSON of a GET (`/events…`) as read items, requested when first iterated; records the daemon
+ * could not decode arrive as `{ok: false}`. A reader that stops early (or aborts) closes the response.
+ */
+export async function* controlItems(socketPath: string, urlPath: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): AsyncGenerator<ReadItem> {
+  const res = await controlGet(socketPath, urlPath, opts);
+  try {
+    for await (const line of createInterface({ input: res, crlfDelay: Infinity })) {
+      if (!line.trim()) continue;
+      const raw = JSON.parse(line) as { corrupt?: number; reason?: string };
+      if (raw.corrupt !== undefined) { yield { ok: false, seq: raw.corrupt, reason: raw.reason ?? 'corrupt' }; continue; }
+      const decoded = decodeEvent(raw);
+      yield decoded.ok ? { ok: true, event: decoded.event } : { ok: false, seq: decoded.seq ?? 0, reason: decoded.reason };
+    }
+  } finally {
+    res.destroy();
+  }
 }
 
 /** The read a query asks for, or what is wrong with it. */

@@ -4,16 +4,16 @@
 import { fromEvent, Subject, type Observable } from 'rxjs';
 import type Docker from 'dockerode';
 import type { Draft, Envelope } from '../core/events.js';
+import { exclusive } from '../core/serial.js';
 import { HASH_VERSION } from '../core/spec.js';
 import type { State } from '../core/state.js';
 import { FOLD_VERSION } from '../core/state.js';
-import { podmanClient, podmanStreamClient, READ_TIMEOUT_MS } from '../act/podman.js';
+import { podmanClient, podmanStreamClient, READ_TIMEOUT_MS } from '../podman/client.js';
 import { DaemonRunningError, DbLockedError } from '../log/errors.js';
 import { EventStore } from '../log/store.js';
 import { loadState } from '../log/fold.js';
 import { writeSnapshot } from '../log/snapshots.js';
 import { nodeKeyFor } from '../log/node-identity.js';
-import { exclusive } from './coalesce.js';
 import { controlSocketPath, runningDaemon, serveControl } from './control.js';
 import { groupId, shareControl } from './control-access.js';
 import { startObservers } from './observers.js';

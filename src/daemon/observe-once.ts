@@ -12,15 +12,14 @@ import { readSecretHashes, secretHash } from '../host/secrets.js';
 import { readHostFacts } from '../observe/host-facts.js';
 import { readInventory } from '../observe/inventory.js';
 import { readManifests } from '../observe/manifests.js';
-import { policyContext } from '../observe/policy-file.js';
+import { policyContext, type PolicyOptions } from '../observe/policy-file.js';
 
-export interface Sources {
+/** The node's sources; the policy file, secrets folder and podman socket are also what the node policy is read with. */
+export interface Sources extends PolicyOptions {
   appsDir: string;
   /** the data dir: host facts keep their last known values there */
   dataDir: string;
   hostFactsFile?: string | undefined;
-  secretsDir?: string | undefined;
-  policyFile?: string | undefined;
   podmanSocket: string;
   nodeKey: Buffer;
 }
@@ -45,7 +44,7 @@ export function readers(src: Sources, sink: Sink): Readers {
   return {
     async manifests() {
       // A policy file that cannot be read fails the whole read: nothing is rejected (or removed) because of it.
-      const context = await policyContext({ policyFile: src.policyFile, secretsDir: src.secretsDir, podmanSocket: src.podmanSocket });
+      const context = await policyContext(src);
       await sink.append(manifestDrafts(sink.state(), await readManifests(src.appsDir, context)));
       return { dataRoot: context.policy.data_root, buildHostFiles: context.policy.build_host_files, policyFile: context.policyFile };
     },

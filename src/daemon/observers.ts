@@ -3,9 +3,10 @@
 // Podman is read in turn with the reconciler's changes, never halfway through a recreate.
 import type Docker from 'dockerode';
 import type { Draft } from '../core/events.js';
+import type { Exclusive } from '../core/serial.js';
 import type { State } from '../core/state.js';
 import type { NodePolicy } from '../act/executor.js';
-import { ping } from '../act/podman.js';
+import { ping } from '../podman/client.js';
 import { exposedSecrets } from '../host/secrets.js';
 import { watchFile } from '../observe/host-facts.js';
 import { watchManifests } from '../observe/manifests.js';
@@ -22,7 +23,7 @@ export interface ObserverDeps {
   /** the podman client for reads (a short timeout: a read never holds the turn for long) */
   reader: Docker;
   /** podman is read and changed in turn */
-  turn: <T>(task: () => Promise<T>) => Promise<T>;
+  turn: Exclusive;
   log: Logger;
   guard: (what: string) => (err: unknown) => void;
   /** podman answers again after it did not: work may have been held back */

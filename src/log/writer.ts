@@ -6,6 +6,7 @@ import { statfs } from 'node:fs/promises';
 import { Level } from 'level';
 import { v7 as uuidv7 } from 'uuid';
 import type { Draft, Envelope } from '../core/events.js';
+import { exclusive } from '../core/serial.js';
 import { partialEnvelope, envelopeAt, type PartialEnvelope } from './drafts.js';
 import { DbLockedError, DbOpenError, DbWriteError } from './errors.js';
 import { HWM, META, READ_CHUNK, bootOp, bootRecord, openSubs, recordOps, type BatchOp, type BootRecord, type Subs } from './keys.js';
@@ -40,7 +41,8 @@ export class LogWriter {
   #position: Position;
   #queue: Waiter[] = [];
   #flushPending = false;
-  #tail: Promise<unknown> = Promise.resolve(); // serialises every writer task
+  /** runs writer tasks one at a time, in order; a failing task does not stop the next */
+  readonly #serial = exclusive();
   #closed = false;
   /** the last write failed: the db must be reopened before the next (see #reopen) */
   #torn = false;
@@ -273,13 +275,6 @@ export class LogWriter {
   task<T>(task: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(this.#closedError());
     return this.#serial(task);
-  }
-
-  /** Run writer tasks one at a time, in order; a failing task does not stop the next. */
-  #serial<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#tail.then(task);
-    this.#tail = run.catch(() => undefined);
-    return run;
   }
 
   #closedError(): DbWriteError {

@@ -7,7 +7,7 @@ import type { ObservedContainer } from '../core/observations.js';
 import { desiredApp, LABELS, resolveSpec } from '../core/spec.js';
 import type { ContainerSpec } from '../core/spec-schema.js';
 import type { State } from '../core/state.js';
-import { compareContainer, type InspectedContainer } from './compare.js';
+import { compareContainer, type InspectedContainer } from '../podman/compare.js';
 
 const STATES: ReadonlySet<string> = new Set(['created', 'running', 'paused', 'exited', 'stopped']);
 

@@ -1,6 +1,7 @@
 // Follows podman's event stream for our containers. A lost stream is reconnected with backoff, and
 // every (re)connect is followed by a full inventory resync, since events may have been missed.
 import type Docker from 'dockerode';
+import { doubling } from '../core/backoff.js';
 import type { PodmanEvent } from '../core/observations.js';
 import { LABELS } from '../core/spec.js';
 
@@ -54,7 +55,8 @@ export function followEvents(docker: Docker, opts: FollowOptions): EventFollower
   const min = opts.minBackoffMs ?? 250;
   const max = opts.maxBackoffMs ?? 10_000;
   let closed = false;
-  let delay = min;
+  /** reconnects failed in a row: the next waits min, doubling up to max */
+  let failures = 0;
   let current: (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
   let timer: NodeJS.Timeout | undefined;
 
@@ -62,8 +64,7 @@ export function followEvents(docker: Docker, opts: FollowOptions): EventFollower
     current = undefined;
     if (closed) return;
     opts.onLost(err);
-    timer = setTimeout(connect, delay);
-    delay = Math.min(max, delay * 2);
+    timer = setTimeout(connect, doubling(failures++, min, max));
   };
 
   const connect = async () => {
@@ -73,7 +74,7 @@ export function followEvents(docker: Docker, opts: FollowOptions): EventFollower
       const stream = (await docker.getEvents({ filters: { type: ['container'] } })) as typeof current & NodeJS.ReadableStream;
       if (closed) return stream.destroy?.();
       current = stream;
-      delay = min;
+      failures = 0;
       opts.onConnected();
       let buffer = '';
       stream.on('data', (chunk: Buffer) => {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { Level } from 'level';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { controlSocketPath } from '../../src/daemon/control.js';
 import { BAD_LOG_KINDS, REAL_LOG, writeBadLogs, type BadLog } from '../support/bad-logs.js';
 import { makeTempDir, runCli, startDaemon, type CommandResult, type TempDir } from '../support/cli.js';
 import { podmanEnv } from '../support/podman.js';
@@ -380,7 +381,7 @@ describe('the command line given bad input', () => {
     await mkdir(emptyApps);
     daemon = startDaemon({ apps: emptyApps, data: F.daemonData, socket: podmanEnv().socket, extraArgs: ['--policy', F.policy] });
     await daemon.waitForOutput('podman reachable', { timeoutMs: 30_000 });
-    await rm(join(F.daemonData, 'control.sock'));
+    await rm(controlSocketPath(F.daemonData));
     expect(existsSync(join(F.daemonData, 'LOCK'))).toBe(true);
   });
 

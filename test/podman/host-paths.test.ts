@@ -7,6 +7,7 @@
 import { chmod, lstat, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { controlSocketPath } from '../../src/daemon/control.js';
 import { writeBusyboxApp } from '../support/apps.js';
 import { makeTempDir, runCli, startDaemon, type Daemon, type TempDir } from '../support/cli.js';
 import { podmanEnv, removeContainers, running, waitFor } from '../support/podman.js';
@@ -117,7 +118,7 @@ describe('host paths a container can write, on a real podman', () => {
       expect({ name, others: s.mode & 0o077 }).toEqual({ name, others: 0 });
     }
     expect((await stat(join(data, 'node.key'))).mode & 0o777).toBe(0o600);
-    expect((await stat(join(data, 'control.sock'))).mode & 0o777).toBe(0o600);
+    expect((await stat(controlSocketPath(data))).mode & 0o777).toBe(0o600);
     const warnings = (await cli('events', '--type', 'SecurityWarning', '--json')).stdout.trim().split('\n').filter(Boolean)
       .map((l) => JSON.parse(l) as { data: { code: string; path: string; message: string } });
     expect(warnings.length).toBe(1);

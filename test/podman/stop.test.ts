@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { podmanClient } from '../../src/act/podman.js';
+import { podmanClient } from '../../src/podman/client.js';
 import { execute, type ExecutorConfig } from '../../src/act/executor.js';
 import { initialState, type State } from '../../src/core/state.js';
 import { busyboxManifest, writeBusyboxApp } from '../support/apps.js';

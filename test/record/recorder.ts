@@ -13,16 +13,16 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { decodeEvent, type Envelope, type EnvelopeOf, type EventType } from '../../src/core/events.js';
+import type { Envelope, EnvelopeOf, EventType } from '../../src/core/events.js';
 import { fold, stateHash } from '../../src/core/evolve.js';
 import { renderEvent, renderPlan } from '../../src/core/render.js';
 import { checkDecisions } from '../../src/core/replay.js';
 import { explain, renderWhy } from '../../src/core/why.js';
+import { controlItems, controlSocketPath } from '../../src/daemon/control.js';
 import { collect } from '../../src/log/fold.js';
 import { readNdjson } from '../../src/log/ndjson.js';
 import { REPO_ROOT, runCli, startDaemon, type Daemon } from '../support/cli.js';
@@ -122,25 +122,13 @@ export const ofType = <T extends EventType>(events: readonly Envelope[], type: T
   events.filter((e): e is EnvelopeOf<T> => e.type === type && (app === undefined || e.app === app));
 
 /** The log of a running daemon, read through its control socket (what `podledger events` reads then). */
-export function liveLog(data: string): Promise<Envelope[]> {
-  return new Promise((resolve, reject) => {
-    http.get({ socketPath: join(data, 'control.sock'), path: '/events' }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => {
-        const events: Envelope[] = [];
-        for (const line of body.split('\n')) {
-          if (!line.trim()) continue;
-          const decoded = decodeEvent(JSON.parse(line));
-          if (!decoded.ok) return reject(new Error(`control socket served an undecodable record: ${decoded.reason}`));
-          events.push(decoded.event);
-        }
-        resolve(events);
-      });
-      res.on('error', reject);
-    }).on('error', reject);
-  });
+export async function liveLog(data: string): Promise<Envelope[]> {
+  const events: Envelope[] = [];
+  for await (const item of controlItems(controlSocketPath(data), '/events')) {
+    if (!item.ok) throw new Error(`control socket served an undecodable record: ${item.reason}`);
+    events.push(item.event);
+  }
+  return events;
 }
 
 /** ActionStarted events of the log that have no outcome: in flight, or (of an earlier boot) interrupted. */

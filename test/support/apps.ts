@@ -1,8 +1,8 @@
 // Test apps for scenarios: built by the engine itself from a busybox context, plus a way to read the
 // running daemon's state through its control socket.
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import { join } from 'node:path';
+import { controlGetJson, controlSocketPath } from '../../src/daemon/control.js';
 
 const CONTAINERFILE = [
   'FROM scratch',
@@ -40,13 +40,7 @@ container:
 ${extra}`;
 }
 
-/** The running daemon's projection summary, from `<data>/control.sock`. */
+/** The running daemon's projection summary, from its control socket. */
 export function daemonState(data: string): Promise<{ seq: number; stateHash: string }> {
-  return new Promise((resolve, reject) => {
-    http.get({ socketPath: join(data, 'control.sock'), path: '/state' }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve(JSON.parse(body) as { seq: number; stateHash: string }));
-    }).on('error', reject);
-  });
+  return controlGetJson<{ seq: number; stateHash: string }>(controlSocketPath(data), '/state');
 }

@@ -4,10 +4,9 @@
 // Every random choice comes from one seeded generator: a failing run prints its seed, and
 // `PODLEDGER_FAULT_SEED=<seed>` replays the same choices (timings still vary with the machine).
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import { join } from 'node:path';
 import type { Envelope } from '../../../src/core/events.js';
 import type { State } from '../../../src/core/state.js';
+import { controlGetJson, controlItems, controlSocketPath } from '../../../src/daemon/control.js';
 import { runCli } from '../cli.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -66,34 +65,20 @@ export function summary(xs: readonly number[]): { n: number; min: number; median
 // The daemon's control socket, its log, its memory
 // ---------------------------------------------------------------------------------------------
 
-function controlGet(data: string, path: string, timeoutMs = 5_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ socketPath: join(data, 'control.sock'), path, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`control ${path}: HTTP ${res.statusCode}`))));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`control ${path}: no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-  });
-}
+/** How long the control socket may stay silent before a read fails. */
+const CONTROL_TIMEOUT_MS = 5_000;
 
-/** The running daemon's projection, read from `<data>/control.sock`. */
-export async function controlState(data: string): Promise<{ seq: number; stateHash: string; state: State }> {
-  return JSON.parse(await controlGet(data, '/state')) as { seq: number; stateHash: string; state: State };
+/** The running daemon's projection, read from its control socket. */
+export function controlState(data: string): Promise<{ seq: number; stateHash: string; state: State }> {
+  return controlGetJson<{ seq: number; stateHash: string; state: State }>(controlSocketPath(data), '/state', { timeoutMs: CONTROL_TIMEOUT_MS });
 }
 
 /** Events after `since`, as the control socket serves them (read from the store: each one durable). */
 export async function controlEvents(data: string, since = 0): Promise<Envelope[]> {
-  const body = await controlGet(data, `/events?since=${since}`);
   const out: Envelope[] = [];
-  for (const line of body.split('\n')) {
-    if (!line.trim()) continue;
-    const raw = JSON.parse(line) as Envelope | { corrupt: number; reason: string };
-    if ('corrupt' in raw) throw new Error(`control socket served a corrupt record #${raw.corrupt}: ${raw.reason}`);
-    out.push(raw);
+  for await (const item of controlItems(controlSocketPath(data), `/events?since=${since}`, { timeoutMs: CONTROL_TIMEOUT_MS })) {
+    if (!item.ok) throw new Error(`control socket served a corrupt record #${item.seq}: ${item.reason}`);
+    out.push(item.event);
   }
   return out;
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ControlGroupError, groupId, shareControl } from '../../../src/daemon/control-access.js';
+import { controlSocketPath } from '../../../src/daemon/control.js';
 
 describe('control socket access', () => {
   it('given a group name or id, then its id is found, and an unknown one is refused with the fix', async () => {
@@ -20,7 +21,7 @@ describe('control socket access', () => {
     const dir = await mkdtemp(join(tmpdir(), 'podledger-control-'));
     try {
       await writeFile(join(dir, '000001.log'), 'x', { mode: 0o600 });
-      const socket = join(dir, 'control.sock');
+      const socket = controlSocketPath(dir);
       const server = net.createServer();
       await new Promise<void>((r) => server.listen(socket, r));
       await shareControl(dir, socket, 4242);

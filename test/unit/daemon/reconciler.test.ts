@@ -9,7 +9,7 @@ import { desiredApp, resolveSpec } from '../../../src/core/spec.js';
 import { fold } from '../../../src/core/evolve.js';
 import type { State } from '../../../src/core/state.js';
 import { MemoryLog } from '../../../src/cli/memory-log.js';
-import { exclusive } from '../../../src/daemon/coalesce.js';
+import { exclusive } from '../../../src/core/serial.js';
 import { Projection } from '../../../src/daemon/projection.js';
 import { Reconciler } from '../../../src/daemon/reconciler.js';
 import { envelopes, manifest, observed } from '../core/builders.js';

@@ -1,7 +1,7 @@
 // The create request podman gets from a spec: mounts and devices as structured fields (no
 // `src:dst:ro` strings, no tmpfs option strings but one case podman 4.3 needs), the rest as set.
 import { describe, expect, it } from 'vitest';
-import { createOptions } from '../../../src/act/container-options.js';
+import { createOptions } from '../../../src/podman/container-options.js';
 import { ContainerSpecSchema, type ContainerSpec } from '../../../src/core/spec-schema.js';
 
 const spec = (over: Partial<ContainerSpec> = {}): ContainerSpec => ContainerSpecSchema.parse({

@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import { HASH_VERSION, LABELS } from '../core/spec.js';
 import { parseDevice } from '../core/manifest/fields.js';
 import type { ContainerSpec } from '../core/spec-schema.js';
+import { portKey } from './formats.js';
 
 const NS_PER_MS = 1_000_000;
 
@@ -18,7 +19,7 @@ export interface CreateInputs {
 
 export function createOptions({ spec, specHash, env, imageCmd }: CreateInputs): Docker.ContainerCreateOptions {
   const ports = Object.fromEntries(
-    spec.ports.map((p) => [`${p.container}/${p.protocol}`, [{ HostPort: String(p.host), ...(p.hostIp ? { HostIp: p.hostIp } : {}) }]]),
+    spec.ports.map((p) => [portKey(p), [{ HostPort: String(p.host), ...(p.hostIp ? { HostIp: p.hostIp } : {}) }]]),
   );
   const cmd = spec.command ?? (spec.cmd.length > 0 ? imageCmd : undefined);
   const hc = spec.healthCheck;

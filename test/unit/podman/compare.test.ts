@@ -2,7 +2,7 @@
 // (recorded from a real podman, see test/podman/fields.test.ts): no false drift, and a lost mount is seen.
 import { describe, expect, it } from 'vitest';
 import { ContainerSpecSchema } from '../../../src/core/spec-schema.js';
-import { compareContainer, type InspectedContainer } from '../../../src/observe/compare.js';
+import { compareContainer, type InspectedContainer } from '../../../src/podman/compare.js';
 
 const spec = ContainerSpecSchema.parse({
   app: 'web', name: 'web', image: 'localhost/web:1', network: 'podledger', cmd: [], ports: [], env: {}, secretEnv: {}, files: {}, stopTimeout: 10,

@@ -5,8 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { podmanClient, ping } from '../../../src/act/podman.js';
-import { PodmanUnreachableError } from '../../../src/act/errors.js';
+import { podmanClient, ping } from '../../../src/podman/client.js';
+import { PodmanUnreachableError } from '../../../src/podman/errors.js';
 import { initialState } from '../../../src/core/state.js';
 import { readInventory } from '../../../src/observe/inventory.js';
 

@@ -4,6 +4,7 @@
 // as `(secret)`, never by value.
 import type { Difference } from '../core/events.js';
 import type { ContainerSpec } from '../core/spec-schema.js';
+import { echoedPortKey, mountText, portKey, portText } from './formats.js';
 
 /** The parts of `podman inspect` (compat API) that the comparison reads. */
 export interface InspectedContainer {
@@ -34,15 +35,15 @@ export function compareContainer(spec: ContainerSpec, actual: InspectedContainer
     if (value === undefined || hashSecret(value) !== hash) differences.push({ field: `env.${key}`, expected: SECRET, actual: value === undefined ? null : `${SECRET} differs` });
   }
   const ports = (binds: string[]) => [...binds].sort();
-  const expectedPorts = ports(spec.ports.map((p) => `${p.hostIp ?? ''}:${p.host}->${p.container}/${p.protocol}`));
+  const expectedPorts = ports(spec.ports.map((p) => portText(p.hostIp ?? '', p.host, portKey(p))));
   const actualPorts = ports(Object.entries(actual.HostConfig.PortBindings ?? {}).flatMap(([key, list]) =>
-    (list ?? []).map((b) => `${b.HostIp && b.HostIp !== '0.0.0.0' ? b.HostIp : ''}:${b.HostPort}->${key.includes('/') ? key : `${key}/tcp`}`)));
+    (list ?? []).map((b) => portText(b.HostIp && b.HostIp !== '0.0.0.0' ? b.HostIp : '', b.HostPort, echoedPortKey(key)))));
   if (expectedPorts.join() !== actualPorts.join()) differences.push({ field: 'ports', expected: expectedPorts, actual: actualPorts });
 
   const mounts = actual.Mounts ?? [];
-  const expectedMounts = spec.volumes.filter((v) => v.type !== 'tmpfs').map((v) => `${v.type} ${v.source}:${v.target}${v.read_only ? ':ro' : ''}`).sort();
+  const expectedMounts = spec.volumes.flatMap((v) => (v.type !== 'tmpfs' ? [mountText(v.type, v.source, v.target, v.read_only)] : [])).sort();
   const actualMounts = mounts.filter((m) => m.Type === 'bind' || m.Type === 'volume')
-    .map((m) => `${m.Type} ${m.Type === 'volume' ? m.Name : m.Source}:${m.Destination}${m.RW === false ? ':ro' : ''}`).sort();
+    .map((m) => mountText(m.Type, m.Type === 'volume' ? m.Name : m.Source, m.Destination, m.RW === false)).sort();
   if (expectedMounts.join() !== actualMounts.join()) differences.push({ field: 'volumes', expected: expectedMounts, actual: actualMounts });
   // podman 4.3 lists a tmpfs made from HostConfig.Mounts under HostConfig.Tmpfs too; a version that
   // only echoes the request's Mounts is read as well.
