@@ -9,7 +9,7 @@ import { desiredApp, resolveSpec } from '../core/spec.js';
 import type { State } from '../core/state.js';
 import { execute, type NodePolicy } from '../act/executor.js';
 import { buildStep } from '../act/image.js';
-import { podmanClient } from '../act/podman.js';
+import { podmanClient } from '../podman/client.js';
 import type { Logger } from './logger.js';
 import { Reconciler } from './reconciler.js';
 import type { Service } from './services.js';

@@ -5,6 +5,7 @@ import type { Action, Draft, Envelope } from '../core/events.js';
 import { stateHash } from '../core/evolve.js';
 import { canonicalJson } from '../core/hash.js';
 import { EXECUTABLE } from '../core/action-kinds.js';
+import { doubling } from '../core/backoff.js';
 import { decide, rollbackRecord, waitsOn } from '../core/decide.js';
 import type { State } from '../core/state.js';
 import type { Outcome } from '../act/executor.js';
@@ -108,7 +109,7 @@ export class Reconciler {
 
   #failed(err: unknown): void {
     this.#failedRuns += 1;
-    const delay = Math.min(1_000 * 2 ** (this.#failedRuns - 1), 30_000);
+    const delay = doubling(this.#failedRuns - 1, 1_000, 30_000);
     clearTimeout(this.#retry);
     if (!this.#stopped) this.#retry = setTimeout(() => this.wake(), delay);
     this.#deps.onError(err);
