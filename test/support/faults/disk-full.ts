@@ -7,7 +7,7 @@ import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { type Daemon } from '../cli.js';
-import { podmanOk, waitFor } from '../podman.js';
+import { podmanCli, podmanOk, waitFor } from '../podman.js';
 import { servicePing } from './podman-service.js';
 import { cleanupPodman, daemonOn, lastGap, ours, replayCheck, scenario, waitConverged, type Fixture } from './scenario.js';
 import { Acknowledged, cliEvents, controlEvents, controlState, gapProblem, say, sleep, summary, type Say } from './shared.js';
@@ -269,8 +269,7 @@ export async function inventoryAppendFailure(fx: Fixture, prefix: string, o: { s
     await waitConverged(s, 60_000, 'u0 converged on the tmpfs data dir');
     const offset = daemon.output().length;
     await fillUp(filler);
-    await podmanOk(['rm', '-f', '-t', '0', s.apps.name('u0')]);
-    await podmanOk(['run', '-d', '--name', s.apps.name('u0'), '--network', s.network, fx.image]);
+    await replaceByHand(s.apps.name('u0'), ['--network', s.network, fx.image]);
     await sleep(o.fullMs);
     const said = daemon.output().slice(offset);
     expect(await servicePing(), 'podman answers all along').toBe(true);
@@ -285,6 +284,20 @@ export async function inventoryAppendFailure(fx: Fixture, prefix: string, o: { s
     await rm(filler, { force: true }).catch(() => undefined);
     unmount(s.data);
     await cleanupPodman(prefix, s.network);
+  }
+}
+
+/**
+ * Remove the app's container and run a hand-made one under its name. The daemon may win the race in
+ * between (a few bytes still fit on the full disk: it records the removal and creates the app again):
+ * then its container is removed again, until the hand-made one holds the name.
+ */
+async function replaceByHand(name: string, runArgs: string[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await podmanOk(['rm', '-f', '-t', '0', name]);
+    const r = await podmanCli(['run', '-d', '--name', name, ...runArgs]);
+    if (r.code === 0) return;
+    if (attempt >= 5 || !/already in use/.test(r.stderr)) throw new Error(`podman run --name ${name} exited ${r.code}: ${r.stderr}`);
   }
 }
 
