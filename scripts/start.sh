@@ -24,6 +24,9 @@ else
   ensure_podman_service "$sock"     # the system store, with podledger's containers.conf
 fi
 PODLEDGER_LOG_PREFIX=start say "podman API: $sock"
+# git keeps no read permissions: close the demo's secrets folder as a node's would be (the daemon
+# warns of a secrets folder other users can read)
+chmod 700 examples/demo/secrets && chmod 600 examples/demo/secrets/*
 
 exec node bin/podledger.js daemon \
   --apps examples/demo/apps \
