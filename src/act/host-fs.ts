@@ -33,7 +33,8 @@ const at = (dir: FileHandle, name: string) => `/proc/self/fd/${dir.fd}/${name}`;
  */
 export function trustedAnchor(target: string, dataRoot: string | undefined, bindSources: readonly string[]): string {
   const t = path.normalize(target);
-  if (dataRoot && within(t, path.normalize(dataRoot)) && t !== path.normalize(dataRoot)) return path.normalize(dataRoot);
+  // the data root itself too (an app may bind it whole, as a file browser does): the admin's link there is followed
+  if (dataRoot && within(t, path.normalize(dataRoot))) return path.normalize(dataRoot);
   const holders = bindSources.map((s) => path.normalize(s)).filter((s) => within(t, s)).sort((a, b) => a.length - b.length);
   return path.dirname(holders[0] ?? t);
 }

@@ -31,6 +31,9 @@ describe('trustedAnchor', () => {
   it('given a path in the data root, then resolution starts at the data root', () => {
     expect(trustedAnchor('/var/lib/a/x/conf/f', '/var/lib/a', ['/var/lib/a/x'])).toBe('/var/lib/a');
   });
+  it('given the data root itself (bound whole), then it is its own anchor: an admin\'s link there is followed', () => {
+    expect(trustedAnchor('/var/lib/a', '/var/lib/a', ['/var/lib/a'])).toBe('/var/lib/a');
+  });
   it('given a path outside the data root, then it starts above the outermost bind source holding it', () => {
     expect(trustedAnchor('/srv/x/y/conf/f', '/var/lib/a', ['/srv/x/y', '/srv/x'])).toBe('/srv');
   });
