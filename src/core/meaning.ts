@@ -105,11 +105,9 @@ export const MEANING: { [T in EventType]: (w: Writer, e: EnvelopeOf<T>) => void 
     started(started_, e.at);
   },
   ContainerExited(w, e) {
-    const s = w.s;
-    const app = e.app;
-    const seen = app ? s.containers[app] : undefined;
-    if (!app || !seen || seen.id !== e.data.id) return; // a container we already replaced
-    if (seen.status === 'exited') return; // the same exit, seen by both the event stream and a resync
+    const hit = current(w.s, e.app, e.data.id); // not a container we already replaced
+    if (!hit || hit.seen.status === 'exited') return; // the same exit, seen by both the event stream and a resync
+    const { app } = hit;
     const c = w.container(app)!;
     c.status = 'exited';
     c.exitCode = e.data.exitCode;
@@ -129,9 +127,9 @@ export const MEANING: { [T in EventType]: (w: Writer, e: EnvelopeOf<T>) => void 
   },
   HealthChanged(w, e) {
     const s = w.s;
-    const app = e.app;
-    const seen = app ? s.containers[app] : undefined;
-    if (!app || !seen || seen.id !== e.data.id) return;
+    const hit = current(s, e.app, e.data.id);
+    if (!hit) return;
+    const { app } = hit;
     const c = w.container(app)!;
     c.health = { status: e.data.status, seq: e.seq, at: e.at, ...(e.data.detail ? { detail: e.data.detail } : {}) };
     if (e.data.status !== 'healthy') return;
@@ -141,11 +139,9 @@ export const MEANING: { [T in EventType]: (w: Writer, e: EnvelopeOf<T>) => void 
     if (config) w.map('lastGood')[app] = config;
   },
   DriftDetected(w, e) {
-    const s = w.s;
-    const app = e.app;
-    const seen = app ? s.containers[app] : undefined;
-    if (!app || !seen || seen.id !== e.data.id) return;
-    const c = w.container(app)!;
+    const hit = current(w.s, e.app, e.data.id);
+    if (!hit) return;
+    const c = w.container(hit.app)!;
     if (e.data.differences.length === 0) delete c.drift;
     else c.drift = { seq: e.seq, differences: e.data.differences };
   },
@@ -250,4 +246,10 @@ function setStatus(c: Mutable<ContainerState> | undefined, e: Envelope): void {
   if (!c) return;
   c.statusSeq = e.seq;
   c.statusAt = e.at;
+}
+
+/** The app's container, when it is the one an event is about (not one already replaced). */
+function current(s: Mutable<State>, app: string | undefined, id: string): { app: string; seen: Mutable<ContainerState> } | undefined {
+  const seen = app ? s.containers[app] : undefined;
+  return app && seen && seen.id === id ? { app, seen } : undefined;
 }

@@ -215,7 +215,7 @@ export async function diskFullAfterExit(fx: Fixture, prefix: string, o: { size: 
   await s.apps.write('e0', { gen: 0, alt: false });
   await mkdir(join(s.apps.dir, 'rejected'), { recursive: true });
   await writeFile(join(s.apps.dir, 'rejected', 'manifest.yml'), `app: { id: rejected, name: rejected, version: "1" }\ncontainer:\n  image: ${fx.image}\n  ? k${'x'.repeat(5_000)}\n  : 1\n`);
-  let daemon: Daemon | undefined = daemonOn(s);
+  const daemon = daemonOn(s);
   const filler = join(s.data, 'filler');
   const e0Running = async () => {
     const c = (await ours(prefix)).find((x) => x.app === 'e0' && x.state === 'running');
@@ -242,11 +242,7 @@ export async function diskFullAfterExit(fx: Fixture, prefix: string, o: { size: 
     log(`disk full after an exit: ${detail}`);
     return { preconditionMet, converged: back !== undefined, attempts: 1, detail };
   } finally {
-    if (daemon && daemon.exitCode() === null) await daemon.stop().catch(() => undefined);
-    daemon = undefined;
-    await rm(filler, { force: true }).catch(() => undefined);
-    unmount(s.data);
-    await cleanupPodman(prefix, s.network);
+    await teardown(daemon, filler, s, prefix);
   }
 }
 
@@ -263,7 +259,7 @@ export async function inventoryAppendFailure(fx: Fixture, prefix: string, o: { s
   const s = await scenario(fx, prefix);
   mountTmpfs(s.data, o.size);
   await s.apps.write('u0', { gen: 0, alt: false, pad: 6_000 });
-  let daemon: Daemon | undefined = daemonOn(s);
+  const daemon = daemonOn(s);
   const filler = join(s.data, 'filler');
   try {
     await waitConverged(s, 60_000, 'u0 converged on the tmpfs data dir');
@@ -279,12 +275,16 @@ export async function inventoryAppendFailure(fx: Fixture, prefix: string, o: { s
     log(`inventory append failure: while full (${o.fullMs} ms, podman up) the daemon said:\n${said.trim()}\nconverged after the filler was deleted: ${converged}`);
     return { misreport, said, converged };
   } finally {
-    if (daemon && daemon.exitCode() === null) await daemon.stop().catch(() => undefined);
-    daemon = undefined;
-    await rm(filler, { force: true }).catch(() => undefined);
-    unmount(s.data);
-    await cleanupPodman(prefix, s.network);
+    await teardown(daemon, filler, s, prefix);
   }
+}
+
+/** After a disk-full scenario: the daemon stopped, the filler and the tmpfs gone, podman cleaned up. */
+async function teardown(daemon: Daemon | undefined, filler: string, s: { data: string; network: string }, prefix: string): Promise<void> {
+  if (daemon && daemon.exitCode() === null) await daemon.stop().catch(() => undefined);
+  await rm(filler, { force: true }).catch(() => undefined);
+  unmount(s.data);
+  await cleanupPodman(prefix, s.network);
 }
 
 /**
