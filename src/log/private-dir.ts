@@ -13,8 +13,20 @@ export async function makePrivate(dir: string): Promise<void> {
   }
 }
 
-/** Links are never followed (lstat), and what another user owns is left as it is. */
+/**
+ * Links are never followed (lstat), and what another user owns is left as it is. A file that
+ * vanishes meanwhile is skipped: LevelDB renames LOG to LOG.old whenever another process opens the
+ * same folder, so a walk can meet a name that is gone.
+ */
 async function ownerOnly(p: string): Promise<void> {
+  try {
+    await closeToOthers(p);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+async function closeToOthers(p: string): Promise<void> {
   const s = await lstat(p);
   if (s.isSymbolicLink() || (s.mode & 0o077) === 0) return;
   if (process.getuid && s.uid !== process.getuid()) return;
