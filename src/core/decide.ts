@@ -4,6 +4,7 @@
 // needs. The reconciler only queues, bounds concurrency and writes ahead.
 import { EXECUTABLE } from './action-kinds.js';
 import type { Action, EventData } from './events.js';
+import { canonicalJson } from './hash.js';
 import { dependenciesOf } from './manifest/schema.js';
 import { plan, type Plan } from './plan.js';
 import { desiredApp } from './spec.js';
@@ -22,7 +23,10 @@ export interface Decision {
   backoff: { app: string; data: EventData<'BackoffScheduled'> }[];
 }
 
-export function decide(state: State, now: number, inFlight: ReadonlySet<string>, planner: (s: State, t: number) => Plan = plan): Decision {
+/** The planner a decision is taken with: today's, or a changed one under test (replay --check). */
+export type Planner = (state: State, now: number) => Pick<Plan, 'actions'> & Partial<Plan>;
+
+export function decide(state: State, now: number, inFlight: ReadonlySet<string>, planner: Planner = plan): Decision {
   const planned = planner(state, now);
   const dependsOn: Record<string, string[]> = {};
   for (const a of planned.actions) if (EXECUTABLE.has(a.kind)) dependsOn[a.app] = [...dependencyClosure(state, a.app)];
@@ -61,6 +65,30 @@ function backoffRecords(state: State, actions: readonly Action[]): Decision['bac
     const since = state.containers[a.app]?.statusAt ?? state.failures[a.app]?.at ?? a.until;
     return [{ app: a.app, data: { attempt: a.attempt, until: a.until, delayMs: a.until - since } }];
   });
+}
+
+/**
+ * Whether a decision tells the log something the last recorded one did not already say. The node
+ * works through a recorded plan: its waits fall due and become the restarts they announced, its
+ * actions start and leave the plan when done. A decision that says only that is not recorded (a crash
+ * loop would otherwise log four plans per exit); any other difference is. `started`: apps whose action
+ * under the last recorded plan has been started since it was recorded.
+ */
+export function isNews(last: State['lastPlan'], actions: readonly Action[], started: ReadonlySet<string>, now: number): boolean {
+  const before = new Map((last?.actions ?? []).map((a) => [a.app, a]));
+  for (const a of actions) {
+    const was = before.get(a.app);
+    if (!was || !(canonicalJson(was) === canonicalJson(a) || continuesWait(was, a, now))) return true;
+  }
+  const kept = new Set(actions.map((a) => a.app));
+  return (last?.actions ?? []).some((was) => !kept.has(was.app) && !started.has(was.app));
+}
+
+/** `next` is the restart a crash-loop wait announced, now that it has fallen due. */
+function continuesWait(wait: Action, next: Action, now: number): boolean {
+  return wait.kind === 'wait' && wait.until !== undefined && now >= wait.until
+    && (next.kind === 'start' || next.kind === 'restart') && next.attempt === wait.attempt
+    && canonicalJson(next.reasons) === canonicalJson(wait.reasons);
 }
 
 /** What a rollback of `app` records before it is performed, or why it cannot be. */

@@ -122,8 +122,13 @@ export const EVENT_SCHEMAS = {
       plannedAt: z.number(),
       actions: z.array(ActionSchema),
       /**
-       * apps left out of `actions` because an action of theirs (or of a dependency) was in flight: the
-       * planner, which knows nothing of calls in progress, proposed them again; its outcome re-plans them
+       * apps with an action in flight when this was decided: the decider's third input (absent when
+       * none), so a replay decides again from the same inputs
+       */
+      inFlight: z.array(z.string()).optional(),
+      /**
+       * written before `inFlight` was: the apps left out of `actions` because an action of theirs (or of
+       * a dependency) was in flight; replay filters them out of the re-derived plan
        */
       deferred: z.array(z.string()).optional(),
     }),

@@ -166,7 +166,8 @@ export const MEANING: { [T in EventType]: (w: Writer, e: EnvelopeOf<T>) => void 
   SecurityWarning: () => {},
   PlanDecided(w, e) {
     const s = w.s;
-    s.lastPlan = { seq: e.seq, actions: e.data.actions, ...(e.data.deferred ? { deferred: e.data.deferred } : {}) };
+    const { inFlight, deferred } = e.data;
+    s.lastPlan = { seq: e.seq, actions: e.data.actions, ...(inFlight ? { inFlight } : {}), ...(deferred ? { deferred } : {}) };
   },
   ActionStarted: () => {},
   ActionSucceeded(w, e) {

@@ -73,7 +73,8 @@ export function summarise(e: Envelope): string {
     case 'ContainerExited': return `${e.data.name} exit ${e.data.exitCode} ${e.data.id.slice(0, 12)}`;
     case 'ContainerRemoved': return `${e.data.name} ${e.data.id.slice(0, 12)}`;
     case 'PlanDecided': {
-      const inFlight = e.data.deferred?.length ? `in flight: ${e.data.deferred.join(', ')}` : '';
+      const busy = e.data.inFlight ?? e.data.deferred ?? [];
+      const inFlight = busy.length > 0 ? `in flight: ${busy.join(', ')}` : '';
       if (e.data.actions.length === 0) return inFlight || 'converged';
       return [e.data.actions.map((a) => `${a.kind} ${a.app}`).join(', '), inFlight].filter(Boolean).join('; ');
     }

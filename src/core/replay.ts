@@ -3,6 +3,7 @@
 import type { Action, Envelope, EnvelopeOf } from './events.js';
 import { fold, foldChunk, stateHash } from './evolve.js';
 import { canonicalJson } from './hash.js';
+import { decide, type Planner } from './decide.js';
 import { plan } from './plan.js';
 import { initialState, type State } from './state.js';
 
@@ -19,8 +20,7 @@ export interface Divergence {
   state: State;
 }
 
-/** The planner to check recorded decisions against: today's, or a changed one under test. */
-export type Planner = (state: State, now: number) => { actions: Action[] };
+export type { Planner } from './decide.js';
 
 export interface CheckResult {
   checked: number;
@@ -59,9 +59,9 @@ export function checkDecisions(events: readonly Envelope[], planner: Planner = p
 
 function compare(d: EnvelopeOf<'PlanDecided'>, state: State, planner: Planner): Divergence | undefined {
   const hash = stateHash(state);
-  // apps the reconciler left out because an action was in flight (the planner cannot know that)
+  // the decider's inputs as recorded; a log older than `inFlight` names what it left out instead
   const deferred = new Set(d.data.deferred ?? []);
-  const actions = planner(state, d.data.plannedAt).actions.filter((a) => !deferred.has(a.app));
+  const actions = decide(state, d.data.plannedAt, new Set(d.data.inFlight ?? []), planner).actions.filter((a) => !deferred.has(a.app));
   const sameState = hash === d.data.stateHash;
   const samePlan = canonicalJson(actions) === canonicalJson(d.data.actions);
   if (sameState && samePlan) return undefined;

@@ -67,8 +67,8 @@ export interface State {
   gone: Record<string, number>;
   /** by app id: the last failed action, cleared when one succeeds */
   failures: Record<string, { seq: number; at: number; kind: string; message: string; attempt: number }>;
-  /** `deferred`: apps whose actions waited on one in flight (absent when none) */
-  lastPlan?: { seq: number; actions: Action[]; deferred?: string[] };
+  /** the last recorded decision; `inFlight` (or, in older logs, `deferred`) as recorded, absent when none */
+  lastPlan?: { seq: number; actions: Action[]; inFlight?: string[]; deferred?: string[] };
   /** by app id: restarts since it last ran stably, for the crash-loop backoff */
   restarts: Record<string, { attempt: number; seq: number }>;
   /** by app id: the current backoff window, as recorded */

@@ -3,10 +3,9 @@
 // written ahead of its podman call and its outcome after (docs/architecture.md, "Reconciler").
 import type { Action, Draft, Envelope } from '../core/events.js';
 import { stateHash } from '../core/evolve.js';
-import { canonicalJson } from '../core/hash.js';
 import { EXECUTABLE } from '../core/action-kinds.js';
 import { doubling } from '../core/backoff.js';
-import { decide, rollbackRecord, waitsOn } from '../core/decide.js';
+import { decide, isNews, rollbackRecord, waitsOn } from '../core/decide.js';
 import type { State } from '../core/state.js';
 import type { Outcome } from '../act/executor.js';
 import { ActionError } from '../act/errors.js';
@@ -46,6 +45,8 @@ export class Reconciler {
   #queue: Queued[] = [];
   /** apps with an action in flight, whichever plan it came from */
   readonly #running = new Map<string, { kind: Action['kind']; since: number }>();
+  /** apps whose action under the last recorded plan has been started since it was recorded */
+  readonly #startedUnderLastPlan = new Set<string>();
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
@@ -138,19 +139,21 @@ export class Reconciler {
     // recorded. An app in flight now is left to its action even if that finishes meanwhile: the
     // decision was taken without its outcome (whose record wakes us to decide again).
     this.#queue = [];
-    const decided = decide(state, now, new Set(this.#running.keys()));
+    const inFlight = [...this.#running.keys()].sort();
+    const decided = decide(state, now, new Set(inFlight));
     this.#scheduleWake(decided.wakeAt, now);
-    const { actions, deferred } = decided;
+    const { actions } = decided;
 
     const correlation = d.newId();
     let planSeq = state.lastPlan?.seq;
-    // A plan equal to the last recorded one is not recorded again: an idle or waiting node adds nothing.
-    if (canonicalJson([actions, deferred]) !== canonicalJson([state.lastPlan?.actions ?? [], state.lastPlan?.deferred ?? []])) {
+    // Only news is recorded: an idle node, or one working through its last plan, adds nothing.
+    if (isNews(state.lastPlan, actions, this.#startedUnderLastPlan, now)) {
       const [recorded] = await d.append([{
         type: 'PlanDecided', source: 'reconciler', correlation, ...(state.seq > 0 ? { causedBy: state.seq } : {}),
-        data: { atSeq: state.seq, stateHash: stateHash(state), plannedAt: now, actions, ...(deferred.length > 0 ? { deferred } : {}) },
+        data: { atSeq: state.seq, stateHash: stateHash(state), plannedAt: now, actions, ...(inFlight.length > 0 ? { inFlight } : {}) },
       }]);
       planSeq = recorded?.seq;
+      this.#startedUnderLastPlan.clear();
     }
     const cause = planSeq ? { causedBy: planSeq } : {};
     await d.append(decided.backoff.map(({ app, data }): Draft => ({ type: 'BackoffScheduled', source: 'reconciler', app, correlation, ...cause, data })));
@@ -181,6 +184,7 @@ export class Reconciler {
       this.#queue.splice(this.#queue.indexOf(q), 1);
       busy.add(app);
       this.#running.set(app, { kind: q.action.kind, since: this.#deps.clock() });
+      this.#startedUnderLastPlan.add(app); // every queued action is of the latest plan: #run clears the queue
       void this.#act(q.action, q.correlation, q.planSeq)
         .catch((err: unknown) => this.#failed(err))
         .finally(() => {

@@ -72,7 +72,7 @@ export const EVENT_DOCS: { [T in EventType]: TypeDoc } = {
   },
   PlanDecided: {
     source: 'reconciler',
-    data: '`atSeq`, `stateHash`: the projection planned from; `plannedAt`: the planner\'s clock; `deferred`: apps left to an action in flight',
+    data: '`atSeq`, `stateHash`: the projection planned from; `plannedAt`: the planner\'s clock; `inFlight`: apps with an action in flight, the decider\'s third input (older logs: `deferred`, the apps it left out); a plan is recorded only when it is news',
     when: 'the plan differs from the last recorded one',
   },
   ActionStarted: { source: 'reconciler', when: 'before the podman call (write-ahead)' },

@@ -137,7 +137,8 @@ export async function convergenceGap(apps: Apps, data: string): Promise<string |
   }
   const left = state.lastPlan?.actions ?? [];
   if (left.length > 0) return `last plan #${state.lastPlan?.seq}: ${left.map((a) => `${a.kind} ${a.app}`).join(', ')}`;
-  if (state.lastPlan?.deferred?.length) return `last plan #${state.lastPlan.seq}: in flight: ${state.lastPlan.deferred.join(', ')}`;
+  const busy = state.lastPlan?.inFlight ?? state.lastPlan?.deferred ?? [];
+  if (busy.length > 0) return `last plan #${state.lastPlan?.seq}: in flight: ${busy.join(', ')}`;
   return undefined;
 }
 

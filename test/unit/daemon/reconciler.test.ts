@@ -98,16 +98,17 @@ describe('the reconciler', () => {
     expect(starts.map((e) => e.app).sort()).toEqual(['a0', 'a1', 'b0', 'b1', 'b2']);
     for (const x of executed) expect(starts.find((e) => e.app === x.app)!.seq).toBeLessThanOrEqual(x.seqAtCall);
     // no recorded plan lists an action for an app whose action was in flight when it was taken: such
-    // apps are recorded as deferred (a plan is taken from the state at its atSeq)
+    // apps are left out, and the in-flight set is recorded as the decision's input (a plan is taken
+    // from the state at its atSeq)
     const outcomes = log.filter((e) => e.type === 'ActionSucceeded' || e.type === 'ActionFailed');
-    let deferredSeen = 0;
+    let inFlightSeen = 0;
     for (const p of log) {
       if (p.type !== 'PlanDecided') continue;
       const inFlight = starts.filter((s) => s.seq <= p.data.atSeq && !outcomes.some((o) => o.causedBy === s.seq && o.seq <= p.data.atSeq)).map((s) => s.app);
       expect(p.data.actions.filter((a) => inFlight.includes(a.app)), `plan #${p.seq}`).toEqual([]);
-      deferredSeen += p.data.deferred?.length ?? 0;
+      inFlightSeen += p.data.inFlight?.length ?? 0;
     }
-    expect(deferredSeen, 'some plan was taken while an action was in flight').toBeGreaterThan(0);
+    expect(inFlightSeen, 'some plan was taken while an action was in flight').toBeGreaterThan(0);
   });
 
   it('given a concurrency of 1, when five apps are due, then no two actions are ever in flight at once', async () => {
