@@ -81,7 +81,9 @@ describe('faults, short form', () => {
   it('given 3 apps that crash at once, when they loop for 20 s, then restarts stay within the backoff windows, memory stays bounded and the log grows a few events per exit', async () => {
     const f = await storm(fx, `${PREFIX}s`, { apps: 3, durationMs: 20_000 });
     expect(f.newContainers, 'crash-looping apps keep their containers').toBe(0);
-    expect(f.eventsPerExit).toBeLessThanOrEqual(8);
+    // only news is recorded: exit, backoff, start, outcome and at most one plan each, plus the three
+    // creates of a run this short (5.13 measured; 7.87 when every plan was recorded)
+    expect(f.eventsPerExit).toBeLessThanOrEqual(6);
     expect(f.rssKb.max).toBeLessThan(f.rssKb.start + 64 * 1024);
   }, 120_000);
 });

@@ -88,7 +88,8 @@ describe('faults, long form (soak)', () => {
     const f = await storm(fx, `${PREFIX}s`, { apps: STORM_APPS, durationMs: STORM_SECONDS * 1000, sampleMs: 5_000, series: true });
     figures.storm = f;
     expect(f.newContainers, 'crash-looping apps keep their containers').toBe(0);
-    expect(f.eventsPerExit).toBeLessThanOrEqual(8);
+    // exit, backoff, start, outcome and at most one plan each (5.06 measured at 20 apps × 300 s); 8 before only news was recorded
+    expect(f.eventsPerExit, "only news is recorded").toBeLessThanOrEqual(5.5);
     expect(f.rssKb.max).toBeLessThan(f.rssKb.start + 64 * 1024);
   });
 });
