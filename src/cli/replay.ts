@@ -7,7 +7,7 @@ import type { Envelope } from '../core/events.js';
 import { fold, stateHash } from '../core/evolve.js';
 import { plan } from '../core/plan.js';
 import { iso, renderPlan, show } from '../core/render.js';
-import { checkDecisions, parsePoint, stateAt, type Point } from '../core/replay.js';
+import { checkDecisions, parsePoint, stateAt, TODAY, type BootVersions, type Point } from '../core/replay.js';
 import { diffStates } from '../core/state-diff.js';
 import type { State } from '../core/state.js';
 import { appViews } from '../core/views.js';
@@ -56,7 +56,8 @@ function replayCheck(o: Common, events: readonly Envelope[], base: State, bad: U
   const result = checkDecisions(events, plan, base);
   const d = result.divergence;
   const views = d ? appViews(d.state, d.replayed.actions) : [];
-  if (o.json) json({ checked: result.checked, skipped: result.skipped, undecodable: bad.count, divergence: d ? { ...d, state: undefined, apps: views } : null });
+  if (o.json) json({ checked: result.checked, skipped: result.skipped, undecodable: bad.count, otherVersions: result.otherVersions ?? [], today: TODAY, divergence: d ? { ...d, state: undefined, apps: views } : null });
+  else if (result.otherVersions) out(otherVersionsNote(result.otherVersions));
   if (d) {
     bad.report();
     const maybe = bad.count > 0 ? ` (the log has lines that cannot be decoded, said above: their events are missing from the fold, which may be why)` : '';
@@ -77,12 +78,21 @@ function replayCheck(o: Common, events: readonly Envelope[], base: State, bad: U
   if (!o.json) out(`replay --check: ${result.checked} recorded decision(s) re-planned by today's planner: all agree${cut}`);
 }
 
+/** Said once: which boots another podledger wrote, and what their check leaves out. */
+function otherVersionsNote(boots: readonly BootVersions[]): string {
+  const which = boots.map((b) => `boot ${b.boot} (fold ${b.foldVersion}, hash ${b.hashVersion})`).join(', ');
+  return `replay --check: written by another podledger: ${which}; today's is fold ${TODAY.foldVersion}, hash ${TODAY.hashVersion}. `
+    + 'Their decisions are compared app by app (what and why); their state hashes, spec hashes and backoff timing are not, as those versions computed them otherwise.';
+}
+
 function divergenceReport(d: NonNullable<ReturnType<typeof checkDecisions>['divergence']>, agreed: number, views: ReturnType<typeof appViews>): string {
   return [
     `replay --check: decision #${d.seq} diverges (after ${agreed} that agree)`,
-    d.kind === 'state'
-      ? `  the projection differs: state hash at #${d.atSeq} was ${d.recorded.stateHash}, today's fold gives ${d.replayed.stateHash}`
-      : `  the projection at #${d.atSeq} is the same (hash ${d.recorded.stateHash}); the planner decides differently`,
+    d.versions
+      ? `  the projection at #${d.atSeq} was folded by fold ${d.versions.foldVersion} (today's is ${TODAY.foldVersion}): its hash is not compared; the planner decides differently`
+      : d.kind === 'state'
+        ? `  the projection differs: state hash at #${d.atSeq} was ${d.recorded.stateHash}, today's fold gives ${d.replayed.stateHash}`
+        : `  the projection at #${d.atSeq} is the same (hash ${d.recorded.stateHash}); the planner decides differently`,
     `  recorded plan (planned at ${iso(d.plannedAt)}):`,
     indent(renderPlan(d.recorded.actions)),
     '  today\'s planner:',

@@ -12,7 +12,7 @@ export function doubling(attempt: number, baseMs: number, capMs: number): number
   return Math.min(baseMs * 2 ** Math.min(attempt, 52), capMs); // past 2^52 every wait is capped anyway
 }
 
-/** Delay before restart number `attempt` (0 = the first restart after a stable run). */
+/** Delay before the `attempt`-th wait of a loop (0 = the first wait: 1 s ± 20 %). */
 export function backoffDelay(app: string, attempt: number, salt: number): number {
   const base = doubling(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS);
   const unit = parseInt(sha256(`${app}:${attempt}:${salt}`).slice(0, 8), 16) / 0xffffffff;

@@ -114,10 +114,15 @@ function planApp(state: State, id: string, now: number): Action | undefined {
   return crashRestart(state, id, c, 'start', reason, c.statusAt, now);
 }
 
-/** Start again after an exit or an unhealthy verdict, no sooner than the crash-loop backoff allows. */
+/**
+ * Start again after an exit or an unhealthy verdict. The first restart after a stable run is at once,
+ * as kubelet and podman's own restart policy do: one crash in days is not a loop. From the next one
+ * on, the crash-loop backoff (1 s, doubling, capped) holds it back.
+ */
 function crashRestart(state: State, id: string, c: ContainerState, kind: 'start' | 'restart', reason: Reason, since: number, now: number): Action {
   const attempt = state.restarts[id]?.attempt ?? 0;
-  const until = since + backoffDelay(id, attempt, c.statusSeq);
+  if (attempt === 0) return { kind, app: id, attempt, reasons: [reason] };
+  const until = since + backoffDelay(id, attempt - 1, c.statusSeq);
   if (now < until) return { kind: 'wait', app: id, until, attempt, reasons: [reason] };
   return { kind, app: id, attempt, reasons: [reason] };
 }

@@ -5,7 +5,8 @@ import { fold, foldChunk, stateHash } from './evolve.js';
 import { canonicalJson } from './hash.js';
 import { decide, type Planner } from './decide.js';
 import { plan } from './plan.js';
-import { initialState, type State } from './state.js';
+import { HASH_VERSION } from './spec.js';
+import { FOLD_VERSION, initialState, type State } from './state.js';
 
 export interface Divergence {
   /** the recorded PlanDecided */
@@ -17,6 +18,8 @@ export interface Divergence {
   replayed: { stateHash: string; actions: Action[] };
   /** what differs: the state the decision saw, or only the decision */
   kind: 'state' | 'plan';
+  /** the decision's boot was written by another fold or hash version: its state hash was not compared */
+  versions?: BootVersions;
   state: State;
 }
 
@@ -26,8 +29,18 @@ export interface CheckResult {
   checked: number;
   /** decisions made before a compaction's cut: their state is gone, so they cannot be re-planned */
   skipped: number;
+  /**
+   * boots written by another fold or spec-hash version than today's: their decisions were compared
+   * as plans only, since the state hash they recorded was computed another way (absent when none)
+   */
+  otherVersions?: BootVersions[];
   divergence?: Divergence;
 }
+
+/** The versions a boot recorded in its `BootStarted`, against today's. */
+export interface BootVersions { boot: number; foldVersion: number; hashVersion: number }
+
+export const TODAY: Omit<BootVersions, 'boot'> = { foldVersion: FOLD_VERSION, hashVersion: HASH_VERSION };
 
 /**
  * Re-plan every recorded decision from the state it was made on. Stops at the first divergence.
@@ -40,6 +53,13 @@ export function checkDecisions(events: readonly Envelope[], planner: Planner = p
   let next = 0; // index of the first event of `tail` not folded into `state`
   let checked = 0;
   let skipped = 0;
+  const other = new Map<number, BootVersions>();
+  for (const d of events) {
+    if (d.type !== 'BootStarted') continue;
+    const { foldVersion, hashVersion } = d.data;
+    if (foldVersion !== TODAY.foldVersion || hashVersion !== TODAY.hashVersion) other.set(d.boot, { boot: d.boot, foldVersion, hashVersion });
+  }
+  const versions = other.size > 0 ? { otherVersions: [...other.values()] } : {};
   for (const d of tail) {
     if (d.type !== 'PlanDecided') continue;
     if (d.data.atSeq < base.seq) { skipped += 1; continue; }
@@ -50,28 +70,52 @@ export function checkDecisions(events: readonly Envelope[], planner: Planner = p
     const from = next;
     while (next < tail.length && tail[next]!.seq <= d.data.atSeq) next++;
     state = foldChunk(state, tail.slice(from, next));
-    const divergence = compare(d, state, planner);
-    if (divergence) return { checked, skipped, divergence };
+    const divergence = compare(d, state, planner, other.get(d.boot));
+    if (divergence) return { checked, skipped, ...versions, divergence };
     checked += 1;
   }
-  return { checked, skipped };
+  return { checked, skipped, ...versions };
 }
 
-function compare(d: EnvelopeOf<'PlanDecided'>, state: State, planner: Planner): Divergence | undefined {
+/**
+ * `versions`: set when the decision's boot was written by another fold or spec-hash version than
+ * today's. Its state hash is not compared (another fold computed it), nor are the spec hashes its
+ * actions name under another hash version, nor when a crash restart was due (that version's backoff):
+ * what is compared is what was decided for each app, and why.
+ */
+function compare(d: EnvelopeOf<'PlanDecided'>, state: State, planner: Planner, versions: BootVersions | undefined): Divergence | undefined {
   const hash = stateHash(state);
   // the decider's inputs as recorded; a log older than `inFlight` names what it left out instead
   const deferred = new Set(d.data.deferred ?? []);
   const actions = decide(state, d.data.plannedAt, new Set(d.data.inFlight ?? []), planner).actions.filter((a) => !deferred.has(a.app));
-  const sameState = hash === d.data.stateHash;
-  const samePlan = canonicalJson(actions) === canonicalJson(d.data.actions);
+  const sameState = versions !== undefined || hash === d.data.stateHash;
+  const comparable = versions ? (a: readonly Action[]) => asOtherVersion(a, versions) : (a: readonly Action[]) => a;
+  const samePlan = canonicalJson(comparable(actions)) === canonicalJson(comparable(d.data.actions));
   if (sameState && samePlan) return undefined;
   return {
     seq: d.seq, atSeq: d.data.atSeq, plannedAt: d.data.plannedAt,
     recorded: { stateHash: d.data.stateHash, actions: d.data.actions },
     replayed: { stateHash: hash, actions },
     kind: sameState ? 'plan' : 'state',
+    ...(versions ? { versions } : {}),
     state,
   };
+}
+
+/**
+ * An action as another version's decision is compared: a crash restart is one decision whether it
+ * waits first or not (so `wait` reads as the start or restart it announces, without until or
+ * attempt), and under another hash version the spec hashes it names are blanked.
+ */
+function asOtherVersion(actions: readonly Action[], versions: BootVersions): unknown[] {
+  const blank = versions.hashVersion !== TODAY.hashVersion;
+  const hidden = (v: unknown) => (blank && typeof v === 'string' && /^[0-9a-f]{64}$/.test(v) ? '(spec hash)' : v);
+  return actions.map(({ until: _until, attempt: _attempt, ...a }) => ({
+    ...a,
+    kind: a.kind === 'wait' && a.reasons.some((r) => r.code === 'container-exited') ? 'start' : a.kind === 'wait' && a.reasons.some((r) => r.code === 'unhealthy') ? 'restart' : a.kind,
+    ...(a.specHash !== undefined ? { specHash: hidden(a.specHash) } : {}),
+    reasons: a.reasons.map((r) => ({ ...r, ...('from' in r ? { from: hidden(r.from) } : {}), ...('to' in r ? { to: hidden(r.to) } : {}) })),
+  }));
 }
 
 /** A point in a log: a seq, the end of a boot, or a time (the last event at or before it): 1234, boot:2, 2026-11-27T12:00:00Z. */

@@ -52,19 +52,27 @@ describe('plan', () => {
     );
   });
 
-  it('given an exited container, when planning before and after the backoff, then it waits and then starts', () => {
+  it('given a container that ran stably, when it exits, then it is started at once (kubelet\'s first restart)', () => {
     const log = running().and({ type: 'ContainerExited', source: 'podman', app: 'bitcoind', data: { id: 'c-btc', name: 'bitcoind', exitCode: 137 } });
+    log.when(log.at()).thenPlan(`start bitcoind (attempt 1)\n  container-exited status "running" → "exited (exit 137)" causedBy #${log.lastSeq}\n`);
+  });
+
+  it('given a container restarted once already, when it exits again, then it waits its backoff and then starts', () => {
+    const log = running()
+      .and({ type: 'ContainerExited', source: 'podman', app: 'bitcoind', data: { id: 'c-btc', name: 'bitcoind', exitCode: 137 } })
+      .and({ type: 'ActionSucceeded', source: 'executor', app: 'bitcoind', data: { kind: 'start', containerId: 'c-btc', attempt: 0 } })
+      .and({ type: 'ContainerExited', source: 'podman', app: 'bitcoind', data: { id: 'c-btc', name: 'bitcoind', exitCode: 137 } });
     const exitSeq = log.lastSeq;
     const exitAt = log.at();
     const until = exitAt + backoffDelay('bitcoind', 0, exitSeq);
     expect(until - exitAt).toBeGreaterThanOrEqual(800);
     expect(until - exitAt).toBeLessThanOrEqual(1200);
     log.when(exitAt + 10).thenPlan(
-      `wait bitcoind until ${new Date(until).toISOString()} (attempt 1)\n` +
+      `wait bitcoind until ${new Date(until).toISOString()} (attempt 2)\n` +
       `  container-exited status "running" → "exited (exit 137)" causedBy #${exitSeq}\n`,
     );
     log.when(until).thenPlan(
-      'start bitcoind (attempt 1)\n' +
+      'start bitcoind (attempt 2)\n' +
       `  container-exited status "running" → "exited (exit 137)" causedBy #${exitSeq}\n`,
     );
   });

@@ -23,33 +23,40 @@ describe('health-gated dependencies', () => {
     log.when(log.at()).thenPlan('create api\n  container-missing causedBy #2\n');
   });
 
-  it('given a healthy app, when it turns unhealthy, then it is restarted after the backoff and its dependents are held', () => {
+  it('given a healthy app, when it turns unhealthy, then it is restarted at once and its dependents are held; when it turns unhealthy again, after the backoff', () => {
     const log = given(observed('db', db), observed('api', api))
       .created('db', 'c-db')
       .health('db', 'c-db', 'healthy')
       .health('db', 'c-db', 'unhealthy', 'ECONNREFUSED');
     const seq = log.lastSeq;
-    const until = log.at() + backoffDelay('db', 0, 3);
-    const held = `blocked api\n  waiting-on-dependency db (db is not healthy (unhealthy) since ${iso(log.at())}) causedBy #${seq}\n`;
-    log.when(log.at()).thenPlan(
-      `wait db until ${iso(until)} (attempt 1)\n  unhealthy health "healthy" → "unhealthy" (ECONNREFUSED) causedBy #${seq}\n` + held,
-    );
-    log.when(until).thenPlan(`restart db (attempt 1)\n  unhealthy health "healthy" → "unhealthy" (ECONNREFUSED) causedBy #${seq}\n` + held);
+    const held = (since: number, s: number) => `blocked api\n  waiting-on-dependency db (db is not healthy (unhealthy) since ${iso(since)}) causedBy #${s}\n`;
+    log.when(log.at()).thenPlan(`restart db (attempt 1)\n  unhealthy health "healthy" → "unhealthy" (ECONNREFUSED) causedBy #${seq}\n` + held(log.at(), seq));
+
+    log.and({ type: 'ActionSucceeded', source: 'executor', app: 'db', data: { kind: 'restart', containerId: 'c-db', attempt: 0 } })
+      .health('db', 'c-db', 'healthy')
+      .health('db', 'c-db', 'unhealthy', 'ECONNREFUSED');
+    const again = log.lastSeq;
+    const until = log.at() + backoffDelay('db', 0, log.state.containers.db!.statusSeq);
+    log.when(log.at()).thenPlan(`wait db until ${iso(until)} (attempt 2)\n  unhealthy health "healthy" → "unhealthy" (ECONNREFUSED) causedBy #${again}\n` + held(log.at(), again));
+    log.when(until).thenPlan(`restart db (attempt 2)\n  unhealthy health "healthy" → "unhealthy" (ECONNREFUSED) causedBy #${again}\n` + held(log.at(), again));
   });
 });
 
 describe('crash-loop backoff', () => {
-  it('given an app that keeps exiting, when each exit is planned, then the wait doubles from 1 s to the 5 min cap, and a stable run resets it', () => {
+  it('given an app that keeps exiting, when each exit is planned, then the first restart is at once, then the wait doubles from 1 s to the 5 min cap, and a stable run resets it', () => {
     const log = given(observed('loop', manifest('loop'))).created('loop', 'c1');
     const exit = { type: 'ContainerExited', source: 'podman', app: 'loop', data: { id: 'c1', name: 'loop', exitCode: 1 } } as const;
     const exited = (seq: number) => `  container-exited status "running" → "exited (exit 1)" causedBy #${seq}\n`;
+    log.and(exit);
+    log.when(log.at()).thenPlan(`start loop (attempt 1)\n${exited(log.lastSeq)}`);
+    log.and({ type: 'ActionSucceeded', source: 'executor', app: 'loop', data: { kind: 'start', containerId: 'c1', attempt: 0 } });
     const delays: number[] = [];
     for (let i = 0; i < 12; i++) {
       log.and(exit);
       const delay = backoffDelay('loop', i, log.lastSeq);
-      log.when(log.at()).thenPlan(`wait loop until ${iso(log.at() + delay)} (attempt ${i + 1})\n${exited(log.lastSeq)}`);
+      log.when(log.at()).thenPlan(`wait loop until ${iso(log.at() + delay)} (attempt ${i + 2})\n${exited(log.lastSeq)}`);
       delays.push(delay);
-      log.and({ type: 'ActionSucceeded', source: 'executor', app: 'loop', data: { kind: 'start', containerId: 'c1', attempt: i } });
+      log.and({ type: 'ActionSucceeded', source: 'executor', app: 'loop', data: { kind: 'start', containerId: 'c1', attempt: i + 1 } });
     }
     delays.forEach((d, i) => {
       const base = Math.min(1000 * 2 ** i, BACKOFF_CAP_MS);
@@ -61,7 +68,7 @@ describe('crash-loop backoff', () => {
     // A run of ten minutes counts as stable: the next exit starts the backoff over.
     const stableAt = log.at() + STABLE_RUN_MS;
     log.andAt(stableAt, exit);
-    log.when(stableAt).thenPlan(`wait loop until ${iso(stableAt + backoffDelay('loop', 0, log.lastSeq))} (attempt 1)\n${exited(log.lastSeq)}`);
+    log.when(stableAt).thenPlan(`start loop (attempt 1)\n${exited(log.lastSeq)}`);
   });
 });
 
