@@ -9,6 +9,7 @@ import { decide, isNews, rollbackRecord, waitsOn } from '../core/decide.js';
 import type { State } from '../core/state.js';
 import type { Outcome } from '../act/executor.js';
 import { ActionError } from '../act/errors.js';
+import { Coalescer, type Triggers } from './coalesce.js';
 
 export interface ReconcilerDeps {
   state: () => State;
@@ -35,12 +36,12 @@ export class Reconciler {
   #retry: NodeJS.Timeout | undefined;
   #failedRuns = 0;
   #stopped = false;
-  /** a plan is wanted: something was appended (or a timer fired) since the last plan began */
-  #wanted = false;
-  /** the session holding the podman turn, while there is planning to do or an action in flight */
-  #session: Promise<void> | undefined;
-  /** resolves the session's wait for something to do */
-  #signal: (() => void) | undefined;
+  /**
+   * Wakes, coalesced: a trigger means a plan is wanted (something was appended, or a timer fired,
+   * since the last plan began); the runner is the session holding the podman turn, while there is
+   * planning to do or an action in flight.
+   */
+  readonly #wakes: Coalescer;
   /** actions of the latest plan not started yet, in plan (dependency) order */
   #queue: Queued[] = [];
   /** apps with an action in flight, whichever plan it came from */
@@ -50,6 +51,7 @@ export class Reconciler {
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
+    this.#wakes = new Coalescer((triggers) => deps.turn(() => this.#serve(triggers)), deps.onError);
   }
 
   /**
@@ -60,38 +62,25 @@ export class Reconciler {
    * halfway through an action.
    */
   wake(): void {
-    if (this.#stopped) return;
-    this.#wanted = true;
-    this.#notify();
-    if (!this.#session) this.#begin();
+    // A wake after stop() is ignored; one after the session decided to end starts a new session.
+    this.#wakes.trigger();
   }
 
-  #begin(): void {
-    this.#session = this.#deps.turn(() => this.#serve()).catch(this.#deps.onError).finally(() => {
-      this.#session = undefined;
-      if (this.#wanted && !this.#stopped) this.#begin(); // woken after the session decided to end
-    });
-  }
-
+  /** An action finished: the session looks again whether any is still in flight (no plan is wanted). */
   #notify(): void {
-    const signal = this.#signal;
-    this.#signal = undefined;
-    signal?.();
+    this.#wakes.rouse();
   }
 
-  async #serve(): Promise<void> {
+  async #serve(wakes: Triggers): Promise<void> {
     for (;;) {
-      if (this.#wanted && !this.#stopped) {
-        this.#wanted = false;
-        await this.#attempt();
-      }
+      if (wakes.take()) await this.#attempt();
       // Nothing in flight: give the turn back, so the inventory is never starved by a stream of wakes
-      // (#begin starts the next session, behind whoever waits for the turn, if one is wanted).
+      // (the Coalescer starts the next session, behind whoever waits for the turn, if one is wanted).
       if (this.#running.size === 0) return;
       // A wake that came while that plan was being taken found no one waiting for it: plan again now,
       // not when some action in flight happens to finish (which may take as long as a podman call).
-      if (this.#wanted) continue;
-      await new Promise<void>((resolve) => (this.#signal = resolve));
+      if (wakes.pending()) continue;
+      await wakes.next();
     }
   }
 
@@ -126,8 +115,8 @@ export class Reconciler {
     clearTimeout(this.#timer);
     clearTimeout(this.#retry);
     this.#queue = [];
-    this.#notify();
-    while (this.#session) await this.#session;
+    // A wake not planned yet is dropped, not planned; the session waits for its actions in flight.
+    await this.#wakes.close();
   }
 
   async #run(): Promise<void> {

@@ -165,6 +165,31 @@ describe('the reconciler', () => {
     }
   });
 
+  it('given an action in flight, when a wake and stop() come in the same tick, then stop waits for that action and returns', async () => {
+    // A bug once: the session saw that wake as wanted yet would not plan after stop, and looped on it
+    // without yielding, so the action never finished and the daemon hung at 100% CPU.
+    const memory = new MemoryLog(fold(envelopes([observed('slow', manifest('slow'))])), Date.now);
+    const executed: string[] = [];
+    const reconciler = new Reconciler({
+      state: () => memory.state, append: async (drafts) => { await sleep(1); return memory.append(drafts); }, clock: Date.now, newId: () => 'run',
+      concurrency: 8, onError: (err) => { throw err; }, ready: () => true, turn: exclusive(),
+      execute: async (action: Action, s: State) => {
+        await sleep(200);
+        executed.push(action.app);
+        const r = resolveSpec(desiredApp(s, action.app)!, s);
+        if (!r.ok) throw new Error('not resolvable');
+        return { containerId: `c-${action.app}`, spec: r.spec, specHash: r.hash, startedAt: Date.now() };
+      },
+    });
+    reconciler.wake();
+    await sleep(100);
+    expect(reconciler.inFlight().map((a) => a.app)).toEqual(['slow']);
+    reconciler.wake();
+    await reconciler.stop();
+    expect(executed).toEqual(['slow']);
+    expect(reconciler.inFlight()).toEqual([]);
+  });
+
   it('given nothing to do and a steady stream of wakes, when the inventory asks for the podman turn, then it gets it between plans', async () => {
     // A bug once: the session kept the turn for as long as wakes came, so a resync never ran and a
     // container death missed while podman was down was never seen.
