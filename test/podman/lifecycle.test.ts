@@ -5,7 +5,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { daemonState, writeBusyboxApp } from '../support/apps.js';
+import { daemonState, nodeConverged, writeBusyboxApp } from '../support/apps.js';
 import { makeTempDir, runCli, startDaemon, type Daemon, type TempDir } from '../support/cli.js';
 import { envOf, inspect, podmanEnv, podmanOk, removeContainers, waitFor, running as runningContainer } from '../support/podman.js';
 
@@ -45,7 +45,7 @@ describe('daemon lifecycle on a real podman', () => {
   });
 
   it('given a converged node, when it idles through several resyncs, then its log does not grow', async () => {
-    await waitFor(async () => (await cli('events', '--type', 'PlanDecided')).stdout.trim().endsWith('converged'), { timeoutMs: 20_000, what: 'a converged plan' });
+    await waitFor(() => nodeConverged(data), { timeoutMs: 20_000, what: 'a converged node' });
     const before = (await daemonState(data)).seq;
     await new Promise((r) => setTimeout(r, 3_500)); // --resync 1: three full resyncs
     expect((await daemonState(data)).seq).toBe(before);

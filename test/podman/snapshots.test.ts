@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { daemonState, writeBusyboxApp } from '../support/apps.js';
+import { daemonState, nodeConverged, writeBusyboxApp } from '../support/apps.js';
 import { makeTempDir, runCli, startDaemon, type Daemon, type TempDir } from '../support/cli.js';
 import { envOf, podmanEnv, removeContainers, running as runningContainer, waitFor } from '../support/podman.js';
 import { EventStore } from '../../src/log/store.js';
@@ -26,7 +26,7 @@ describe('projection snapshots of a real daemon', () => {
 
   /** The daemon's live projection equals a fold of its log up to the same seq, replayed offline by the CLI (through the control socket). */
   async function expectReplayAgrees(): Promise<void> {
-    await waitFor(async () => (await cli('events', '--type', 'PlanDecided')).stdout.trim().endsWith('converged'), { timeoutMs: 30_000, what: 'a converged plan' });
+    await waitFor(() => nodeConverged(data), { timeoutMs: 30_000, what: 'a converged node' });
     const live = await daemonState(data);
     const replay = await cli('replay', '--until', String(live.seq), '--json');
     expect(replay.code, replay.stderr).toBe(0);

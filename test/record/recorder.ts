@@ -12,13 +12,14 @@
 // would write the same fixtures anyway, so a lock refuses the second.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Envelope, EnvelopeOf, EventType } from '../../src/core/events.js';
 import { fold, stateHash } from '../../src/core/evolve.js';
+import { plan } from '../../src/core/plan.js';
 import { renderEvent, renderPlan } from '../../src/core/render.js';
 import { checkDecisions } from '../../src/core/replay.js';
 import { explain, renderWhy } from '../../src/core/why.js';
@@ -255,10 +256,13 @@ ${opts.container ?? ''}${opts.rest ?? ''}`);
    */
   converged(what: string, apps: readonly string[], afterSeq = 0, timeoutMs = 40_000): Promise<Envelope[]> {
     return this.until(what, (events) => {
-      const plan = ofType(events, 'PlanDecided').at(-1);
+      // A plan is recorded only when it is news: converged is when the last one was taken after
+      // `afterSeq`, no action is open and today's planner has nothing left to do.
+      const decided = ofType(events, 'PlanDecided').at(-1);
       const boot = events.at(-1)?.boot;
-      if (!plan || plan.seq <= afterSeq || plan.data.actions.length > 0 || openActions(events, boot).length > 0) return undefined;
+      if (!decided || decided.seq <= afterSeq || openActions(events, boot).length > 0) return undefined;
       const state = fold(events);
+      if (plan(state, Date.now()).actions.length > 0) return undefined;
       return apps.every((a) => state.containers[a]?.status === 'running') ? events : undefined;
     }, timeoutMs);
   }
@@ -338,7 +342,9 @@ export async function finish(
   } catch (err) {
     throw new ShapeError(`${s.name}: the recording does not show what the scenario is about: ${(err as Error).message}`, { cause: err });
   }
-  await copyFile(exported, join(EVENTS_DIR, `${s.name}.ndjson`));
+  // A fixture is the events alone, one per line: the export's header names the recording's throwaway node.
+  const lines = (await readFile(exported, 'utf8')).split('\n');
+  await writeFile(join(EVENTS_DIR, `${s.name}.ndjson`), (lines[0]?.startsWith('{"podledger":"export"') ? lines.slice(1) : lines).join('\n'));
   await writeExpectation(expectation);
   return { events, expectation };
 }

@@ -3,6 +3,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { controlGetJson, controlSocketPath } from '../../src/daemon/control.js';
+import { runCli } from './cli.js';
 
 const CONTAINERFILE = [
   'FROM scratch',
@@ -43,4 +44,15 @@ ${extra}`;
 /** The running daemon's projection summary, from its control socket. */
 export function daemonState(data: string): Promise<{ seq: number; stateHash: string }> {
   return controlGetJson<{ seq: number; stateHash: string }>(controlSocketPath(data), '/state');
+}
+
+/**
+ * Every app's container runs its desired spec and the planner has nothing left to do, by a replay of
+ * the log. A plan is recorded only when it is news, so no "converged" plan marks the moment.
+ */
+export async function nodeConverged(data: string): Promise<boolean> {
+  const r = await runCli(['replay', '--json', '--data', data]);
+  if (r.code !== 0) return false;
+  const { apps } = JSON.parse(r.stdout) as { apps: { converged: boolean; pending: string[] }[] };
+  return apps.length > 0 && apps.every((a) => a.converged && a.pending.length === 0);
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REAL_LOG } from '../../support/bad-logs.js';
 import { REPO_ROOT } from '../../support/cli.js';
 import { run } from './run.js';
+import { TODAY } from '../../../src/core/replay.js';
 
 const AGREE = "replay --check: 5 recorded decision(s) re-planned by today's planner: all agree\n";
 
@@ -36,6 +37,27 @@ describe('replay --check', () => {
     }
   });
 
+  it('given every log shipped in events/, including one an earlier podledger wrote, when checked through the CLI, then each passes', async () => {
+    const logs = (await readdir(join(REPO_ROOT, 'events'))).filter((f) => f.endsWith('.ndjson'));
+    expect(logs).toContain('v0.1-dev-demo-host-ip-change.ndjson');
+    for (const log of logs) {
+      const r = await run(['replay', '--check', '--log', join(REPO_ROOT, 'events', log)]);
+      expect(r.code, `${log}: ${r.stdout}${r.stderr}`).toBe(0);
+      expect(r.stdout, log).toMatch(/recorded decision\(s\) re-planned by today's planner: all agree\n$/);
+    }
+  });
+
+  it('given a log written by another fold and hash version, when checked, then it says so once, naming both versions, and compares the decisions without the state hashes', async () => {
+    const r = await run(['replay', '--check', '--log', join(REPO_ROOT, 'events', 'v0.1-dev-demo-host-ip-change.ndjson')]);
+    expect(r.code, r.stderr).toBe(0);
+    const note = r.stdout.split('\n').filter((l) => l.includes('written by another podledger'));
+    expect(note).toHaveLength(1);
+    expect(note[0]).toContain('boot 1 (fold 1, hash 1)');
+    expect(note[0]).toContain(`today's is fold ${TODAY.foldVersion}, hash ${TODAY.hashVersion}`);
+    const j = await run(['replay', '--check', '--json', '--log', join(REPO_ROOT, 'events', 'v0.1-dev-demo-host-ip-change.ndjson')]);
+    expect(JSON.parse(j.stdout)).toMatchObject({ otherVersions: [{ boot: 1, foldVersion: 1, hashVersion: 1 }], today: TODAY, divergence: null });
+  });
+
   it('given a log that holds no recorded plan, then exit 1: nothing was checked, and why; with --json the counts on stdout and the same line', async () => {
     const file = await write('no-plans.ndjson', lines.filter((l) => !l.includes('"PlanDecided"')));
     const r = await run(['replay', '--check', '--log', file]);
@@ -44,7 +66,7 @@ describe('replay --check', () => {
     expect(r.errorLines).toEqual(['podledger: replay --check: nothing was checked: the log holds no recorded plans (PlanDecided events); give the log of a node whose daemon planned']);
     const j = await run(['replay', '--check', '--json', '--log', file]);
     expect(j.code).toBe(1);
-    expect(JSON.parse(j.stdout)).toEqual({ checked: 0, skipped: 0, undecodable: 0, divergence: null });
+    expect(JSON.parse(j.stdout)).toEqual({ checked: 0, skipped: 0, undecodable: 0, otherVersions: [], today: TODAY, divergence: null });
     expect(j.errorLines).toEqual(r.errorLines);
   });
 
