@@ -7,6 +7,7 @@ import type { Envelope } from '../core/events.js';
 import { fold } from '../core/evolve.js';
 import { describeApp, knownApps, type AppDetail } from '../core/describe.js';
 import { plan } from '../core/plan.js';
+import { iso } from '../core/render.js';
 import { initialState, type State } from '../core/state.js';
 import { appViews } from '../core/views.js';
 import { explain, type WhyEntry } from '../core/why.js';
@@ -45,7 +46,7 @@ export async function status(o: Common, app?: string): Promise<void> {
   }
   const { failingStreak, why } = await fromLog(o, state, app);
   const detail = describeApp(state, app, actions, failingStreak);
-  if (o.json) return json({ ...node, app: detail, why });
+  if (o.json) return json({ ...node, app: detail, why: why && whyData(why) });
   out(renderNode(node));
   out(renderDetail(detail, why));
 }
@@ -112,6 +113,15 @@ async function fromLog(o: Common, state: State, app: string): Promise<{ failingS
   } finally {
     await source?.close();
   }
+}
+
+/** A why entry as `status --json` gives times: ISO strings, like every other time it prints. */
+function whyData(w: WhyEntry) {
+  return {
+    ...w,
+    action: { ...w.action, at: iso(w.action.at) },
+    reasons: w.reasons.map((r) => (r.cause ? { ...r, cause: r.cause.map((c) => ({ ...c, at: c.at ? iso(c.at) : null })) } : r)),
+  };
 }
 
 export type { AppDetail };

@@ -46,12 +46,12 @@ describe('status', () => {
   it('given an app, when status APP --json runs, then it is described with full ids and hashes and its last why entry', async () => {
     const r = await run(['status', 'crasher', '--json', '--data', data]);
     expect(r.code, r.stderr).toBe(0);
-    const s = JSON.parse(r.stdout) as { app: { observed: { container: string; specHash: string; startedAt: string }; desired: { specHash: string } }; why: { action: { kind: string } } };
+    const s = JSON.parse(r.stdout) as { app: { observed: { container: string; specHash: string; startedAt: string }; desired: { specHash: string } }; why: { action: { kind: string; at: string } } };
     expect(s.app.observed.container).toMatch(/^[0-9a-f]{64}$/);
     expect(s.app.desired.specHash).toMatch(/^[0-9a-f]{64}$/);
     expect(s.app.observed.specHash).toBe(s.app.desired.specHash);
     expect(s.app.observed.startedAt).toBe('2026-11-27T10:14:13.139Z');
-    expect(s.why.action.kind).toBe('start');
+    expect(s.why.action).toMatchObject({ kind: 'start', at: '2026-11-27T10:14:12.840Z' });
     const text = await run(['status', 'crasher', '--data', data]);
     expect(text.stdout).toContain(`container:    ${s.app.observed.container} (crasher)`);
     expect(text.stdout).toMatch(/^last why:\n {2}#26 start crasher/m);
