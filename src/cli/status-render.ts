@@ -18,7 +18,7 @@ export function renderNode(n: NodeReport): string {
   if (p !== null) {
     if (!p.known) lines.push(`${label('podman')}unknown (${p.why})`);
     else if (p.reachable) lines.push(`${label('podman')}reachable${p.version ? `, version ${p.version}` : ''} at ${p.socket}`);
-    else lines.push(`${label('podman')}UNREACHABLE at ${p.socket}${p.checkedAt ? ` (last tried ${p.checkedAt})` : ''}; actions wait until it answers: start it (systemctl start podman.socket) or fix --podman-socket`);
+    else lines.push(`${label('podman')}UNREACHABLE at ${p.socket}${p.checkedAt ? ` (last tried ${p.checkedAt})` : ''}; the daemon acts again once it answers: start podman's API service (systemctl start podman.socket), or restart the daemon with the right --podman-socket`);
   }
   lines.push(`${label('log')}${n.log.seq === 0 ? 'empty (no events yet)' : `last seq #${n.log.seq}`} (boot ${n.log.boot}), from ${n.log.source}`);
   return lines.join('\n');
