@@ -6,7 +6,7 @@ import { fold } from '../core/evolve.js';
 import { plan } from '../core/plan.js';
 import { iso, printable, renderDifference, renderEvent, renderPlan } from '../core/render.js';
 import { initialState, type State } from '../core/state.js';
-import { appViews, type AppView } from '../core/views.js';
+import type { AppView } from '../core/views.js';
 import { explain, renderWhy } from '../core/why.js';
 import { formatManifestError } from '../manifest/parse.js';
 import { podmanClient, ping } from '../podman/client.js';
@@ -28,7 +28,8 @@ import { checkImportFile } from './input-file.js';
 import { noSuchBoot } from './points.js';
 import { Undecodable } from './undecodable.js';
 import { MemoryLog } from './memory-log.js';
-import { daemonState, NoLogError, openLog } from './source.js';
+import { daemonState, openLog } from './source.js';
+import { renderExit, renderWaiting } from './status-render.js';
 import { loadSelectedEvents, loadWhyEvents } from './why-source.js';
 
 export interface Common {
@@ -131,22 +132,16 @@ export async function planCommand(o: Common): Promise<void> {
   }
 }
 
-export async function status(o: Common): Promise<void> {
-  if (!o.log && !existsSync(o.data)) throw new NoLogError(o.data); // no node here: not an empty one
-  const state = await currentState(o);
-  const views = appViews(state, plan(state, Date.now()).actions);
-  if (o.json) return json({ seq: state.seq, boot: state.boot, apps: views.map(({ spec: _spec, ...v }) => v) });
-  out(`as of event #${state.seq} (boot ${state.boot})`);
-  out(renderViews(views));
-}
-
 export function renderViews(views: readonly AppView[]): string {
   return views.map((r) => {
     const lines = [`${r.converged ? '✓' : '✗'} ${r.app.padEnd(16)} ${(r.observed + (r.health ? ` ${r.health}` : '')).padEnd(24)} desired ${r.desired.slice(0, 12)}${r.container ? `  container ${r.container.slice(0, 12)}` : ''}`];
+    if (r.lastExit) lines.push(`    last exit: ${renderExit(r.lastExit)}${r.lastExit.container !== r.container ? ` (container ${r.lastExit.container.slice(0, 12)})` : ''}`);
     if (r.restarts > 0) lines.push(`    restarts since last stable run: ${r.restarts}${r.backoff ? `; next not before ${r.backoff.until}` : ''}`);
+    for (const w of r.waiting ? renderWaiting(r.waiting) : []) lines.push(`    waiting: ${w}`);
     if (r.rolledBack) lines.push('    rolled back to the last healthy configuration; held there until the manifest changes');
     for (const d of r.drift) lines.push(`    drift: ${renderDifference(d)}`);
-    for (const p of r.pending) lines.push(`    ${p}`);
+    // a wait or block is said by `waiting` above
+    for (const p of r.pending) if (!(r.waiting && /^(wait|blocked): /.test(p))) lines.push(`    ${p}`);
     if (r.failure) lines.push(`    last failure: ${r.failure}`);
     return lines.join('\n');
   }).join('\n');

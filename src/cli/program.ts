@@ -6,6 +6,7 @@ import { VERSION } from '../version.js';
 import { bootArg, boundArg, MAX_TIMER_SECONDS, secondsArg, seqArg, timeArg, wholeArg } from './args.js';
 import * as cmd from './commands.js';
 import * as replay from './replay.js';
+import { status } from './status.js';
 
 /** 0 ok; 1 invalid input or divergence; 2 usage; 3 runtime failure. */
 export const EXIT = { ok: 0, invalid: 1, usage: 2, runtime: 3 } as const;
@@ -45,8 +46,9 @@ export function buildProgram(): Command {
     .action((o: cmd.Common) => cmd.validate(o));
   withCommon(program.command('plan').description('dry run against live podman: what would be done and why; changes nothing'))
     .action((o: cmd.Common) => cmd.planCommand(o));
-  offline(withCommon(program.command('status').description('per app: desired vs observed, pending actions, last failure')))
-    .action((o: cmd.Common) => cmd.status(o));
+  offline(withCommon(program.command('status').argument('[app]', 'one app in depth: desired vs observed, container, last exit, restarts, health, dependencies, last why')
+    .description("the node's health: the daemon (over its control socket; without one, what the log says), podman as the daemon last found it, the log's last seq; then per app: desired vs observed, last exit (code, signal, OOM kill), restarts, why it waits, pending actions, last failure")))
+    .action((app: string | undefined, o: cmd.Common) => status(o, app));
   offline(withCommon(program.command('events').description('the event log, filtered; --follow goes on printing events as the daemon appends them')))
     .option('--app <id>', 'only events of this app')
     .option('--boot <n>', 'only events of this daemon run', bootArg)

@@ -85,10 +85,18 @@ export const EVENT_SCHEMAS = {
     1: z.object({
       id: z.string(), name: z.string(), state: ContainerState, exitCode: z.number().int().optional(),
       image: z.string(), specHash: z.string().optional(), hashVersion: z.number().int().optional(),
+      /** for an exited container: podman's State.OOMKilled (absent in logs written before it was recorded) */
+      oomKilled: z.boolean().optional(),
     }),
   },
   ContainerStarted: { 1: z.object({ id: z.string(), name: z.string(), specHash: z.string().optional() }) },
-  ContainerExited: { 1: z.object({ id: z.string(), name: z.string(), exitCode: z.number().int() }) },
+  ContainerExited: {
+    1: z.object({
+      id: z.string(), name: z.string(), exitCode: z.number().int(),
+      /** the kernel killed it for its memory limit, as podman reported (absent in logs written before it was recorded) */
+      oomKilled: z.boolean().optional(),
+    }),
+  },
   ContainerRemoved: { 1: z.object({ id: z.string(), name: z.string() }) },
   HealthChanged: {
     1: z.object({

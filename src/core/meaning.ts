@@ -7,7 +7,7 @@ import type { Envelope, EnvelopeOf, EventType } from './events.js';
 import type { Writer } from './evolve.js';
 import { ManifestSchema } from './manifest/schema.js';
 import { desiredApp, resolveUncached } from './spec.js';
-import type { ContainerState, GoodConfig, State } from './state.js';
+import type { ContainerState, GoodConfig, LastExit, State } from './state.js';
 
 /** What each event means to the projection: the one place it is said, a handler per type. */
 export const MEANING: { [T in EventType]: (w: Writer, e: EnvelopeOf<T>) => void } = {
@@ -83,7 +83,10 @@ export const MEANING: { [T in EventType]: (w: Writer, e: EnvelopeOf<T>) => void 
       ...(e.data.specHash ? { specHash: e.data.specHash } : {}),
       ...(e.data.hashVersion !== undefined ? { hashVersion: e.data.hashVersion } : {}),
       ...(same && prev.spec && prev.specHash === e.data.specHash ? { spec: prev.spec } : {}),
+      ...(e.data.oomKilled !== undefined ? { oomKilled: e.data.oomKilled } : {}),
     };
+    const lastExit = observedExit(e, same ? prev : undefined) ?? prev?.lastExit;
+    if (lastExit) next.lastExit = lastExit;
     w.map('containers')[app] = next;
   },
   ContainerStarted(w, e) {
@@ -94,10 +97,13 @@ export const MEANING: { [T in EventType]: (w: Writer, e: EnvelopeOf<T>) => void 
     if (c) {
       c.status = 'running';
       delete c.exitCode;
+      delete c.oomKilled;
     } else {
+      const lastExit = s.containers[app]?.lastExit;
       w.map('containers')[app] = {
         id: e.data.id, name: e.data.name, status: 'running', statusSeq: e.seq, statusAt: e.at,
         ...(e.data.specHash ? { specHash: e.data.specHash } : {}),
+        ...(lastExit ? { lastExit } : {}),
       };
     }
     const started_ = w.container(app);
@@ -111,6 +117,10 @@ export const MEANING: { [T in EventType]: (w: Writer, e: EnvelopeOf<T>) => void 
     const c = w.container(app)!;
     c.status = 'exited';
     c.exitCode = e.data.exitCode;
+    if (e.data.oomKilled !== undefined) {
+      c.oomKilled = e.data.oomKilled;
+      c.lastExit = { id: e.data.id, exitCode: e.data.exitCode, oomKilled: e.data.oomKilled, seq: e.seq, at: e.at };
+    }
     setStatus(c, e);
     delete c.health;
     // A run that lasted is not part of a crash loop: the backoff starts over.
@@ -181,6 +191,7 @@ export const MEANING: { [T in EventType]: (w: Writer, e: EnvelopeOf<T>) => void 
       return;
     }
     if (NEW_CONTAINER.has(kind) && e.data.containerId && e.data.spec) {
+      const lastExit = s.containers[app]?.lastExit; // the previous container's: what ended its run
       w.map('containers')[app] = {
         id: e.data.containerId,
         name: e.data.spec.name,
@@ -194,6 +205,7 @@ export const MEANING: { [T in EventType]: (w: Writer, e: EnvelopeOf<T>) => void 
         health: { status: 'starting', seq: e.seq, at: e.at },
         ...(e.data.specHash ? { specHash: e.data.specHash } : {}),
         ...(kind === 'adopt' ? { adopted: true } : {}),
+        ...(lastExit ? { lastExit } : {}),
       };
       w.del('gone', app);
       w.del('unmanaged', app);
@@ -206,6 +218,7 @@ export const MEANING: { [T in EventType]: (w: Writer, e: EnvelopeOf<T>) => void 
       const c = w.container(app)!;
       c.status = 'running';
       delete c.exitCode;
+      delete c.oomKilled;
       setStatus(c, e);
       started(c, e.data.startedAt ?? e.at);
       if (e.data.attempt !== undefined) w.map('restarts')[app] = { attempt: e.data.attempt + 1, seq: e.seq };
@@ -247,6 +260,18 @@ function setStatus(c: Mutable<ContainerState> | undefined, e: Envelope): void {
   if (!c) return;
   c.statusSeq = e.seq;
   c.statusAt = e.at;
+}
+
+/**
+ * The exit a ContainerObserved reports, when it records one (an exited container, from a podman new
+ * enough to tell OOM kills): a resync that sees the exit the event stream already recorded keeps its
+ * seq and time, and corrects only what it adds (an OOM kill the stream missed).
+ */
+function observedExit(e: EnvelopeOf<'ContainerObserved'>, prev: ContainerState | undefined): LastExit | undefined {
+  const { state, exitCode, oomKilled, id } = e.data;
+  if (state !== 'exited' || exitCode === undefined || oomKilled === undefined) return undefined;
+  const known = prev?.status === 'exited' && prev.lastExit?.id === id && prev.lastExit.exitCode === exitCode ? prev.lastExit : undefined;
+  return { id, exitCode, oomKilled, seq: known?.seq ?? e.seq, at: known?.at ?? e.at };
 }
 
 /** The app's container, when it is the one an event is about (not one already replaced). */

@@ -59,6 +59,8 @@ export interface ObservedContainer {
   image: string;
   specHash?: string;
   hashVersion?: number;
+  /** for an exited container: podman's State.OOMKilled */
+  oomKilled?: boolean;
 }
 
 /** A full inventory of labelled containers against the projection: only the differences. */
@@ -74,10 +76,16 @@ export function inventoryDrafts(state: State, observed: readonly ObservedContain
   for (const [app, c] of [...byApp].sort(([a], [b]) => a.localeCompare(b))) {
     const k = state.containers[app];
     const exit = c.state === 'exited' ? c.exitCode : undefined;
-    const same = k && k.id === c.id && k.status === c.state && k.specHash === c.specHash && (c.state !== 'exited' || k.exitCode === exit);
+    const oom = c.state === 'exited' ? c.oomKilled : undefined;
+    // An OOM kill the event stream missed (it was away) is news; a log that never recorded one reads as "no".
+    const same = k && k.id === c.id && k.status === c.state && k.specHash === c.specHash
+      && (c.state !== 'exited' || (k.exitCode === exit && (k.oomKilled ?? false) === (oom ?? false)));
     if (same) continue;
-    const { app: _app, exitCode: _exit, ...rest } = c;
-    drafts.push({ type: 'ContainerObserved', source: 'inventory', app, data: { ...rest, ...(exit !== undefined ? { exitCode: exit } : {}) } });
+    const { app: _app, exitCode: _exit, oomKilled: _oom, ...rest } = c;
+    drafts.push({
+      type: 'ContainerObserved', source: 'inventory', app,
+      data: { ...rest, ...(exit !== undefined ? { exitCode: exit } : {}), ...(oom !== undefined ? { oomKilled: oom } : {}) },
+    });
   }
   for (const [app, k] of Object.entries(state.containers).sort(([a], [b]) => a.localeCompare(b))) {
     if (!byApp.has(app)) drafts.push({ type: 'ContainerRemoved', source: 'inventory', app, data: { id: k.id, name: k.name } });
@@ -114,7 +122,7 @@ export function driftDrafts(state: State, found: readonly { app: string; id: str
 /** `at`: when podman says it happened (ms); the stream can lag behind what we already saw. */
 export type PodmanEvent =
   | { action: 'start'; app: string; id: string; name: string; at?: number; specHash?: string }
-  | { action: 'died'; app: string; id: string; name: string; at?: number; exitCode: number }
+  | { action: 'died'; app: string; id: string; name: string; at?: number; exitCode: number; oomKilled?: boolean }
   | { action: 'remove'; app: string; id: string; name: string; at?: number };
 
 /** A podman event, if it tells the projection something new. */
@@ -132,7 +140,7 @@ export function podmanEventDrafts(state: State, e: PodmanEvent): Draft[] {
       return [{ type: 'ContainerStarted', source: 'podman', app: e.app, data: { id: e.id, name: e.name, ...(e.specHash ? { specHash: e.specHash } : {}) } }];
     case 'died':
       if (k?.id !== e.id || k.status === 'exited') return [];
-      return [{ type: 'ContainerExited', source: 'podman', app: e.app, data: { id: e.id, name: e.name, exitCode: e.exitCode } }];
+      return [{ type: 'ContainerExited', source: 'podman', app: e.app, data: { id: e.id, name: e.name, exitCode: e.exitCode, ...(e.oomKilled !== undefined ? { oomKilled: e.oomKilled } : {}) } }];
     case 'remove':
       if (k?.id !== e.id) return [];
       return [{ type: 'ContainerRemoved', source: 'podman', app: e.app, data: { id: e.id, name: e.name } }];

@@ -154,7 +154,7 @@ function unmetDependencies(state: State, m: Manifest): Reason[] {
 }
 
 /** Why a dependency does not yet allow its dependents to start, or nothing when it does. */
-function unmet(state: State, d: Dependency): { message: string; seq?: number } | undefined {
+export function unmet(state: State, d: Dependency): { message: string; seq?: number } | undefined {
   const dep = state.containers[d.app];
   if (!dep) return { message: `${d.app} is not created` };
   if (dep.status !== 'running') return { message: `${d.app} is ${dep.status} since ${iso(dep.statusAt)}`, seq: dep.statusSeq };

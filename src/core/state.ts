@@ -23,6 +23,14 @@ export interface ContainerState {
   name: string;
   status: ContainerStateName;
   exitCode?: number;
+  /** set with `exitCode` from events that record it (older logs do not): the kernel killed it for its memory */
+  oomKilled?: boolean;
+  /**
+   * The app's last recorded exit, kept across restarts and recreates so `status` can show what ended
+   * the previous run. Set only from events that carry `oomKilled`, so folding an older log gives
+   * the state (and hash) it always did.
+   */
+  lastExit?: LastExit;
   image?: string;
   /** from the container's label */
   specHash?: string;
@@ -43,6 +51,15 @@ export interface ContainerState {
   adopted?: boolean;
   /** what differs between the running container and the spec it was created with */
   drift?: { seq: number; differences: Difference[] };
+}
+
+/** How a container's run ended: its exit code, whether the kernel killed it for its memory, when. */
+export interface LastExit {
+  id: string;
+  exitCode: number;
+  oomKilled: boolean;
+  seq: number;
+  at: number;
 }
 
 /** The app configuration a healthy container ran, kept to roll back to. */

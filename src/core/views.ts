@@ -1,10 +1,11 @@
 // What `status`, `replay` and `diff` show of a projection, per app: plain data, derived purely from
 // state, so a replay prints the same bytes on every run and machine.
-import type { Action, Difference } from './events.js';
+import type { Action, Difference, ManifestError } from './events.js';
 import { iso, renderReason } from './render.js';
 import { acceptsHash, desiredApp, resolveSpec } from './spec.js';
 import type { ContainerSpec } from './spec-schema.js';
-import type { State } from './state.js';
+import { signalOf } from './signals.js';
+import type { ContainerState, State } from './state.js';
 
 export interface AppView {
   app: string;
@@ -21,7 +22,29 @@ export interface AppView {
   drift: Difference[];
   failure: string | null;
   pending: string[];
+  /** what ended the container's last run; null when the log records none */
+  lastExit: ExitView | null;
+  /** why nothing is done for the app now, when the plan holds it back */
+  waiting: Waiting | null;
 }
+
+export interface ExitView {
+  /** the container that exited: the current one, or the one it replaced */
+  container: string;
+  exitCode: number;
+  /** the signal that killed it (exit code − 128), or null when it exited by itself */
+  signal: string | null;
+  /** null: the log was written before OOM kills were recorded */
+  oomKilled: boolean | null;
+  at: string;
+}
+
+export type Waiting =
+  | { reason: 'backoff'; until: string; attempt: number }
+  | { reason: 'retry-after-failure'; until: string; failure: string }
+  | { reason: 'dependency'; on: { app: string; message: string }[] }
+  | { reason: 'manifest-rejected'; errors: ManifestError[] }
+  | { reason: 'unresolved'; because: string[] };
 
 /** `actions`: what the planner would do now (the caller picks "now": the clock, or a replay's last event). */
 export function appViews(state: State, actions: readonly Action[]): AppView[] {
@@ -51,5 +74,34 @@ export function appView(state: State, id: string, actions: readonly Action[]): A
     drift: c?.drift?.differences ?? [],
     failure: state.failures[id]?.message ?? null,
     pending: actions.filter((a) => a.app === id).map((a) => `${a.kind}: ${a.reasons.map(renderReason).join('; ')}`),
+    lastExit: exitView(c),
+    waiting: waitingOf(state, id, actions),
   };
+}
+
+/** The last exit recorded for the app's container (kept across restarts), else the exit it is in now. */
+export function exitView(c: ContainerState | undefined): ExitView | null {
+  if (c?.lastExit) {
+    const e = c.lastExit;
+    return { container: e.id, exitCode: e.exitCode, signal: signalOf(e.exitCode), oomKilled: e.oomKilled, at: iso(e.at) };
+  }
+  // a log written before exits were kept: only the current container's exit, OOM unknown
+  if (c?.status !== 'exited' || c.exitCode === undefined) return null;
+  return { container: c.id, exitCode: c.exitCode, signal: signalOf(c.exitCode), oomKilled: null, at: iso(c.statusAt) };
+}
+
+/** Why the plan holds the app back, from its `wait` or `blocked` action (and all the manifest's errors). */
+export function waitingOf(state: State, id: string, actions: readonly Action[]): Waiting | null {
+  const rejected = state.apps[id]?.rejected;
+  if (rejected) return { reason: 'manifest-rejected', errors: rejected.errors };
+  const a = actions.find((x) => x.app === id && (x.kind === 'wait' || x.kind === 'blocked'));
+  if (!a) return null;
+  if (a.kind === 'wait') {
+    const failure = a.reasons.find((r) => r.code === 'retry-after-failure');
+    const until = iso(a.until ?? 0);
+    return failure ? { reason: 'retry-after-failure', until, failure: failure.message ?? '' } : { reason: 'backoff', until, attempt: a.attempt ?? 0 };
+  }
+  const deps = a.reasons.filter((r) => r.code === 'waiting-on-dependency');
+  if (deps.length > 0) return { reason: 'dependency', on: deps.map((r) => ({ app: r.field ?? '', message: r.message ?? '' })) };
+  return { reason: 'unresolved', because: a.reasons.map(renderReason) };
 }

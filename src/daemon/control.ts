@@ -1,7 +1,8 @@
 // The daemon's control socket (`<data>/control.sock`): while the daemon holds the db lock, offline
 // commands (`events`, `why`, `status`, `export`, ...) read the log and state through it instead.
 //
-//   GET /daemon                → {pid, seq, boot}: who serves (a second daemon names it when refusing)
+//   GET /daemon                → {pid, seq, boot, startedAt?, podman?}: who serves (a second daemon names
+//                                it when refusing), since when, and podman as the daemon last found it
 //   GET /state                 → {seq, stateHash, state}: the live projection
 //   GET /events?…              → NDJSON of store.read(…): since, until, app | correlation | type, boot,
 //                                reverse=1; records that fail to decode as {"corrupt": seq, "reason": …}
@@ -27,7 +28,14 @@ export function controlSocketPath(dataDir: string): string {
   return path.join(dataDir, CONTROL_SOCKET);
 }
 
-export async function serveControl(dataDir: string, store: EventStore, state: () => State): Promise<{ close(): Promise<void> }> {
+/** What the daemon says of itself on `/daemon` besides pid, seq and boot (`status` shows it). */
+export interface DaemonAbout {
+  /** when this daemon process started (ms) */
+  startedAt: number;
+  podman: { socket: string; reachable: boolean; version?: string; checkedAt?: number };
+}
+
+export async function serveControl(dataDir: string, store: EventStore, state: () => State, about?: () => DaemonAbout): Promise<{ close(): Promise<void> }> {
   const socket = controlSocketPath(dataDir);
   await rm(socket, { force: true }); // we hold the db lock: no other daemon can be serving it
   const server = http.createServer((req, res) => {
@@ -38,7 +46,7 @@ export async function serveControl(dataDir: string, store: EventStore, state: ()
     };
     if (url.pathname === '/daemon') {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ pid: process.pid, seq: store.lastSeq, boot: store.boot }));
+      res.end(JSON.stringify({ pid: process.pid, seq: store.lastSeq, boot: store.boot, ...about?.() }));
       return;
     }
     if (url.pathname === '/state') {

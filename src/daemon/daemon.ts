@@ -14,7 +14,7 @@ import { EventStore } from '../log/store.js';
 import { loadState } from '../log/fold.js';
 import { writeSnapshot } from '../log/snapshots.js';
 import { nodeKeyFor } from '../log/node-identity.js';
-import { controlSocketPath, runningDaemon, serveControl } from './control.js';
+import { controlSocketPath, runningDaemon, serveControl, type DaemonAbout } from './control.js';
 import { groupId, shareControl } from './control-access.js';
 import { startObservers } from './observers.js';
 import { Projection } from './projection.js';
@@ -130,6 +130,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const { log } = o;
   const controlGid = o.controlGroup === undefined ? undefined : await groupId(o.controlGroup);
   const guard = (what: string) => (err: unknown) => log.error(`${what} failed`, { error: err instanceof Error ? err.message : String(err) });
+  const startedAt = Date.now();
   const { store, node, loaded } = await openLog(o);
   const services = new Services(log);
   services.add({ name: 'event log', stop: () => store.close() });
@@ -141,7 +142,9 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const state = () => projection.state;
   const append = async (drafts: Draft[]) => (drafts.length > 0 ? store.append(drafts) : []);
   // Served from the start, so offline commands never find the db locked with nobody answering.
-  const control = await serveControl(o.dataDir, store, state);
+  // podman as the observers last found it; until they start, not yet asked
+  let podman: () => DaemonAbout['podman'] = () => ({ socket: o.socket, reachable: false });
+  const control = await serveControl(o.dataDir, store, state, () => ({ startedAt, podman: podman() }));
   services.add({ name: 'control socket', stop: () => control.close() });
   if (controlGid !== undefined) await shareControl(o.dataDir, controlSocketPath(o.dataDir), controlGid);
   services.add(startSnapshots(o, store, projection, loaded.startedFrom === 'start' ? 0 : loaded.from, guard));
@@ -157,6 +160,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     sources: { appsDir: o.appsDir, dataDir: o.dataDir, hostFactsFile: o.hostFactsFile, secretsDir: o.secretsDir, policyFile: o.policyFile, podmanSocket: o.socket, nodeKey: node.key },
     state, append, reader, turn, log, guard, onPodmanBack: () => podmanBack$.next(),
   }));
+  podman = () => observers.podman();
   // First a complete picture, then act: planning on a half-read node could remove what it has not seen yet.
   await observers.observeAll();
   await observers.untilPodman(o.signal);

@@ -33,6 +33,8 @@ export interface ObserverDeps {
 export interface Observers extends Service {
   /** true once podman answered the last inventory read */
   podmanUp(): boolean;
+  /** what `status` shows of podman: whether it answered the last read, its version, when last asked */
+  podman(): PodmanReport;
   /** the node policy as last read, which the executor acts by */
   policy(): NodePolicy | undefined;
   /** every source once, podman last: the complete picture the first plan needs */
@@ -45,11 +47,22 @@ export interface Observers extends Service {
   watch(resyncMs: number): void;
 }
 
+export interface PodmanReport {
+  socket: string;
+  reachable: boolean;
+  /** podman's version, asked each time it comes back (absent until it answers) */
+  version?: string;
+  /** when the daemon last asked podman (ms) */
+  checkedAt?: number;
+}
+
 export function startObservers(d: ObserverDeps): Observers {
   const { sources: src, log } = d;
   const read = readers(src, { state: d.state, append: d.append });
   let policy: NodePolicy | undefined;
   let up = false;
+  let version: string | undefined;
+  let checkedAt: number | undefined;
   let exposed = '';
   const manifests = coalesced(async () => { policy = await read.manifests(); }, d.guard('reading manifests'));
   const facts = coalesced(() => read.facts(), d.guard('reading host facts'));
@@ -66,6 +79,7 @@ export function startObservers(d: ObserverDeps): Observers {
   }, d.guard('reading secrets'));
   const inventory = coalesced(() => d.turn(async () => {
     try {
+      checkedAt = Date.now();
       await ping(d.reader, src.podmanSocket);
     } catch (err) {
       if (up) log.error(`cannot reach podman at ${src.podmanSocket}; actions wait until it answers`, { error: (err as Error).message });
@@ -73,7 +87,10 @@ export function startObservers(d: ObserverDeps): Observers {
       return;
     }
     if (!up) {
-      log.info('podman reachable', { socket: src.podmanSocket });
+      // asked again on every return: podman may have been upgraded while it was away
+      // (a failure to say is no reason to skip the inventory: the version is only shown)
+      version = await Promise.resolve().then(() => d.reader.version()).then((v) => v.Version || version, () => version);
+      log.info('podman reachable', { socket: src.podmanSocket, ...(version ? { version } : {}) });
       up = true;
       d.onPodmanBack();
     }
@@ -87,6 +104,7 @@ export function startObservers(d: ObserverDeps): Observers {
   return {
     name: 'observers',
     podmanUp: () => up,
+    podman: () => ({ socket: src.podmanSocket, reachable: up, ...(version ? { version } : {}), ...(checkedAt !== undefined ? { checkedAt } : {}) }),
     policy: () => policy,
     inventory,
     observeAll: () => observeOnce({ files: [run(manifests), run(facts), run(secrets)], podman: run(inventory) }),

@@ -31,7 +31,7 @@ export async function readInventory(docker: Docker, state: State, hashSecret: (v
   const list = await docker.listContainers({ all: true });
   const adopted = new Map(Object.entries(state.containers).filter(([, c]) => c.adopted).map(([app, c]) => [c.id, app]));
   const inventory: Inventory = { managed: [], unmanaged: [], drift: [] };
-  const inspect = (id: string) => docker.getContainer(id).inspect() as Promise<InspectedContainer & { State: { ExitCode: number } }>;
+  const inspect = (id: string) => docker.getContainer(id).inspect() as Promise<InspectedContainer & { State: { ExitCode: number; OOMKilled?: boolean } }>;
 
   for (const c of list) {
     const name = (c.Names?.[0] ?? c.Id).replace(/^\//, '');
@@ -46,7 +46,7 @@ export async function readInventory(docker: Docker, state: State, hashSecret: (v
     const specHash = c.Labels?.[LABELS.specHash] ?? (known?.id === c.Id ? known.specHash : undefined);
     inventory.managed.push({
       app, id: c.Id, name, state: state_, image: c.Image,
-      ...(state_ === 'exited' && info ? { exitCode: info.State.ExitCode } : {}),
+      ...(state_ === 'exited' && info ? { exitCode: info.State.ExitCode, oomKilled: info.State.OOMKilled === true } : {}),
       ...(specHash ? { specHash } : {}),
       ...(Number.isInteger(hashVersion) ? { hashVersion } : {}),
     });

@@ -5,7 +5,7 @@ import { doubling } from '../core/backoff.js';
 import type { PodmanEvent } from '../core/observations.js';
 import { LABELS } from '../core/spec.js';
 
-interface RawEvent {
+export interface RawEvent {
   time?: number;
   timeNano?: number;
   Type?: string;
@@ -36,6 +36,27 @@ export function toPodmanEvent(raw: RawEvent, appOf: (id: string) => string | und
   }
 }
 
+/**
+ * Podman announces an OOM kill as an `oom` event just before the container's `died`, which does not
+ * say it: the reader remembers the ids it saw one for, and marks their death as an OOM kill. A death
+ * without one is recorded as not OOM-killed (the inventory corrects it if the stream missed the `oom`).
+ */
+export function oomMemory(): { read(raw: RawEvent, appOf?: (id: string) => string | undefined): PodmanEvent | undefined } {
+  const seen = new Set<string>();
+  return {
+    read(raw, appOf) {
+      const id = raw.Actor?.ID ?? raw.id;
+      if (raw.Type === 'container' && (raw.Action ?? raw.status) === 'oom' && id) {
+        if (seen.size >= 1_000) seen.clear(); // only the next event of each matters: never grows without end
+        seen.add(id);
+        return undefined;
+      }
+      const e = toPodmanEvent(raw, appOf);
+      return e?.action === 'died' ? { ...e, oomKilled: seen.delete(e.id) } : e;
+    },
+  };
+}
+
 export interface EventFollower {
   close(): void;
 }
@@ -59,6 +80,7 @@ export function followEvents(docker: Docker, opts: FollowOptions): EventFollower
   let failures = 0;
   let current: (NodeJS.ReadableStream & { destroy?: () => void }) | undefined;
   let timer: NodeJS.Timeout | undefined;
+  const ooms = oomMemory();
 
   const retry = (err: Error) => {
     current = undefined;
@@ -85,7 +107,7 @@ export function followEvents(docker: Docker, opts: FollowOptions): EventFollower
           buffer = buffer.slice(nl + 1);
           if (!line) continue;
           try {
-            const e = toPodmanEvent(JSON.parse(line) as RawEvent, opts.appOf);
+            const e = ooms.read(JSON.parse(line) as RawEvent, opts.appOf);
             if (e) opts.onEvent(e);
           } catch {
             // a torn line cannot be trusted; the resync after reconnect covers anything lost

@@ -90,6 +90,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const logFd = openSync(log, 'a');
   const service = spawn('podman', [...args, 'system', 'service', '--time=0', `unix://${socket}`], {
     detached: true, // its own process group, so teardown can signal it and anything it left behind
+    // conmon (2.1, under podman 4.3) writes its `oom` marker into its working dir: keep it in ours, not the repo
+    cwd: dir,
     stdio: ['ignore', logFd, logFd],
     env: { ...process.env, CONTAINERS_CONF: containersConf },
   });
