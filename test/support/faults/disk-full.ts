@@ -222,7 +222,12 @@ export async function diskFullAfterExit(fx: Fixture, prefix: string, o: { size: 
     return c && (await controlState(s.data)).state.containers.e0?.status === 'running' ? c : undefined;
   };
   try {
-    const c = await waitFor(e0Running, { timeoutMs: 60_000, what: 'e0 running on the tmpfs data dir' });
+    // The first exit after a stable run is restarted at once; the second waits its backoff.
+    const first = await waitFor(e0Running, { timeoutMs: 60_000, what: 'e0 running on the tmpfs data dir' });
+    const before = (await controlState(s.data)).seq;
+    await podmanOk(['kill', first.name]);
+    await waitFor(async () => (await controlEvents(s.data, before)).some((e) => e.type === 'ActionSucceeded' && e.app === 'e0' && e.data.kind === 'start'), { timeoutMs: 10_000, intervalMs: 20, what: 'e0 restarted at once' });
+    const c = await waitFor(e0Running, { timeoutMs: 10_000, what: 'e0 running again after its first exit' });
     const since = (await controlState(s.data)).seq;
     await podmanOk(['kill', c.name]);
     await waitFor(async () => (await controlEvents(s.data, since)).some((e) => e.type === 'BackoffScheduled' && e.app === 'e0'), { timeoutMs: 10_000, intervalMs: 20, what: 'the crash-loop wait of e0 logged' });

@@ -4,6 +4,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { appView } from '../../../src/core/views.js';
+import { plan } from '../../../src/core/plan.js';
 import { runCli, startDaemon, type Daemon } from '../cli.js';
 import { buildImage, podmanApi, podmanCli, podmanEnv, podmanOk, removeContainers, waitFor, writeBusyboxContext } from '../podman.js';
 import { controlState } from './shared.js';
@@ -111,8 +112,8 @@ export class Apps {
 
 /**
  * Converged as podman and the daemon see it: exactly one labelled container per app, running, under
- * the app's current name; none for apps that are gone; the daemon knows each by id and its last
- * recorded plan has nothing left to do. Returns what differs, or undefined when converged.
+ * the app's current name; none for apps that are gone; the daemon knows each by id and today's
+ * planner has nothing left to do. Returns what differs, or undefined when converged.
  */
 export async function convergenceGap(apps: Apps, data: string): Promise<string | undefined> {
   const found = await ours(apps.prefix);
@@ -135,10 +136,10 @@ export async function convergenceGap(apps: Apps, data: string): Promise<string |
     const v = appView(state, id, []);
     if (!v.converged) return `${id}: the daemon's view: desired ${v.desired}, observed ${v.observed}${v.drift.length ? `, drift ${JSON.stringify(v.drift)}` : ''}`;
   }
-  const left = state.lastPlan?.actions ?? [];
-  if (left.length > 0) return `last plan #${state.lastPlan?.seq}: ${left.map((a) => `${a.kind} ${a.app}`).join(', ')}`;
-  const busy = state.lastPlan?.inFlight ?? state.lastPlan?.deferred ?? [];
-  if (busy.length > 0) return `last plan #${state.lastPlan?.seq}: in flight: ${busy.join(', ')}`;
+  // A plan is recorded only when it is news, so the last one recorded may list actions long done:
+  // what is left is what today's planner would still do.
+  const left = plan(state, Date.now()).actions;
+  if (left.length > 0) return `still to do: ${left.map((a) => `${a.kind} ${a.app}`).join(', ')}`;
   return undefined;
 }
 
