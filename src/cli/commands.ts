@@ -144,6 +144,7 @@ export function renderViews(views: readonly AppView[]): string {
   return views.map((r) => {
     const lines = [`${r.converged ? '✓' : '✗'} ${r.app.padEnd(16)} ${(r.observed + (r.health ? ` ${r.health}` : '')).padEnd(24)} desired ${r.desired.slice(0, 12)}${r.container ? `  container ${r.container.slice(0, 12)}` : ''}`];
     if (r.restarts > 0) lines.push(`    restarts since last stable run: ${r.restarts}${r.backoff ? `; next not before ${r.backoff.until}` : ''}`);
+    for (const p of r.probes) lines.push(`    probe ${p.at} ${p.ok ? 'ok' : 'failed'} ${p.latencyMs} ms: ${p.output}`);
     if (r.rolledBack) lines.push('    rolled back to the last healthy configuration; held there until the manifest changes');
     for (const d of r.drift) lines.push(`    drift: ${renderDifference(d)}`);
     for (const p of r.pending) lines.push(`    ${p}`);
