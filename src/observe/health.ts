@@ -7,8 +7,6 @@ import type { State } from '../core/state.js';
 import type { ProbeHost } from '../podman/address.js';
 import { probe, type HealthSpec, type ProbeResult } from './probes.js';
 
-export { probe, type HealthSpec, type ProbeResult } from './probes.js';
-
 export interface ProbeTarget {
   app: string;
   id: string;
