@@ -108,9 +108,9 @@ describe('health probes on a real podman', () => {
     const created = log.find((e) => e.type === 'ActionStarted' && e.app === 'api' && e.data.action.kind === 'create');
     expect(healthy).toBeDefined();
     expect(created!.seq).toBeGreaterThan(healthy!.seq);
-    // what made it healthy: a probe of the container's own address, recorded just before the verdict
-    const seen = probesOf(log, 'db').filter((e) => e.seq < healthy!.seq).at(-1);
-    expect(seen?.data).toMatchObject({ id: db.id, ok: true, output: `${db.ip}:8080: HTTP 200` });
+    // what made it healthy: a probe of the container's own address, recorded with the verdict
+    const seen = probesOf(log, 'db').find((e) => e.data.id === db.id && e.data.ok && e.seq < healthy!.seq);
+    expect(seen?.data, JSON.stringify(log.filter((e) => e.app === 'db').map((e) => [e.seq, e.type, e.data]))).toMatchObject({ output: `${db.ip}:8080: HTTP 200` });
 
     const status = await runCli(['status', '--json', '--data', data]);
     const views = (JSON.parse(status.stdout) as { apps: { app: string; probes: { at: string; ok: boolean; output: string; latencyMs: number }[] }[] }).apps;
