@@ -138,6 +138,7 @@ export function renderViews(views: readonly AppView[]): string {
     if (r.lastExit) lines.push(`    last exit: ${renderExit(r.lastExit)}${r.lastExit.container !== r.container ? ` (container ${r.lastExit.container.slice(0, 12)})` : ''}`);
     if (r.restarts > 0) lines.push(`    restarts since last stable run: ${r.restarts}${r.backoff ? `; next not before ${r.backoff.until}` : ''}`);
     for (const w of r.waiting ? renderWaiting(r.waiting) : []) lines.push(`    waiting: ${w}`);
+    for (const p of r.probes) lines.push(`    probe ${p.at} ${p.ok ? 'ok' : 'failed'} ${p.latencyMs} ms: ${p.output}`);
     if (r.rolledBack) lines.push('    rolled back to the last healthy configuration; held there until the manifest changes');
     for (const d of r.drift) lines.push(`    drift: ${renderDifference(d)}`);
     // a wait or block is said by `waiting` above

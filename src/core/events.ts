@@ -105,6 +105,19 @@ export const EVENT_SCHEMAS = {
       detail: z.string().optional(),
     }),
   },
+  ProbeOutcomeChanged: {
+    1: z.object({
+      id: z.string(),
+      ok: z.boolean(),
+      /**
+       * what the probe saw, at most 200 characters: the address probed and the HTTP status or
+       * connection error (`10.88.0.5:8080: HTTP 503`); for exec checks only the exit code
+       */
+      output: z.string(),
+      /** how long that probe took (ms); a change of latency alone is not recorded */
+      latencyMs: z.number().nonnegative(),
+    }),
+  },
   DriftDetected: { 1: z.object({ id: z.string(), differences: z.array(DifferenceSchema) }) },
   UnmanagedContainerObserved: {
     1: z.object({ id: z.string(), name: z.string(), image: z.string(), differences: z.array(DifferenceSchema) }),

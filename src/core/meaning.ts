@@ -7,7 +7,7 @@ import type { Envelope, EnvelopeOf, EventType } from './events.js';
 import type { Writer } from './evolve.js';
 import { ManifestSchema } from './manifest/schema.js';
 import { desiredApp, resolveUncached } from './spec.js';
-import type { ContainerState, GoodConfig, LastExit, State } from './state.js';
+import { PROBES_KEPT, type ContainerState, type GoodConfig, type LastExit, type State } from './state.js';
 
 /** What each event means to the projection: the one place it is said, a handler per type. */
 export const MEANING: { [T in EventType]: (w: Writer, e: EnvelopeOf<T>) => void } = {
@@ -147,6 +147,13 @@ export const MEANING: { [T in EventType]: (w: Writer, e: EnvelopeOf<T>) => void 
     // Remember what a healthy container ran, to roll back to it if a later update fails.
     const config = goodConfig(s as State, app, c.specHash, e.seq);
     if (config) w.map('lastGood')[app] = config;
+  },
+  ProbeOutcomeChanged(w, e) {
+    const hit = current(w.s, e.app, e.data.id);
+    if (!hit) return;
+    const c = w.container(hit.app)!;
+    const seen = { seq: e.seq, at: e.at, ok: e.data.ok, output: e.data.output, latencyMs: e.data.latencyMs };
+    c.probes = [...(c.probes ?? []).slice(1 - PROBES_KEPT), seen];
   },
   DriftDetected(w, e) {
     const hit = current(w.s, e.app, e.data.id);

@@ -82,6 +82,7 @@ export function summarise(e: Envelope): string {
     case 'ActionSucceeded': return `${e.data.kind}${e.data.containerId ? ` → ${e.data.containerId.slice(0, 12)}` : ''}${e.data.detail ? ` (${e.data.detail})` : ''}`;
     case 'ActionFailed': return `${e.data.kind}: ${e.data.error.code}: ${e.data.error.message}`;
     case 'HealthChanged': return `${e.data.status}${e.data.failingStreak ? ` after ${e.data.failingStreak} failed probe(s)` : ''}${e.data.detail ? ` (${e.data.detail})` : ''}`;
+    case 'ProbeOutcomeChanged': return `${e.data.ok ? 'ok' : 'failed'}: ${e.data.output} (${e.data.latencyMs} ms) ${e.data.id.slice(0, 12)}`;
     case 'DriftDetected': return e.data.differences.length === 0 ? 'drift gone' : e.data.differences.map(renderDifference).join('; ');
     case 'UnmanagedContainerObserved': return `${e.data.name} ${e.data.id.slice(0, 12)} not made by podledger: ${e.data.differences.length === 0 ? 'matches the desired spec' : e.data.differences.map(renderDifference).join('; ')}`;
     case 'BackoffScheduled': return `attempt ${e.data.attempt + 1} not before ${iso(e.data.until)} (${(e.data.delayMs / 1000).toFixed(1)} s)`;

@@ -45,6 +45,8 @@ export interface ContainerState {
   /** seq and time of the action that made (or adopted) this container */
   created?: { seq: number; at: number };
   health?: { status: HealthStatus; seq: number; at: number; detail?: string };
+  /** the last few recorded probe outcomes, oldest first (absent until one is recorded) */
+  probes?: ProbeSeen[];
   /** it has been healthy at least once since it was created */
   everHealthy?: boolean;
   /** made by hand without our labels, then adopted because it matched the desired spec */
@@ -61,6 +63,18 @@ export interface LastExit {
   seq: number;
   at: number;
 }
+
+/** A probe outcome as recorded: `at` is when it was recorded (the first probe that saw it). */
+export interface ProbeSeen {
+  seq: number;
+  at: number;
+  ok: boolean;
+  output: string;
+  latencyMs: number;
+}
+
+/** How many probe outcomes a container keeps. */
+export const PROBES_KEPT = 5;
 
 /** The app configuration a healthy container ran, kept to roll back to. */
 export interface GoodConfig {

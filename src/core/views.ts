@@ -15,6 +15,8 @@ export interface AppView {
   observed: string;
   container: string | null;
   health: string | null;
+  /** the last few recorded probe outcomes of the current container, oldest first */
+  probes: { at: string; ok: boolean; output: string; latencyMs: number }[];
   converged: boolean;
   restarts: number;
   backoff: { attempt: number; until: string } | null;
@@ -67,6 +69,7 @@ export function appView(state: State, id: string, actions: readonly Action[]): A
     observed: c ? `${c.status}${c.exitCode !== undefined ? ` (exit ${c.exitCode})` : ''}` : 'no container',
     container: c?.id ?? null,
     health: hasCheck && c?.status === 'running' ? (c.health?.status ?? 'starting') : null,
+    probes: (c?.probes ?? []).map((p) => ({ at: iso(p.at), ok: p.ok, output: p.output, latencyMs: p.latencyMs })),
     converged: Boolean(c && desired?.ok && acceptsHash(c, desired) && c.status === 'running' && !c.drift),
     restarts: state.restarts[id]?.attempt ?? 0,
     backoff: backoff && c?.status !== 'running' ? { attempt: backoff.attempt, until: iso(backoff.until) } : null,

@@ -170,7 +170,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     ...watched, podmanBack$, turn, ready: observers.podmanUp, policy: observers.policy, docker: await podmanClient(o.socket),
     socket: o.socket, appsDir: o.appsDir, secretsDir: o.secretsDir, nodeKey: node.key, concurrency: o.concurrency ?? 8,
   }));
-  services.add(startHealth(watched, o.socket));
+  services.add(startHealth(watched, o.socket, reader));
   services.add(startPodmanEvents(watched, await podmanStreamClient(o.socket), () => observers.inventory.trigger()));
   observers.watch(o.resyncMs ?? 60_000);
 

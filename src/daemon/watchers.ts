@@ -7,6 +7,7 @@ import { podmanEventDrafts } from '../core/observations.js';
 import { adoptedApp, type State } from '../core/state.js';
 import { HealthMonitor, healthTargets } from '../observe/health.js';
 import { followEvents } from '../observe/podman-events.js';
+import { readProbeHost } from '../podman/address.js';
 import type { Logger } from './logger.js';
 import type { Service } from './services.js';
 
@@ -18,17 +19,27 @@ interface WatchDeps {
   log: Logger;
 }
 
-/** Probes follow the projection: a container seen running with a check is probed from then on. */
-export function startHealth(d: WatchDeps, socketPath: string): Service {
+/**
+ * Probes follow the projection: a container seen running with a check is probed from then on, at
+ * the address podman gives it on its network (`docker`: a reads-only client).
+ */
+export function startHealth(d: WatchDeps, socketPath: string, docker: Docker): Service {
   const state = d.state;
+  const seen = (app: string, id: string) => (state().containers[app]?.id === id ? state().containers[app] : undefined);
   const health = new HealthMonitor({
     socketPath,
     clock: Date.now,
     onError: d.guard('health probe'),
     targets: () => healthTargets(state()),
-    recorded: (app, id) => (state().containers[app]?.id === id ? state().containers[app]?.health?.status : undefined),
-    report: async (t, status, streak, detail) => {
-      await d.append([{ type: 'HealthChanged', source: 'health', app: t.app, data: { id: t.id, status, failingStreak: streak, ...(detail ? { detail } : {}) } }]);
+    address: (t) => readProbeHost(docker, t.id, t.spec.network),
+    recorded: (app, id) => seen(app, id)?.health?.status,
+    recordedProbe: (app, id) => seen(app, id)?.probes?.at(-1),
+    report: async (t, r) => {
+      // what the probe saw first: it is why the verdict changed
+      await d.append([
+        ...(r.probe ? [{ type: 'ProbeOutcomeChanged' as const, source: 'health' as const, app: t.app, data: { id: t.id, ok: r.probe.ok, output: r.probe.output, latencyMs: r.probe.latencyMs } }] : []),
+        ...(r.health ? [{ type: 'HealthChanged' as const, source: 'health' as const, app: t.app, data: { id: t.id, status: r.health.status, failingStreak: r.health.streak, ...(r.health.detail ? { detail: r.health.detail } : {}) } }] : []),
+      ]);
     },
   });
   const sync = d.state$.subscribe(() => health.sync());

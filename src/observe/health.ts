@@ -1,14 +1,11 @@
-// Health probes, run by the engine: podman's own scheduler needs systemd, which many nodes lack.
-// http and tcp probe the published port from the host; exec asks podman to run the container's
-// health command (libpod's healthcheck endpoint). Only a change of status is recorded.
-import http from 'node:http';
-import net from 'node:net';
+// Health verdicts, reached by the engine's own probes: podman's scheduler needs systemd, which many
+// nodes lack. Each running container with a check has a probe loop (`probes.ts` makes one probe); a
+// change of verdict, and a change of what the probes see, is recorded.
 import type { HealthStatus } from '../core/events.js';
 import type { ContainerSpec } from '../core/spec-schema.js';
 import type { State } from '../core/state.js';
-
-type HealthSpec = NonNullable<ContainerSpec['healthCheck']>;
-export type ProbeResult = { ok: true } | { ok: false; detail: string };
+import type { ProbeHost } from '../podman/address.js';
+import { probe, type HealthSpec, type ProbeResult } from './probes.js';
 
 export interface ProbeTarget {
   app: string;
@@ -18,68 +15,10 @@ export interface ProbeTarget {
   startedAt: number;
 }
 
-/** One probe, bounded by the check's timeout. */
-export function probe(target: ProbeTarget, socketPath: string): Promise<ProbeResult> {
-  const { check, spec } = target;
-  const timeout = check.timeoutMs;
-  if (check.type === 'exec') return execProbe(socketPath, target.id, timeout);
-  const published = spec.ports.find((p) => p.container === check.port);
-  const hostNet = spec.network === 'host';
-  const port = hostNet ? check.port : published?.host;
-  if (port === undefined) return Promise.resolve({ ok: false, detail: `port ${check.port} is not published` });
-  const host = published?.hostIp && published.hostIp !== '0.0.0.0' ? published.hostIp : '127.0.0.1';
-  return check.type === 'http' ? httpProbe(host, port, check.path ?? '/', timeout) : tcpProbe(host, port, timeout);
-}
-
-function httpProbe(host: string, port: number, path: string, timeout: number): Promise<ProbeResult> {
-  return new Promise((resolve) => {
-    const req = http.get({ host, port, path, timeout }, (res) => {
-      res.resume();
-      const code = res.statusCode ?? 0;
-      resolve(code >= 200 && code < 400 ? { ok: true } : { ok: false, detail: `HTTP ${code}` });
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeout} ms`)));
-    req.on('error', (err: NodeJS.ErrnoException) => resolve({ ok: false, detail: err.code ?? err.message }));
-  });
-}
-
-function tcpProbe(host: string, port: number, timeout: number): Promise<ProbeResult> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port, timeout }, () => {
-      socket.destroy();
-      resolve({ ok: true });
-    });
-    socket.on('timeout', () => socket.destroy(new Error(`no connection within ${timeout} ms`)));
-    socket.on('error', (err: NodeJS.ErrnoException) => resolve({ ok: false, detail: err.code ?? err.message }));
-  });
-}
-
-/** podman runs the container's Healthcheck command; only its exit code is kept (output may hold secrets). */
-function execProbe(socketPath: string, id: string, timeout: number): Promise<ProbeResult> {
-  return new Promise((resolve) => {
-    const req = http.get({ socketPath, path: `/v4.0.0/libpod/containers/${id}/healthcheck`, timeout: timeout + 5_000 }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => {
-        if (res.statusCode !== 200) return resolve({ ok: false, detail: `podman healthcheck: HTTP ${res.statusCode}` });
-        try {
-          const r = JSON.parse(body) as { Status?: string; Log?: { ExitCode?: number }[] };
-          const exit = r.Log?.at(-1)?.ExitCode;
-          resolve(exit === 0 || (exit === undefined && r.Status === 'healthy') ? { ok: true } : { ok: false, detail: `exit code ${exit ?? '?'}` });
-        } catch {
-          resolve({ ok: false, detail: 'podman healthcheck: unreadable answer' });
-        }
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error('podman healthcheck did not answer')));
-    req.on('error', (err: NodeJS.ErrnoException) => resolve({ ok: false, detail: err.code ?? err.message }));
-  });
-}
-
 /** The status after one more probe result: failures in the start period do not count. */
 export function nextStatus(
   current: { status: HealthStatus; streak: number },
-  result: ProbeResult,
+  result: { ok: boolean },
   check: HealthSpec,
   startedAt: number,
   now: number,
@@ -90,12 +29,22 @@ export function nextStatus(
   return { status: streak >= check.retries ? 'unhealthy' : current.status, streak };
 }
 
+/** What a probe changed, to be recorded: the verdict, what the probes see, or both. */
+export interface HealthReport {
+  health?: { status: HealthStatus; streak: number; detail?: string };
+  probe?: ProbeResult;
+}
+
 export interface HealthMonitorDeps {
   socketPath: string;
   targets: () => ProbeTarget[];
+  /** where an http or tcp check reaches the container (from podman inspect) */
+  address: (target: ProbeTarget) => Promise<ProbeHost>;
   /** the status the projection holds for a container */
   recorded: (app: string, id: string) => HealthStatus | undefined;
-  report: (target: ProbeTarget, status: HealthStatus, streak: number, detail?: string) => Promise<void>;
+  /** what the last probe the projection holds for a container saw */
+  recordedProbe: (app: string, id: string) => { ok: boolean; output: string } | undefined;
+  report: (target: ProbeTarget, report: HealthReport) => Promise<void>;
   clock: () => number;
   onError: (err: unknown) => void;
 }
@@ -110,6 +59,8 @@ export function nextProbeIn(status: HealthStatus, check: HealthSpec): number {
 }
 
 const STARTING_PROBE_MS = 100;
+/** exec checks run inside the container through podman: no address to connect to */
+const NOT_NEEDED: ProbeHost = { ok: false, why: 'exec checks need no address' };
 /**
  * A starting container's failures count from this long after it was first seen (where its first
  * probe used to be), then once per interval: probing sooner and more often finds the first success
@@ -117,10 +68,25 @@ const STARTING_PROBE_MS = 100;
  */
 const FIRST_COUNTED_FAILURE_MS = 250;
 
-/** One probe loop per running container with a health check; loops follow the set of targets. */
+interface Loop {
+  timer: NodeJS.Timeout;
+  status: HealthStatus;
+  streak: number;
+  startedAt: number;
+  seenAt: number;
+  failureCountedAt?: number;
+  /** the container's address for this run of it: read again after a restart, gone with the loop */
+  address?: { startedAt: number; host: ProbeHost & { ok: true } };
+}
+
+/**
+ * One probe loop per running container with a health check; loops follow the set of targets. A loop
+ * is keyed by container id, so a recreated container (a new id) gets a new loop and reads its own
+ * address: no probe goes to the address of the container it replaced.
+ */
 export class HealthMonitor {
   readonly #deps: HealthMonitorDeps;
-  readonly #loops = new Map<string, { timer: NodeJS.Timeout; status: HealthStatus; streak: number; startedAt: number; seenAt: number; failureCountedAt?: number }>();
+  readonly #loops = new Map<string, Loop>();
   #closed = false;
 
   constructor(deps: HealthMonitorDeps) {
@@ -150,7 +116,8 @@ export class HealthMonitor {
     if (!loop || !target || this.#closed) return;
     if (target.startedAt !== loop.startedAt) Object.assign(loop, { status: 'starting', streak: 0, startedAt: target.startedAt, seenAt: this.#deps.clock(), failureCountedAt: undefined }); // restarted
     try {
-      const result = await probe(target, this.#deps.socketPath);
+      const host = target.check.type === 'exec' ? NOT_NEEDED : await this.#address(loop, target);
+      const result = await probe(target.check, id, host, this.#deps.socketPath);
       const now = this.#deps.clock();
       // The quick probes of a starting container look for its first success; a failure counts only
       // once per interval, so `retries` keeps meaning retries × interval.
@@ -161,13 +128,40 @@ export class HealthMonitor {
       loop.status = next.status;
       loop.streak = next.streak;
       if (this.#loops.get(id) !== loop) return; // stopped while probing
-      if (this.#deps.recorded(target.app, id) !== next.status) {
-        await this.#deps.report(target, next.status, next.streak, result.ok ? undefined : result.detail);
-      }
+      const report = this.#changes(target, result, next);
+      if (report.health || report.probe) await this.#deps.report(target, report);
     } catch (err) {
       this.#deps.onError(err);
     }
     if (this.#loops.get(id) === loop && !this.#closed) loop.timer = setTimeout(() => void this.#tick(id), nextProbeIn(loop.status, target.check));
+  }
+
+  /** What differs from the projection: the log keeps a probe's outcome only when it changes (latency aside). */
+  #changes(target: ProbeTarget, result: ProbeResult, next: { status: HealthStatus; streak: number }): HealthReport {
+    const last = this.#deps.recordedProbe(target.app, target.id);
+    const report: HealthReport = {};
+    if (!last || last.ok !== result.ok || last.output !== result.output) report.probe = result;
+    if (this.#deps.recorded(target.app, target.id) !== next.status) {
+      report.health = { status: next.status, streak: next.streak, ...(result.ok ? {} : { detail: result.output }) };
+    }
+    return report;
+  }
+
+  /**
+   * The container's address, read once per run: podman gives a container its address when it
+   * starts it. One that cannot be read yet is read again at the next probe.
+   */
+  async #address(loop: Loop, target: ProbeTarget): Promise<ProbeHost> {
+    if (loop.address?.startedAt === target.startedAt) return loop.address.host;
+    delete loop.address;
+    let host: ProbeHost;
+    try {
+      host = await this.#deps.address(target);
+    } catch (err) {
+      host = { ok: false, why: `podman inspect failed: ${(err as Error).message}` };
+    }
+    if (host.ok) loop.address = { startedAt: target.startedAt, host };
+    return host;
   }
 
   close(): void {

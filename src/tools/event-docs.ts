@@ -47,6 +47,11 @@ export const EVENT_DOCS: { [T in EventType]: TypeDoc } = {
     data: '`detail`: why the last probe failed (status code, connection error, exit code), never command output',
     when: 'a container\'s health check verdict changes (`starting`, `healthy`, `unhealthy`)',
   },
+  ProbeOutcomeChanged: {
+    source: 'health',
+    data: '`output`: the address probed and the HTTP status or connection error, or for exec only the exit code (never command output); the fold keeps each container\'s last five',
+    when: 'a probe of a container sees something other than the last recorded probe did (ok, status, error; not latency); the first probe of a container always',
+  },
   DriftDetected: {
     source: 'inventory',
     when: 'a resync finds a managed container differing from the spec it was made from, or the differences change; none left: drift gone',

@@ -2,7 +2,7 @@
 // Every field is described here once; the JSON Schema and docs/manifest.md are generated from it.
 import { z } from 'zod';
 import { FACT_NAMES, placeholdersIn, SECRET_PREFIX } from '../facts.js';
-import { containerPath, deviceField, hostPath, imageReference, networkField, noNul, relativePath } from './fields.js';
+import { containerPath, deviceField, hostPath, imageReference, networkField, networkKind, noNul, relativePath } from './fields.js';
 import { within } from './paths.js';
 import { duration, size } from './units.js';
 
@@ -77,9 +77,11 @@ const probeTiming = {
   start_period: duration('grace period after start in which failures do not count').prefault('0s'),
 };
 
+const probedPort = port.describe("container port, probed at the container's address on its network (127.0.0.1 on host); it need not be published");
+
 const HealthCheckSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('http').describe('HTTP GET; healthy on a 2xx/3xx answer'), port: port.describe('container port'), path: z.string().regex(/^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*$/, "must be a request path: '/' then URL characters (no spaces, quotes or control characters)").default('/').describe('request path'), ...probeTiming }),
-  z.strictObject({ type: z.literal('tcp').describe('healthy when the port accepts a connection'), port: port.describe('container port'), ...probeTiming }),
+  z.strictObject({ type: z.literal('http').describe('HTTP GET; healthy on a 2xx/3xx answer'), port: probedPort, path: z.string().regex(/^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*$/, "must be a request path: '/' then URL characters (no spaces, quotes or control characters)").default('/').describe('request path'), ...probeTiming }),
+  z.strictObject({ type: z.literal('tcp').describe('healthy when the port accepts a connection'), port: probedPort, ...probeTiming }),
   z.strictObject({ type: z.literal('exec').describe('healthy when the command exits 0 inside the container'), command: z.array(nonEmpty).min(1).describe('command run inside the container; exit 0 is healthy'), ...probeTiming }),
 ]);
 
@@ -149,9 +151,13 @@ export const ContainerSchema = z
     Object.keys(c.environment).forEach((k) => claim(k, ['environment', k], 'environment'));
     c.derived_env.forEach((d, i) => claim(d.key, ['derived_env', i, 'key'], 'derived_env'));
     c.secret_env.forEach((s, i) => claim(s.key, ['secret_env', i, 'key'], 'secret_env'));
+    // The engine probes http and tcp checks at the container's own address on its network (no port
+    // need be published): a container without one cannot be reached, only looked into (exec).
     const hc = c.health_check;
-    if (hc && hc.type !== 'exec' && !['host', 'none'].includes(c.network) && !c.ports.some((p) => p.container === hc.port)) {
-      ctx.addIssue({ code: 'custom', path: ['health_check', 'port'], message: `port ${hc.port} is not published in container.ports: the engine probes it from the host` });
+    const kind = networkKind(c.network);
+    if (hc && hc.type !== 'exec' && (kind === 'none' || kind === 'ns')) {
+      const why = kind === 'none' ? 'has no network' : 'joins a network namespace whose address the engine cannot know';
+      ctx.addIssue({ code: 'custom', path: ['health_check', 'type'], message: `${hc.type === 'http' ? 'an' : 'a'} ${hc.type} check cannot reach this container: network: ${c.network} ${why}; use type: exec with a command that checks port ${hc.port} inside, or put the container on a bridge network or host` });
     }
   })
   .describe('the container the app runs as');

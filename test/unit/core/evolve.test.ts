@@ -1,7 +1,9 @@
 // The fold, given/when/then: given a state, when an event is folded, then the projection says so.
 import { describe, expect, it } from 'vitest';
 import { evolve, fold, stateHash } from '../../../src/core/evolve.js';
+import type { Draft } from '../../../src/core/events.js';
 import { initialState } from '../../../src/core/state.js';
+import { appView } from '../../../src/core/views.js';
 import { envelopes, facts, manifest, observed, parsed } from './builders.js';
 
 describe('evolve', () => {
@@ -45,5 +47,32 @@ describe('evolve, one exit seen twice', () => {
       { type: 'ContainerExited', source: 'podman', app: 'a', data: { id: 'c1', name: 'a', exitCode: 1 } },
     ]));
     expect(state.containers.a).toMatchObject({ status: 'exited', statusSeq: 2 });
+  });
+});
+
+describe('evolve, probe outcomes', () => {
+  const probe = (id: string, n: number, ok = n % 2 === 0): Draft => ({ type: 'ProbeOutcomeChanged', source: 'health', app: 'a', data: { id, ok, output: `10.88.0.2:80: HTTP ${ok ? 200 : 503} #${n}`, latencyMs: n } });
+
+  it('given a running container, when more probe outcomes are recorded than are kept, then it keeps the last five, oldest first, and the view shows them', () => {
+    const log = envelopes([
+      { type: 'ContainerStarted', source: 'podman', app: 'a', data: { id: 'c1', name: 'a' } },
+      ...[1, 2, 3, 4, 5, 6, 7].map((n) => probe('c1', n)),
+    ]);
+    const state = fold(log);
+    expect(state.containers.a?.probes?.map((p) => p.latencyMs)).toEqual([3, 4, 5, 6, 7]);
+    const view = appView(state, 'a', []);
+    expect(view.probes).toHaveLength(5);
+    expect(view.probes[4]).toEqual({ at: new Date(log[7]!.at).toISOString(), ok: false, output: '10.88.0.2:80: HTTP 503 #7', latencyMs: 7 });
+  });
+
+  it('given a container replaced by a new one, when an outcome of the old one arrives, then it is ignored, and the new one starts without probes', () => {
+    const state = fold(envelopes([
+      { type: 'ContainerStarted', source: 'podman', app: 'a', data: { id: 'c1', name: 'a' } },
+      probe('c1', 1),
+      { type: 'ContainerStarted', source: 'podman', app: 'a', data: { id: 'c2', name: 'a' } },
+      probe('c1', 2),
+    ]));
+    expect(state.containers.a).toMatchObject({ id: 'c2' });
+    expect(state.containers.a?.probes).toBeUndefined();
   });
 });

@@ -148,12 +148,11 @@ const validManifest: fc.Arbitrary<Generated> = fc
     // A file must lie under a bind source: without binds, there are no files.
     const files = bindSources.length === 0 ? [] : g.files.map((f) => defined({ path: [bindSources[f.bindIndex % bindSources.length], ...f.sub].join('/'), template: f.template, mode: f.mode }));
     const templates = Object.fromEntries(g.files.map((f, i) => [f.template, fileTexts[i] as string]));
-    // An http/tcp probe targets a published container port (unless on the host network or none).
+    // An http/tcp probe reaches the container at its address on its network: on `none` there is none.
     let healthCheck: Json | undefined;
     if (g.health) {
-      const network = g.network ?? 'podledger';
-      const probed = g.ports.length > 0 || network === 'host' || network === 'none';
-      const type = g.health.type !== 'exec' && !probed ? 'exec' : g.health.type;
+      const reachable = g.network !== 'none';
+      const type = g.health.type !== 'exec' && !reachable ? 'exec' : g.health.type;
       const portOf = g.ports.length > 0 ? (g.ports[g.health.portIndex % g.ports.length] as { container: number }).container : 8080;
       healthCheck = defined({
         type,

@@ -20,7 +20,8 @@ describe('schema rules', () => {
     ['  data_uid: "1000"\n', `${FILE}:4:13: container.data_uid: must be "UID:GID"`],
     ['  devices: [/dev/sda:/mnt]\n', `${FILE}:4:13: container.devices[0]: container device path /mnt must lie under /dev; must be /dev/HOST[:/dev/CONTAINER][:rwm]`],
     ['  entrypoint: [""]\n', `${FILE}:4:16: container.entrypoint[0]: must not be empty`],
-    ['  health_check: { type: http, port: 8080 }\n', `${FILE}:4:37: container.health_check.port: port 8080 is not published in container.ports: the engine probes it from the host`],
+    ['  network: none\n  health_check: { type: http, port: 8080 }\n', `${FILE}:5:25: container.health_check.type: an http check cannot reach this container: network: none has no network; use type: exec with a command that checks port 8080 inside, or put the container on a bridge network or host`],
+    ['  network: "ns:/run/netns/x"\n  health_check: { type: tcp, port: 5432 }\n', `${FILE}:5:25: container.health_check.type: a tcp check cannot reach this container: network: ns:/run/netns/x joins a network namespace whose address the engine cannot know; use type: exec with a command that checks port 5432 inside, or put the container on a bridge network or host`],
     ['  health_check: { type: grpc, port: 1 }\n', `${FILE}:4:25: container.health_check.type: Invalid discriminator value. Expected 'http' | 'tcp' | 'exec'`],
   ])('given %j, when parsed, then the error names the field and the fix', (body, expected) => {
     expect(errorsOf(body)).toEqual([expected]);
@@ -33,9 +34,11 @@ describe('schema rules', () => {
     ]);
   });
 
-  it('given a health check on a published port or an exec check, when parsed, then it is accepted', () => {
+  it('given an http or tcp check on a port that is not published, or an exec check, when parsed on a bridge, host or none, then it is accepted', () => {
+    expect(errorsOf('  health_check: { type: http, port: 8080, interval: 10s }\n')).toEqual([]);
+    expect(errorsOf('  network: host\n  health_check: { type: tcp, port: 8080 }\n')).toEqual([]);
     expect(errorsOf('  ports: [{ host: 18080, container: 8080 }]\n  health_check: { type: http, port: 8080, interval: 10s }\n')).toEqual([]);
-    expect(errorsOf('  health_check: { type: exec, command: [/bin/true] }\n')).toEqual([]);
+    expect(errorsOf('  network: none\n  health_check: { type: exec, command: [/bin/true] }\n')).toEqual([]);
   });
 });
 
