@@ -212,3 +212,43 @@ describe('the reconciler', () => {
     }
   });
 });
+
+describe('a decision that cannot be recorded', () => {
+  it('given an append that fails once (the disk is full), when nothing else ever wakes the reconciler, then it tries again on its own and acts only after its records are written', async () => {
+    const initial = fold(envelopes([observed('solo', manifest('solo'))]));
+    const appended = new Subject<readonly Envelope[]>();
+    const memory = new MemoryLog(initial, Date.now);
+    const projection = new Projection(initial, appended);
+    const errors: string[] = [];
+    const calls: { seqAtCall: number }[] = [];
+    const log: Envelope[] = [];
+    let failures = 1;
+    const reconciler = new Reconciler({
+      state: () => projection.state, clock: Date.now, newId: () => 'c', concurrency: 1, ready: () => true, turn: exclusive(),
+      onError: (err) => errors.push((err as Error).message),
+      append: async (drafts: Draft[]) => {
+        if (failures-- > 0) throw new Error('append to event log: no space left on device');
+        const envs = memory.append(drafts);
+        log.push(...envs);
+        appended.next(envs);
+        return envs;
+      },
+      execute: async (_action: Action, s: State) => {
+        calls.push({ seqAtCall: memory.state.seq });
+        const r = resolveSpec(desiredApp(s, 'solo')!, s);
+        if (!r.ok) throw new Error('not resolvable');
+        return { containerId: 'c-solo', spec: r.spec, specHash: r.hash, startedAt: Date.now() };
+      },
+    });
+    reconciler.wake();
+    const t0 = Date.now();
+    while (calls.length === 0 && Date.now() - t0 < 5_000) await sleep(50);
+    await reconciler.stop();
+    projection.close();
+    expect(errors).toEqual(['append to event log: no space left on device']);
+    expect(calls).toHaveLength(1);
+    expect(Date.now() - t0, 'retried after its backoff, not at once').toBeGreaterThanOrEqual(800);
+    expect(log.slice(0, 2).map((e) => e.type)).toEqual(['PlanDecided', 'ActionStarted']);
+    expect(calls[0]!.seqAtCall, 'the action was recorded before its call').toBeGreaterThanOrEqual(log[1]!.seq);
+  });
+});
