@@ -90,7 +90,7 @@ async function killed(p: PodmanService, root: string): Promise<BenchRow[]> {
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     return [{
-      name: 'container killed → running again (median of 3, first kill; podledger waits its 1 s backoff)', value: median(ours), unit: 'ms',
+      name: 'container killed → running again (median of 3, first kill after a stable run: restarted at once; goal ≤ ×1.2)', value: median(ours), unit: 'ms',
       baseline: { name: "podman's own --restart=always", value: median(theirs) }, ratio: median(ours) / Math.max(1, median(theirs)),
     }];
   } finally {
@@ -310,7 +310,13 @@ export async function benchPodman(): Promise<BenchRow[]> {
     await p.busybox(SLEEPER, [`CMD ["/bin/sh","-c","${TRAP} while true; do sleep 1; done"]`]);
     await p.busybox(WEB, ['COPY www /www', `CMD ["/bin/sh","-c","${TRAP} httpd -f -p 8080 -h /www & wait"]`], { 'www/index.html': 'ok\n' });
     const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
-    return [...(await killed(p, p.dir)), ...(await tiers(p, p.dir)), ...(await idle(p, p.dir, idleSeconds))];
+    // BENCH_PODMAN=killed,tiers,idle runs only those parts (all by default)
+    const only = new Set((process.env.BENCH_PODMAN ?? 'killed,tiers,idle').split(','));
+    const rows: BenchRow[] = [];
+    if (only.has('killed')) rows.push(...(await killed(p, p.dir)));
+    if (only.has('tiers')) rows.push(...(await tiers(p, p.dir)));
+    if (only.has('idle')) rows.push(...(await idle(p, p.dir, idleSeconds)));
+    return rows;
   } finally {
     await p.stop();
   }

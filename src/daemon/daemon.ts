@@ -171,7 +171,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     socket: o.socket, appsDir: o.appsDir, secretsDir: o.secretsDir, nodeKey: node.key, concurrency: o.concurrency ?? 8,
   }));
   services.add(startHealth(watched, o.socket, reader));
-  services.add(startPodmanEvents(watched, await podmanStreamClient(o.socket), () => observers.inventory.trigger()));
+  services.add(startPodmanEvents(watched, await podmanStreamClient(o.socket), reader, () => observers.inventory.trigger()));
   observers.watch(o.resyncMs ?? 60_000);
 
   return {

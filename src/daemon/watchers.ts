@@ -1,10 +1,12 @@
 // Services that follow podman as it runs: the health monitor (probes running containers with a
-// health check) and podman's event stream (deaths and starts, appended as they happen).
+// health check), podman's event stream (deaths and starts, appended as they happen) and conmon's exit
+// files (a death the moment it happens, before podman's event says so).
 import type Docker from 'dockerode';
 import type { Observable } from 'rxjs';
 import type { Draft } from '../core/events.js';
-import { podmanEventDrafts } from '../core/observations.js';
+import { podmanEventDrafts, type PodmanEvent } from '../core/observations.js';
 import { adoptedApp, type State } from '../core/state.js';
+import { ExitFileWatcher } from '../observe/exit-files.js';
 import { HealthMonitor, healthTargets } from '../observe/health.js';
 import { followEvents } from '../observe/podman-events.js';
 import { readProbeHost } from '../podman/address.js';
@@ -47,12 +49,29 @@ export function startHealth(d: WatchDeps, socketPath: string, docker: Docker): S
   return { name: 'health monitor', quiesce: close, stop: close };
 }
 
-/** Podman's events, appended as observations; a reconnect asks for a fresh inventory (events may be lost). */
-export function startPodmanEvents(d: WatchDeps, docker: Docker, resync: () => void): Service {
+/**
+ * Podman's events, appended as observations; a reconnect asks for a fresh inventory (events may be
+ * lost). Deaths come first from conmon's exit files (`reader`: a reads-only client to inspect with):
+ * once one is recorded and the container restarted, the stream's late `died` for it could read as a
+ * death of the new run, so a `died` is recorded only while podman says the container is down.
+ */
+export function startPodmanEvents(d: WatchDeps, docker: Docker, reader: Docker, resync: () => void): Service {
   let lost = false;
+  const record = (e: PodmanEvent) => void d.append(podmanEventDrafts(d.state(), e)).catch(d.guard('recording podman event'));
+  const ours = (id: string) => Object.entries(d.state().containers).find(([, c]) => c.id === id)?.[0];
+  const exits = new ExitFileWatcher({ docker: reader, appOf: ours, onEvent: record, onError: d.guard('watching exit files') });
+  const discover = d.state$.subscribe((s) => {
+    const running = Object.values(s.containers).find((c) => c.status === 'running');
+    if (running && !exits.watching) void exits.discover(running.id);
+  });
+  const stillDown = async (e: PodmanEvent) => {
+    if (e.action !== 'died' || !exits.watching) return true;
+    const now = await reader.getContainer(e.id).inspect().catch(() => undefined) as { State?: { Running?: boolean } } | undefined;
+    return now?.State?.Running !== true;
+  };
   const follower = followEvents(docker, {
     appOf: (id) => adoptedApp(d.state(), id), // adopted containers carry no labels: known by id
-    onEvent: (e) => void d.append(podmanEventDrafts(d.state(), e)).catch(d.guard('recording podman event')),
+    onEvent: (e) => void stillDown(e).then((down) => { if (down) record(e); }, d.guard('recording podman event')),
     onConnected: () => {
       if (lost) d.log.info('podman event stream reconnected; resyncing the inventory', {});
       lost = false;
@@ -63,5 +82,6 @@ export function startPodmanEvents(d: WatchDeps, docker: Docker, resync: () => vo
       lost = true;
     },
   });
-  return { name: 'podman events', quiesce: () => follower.close(), stop: () => follower.close() };
+  const close = () => { discover.unsubscribe(); exits.close(); follower.close(); };
+  return { name: 'podman events', quiesce: close, stop: close };
 }

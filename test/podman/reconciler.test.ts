@@ -119,6 +119,27 @@ describe('the reconciler on a real podman', () => {
     expect(status.apps.find((a) => a.app === 'crasher')!.restarts).toBeGreaterThanOrEqual(2);
   });
 
+  it('given a running app, when its process is killed from the host, then it is restarted at once, its death recorded once, and podman\'s late died event is not taken for a death of the new run', async () => {
+    await fresh();
+    await app('steady', GOOD);
+    await start();
+    const first = await waitFor(() => running('steady'), { timeoutMs: 30_000, what: 'steady running' });
+    process.kill(first.State.Pid, 'SIGKILL'); // a crash (podman kill would be a user's stop)
+    const again = await waitFor(async () => {
+      const c = await running('steady');
+      return c && c.State.StartedAt !== first.State.StartedAt ? c : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 20, what: 'steady running again' });
+    expect(again.Id, 'the same container, started again').toBe(first.Id);
+    await new Promise((r) => setTimeout(r, 2_000)); // podman's own died event has long arrived by now
+    const log = await events('--app', 'steady');
+    const deaths = log.filter((e) => e.type === 'ContainerExited' || (e.type === 'ContainerObserved' && e.data.state === 'exited'));
+    const starts = log.filter((e) => e.type === 'ActionSucceeded' && e.data.kind === 'start');
+    expect(deaths, 'one death recorded').toHaveLength(1);
+    expect(starts, 'one restart').toHaveLength(1);
+    expect(starts[0]!.type === 'ActionSucceeded' && starts[0]!.data.attempt).toBe(0);
+    expect((await running('steady'))?.State.StartedAt, 'still the run it was restarted into').toBe(again.State.StartedAt);
+  });
+
   it('given containers made by hand before the daemon starts, when it starts, then the matching one is adopted (same id) and the other replaced with its differences', async () => {
     await fresh();
     await app('adoptee', GOOD, '  environment: { MODE: hand }\n');
