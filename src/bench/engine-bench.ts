@@ -61,14 +61,15 @@ export async function benchEngine(): Promise<BenchRow[]> {
     { name: `converged ${APPS}-app node, one resync: inventory diff + plan (p50)`, value: round(percentile(times, 50)), unit: 'ms' },
     { name: `converged ${APPS}-app node, one resync: inventory diff + plan (p99)`, value: round(percentile(times, 99)), unit: 'ms' },
     { name: `converged ${APPS}-app node: events appended + podman actions per resync`, value: mutating / 500, unit: 'per resync' },
-    { name: `death observed → start issued, beyond the backoff deadline, ${APPS} apps (p50)`, value: round(percentile(latencies, 50)), unit: 'ms' },
-    { name: `death observed → start issued, beyond the backoff deadline, ${APPS} apps (p99)`, value: round(percentile(latencies, 99)), unit: 'ms' },
+    { name: `death observed → start issued, first restart (at once), ${APPS} apps at once (p50)`, value: round(percentile(latencies, 50)), unit: 'ms' },
+    { name: `death observed → start issued, first restart (at once), ${APPS} apps at once (p99)`, value: round(percentile(latencies, 99)), unit: 'ms' },
   ];
 }
 
 /**
- * All 30 containers die at once; each start is due when its backoff (about 1 s) ends. The figure is
- * how late after that deadline the reconciler calls the executor: the engine's own latency.
+ * All 30 containers, each after a stable run, die at once; a first restart is due at once. The figure
+ * is how long after its death was appended the reconciler calls the executor: the engine's own
+ * latency (planning, recording the plan and the write-ahead record, dispatch at concurrency 4).
  */
 async function deathToStart(initial: State): Promise<number[]> {
   const appended = new Subject<readonly Envelope[]>();
@@ -77,8 +78,8 @@ async function deathToStart(initial: State): Promise<number[]> {
   const due = new Map<string, number>();
   const append = async (drafts: Draft[]) => {
     const envs = log.append(drafts);
-    // the reconciler records each backoff deadline: that is when the start becomes due
-    for (const e of envs) if (e.type === 'BackoffScheduled' && e.app && !due.has(e.app)) due.set(e.app, e.data.until);
+    // a first restart is due the moment its death is in the log
+    for (const e of envs) if (e.type === 'ContainerExited' && e.app && !due.has(e.app)) due.set(e.app, Date.now());
     appended.next(envs);
     return envs;
   };

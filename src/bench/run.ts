@@ -44,10 +44,20 @@ async function main(argv: string[]): Promise<void> {
   const unknown = names.filter((n) => !BENCHES.some((b) => b.name === n));
   if (unknown.length) throw new Error(`bench: unknown suite ${unknown.join(', ')}: known are ${BENCHES.map((b) => b.name).join(', ')}`);
   const rows: (BenchRow & { suite: string })[] = [];
+  // A suite that waits for something that never comes leaves Node nothing to do: it would exit 0
+  // having printed nothing. Say which suite, and fail.
+  let running = '';
+  const stalled = () => {
+    process.stderr.write(`bench: ${running} stopped without finishing (it waited on something that never came)\n`);
+    process.exitCode = 1;
+  };
+  process.on('exit', () => { if (running) stalled(); });
   for (const bench of BENCHES.filter((b) => names.length === 0 || names.includes(b.name))) {
+    running = bench.name;
     process.stderr.write(`bench: ${bench.name}…\n`);
     for (const r of await bench.run()) rows.push({ suite: bench.name, ...r });
   }
+  running = '';
   process.stdout.write(json ? JSON.stringify(rows, null, 2) + '\n' : table(rows) + '\n');
   // The figures with where they came from, for docs/benchmarks.md and for comparing runs.
   const machine = { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '?', memoryGiB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release() };
