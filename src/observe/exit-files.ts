@@ -8,6 +8,9 @@ import { readFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import type { PodmanEvent } from '../core/observations.js';
 
+/** How many times to look for the exit folder before leaving deaths to the event stream alone. */
+const MAX_MISSES = 5;
+
 /** A container id as podman names it, and so as conmon names its exit file. */
 const CONTAINER_ID = /^[0-9a-f]{64}$/;
 
@@ -40,6 +43,8 @@ export class ExitFileWatcher {
   #watcher: FSWatcher | undefined;
   #finding = false;
   #closed = false;
+  /** discoveries that found no folder: after a few, stop asking (each costs an inspect) */
+  #misses = 0;
 
   constructor(o: ExitWatchOptions) {
     this.#o = o;
@@ -47,11 +52,12 @@ export class ExitFileWatcher {
 
   /** Start watching, once the exit folder is known: read it from one running container of ours. */
   async discover(runningId: string): Promise<void> {
-    if (this.#watcher || this.#finding || this.#closed) return;
+    if (this.#watcher || this.#finding || this.#closed || this.#misses >= MAX_MISSES) return;
     this.#finding = true;
     try {
       const c = (await this.#o.docker.getContainer(runningId).inspect()) as Inspected;
       const dir = c.State?.Running && c.State.Pid ? await exitDirOf(c.State.Pid) : undefined;
+      if (!dir) this.#misses += 1;
       if (!dir || this.#closed) return;
       this.#watcher = watch(dir, (_kind, file) => {
         if (typeof file === 'string' && CONTAINER_ID.test(file) && this.#o.appOf(file)) void this.#exited(file).catch(this.#o.onError);
@@ -59,6 +65,7 @@ export class ExitFileWatcher {
       this.#watcher.on('error', (err) => { this.#watcher = undefined; this.#o.onError(err); });
     } catch {
       // not knowing the folder only costs speed: the event stream still reports every death
+      this.#misses += 1;
     } finally {
       this.#finding = false;
     }
