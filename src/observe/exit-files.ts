@@ -23,7 +23,7 @@ export async function exitDirOf(pid: number): Promise<string | undefined> {
   const parent = /^PPid:\s+(\d+)$/m.exec(status)?.[1];
   if (!parent) return undefined;
   const args = (await readFile(`/proc/${parent}/cmdline`, 'utf8')).split('\0');
-  if (!args[0]?.endsWith('conmon')) return undefined;
+  if (args[0]?.split('/').at(-1) !== 'conmon') return undefined;
   const at = args.indexOf('--exit-dir');
   return at >= 0 ? args[at + 1] : undefined;
 }
