@@ -34,6 +34,8 @@ export interface PolicyContext {
   policy: Policy;
   /** where the policy came from, for the "how to allow" hint */
   policyFile: string;
+  /** false when no file was there (the default location, absent: the defaults apply) */
+  policyFileExists?: boolean;
   secretsDir?: string;
   podmanSocket?: string;
 }
@@ -93,7 +95,8 @@ export function policyErrors(id: string, file: string, m: Manifest, locate: Loca
     if (allowed.has(rule)) return;
     errors.push({
       file, ...locate(at), path: formatPath(at),
-      message: `${what}: not allowed by the node policy (rule ${rule}); to allow it, add ${rule} under allow.${id} in ${ctx.policyFile}`,
+      message: `${what}: not allowed by the node policy (rule ${rule}); to allow it, add ${rule} under allow.${id} in ${ctx.policyFile}`
+        + (ctx.policyFileExists === false ? ' (there is none yet: create it, or give --policy FILE)' : ''),
     });
   };
   const c = m.container;
