@@ -5,7 +5,9 @@
 // version from the registry's metadata, which `npm ci` never fetches (it reads the lockfile), and a
 // global install ignores lockfiles. So the tarball is installed into an empty project whose lockfile
 // pins the dependencies to the repo's own lock (the same tarballs, by integrity, from npm's cache):
-// what lands in node_modules/podledger is exactly what `npm install -g` would unpack.
+// what lands in node_modules/podledger is exactly what `npm install -g` would unpack. (With the
+// registry reachable, `npm install -g --prefix DIR --prefer-offline <tarball>` works too: it fetches
+// only that metadata; a test must not need the network.)
 //
 // The pack skips `prepack` (the build): the unit tests read dist/ while this runs, and a build would
 // rewrite it under them. `npm run build` ran before the tests; the test checks prepack is there.
@@ -82,6 +84,15 @@ describe('the packed package, installed', () => {
   it('given the installed tarball, when its podledger is asked its version, then it is the package version', async () => {
     const r = ok(await run(['--version']), 'podledger --version');
     expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('given the installed tarball, when its podledger imports a captured log and reads it back, then its LevelDB (a native binding) works', async () => {
+    const data = join(dir, 'data');
+    const imported = ok(await run(['import', join(REPO_ROOT, 'events', 'crash-loop.ndjson'), '--data', data]), 'podledger import');
+    const [, count] = /^imported (\d+) events/.exec(imported.stdout) ?? [];
+    expect(Number(count)).toBeGreaterThan(0);
+    const read = ok(await run(['events', '--json', '--data', data]), 'podledger events');
+    expect(read.stdout.trim().split('\n')).toHaveLength(Number(count));
   });
 
   it('given the installed tarball, when its podledger is asked for help and to validate an app, then both work', async () => {
