@@ -20,6 +20,7 @@ import { EventStore } from '../log/store.js';
 import { readCatalog } from '../observe/manifests.js';
 import { createLogger } from '../daemon/logger.js';
 import { startDaemon } from '../daemon/daemon.js';
+import { systemdNotifier } from '../daemon/notify.js';
 import { observeOnce, readers } from '../daemon/observe-once.js';
 import { followLog } from './follow.js';
 import type { Bound } from './args.js';
@@ -61,8 +62,9 @@ export async function daemon(o: Common, resyncSeconds: number, concurrency: numb
   const stopping = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => stopping.abort(signal);
   process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
+  const notify = systemdNotifier(process.env, log);
   const d = await startDaemon({
-    appsDir: o.apps, dataDir: o.data, socket: o.podmanSocket, log, resyncMs: resyncSeconds * 1000, concurrency, signal: stopping.signal,
+    appsDir: o.apps, dataDir: o.data, socket: o.podmanSocket, log, resyncMs: resyncSeconds * 1000, concurrency, signal: stopping.signal, notify,
     ...(snapshotEvery ? { snapshotEvery: Math.floor(snapshotEvery) } : {}),
     ...(o.hostFacts ? { hostFactsFile: o.hostFacts } : {}), ...(o.secrets ? { secretsDir: o.secrets } : {}),
     ...(o.policy ? { policyFile: o.policy } : {}), ...(controlGroup ? { controlGroup } : {}),
@@ -70,6 +72,7 @@ export async function daemon(o: Common, resyncSeconds: number, concurrency: numb
   if (!stopping.signal.aborted) await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }));
   process.removeListener('SIGTERM', onSignal).removeListener('SIGINT', onSignal);
   const { waitedForAll } = await d.stop(String(stopping.signal.reason));
+  await notify.close();
   // A podman call left hanging holds a socket open, which would keep the process alive until it times out.
   if (!waitedForAll) process.exit(0);
 }

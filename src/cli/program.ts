@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { PodledgerError } from '../core/errors.js';
 import { printable } from '../core/render.js';
+import { defaultPodmanSocket } from '../podman/socket.js';
 import { VERSION } from '../version.js';
 import { bootArg, boundArg, MAX_TIMER_SECONDS, secondsArg, seqArg, timeArg, wholeArg } from './args.js';
 import * as cmd from './commands.js';
@@ -19,7 +20,8 @@ function withCommon(c: Command): Command {
   return c
     .addOption(new Option('--apps <dir>', 'folder of app manifests (<dir>/<id>/manifest.yml)').default('apps'))
     .addOption(new Option('--data <dir>', 'event log and node key folder').env('PODLEDGER_DATA').default('/var/lib/podledger'))
-    .addOption(new Option('--podman-socket <path>', "podman's API socket").env('PODLEDGER_PODMAN_SOCKET').default('/run/podman/podman.sock'))
+    .addOption(new Option('--podman-socket <path>', "podman's API socket; default: $CONTAINER_HOST (unix://PATH), else /run/podman/podman.sock")
+      .env('PODLEDGER_PODMAN_SOCKET').default(defaultPodmanSocket(process.env)))
     .option('--host-facts <file>', 'JSON object of host facts (HOST_IP, HOST_MDNS, DISK_GB) overriding the OS; watched')
     .option('--secrets <dir>', 'folder of secret files named by secret_env')
     .addOption(new Option('--policy <file>', 'node safety policy (YAML: data_root, allow); default /etc/podledger/policy.yml when present').env('PODLEDGER_POLICY'))

@@ -31,6 +31,7 @@ export interface ActingDeps {
   concurrency: number;
   log: Logger;
   guard: (what: string) => (err: unknown) => void;
+  onDecided?: (decision: { actions: number; planSeq: number | undefined }) => void;
 }
 
 export function startReconciler(d: ActingDeps): Service {
@@ -45,6 +46,7 @@ export function startReconciler(d: ActingDeps): Service {
   };
   const reconciler = new Reconciler({
     state: d.state, append: d.append, turn: d.turn, ready: d.ready, clock: Date.now, newId: uuidv7, concurrency: d.concurrency, onError: d.guard('reconcile'),
+    ...(d.onDecided ? { onDecided: d.onDecided } : {}),
     execute: (action, s) => {
       const policy = d.policy();
       return execute({

@@ -22,6 +22,7 @@ import { startReconciler } from './acting.js';
 import { Services, type Service } from './services.js';
 import { startHealth, startPodmanEvents } from './watchers.js';
 import type { Logger } from './logger.js';
+import type { Notifier } from './notify.js';
 import { VERSION } from '../version.js';
 
 export interface DaemonOptions {
@@ -44,6 +45,8 @@ export interface DaemonOptions {
   snapshotEvery?: number;
   /** how many snapshots to keep (default 3) */
   snapshotsKept?: number;
+  /** systemd's service notifications (./notify.ts): ready once the first plan is decided */
+  notify?: Notifier;
 }
 
 const DEFAULT_SNAPSHOT_EVERY = 10_000;
@@ -126,6 +129,21 @@ function startSnapshots(o: DaemonOptions, store: EventStore, projection: Project
   };
 }
 
+/**
+ * Start-up is complete once the first plan is decided: the log is open, the node observed, podman
+ * answers, and what to do about it is known (and recorded, if it is news). The node is not converged
+ * yet: that is what the reconciler then works on.
+ */
+function readyOnce(o: DaemonOptions): (decision: { actions: number; planSeq: number | undefined }) => void {
+  let ready = false;
+  return ({ actions, planSeq }) => {
+    if (ready) return;
+    ready = true;
+    o.log.info('daemon ready: first plan decided', { actions, ...(planSeq ? { plan: planSeq } : {}) });
+    o.notify?.ready(actions === 0 ? 'running: nothing to do' : `running: first plan decided, ${actions} action(s)`);
+  };
+}
+
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const { log } = o;
   const controlGid = o.controlGroup === undefined ? undefined : await groupId(o.controlGroup);
@@ -162,13 +180,16 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   }));
   podman = () => observers.podman();
   // First a complete picture, then act: planning on a half-read node could remove what it has not seen yet.
+  o.notify?.status('reading manifests, host facts and podman');
   await observers.observeAll();
+  if (!observers.podmanUp()) o.notify?.status(`waiting for podman at ${o.socket}`);
   await observers.untilPodman(o.signal);
 
   const watched = { state, state$: projection.state$, append, guard, log };
   services.add(startReconciler({
     ...watched, podmanBack$, turn, ready: observers.podmanUp, policy: observers.policy, docker: await podmanClient(o.socket),
     socket: o.socket, appsDir: o.appsDir, secretsDir: o.secretsDir, nodeKey: node.key, concurrency: o.concurrency ?? 8,
+    onDecided: readyOnce(o),
   }));
   services.add(startHealth(watched, o.socket, reader));
   services.add(startPodmanEvents(watched, await podmanStreamClient(o.socket), reader, () => observers.inventory.trigger()));
@@ -177,6 +198,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   return {
     async stop(reason) {
       log.info('daemon stopping', { reason });
+      o.notify?.stopping(`stopping (${reason})`);
       stopReason = reason;
       const waitedForAll = await services.stopAll();
       log.info('daemon stopped; containers left running', {});

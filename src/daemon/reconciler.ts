@@ -25,6 +25,8 @@ export interface ReconcilerDeps {
   /** serialises runs with other users of podman */
   turn: <T>(task: () => Promise<T>) => Promise<T>;
   onAction?: (action: Action, outcome: 'started' | 'succeeded' | 'failed', detail?: string) => void;
+  /** a decision was taken (and recorded if it was news): the daemon's readiness waits for the first */
+  onDecided?: (decision: { actions: number; planSeq: number | undefined }) => void;
 }
 
 /** An action waiting for a free slot or for an action of one of its app's dependencies to finish. */
@@ -152,6 +154,7 @@ export class Reconciler {
     this.#queue = actions
       .filter((a) => EXECUTABLE.has(a.kind) && !waitsOn(a, decided.dependsOn, busy))
       .map((action) => ({ action, correlation, planSeq, dependsOn: decided.dependsOn[action.app] ?? [] }));
+    d.onDecided?.({ actions: actions.length, planSeq });
     this.#dispatch();
   }
 

@@ -1,6 +1,7 @@
 // The podman client: dockerode over podman's Docker-compatible socket.
 import type Docker from 'dockerode';
 import { errorCode, PodmanUnreachableError } from './errors.js';
+import { assertUnixSocket } from './socket.js';
 
 /**
  * dockerode, loaded on first use: it loads ssh2 and gRPC (for remote hosts and BuildKit sessions,
@@ -12,6 +13,7 @@ const load = (): Promise<typeof Docker> => (dockerode ??= import('dockerode').th
 
 /** Calls time out, so a hung podman becomes a failed action rather than a stuck reconciler. */
 export async function podmanClient(socketPath: string, timeoutMs = ACTION_TIMEOUT_MS): Promise<Docker> {
+  assertUnixSocket(socketPath);
   return new (await load())({ socketPath, timeout: timeoutMs });
 }
 
@@ -25,6 +27,7 @@ export const READ_TIMEOUT_MS = 10_000;
 
 /** For the event stream only: it is quiet for long stretches, which an idle timeout would cut. */
 export async function podmanStreamClient(socketPath: string): Promise<Docker> {
+  assertUnixSocket(socketPath);
   return new (await load())({ socketPath });
 }
 

@@ -13,6 +13,17 @@ export class PodmanUnreachableError extends PodledgerError {
   }
 }
 
+export class PodmanSocketError extends PodledgerError {
+  readonly exit = 'usage';
+  constructor(readonly socket: string) {
+    super(
+      `cannot use podman at ${socket}: podledger reaches podman over a local unix socket only (from --podman-socket, ` +
+        `$PODLEDGER_PODMAN_SOCKET or $CONTAINER_HOST); pass --podman-socket PATH or set CONTAINER_HOST=unix:///PATH`,
+    );
+    this.name = 'PodmanSocketError';
+  }
+}
+
 export function errorCode(err: unknown): string {
   const e = err as { statusCode?: number; code?: string };
   if (e?.statusCode) return `http-${e.statusCode}`;
