@@ -17,7 +17,10 @@ PODLEDGER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 #   aardvark-dns: container names resolve on bridge networks (only recommended by netavark).
 #   curl: asks a podman socket for /_ping.
 #   podman-compose: the second baseline of `npm run bench`'s tiered-catalog figure (docs/benchmarks.md).
-PODLEDGER_APT_PACKAGES=(podman runc busybox-static iptables aardvark-dns curl podman-compose)
+#   systemd: systemd-notify (the daemon's notifications under a Type=notify unit) and systemd-analyze
+#     (the unit file's check); no systemd needs to run.
+#   python3: the tests' stand-in for systemd's notify socket (a datagram socket reading the sender's pid).
+PODLEDGER_APT_PACKAGES=(podman runc busybox-static iptables aardvark-dns curl podman-compose systemd python3)
 
 say() { printf '%s: %s\n' "${PODLEDGER_LOG_PREFIX:-setup}" "$*" >&2; }
 die() { printf 'setup: error: %s\n' "$*" >&2; return 1; }
