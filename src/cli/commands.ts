@@ -25,7 +25,7 @@ import { followLog } from './follow.js';
 import type { Bound } from './args.js';
 import { InvalidInputError, UsageError } from './errors.js';
 import { checkImportFile } from './input-file.js';
-import { noSuchBoot } from './points.js';
+import { noSuchBoot, seqOfPoint } from './points.js';
 import { Undecodable } from './undecodable.js';
 import { MemoryLog } from './memory-log.js';
 import { daemonState, openLog } from './source.js';
@@ -169,6 +169,8 @@ export async function events(o: Common, f: EventFilter): Promise<void> {
   const bad = undecodable(o);
   const { events: selected, last } = await loadSelectedEvents(o, read, bad.note);
   bad.report();
+  const mayBeMissing = selected.length === 0 || (f.until !== undefined && 'seq' in f.until && last < f.until.seq);
+  if (mayBeMissing && !f.follow) await assertPointsExist(o, f);
   selected.filter(wanted).forEach(print);
   if (!f.follow) return;
 
@@ -186,12 +188,30 @@ export async function events(o: Common, f: EventFilter): Promise<void> {
   }
 }
 
+/**
+ * An empty (or short) read of `events` may be of a boot or seq the log does not hold: an error naming
+ * what it holds, as replay, diff and export say. Only then is the whole log read (a filtered read skips it).
+ */
+async function assertPointsExist(o: Common, f: EventFilter): Promise<void> {
+  if (f.boot === undefined && !(f.since && 'seq' in f.since) && !(f.until && 'seq' in f.until)) return;
+  const { events: all, base } = await loadLog(o, new Undecodable(o.log ?? o.data));
+  if (f.boot !== undefined && !all.some((e) => e.boot === f.boot)) throw new InvalidInputError(`events: --boot ${f.boot}: ${noSuchBoot(all, f.boot)}`);
+  for (const [flag, b] of [['--since', f.since], ['--until', f.until]] as const) {
+    if (b && 'seq' in b) seqOfPoint(all, base, b, `events: ${flag} ${b.seq}`);
+  }
+}
+
 export async function why(o: Common, app: string, all: boolean, at?: Bound): Promise<void> {
   const bad = undecodable(o);
   const entries = explain(await loadWhyEvents(o, app, all, bad.note, at && ((e) => atOrBefore(e, at))), app)
     .filter((w) => atOrBefore(w.action, at));
   bad.report();
   const shown = all ? entries : entries.slice(-1);
+  // nothing found at a seq past the log's end: say where it ends, as replay and diff do
+  if (shown.length === 0 && at && 'seq' in at) {
+    const log = await loadLog(o, new Undecodable(o.log ?? o.data));
+    seqOfPoint(log.events, log.base, at, `why: --at ${at.seq}`);
+  }
   if (o.json) return json({ app, ...(at ? { at: 'seq' in at ? at : { at: iso(at.at) } } : {}), entries: shown });
   if (shown.length === 0) throw new InvalidInputError(`why: ${app}: no create, recreate, start or remove of this app in the log${at ? ` at or before ${showBound(at)}` : ''}`);
   out(renderWhy(shown));

@@ -1,9 +1,9 @@
 // `podledger <command>`: option parsing and exit codes (main.ts runs it). Commands live in ./commands.ts, ./replay.ts, ./compact.ts.
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { PodledgerError } from '../core/errors.js';
 import { printable } from '../core/render.js';
 import { VERSION } from '../version.js';
-import { bootArg, boundArg, MAX_TIMER_SECONDS, secondsArg, seqArg, timeArg, wholeArg } from './args.js';
+import { anyPointArg, bootArg, boundArg, MAX_TIMER_SECONDS, secondsArg, seqArg, timeArg, wholeArg } from './args.js';
 import * as cmd from './commands.js';
 import * as replay from './replay.js';
 import { status } from './status.js';
@@ -52,8 +52,8 @@ export function buildProgram(): Command {
   offline(withCommon(program.command('events').description('the event log, filtered; --follow goes on printing events as the daemon appends them')))
     .option('--app <id>', 'only events of this app')
     .option('--boot <n>', 'only events of this daemon run', bootArg)
-    .option('--since <seq|time>', 'only events after this seq, or at or after this time (ISO 8601)', boundArg)
-    .option('--until <seq|time>', 'only events up to this seq, or at or before this time (ISO 8601)', boundArg)
+    .option('--since <seq|time>', 'only events after this seq, or at or after this time (ISO 8601, or ago: 10m, 2h, 3d)', boundArg)
+    .option('--until <seq|time>', 'only events up to this seq, or at or before this time (ISO 8601, or ago: 10m, 2h, 3d)', boundArg)
     .option('--type <type...>', 'only events of these types')
     .option('--follow', "then wait for new events and print them as they come (through the daemon's control socket; waits for a daemon while none runs; Ctrl-C stops)")
     .action((o: cmd.Common & cmd.EventFilter) => cmd.events(o, o));
@@ -67,9 +67,9 @@ export function buildProgram(): Command {
     .option('--at <seq|time>', 'stop at this seq, or at the last event at or before this time (ISO 8601)', boundArg)
     .option('--check', "re-run today's planner at every recorded decision; exit 1 at the first divergence, or if nothing could be checked")
     .action((o: cmd.Common & replay.ReplayOptions) => replay.replay(o, o));
-  offline(withCommon(program.command('diff').argument('<from>', 'seq, boot:N or time').argument('<to>', 'seq, boot:N or time')
+  offline(withCommon(program.command('diff').addArgument(new Argument('<from>', 'seq, boot:N or time').argParser(anyPointArg)).addArgument(new Argument('<to>', 'seq, boot:N or time').argParser(anyPointArg))
     .description('what changed in desired and observed state between two points, per app and field')))
-    .action((from: string, to: string, o: cmd.Common) => replay.diff(o, from, to));
+    .action((from: replay.Point, to: replay.Point, o: cmd.Common, c: Command) => replay.diff(o, [from, c.args[0]!], [to, c.args[1]!]));
   offline(withCommon(program.command('export').description('write the log as NDJSON (stdout, or --out FILE)')))
     .option('--boot <n>', 'only this daemon run', bootArg)
     .option('--out <file>', 'write to this file')

@@ -7,7 +7,7 @@ import type { Envelope } from '../core/events.js';
 import { fold, stateHash } from '../core/evolve.js';
 import { plan } from '../core/plan.js';
 import { iso, renderPlan, show } from '../core/render.js';
-import { checkDecisions, parsePoint, stateAt, TODAY, type BootVersions, type Point } from '../core/replay.js';
+import { checkDecisions, stateAt, TODAY, type BootVersions, type Point } from '../core/replay.js';
 import { diffStates } from '../core/state-diff.js';
 import type { State } from '../core/state.js';
 import { appViews } from '../core/views.js';
@@ -104,14 +104,12 @@ function divergenceReport(d: NonNullable<ReturnType<typeof checkDecisions>['dive
 
 const indent = (text: string) => text.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
 
-export async function diff(o: Common, fromText: string, toText: string): Promise<void> {
-  const points = [fromText, toText].map((text) => {
-    const point = parsePoint(text);
-    if (!point) throw new UsageError(`diff: '${text}' is not a point: give a seq (1234), boot:N (end of boot N) or a time (2026-11-27T12:00:00Z)`);
-    return { text, point };
-  });
+export type { Point };
+
+/** `diff A B`: each point as args.ts read it, and as the user wrote it. */
+export async function diff(o: Common, from: [Point, string], to: [Point, string]): Promise<void> {
   const { events, base } = await loadLog(o);
-  const [a, b] = points.map(({ text, point }) => {
+  const [a, b] = [from, to].map(([point, text]) => {
     const seq = seqOfPoint(events, base, point, `diff: ${text}`);
     assertAfterCut(seq, base, 'diff');
     return seq;
