@@ -2,7 +2,9 @@
 // usage error (exit 2) naming the range, never a silent Infinity, a rounded 1e20, a hex or empty
 // number read as 0, or a bare number read as a year. Written in digits only: no 1e3, 0x10, 1_000.
 import { InvalidArgumentError } from 'commander';
+import { EVENT_SCHEMAS, type EventType } from '../core/events.js';
 import { readPoint, type Point, type PointForm } from '../core/points.js';
+import { didYouMean } from '../core/suggest.js';
 
 /** setTimeout waits at most 2^31-1 ms; longer overflows to 1 ms (a timer that fires at once, for ever). */
 export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
@@ -51,3 +53,17 @@ export const anyPointArg = pointArg(['seq', 'boot', 'time']);
 
 /** A time only (`compact --before`), in ms. */
 export const timeArg = (value: string): number => (pointArg(['time'])(value) as { at: number }).at;
+
+export const EVENT_TYPES = Object.keys(EVENT_SCHEMAS).sort() as EventType[];
+
+/**
+ * `--type T...`: each an event type of the catalogue (core/events.ts), spelled as it is. A filter
+ * on a misspelt type would match nothing and print nothing, which reads as "no such events".
+ */
+export function eventTypeArg(value: string, previous: EventType[] | undefined): EventType[] {
+  if (!(EVENT_TYPES as string[]).includes(value)) {
+    const guess = didYouMean(value, EVENT_TYPES);
+    throw new InvalidArgumentError(`not an event type; ${guess ? `did you mean ${guess}?` : `the types are ${EVENT_TYPES.join(', ')}`}`);
+  }
+  return [...(previous ?? []), value as EventType];
+}

@@ -3,7 +3,7 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import { PodledgerError } from '../core/errors.js';
 import { printable } from '../core/render.js';
 import { VERSION } from '../version.js';
-import { anyPointArg, bootArg, boundArg, MAX_TIMER_SECONDS, secondsArg, seqArg, timeArg, wholeArg } from './args.js';
+import { anyPointArg, bootArg, boundArg, eventTypeArg, MAX_TIMER_SECONDS, secondsArg, seqArg, timeArg, wholeArg } from './args.js';
 import * as cmd from './commands.js';
 import * as replay from './replay.js';
 import { status } from './status.js';
@@ -54,7 +54,7 @@ export function buildProgram(): Command {
     .option('--boot <n>', 'only events of this daemon run', bootArg)
     .option('--since <seq|time>', 'only events after this seq, or at or after this time (ISO 8601, or ago: 10m, 2h, 3d)', boundArg)
     .option('--until <seq|time>', 'only events up to this seq, or at or before this time (ISO 8601, or ago: 10m, 2h, 3d)', boundArg)
-    .option('--type <type...>', 'only events of these types')
+    .option('--type <type...>', 'only events of these types (as the event catalogue spells them: PlanDecided)', eventTypeArg)
     .option('--follow', "then wait for new events and print them as they come (through the daemon's control socket; waits for a daemon while none runs; Ctrl-C stops)")
     .action((o: cmd.Common & cmd.EventFilter) => cmd.events(o, o));
   offline(withCommon(program.command('why').argument('<app>', 'app id').description("why APP's container was last created, recreated, started or removed: action ← reasons ← observations")))

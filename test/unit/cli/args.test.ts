@@ -3,6 +3,7 @@
 // 1e400` or `99999999999999999999` were taken, `--resync 1e20` overflowed setTimeout (a re-read every
 // millisecond), `--concurrency 1e9` was taken, and `--at 12` was a day of 2001.
 import { describe, expect, it } from 'vitest';
+import { EVENT_TYPES } from '../../../src/cli/args.js';
 import { REAL_LOG } from '../../support/bad-logs.js';
 import { run, STACK } from './run.js';
 
@@ -34,6 +35,9 @@ const ROWS: [string[], string, string, string][] = [
   [['events', ...LOG, '--boot', '0x1'], '--boot <n>', '0x1', BOOT],
   [['why', 'fedimint', ...LOG, '--at', '-5'], '--at <seq|time>', '-5', POINT],
   [['export', ...LOG, '--boot', '1e9'], '--boot <n>', '1e9', BOOT],
+  [['events', ...LOG, '--type', 'planDecided'], '--type <type...>', 'planDecided', 'not an event type; did you mean PlanDecided?'],
+  [['events', ...LOG, '--type', 'ActionFailed', 'ActonStarted'], '--type <type...>', 'ActonStarted', 'not an event type; did you mean ActionStarted?'],
+  [['events', ...LOG, '--type', 'NoSuchType'], '--type <type...>', 'NoSuchType', `not an event type; the types are ${EVENT_TYPES.join(', ')}`],
   [['daemon', '--resync', '1e20'], '--resync <seconds>', '1e20', RESYNC],
   [['daemon', '--resync', '2147484'], '--resync <seconds>', '2147484', RESYNC],
   [['daemon', '--resync', '0'], '--resync <seconds>', '0', RESYNC],
@@ -95,6 +99,7 @@ describe('numeric and time options out of their range', () => {
     expect((await run(['replay', ...LOG, '--at', '2026-11-27T10:14:00.157Z'])).code).toBe(0);
     expect((await run(['events', ...LOG, '--since', '22', '--until', '23'])).code).toBe(0);
     expect((await run(['events', ...LOG, '--since', '10m'])).code).toBe(0);
+    expect((await run(['events', ...LOG, '--type', 'PlanDecided', 'BootStarted'])).stdout.split('\n').filter(Boolean).length).toBeGreaterThan(1);
     expect((await run(['replay', ...LOG, '--at', '3d'])).code).toBe(0);
     expect((await run(['diff', 'boot:1', '2026-11-27T10:14:00Z', ...LOG])).code).toBe(0);
     expect((await run(['compact', '--keep-boots', '1000000', '--data', '/nonexistent/podledger'])).code).toBe(1); // past parsing: no data there
