@@ -2,6 +2,7 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Draft, Envelope } from '../core/events.js';
+import { renderPlanSummary, summarizePlan, type PlanSummary } from '../core/action-kinds.js';
 import { fold } from '../core/evolve.js';
 import { plan } from '../core/plan.js';
 import { iso, printable, renderDifference, renderEvent, renderPlan } from '../core/render.js';
@@ -114,7 +115,8 @@ async function currentState(o: Common): Promise<State> {
   return fold(events.filter((e) => e.seq > base.seq), base);
 }
 
-export async function planCommand(o: Common): Promise<void> {
+/** The plan, printed; and its summary, for `--detailed-exitcode`. */
+export async function planCommand(o: Common): Promise<PlanSummary> {
   const believed = await currentState(o);
   // Observe everything afresh, in memory only: a dry run writes nothing.
   const key = await readNodeKey(o.data).catch(() => Buffer.alloc(32));
@@ -125,11 +127,17 @@ export async function planCommand(o: Common): Promise<void> {
   const read = readers({ ...policyOf(o), appsDir: o.apps, dataDir: o.data, hostFactsFile: o.hostFacts, nodeKey: key }, { state: () => memory.state, append: (drafts: Draft[]) => memory.append(drafts) });
   await observeOnce({ files: [read.manifests, read.facts, read.secrets], podman: () => read.inventory(docker) });
   const decided = plan(memory.state, Date.now());
-  if (o.json) return json({ atSeq: believed.seq, observedSeqs: memory.state.seq > believed.seq ? [believed.seq + 1, memory.state.seq] : [], actions: decided.actions });
+  const summary = summarizePlan(decided.actions);
+  if (o.json) {
+    json({ atSeq: believed.seq, observedSeqs: memory.state.seq > believed.seq ? [believed.seq + 1, memory.state.seq] : [], summary, actions: decided.actions });
+    return summary;
+  }
   out(renderPlan(decided.actions));
   if (memory.state.seq > believed.seq) {
     out(`(#${believed.seq + 1}–#${memory.state.seq} are what this dry run observed just now; they are not in the log)`);
   }
+  out(renderPlanSummary(summary));
+  return summary;
 }
 
 export function renderViews(views: readonly AppView[]): string {

@@ -11,6 +11,9 @@ import { status } from './status.js';
 /** 0 ok; 1 invalid input or divergence; 2 usage; 3 runtime failure. */
 export const EXIT = { ok: 0, invalid: 1, usage: 2, runtime: 3 } as const;
 
+/** `plan --detailed-exitcode`, as Terraform's: 0 nothing to do, 2 changes pending, 1 any error (a usage error too: 2 is taken). */
+export const PLAN_EXIT = { none: 0, error: 1, changes: 2 } as const;
+
 /** Most apps a node acts on at once, and the most events between two snapshots. */
 const MAX_CONCURRENCY = 256;
 const MAX_SNAPSHOT_EVERY = 100_000_000;
@@ -28,7 +31,8 @@ function withCommon(c: Command): Command {
 
 const offline = (c: Command) => c.option('--log <file>', "read a captured log (NDJSON from 'podledger export') instead of --data");
 
-export function buildProgram(): Command {
+/** `setExit`: a command that ends well with another code than 0 (plan --detailed-exitcode) says it here. */
+export function buildProgram(setExit: (code: number) => void = () => {}): Command {
   const program = new Command('podledger')
     .description('Keeps podman containers converged on app manifests; every observation and decision is an event you can replay.')
     .version(VERSION)
@@ -45,7 +49,11 @@ export function buildProgram(): Command {
   withCommon(program.command('validate').description('check every manifest; errors as file:line:col: field: message (exit 1 if any)'))
     .action((o: cmd.Common) => cmd.validate(o));
   withCommon(program.command('plan').description('dry run against live podman: what would be done and why; changes nothing'))
-    .action((o: cmd.Common) => cmd.planCommand(o));
+    .option('--detailed-exitcode', `exit ${PLAN_EXIT.none} when nothing is to be done, ${PLAN_EXIT.changes} when changes are pending (a wait or block alone is none), ${PLAN_EXIT.error} on any error`)
+    .action(async (o: cmd.Common & { detailedExitcode?: boolean }) => {
+      const summary = await cmd.planCommand(o);
+      if (o.detailedExitcode) setExit(summary.changes > 0 ? PLAN_EXIT.changes : PLAN_EXIT.none);
+    });
   offline(withCommon(program.command('status').argument('[app]', 'one app in depth: desired vs observed, container, last exit, restarts, health, dependencies, last why')
     .description("the node's health: the daemon (over its control socket; without one, what the log says), podman as the daemon last found it, the log's last seq; then per app: desired vs observed, last exit (code, signal, OOM kill), restarts, why it waits, pending actions, last failure")))
     .action((app: string | undefined, o: cmd.Common) => status(o, app));
@@ -87,20 +95,30 @@ export function buildProgram(): Command {
 const say = (message: string): void => void process.stderr.write(`podledger: ${printable(message, 8000, true)}\n`);
 
 export async function main(argv: string[]): Promise<number> {
+  const { code, failed } = await run(argv);
+  // the flag is looked for in argv, not in parsed options, so a usage error in the same line is 1 too
+  const detailed = argv.includes('--detailed-exitcode') && argv.slice(2).find((a) => !a.startsWith('-')) === 'plan';
+  return detailed && failed ? PLAN_EXIT.error : code;
+}
+
+/** The exit code, and whether the command failed (a success may end with 2 under plan --detailed-exitcode). */
+async function run(argv: string[]): Promise<{ code: number; failed: boolean }> {
+  let ended: number = EXIT.ok;
   try {
-    await buildProgram().parseAsync(argv);
-    return EXIT.ok;
+    await buildProgram((c) => { ended = c; }).parseAsync(argv);
+    return { code: ended, failed: false };
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+      const shown = err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version';
+      return shown ? { code: EXIT.ok, failed: false } : { code: EXIT.usage, failed: true };
     }
     if (err instanceof cmd.InvalidInputError && err.output) process.stdout.write(`${err.output}\n`);
     if (err instanceof PodledgerError) {
       say(err.message);
-      return EXIT[err.exit];
+      return { code: EXIT[err.exit], failed: true };
     }
     say(err instanceof Error ? err.message : String(err));
     if (process.env.PODLEDGER_DEBUG) console.error(err);
-    return EXIT.runtime;
+    return { code: EXIT.runtime, failed: true };
   }
 }

@@ -285,6 +285,14 @@ const ROWS: Row[] = [
     code: EXIT.runtime, names: () => [join(tmp.path, 'no-podman.sock')], fix: /podman system service.*--podman-socket PATH/,
   },
   {
+    name: 'plan --detailed-exitcode with podman unreachable: 1, as any error under that flag', args: () => ['plan', '--detailed-exitcode', '--apps', F.apps, '--data', F.nowhere, '--podman-socket', join(tmp.path, 'no-podman.sock'), '--policy', F.policy],
+    code: 1, names: () => [join(tmp.path, 'no-podman.sock')], fix: /podman system service.*--podman-socket PATH/,
+  },
+  {
+    name: 'plan --detailed-exitcode with an unknown option: 1, not 2 (2 says changes are pending)', args: () => ['plan', '--detailed-exitcode', '--bogus'],
+    code: 1, names: () => ["'--bogus'"], fix: /--help/,
+  },
+  {
     name: 'plan with a --podman-socket that is a regular file', args: () => ['plan', '--apps', F.apps, '--data', F.nowhere, '--podman-socket', F.file, '--policy', F.policy],
     code: EXIT.runtime, names: () => [F.file], fix: /--podman-socket PATH/,
   },
