@@ -86,8 +86,9 @@ export function buildProgram(setExit: (code: number) => void = () => {}): Comman
     .action((file: string, o: cmd.Common) => cmd.importCommand(o, file));
   withCommon(program.command('compact').description('remove old events from --data, keeping a snapshot of the state they built and the why history of every existing container; refused while a daemon runs, never done implicitly'))
     .option('--keep-boots <n>', 'keep every event of the last N daemon runs', wholeArg(0, 1_000_000, 'daemon runs to keep'))
-    .option('--before <time>', 'remove events from before this time (ISO 8601)', timeArg)
-    .action(async (o: cmd.Common & { keepBoots?: number; before?: number }) => (await import('./compact.js')).compact(o));
+    .option('--before <time>', 'remove events from before this time (ISO 8601, or ago: 30d)', timeArg)
+    .option('--dry-run', 'say what would be removed (events, whole boots, the why history kept) and change nothing')
+    .action(async (o: cmd.Common & { keepBoots?: number; before?: number; dryRun?: boolean }) => (await import('./compact.js')).compact(o));
   return program;
 }
 
