@@ -31,7 +31,7 @@ import { Undecodable } from './undecodable.js';
 import { MemoryLog } from './memory-log.js';
 import { daemonState, openLog } from './source.js';
 import { renderExit, renderWaiting } from './status-render.js';
-import { loadSelectedEvents, loadWhyEvents } from './why-source.js';
+import { holdsSeq, loadSelectedEvents, loadWhyEvents } from './why-source.js';
 
 export interface Common {
   apps: string;
@@ -215,14 +215,15 @@ export async function why(o: Common, app: string, all: boolean, at?: Bound): Pro
     .filter((w) => atOrBefore(w.action, at));
   bad.report();
   const shown = all ? entries : entries.slice(-1);
-  // nothing found at a seq past the log's end: say where it ends, as replay and diff do
-  if (shown.length === 0 && at && 'seq' in at) {
+  // a seq past the log's end: say where it ends, as replay and diff do (the log is read whole only when the seq is not in it)
+  if (at && 'seq' in at && at.seq > 0 && !(await holdsSeq(o, at.seq))) {
     const log = await loadLog(o, new Undecodable(o.log ?? o.data));
     seqOfPoint(log.events, log.base, at, `why: --at ${at.seq}`);
   }
-  if (o.json) return json({ app, ...(at ? { at: 'seq' in at ? at : { at: iso(at.at) } } : {}), entries: shown });
+  // --json prints what it found, then ends as the text form does: exit 1 when there is nothing
+  if (o.json) json({ app, ...(at ? { at: 'seq' in at ? at : { at: iso(at.at) } } : {}), entries: shown });
+  else if (shown.length > 0) out(renderWhy(shown));
   if (shown.length === 0) throw new InvalidInputError(`why: ${app}: no create, recreate, start or remove of this app in the log${at ? ` at or before ${showBound(at)}` : ''}`);
-  out(renderWhy(shown));
 }
 
 export async function exportCommand(o: Common, boot?: number, file?: string): Promise<void> {

@@ -8,7 +8,7 @@ import { fold, stateHash } from '../core/evolve.js';
 import { plan } from '../core/plan.js';
 import { iso, renderPlan, show } from '../core/render.js';
 import { checkDecisions, stateAt, TODAY, type BootVersions, type Point } from '../core/replay.js';
-import { diffStates } from '../core/state-diff.js';
+import { diffStates, showChange } from '../core/state-diff.js';
 import type { State } from '../core/state.js';
 import { appViews } from '../core/views.js';
 import type { Bound } from './args.js';
@@ -115,7 +115,11 @@ export async function diff(o: Common, from: [Point, string], to: [Point, string]
     return seq;
   }) as [number, number];
   const changes = diffStates(stateAt(events, a, base), stateAt(events, b, base));
-  if (o.json) return json({ from: a, to: b, changes });
+  // app null: a change of the node (a fact, a secret); a stable shape for machines
+  if (o.json) return json({ from: a, to: b, changes: changes.map((c) => ({ ...c, app: c.app ?? null })) });
   out(`from #${a} to #${b}: ${changes.length === 0 ? 'no change' : `${changes.length} change(s)`}`);
-  for (const c of changes) out(`  ${c.app ?? '(node)'} ${c.field}: ${show(c.from)} → ${show(c.to)}`);
+  for (const c of changes) {
+    const [from, to] = showChange(c);
+    out(`  ${c.app ?? '(node)'} ${c.field}: ${show(from)} → ${show(to)}`);
+  }
 }

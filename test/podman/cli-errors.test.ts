@@ -247,6 +247,14 @@ const ROWS: Row[] = [
     code: EXIT.invalid, names: () => ['--until 999', 'the log ends at #23'], fix: /give a seq from 0 to 23/,
   },
   {
+    name: 'why --json of an app with no audited action: exit 1, as the text form', args: () => ['why', 'nosuchapp', '--json', '--log', REAL_LOG],
+    code: EXIT.invalid, names: () => ['why: nosuchapp'], fix: /no create, recreate, start or remove of this app in the log/,
+  },
+  {
+    name: 'compact --dry-run --data pointing nowhere', args: () => ['compact', '--dry-run', '--keep-boots', '1', '--data', F.nowhere],
+    code: EXIT.invalid, names: () => [F.nowhere], fix: /pass --data DIR/,
+  },
+  {
     name: 'events --boot of a boot the log does not hold', args: () => ['events', '--boot', '9', '--log', REAL_LOG],
     code: EXIT.invalid, names: () => ['--boot 9', 'its boots are 1'], fix: /its boots are/,
   },
