@@ -56,7 +56,11 @@ export function buildProgram(setExit: (code: number) => void = () => {}): Comman
     });
   offline(withCommon(program.command('status').argument('[app]', 'one app in depth: desired vs observed, container, last exit, restarts, health, dependencies, last why')
     .description("the node's health: the daemon (over its control socket; without one, what the log says), podman as the daemon last found it, the log's last seq; then per app: desired vs observed, last exit (code, signal, OOM kill), restarts, why it waits, pending actions, last failure")))
-    .action((app: string | undefined, o: cmd.Common) => status(o, app));
+    .option('--watch', "render again on each change of the log (through the daemon's control socket; waits for a daemon while none runs); Ctrl-C stops, exit 0")
+    .action(async (app: string | undefined, o: cmd.Common & { watch?: boolean }) => {
+      if (!o.watch) return status(o, app);
+      return (await import('./watch.js')).watchFromCommandLine(o, () => status(o, app));
+    });
   offline(withCommon(program.command('events').description('the event log, filtered; --follow goes on printing events as the daemon appends them')))
     .option('--app <id>', 'only events of this app')
     .option('--boot <n>', 'only events of this daemon run', bootArg)

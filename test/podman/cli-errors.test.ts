@@ -139,6 +139,10 @@ const ROWS: Row[] = [
     code: EXIT.usage, names: () => ['--follow'], fix: /give --data DIR of the node/,
   },
   {
+    name: 'status --watch of an export', args: () => ['status', '--watch', '--log', F.log],
+    code: EXIT.usage, names: () => ['--watch'], fix: /give --data DIR of the node/,
+  },
+  {
     name: 'validate --apps pointing nowhere', args: () => ['validate', '--apps', F.nowhere],
     code: EXIT.invalid, names: () => [F.nowhere], fix: /--apps DIR/,
   },
