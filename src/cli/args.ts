@@ -2,7 +2,9 @@
 // usage error (exit 2) naming the range, never a silent Infinity, a rounded 1e20, a hex or empty
 // number read as 0, or a bare number read as a year. Written in digits only: no 1e3, 0x10, 1_000.
 import { InvalidArgumentError } from 'commander';
-import { parsePoint, type Point } from '../core/replay.js';
+import { EVENT_SCHEMAS, type EventType } from '../core/events.js';
+import { readPoint, type Point, type PointForm } from '../core/points.js';
+import { didYouMean } from '../core/suggest.js';
 
 /** setTimeout waits at most 2^31-1 ms; longer overflows to 1 ms (a timer that fires at once, for ever). */
 export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
@@ -28,20 +30,40 @@ export function secondsArg(min: number, max: number): (value: string) => number 
 export const seqArg = wholeArg(0, Number.MAX_SAFE_INTEGER, 'an event seq');
 export const bootArg = wholeArg(0, Number.MAX_SAFE_INTEGER, 'a daemon run, as numbered in the log');
 
-/** A bound of a range of the log (`--since`, `--until`, `--at`): a point (core/replay.ts) that is a seq or a time, not a boot. */
+/**
+ * A point of the log in one of `forms`, read by the one parser of points (core/points.ts); a time
+ * ago counts back from the moment the command line is read.
+ */
+export function pointArg(forms: readonly PointForm[]): (value: string) => Point {
+  return (value) => {
+    const r = readPoint(value, Date.now(), forms);
+    if (!r.ok) throw new InvalidArgumentError(r.why);
+    return r.point;
+  };
+}
+
+/** A bound of a range of the log (`--since`, `--until`, `--at`): a point that is a seq or a time, not a boot. */
 export type Bound = Exclude<Point, { boot: number }>;
 
-/** A point of the log: a seq (1234) or a time (ISO 8601), read by the one parser of points. */
-export const boundArg = (value: string): Bound => {
-  const point = parsePoint(value);
-  if (point !== undefined && !('boot' in point)) return point;
-  if (/^\d+$/.test(value)) return { seq: seqArg(value) }; // digits past what a seq holds: seqArg names the range
-  throw new InvalidArgumentError('must be an event seq (1234) or a time (2026-11-27T12:00:00Z)');
-};
+/** A seq (1234) or a time (ISO 8601, or a time ago: 10m). */
+export const boundArg = pointArg(['seq', 'time']) as (value: string) => Bound;
+
+/** Any point: a seq, boot:N or a time (`diff A B`). */
+export const anyPointArg = pointArg(['seq', 'boot', 'time']);
 
 /** A time only (`compact --before`), in ms. */
-export const timeArg = (value: string): number => {
-  const point = parsePoint(value);
-  if (point === undefined || !('at' in point)) throw new InvalidArgumentError('must be a time: write e.g. 2026-11-27T12:00:00Z');
-  return point.at;
-};
+export const timeArg = (value: string): number => (pointArg(['time'])(value) as { at: number }).at;
+
+export const EVENT_TYPES = Object.keys(EVENT_SCHEMAS).sort() as EventType[];
+
+/**
+ * `--type T...`: each an event type of the catalogue (core/events.ts), spelled as it is. A filter
+ * on a misspelt type would match nothing and print nothing, which reads as "no such events".
+ */
+export function eventTypeArg(value: string, previous: EventType[] | undefined): EventType[] {
+  if (!(EVENT_TYPES as string[]).includes(value)) {
+    const guess = didYouMean(value, EVENT_TYPES);
+    throw new InvalidArgumentError(`not an event type; ${guess ? `did you mean ${guess}?` : `the types are ${EVENT_TYPES.join(', ')}`}`);
+  }
+  return [...(previous ?? []), value as EventType];
+}

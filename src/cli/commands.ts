@@ -2,6 +2,7 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Draft, Envelope } from '../core/events.js';
+import { renderPlanSummary, summarizePlan, type PlanSummary } from '../core/action-kinds.js';
 import { fold } from '../core/evolve.js';
 import { plan } from '../core/plan.js';
 import { iso, printable, renderDifference, renderEvent, renderPlan } from '../core/render.js';
@@ -26,12 +27,12 @@ import { followLog } from './follow.js';
 import type { Bound } from './args.js';
 import { InvalidInputError, UsageError } from './errors.js';
 import { checkImportFile } from './input-file.js';
-import { noSuchBoot } from './points.js';
+import { noSuchBoot, seqOfPoint } from './points.js';
 import { Undecodable } from './undecodable.js';
 import { MemoryLog } from './memory-log.js';
 import { daemonState, openLog } from './source.js';
 import { renderExit, renderWaiting } from './status-render.js';
-import { loadSelectedEvents, loadWhyEvents } from './why-source.js';
+import { holdsSeq, loadSelectedEvents, loadWhyEvents } from './why-source.js';
 
 export interface Common {
   apps: string;
@@ -117,7 +118,8 @@ async function currentState(o: Common): Promise<State> {
   return fold(events.filter((e) => e.seq > base.seq), base);
 }
 
-export async function planCommand(o: Common): Promise<void> {
+/** The plan, printed; and its summary, for `--detailed-exitcode`. */
+export async function planCommand(o: Common): Promise<PlanSummary> {
   const believed = await currentState(o);
   // Observe everything afresh, in memory only: a dry run writes nothing.
   const key = await readNodeKey(o.data).catch(() => Buffer.alloc(32));
@@ -128,11 +130,17 @@ export async function planCommand(o: Common): Promise<void> {
   const read = readers({ ...policyOf(o), appsDir: o.apps, dataDir: o.data, hostFactsFile: o.hostFacts, nodeKey: key }, { state: () => memory.state, append: (drafts: Draft[]) => memory.append(drafts) });
   await observeOnce({ files: [read.manifests, read.facts, read.secrets], podman: () => read.inventory(docker) });
   const decided = plan(memory.state, Date.now());
-  if (o.json) return json({ atSeq: believed.seq, observedSeqs: memory.state.seq > believed.seq ? [believed.seq + 1, memory.state.seq] : [], actions: decided.actions });
+  const summary = summarizePlan(decided.actions);
+  if (o.json) {
+    json({ atSeq: believed.seq, observedSeqs: memory.state.seq > believed.seq ? [believed.seq + 1, memory.state.seq] : [], summary, actions: decided.actions });
+    return summary;
+  }
   out(renderPlan(decided.actions));
   if (memory.state.seq > believed.seq) {
     out(`(#${believed.seq + 1}–#${memory.state.seq} are what this dry run observed just now; they are not in the log)`);
   }
+  out(renderPlanSummary(summary));
+  return summary;
 }
 
 export function renderViews(views: readonly AppView[]): string {
@@ -172,6 +180,8 @@ export async function events(o: Common, f: EventFilter): Promise<void> {
   const bad = undecodable(o);
   const { events: selected, last } = await loadSelectedEvents(o, read, bad.note);
   bad.report();
+  const mayBeMissing = selected.length === 0 || (f.until !== undefined && 'seq' in f.until && last < f.until.seq);
+  if (mayBeMissing && !f.follow) await assertPointsExist(o, f);
   selected.filter(wanted).forEach(print);
   if (!f.follow) return;
 
@@ -189,15 +199,34 @@ export async function events(o: Common, f: EventFilter): Promise<void> {
   }
 }
 
+/**
+ * An empty (or short) read of `events` may be of a boot or seq the log does not hold: an error naming
+ * what it holds, as replay, diff and export say. Only then is the whole log read (a filtered read skips it).
+ */
+async function assertPointsExist(o: Common, f: EventFilter): Promise<void> {
+  if (f.boot === undefined && !(f.since && 'seq' in f.since) && !(f.until && 'seq' in f.until)) return;
+  const { events: all, base } = await loadLog(o, new Undecodable(o.log ?? o.data));
+  if (f.boot !== undefined && !all.some((e) => e.boot === f.boot)) throw new InvalidInputError(`events: --boot ${f.boot}: ${noSuchBoot(all, f.boot)}`);
+  for (const [flag, b] of [['--since', f.since], ['--until', f.until]] as const) {
+    if (b && 'seq' in b) seqOfPoint(all, base, b, `events: ${flag} ${b.seq}`);
+  }
+}
+
 export async function why(o: Common, app: string, all: boolean, at?: Bound): Promise<void> {
   const bad = undecodable(o);
   const entries = explain(await loadWhyEvents(o, app, all, bad.note, at && ((e) => atOrBefore(e, at))), app)
     .filter((w) => atOrBefore(w.action, at));
   bad.report();
   const shown = all ? entries : entries.slice(-1);
-  if (o.json) return json({ app, ...(at ? { at: 'seq' in at ? at : { at: iso(at.at) } } : {}), entries: shown });
+  // a seq past the log's end: say where it ends, as replay and diff do (the log is read whole only when the seq is not in it)
+  if (at && 'seq' in at && at.seq > 0 && !(await holdsSeq(o, at.seq))) {
+    const log = await loadLog(o, new Undecodable(o.log ?? o.data));
+    seqOfPoint(log.events, log.base, at, `why: --at ${at.seq}`);
+  }
+  // --json prints what it found, then ends as the text form does: exit 1 when there is nothing
+  if (o.json) json({ app, ...(at ? { at: 'seq' in at ? at : { at: iso(at.at) } } : {}), entries: shown });
+  else if (shown.length > 0) out(renderWhy(shown));
   if (shown.length === 0) throw new InvalidInputError(`why: ${app}: no create, recreate, start or remove of this app in the log${at ? ` at or before ${showBound(at)}` : ''}`);
-  out(renderWhy(shown));
 }
 
 export async function exportCommand(o: Common, boot?: number, file?: string): Promise<void> {

@@ -3,11 +3,12 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { stateHash } from '../core/evolve.js';
-import { compactStore } from '../log/compact.js';
+import { compactStore, previewCompaction, type CompactPreview } from '../log/compact.js';
 import { CompactionRefusedError, DbLockedError } from '../log/errors.js';
 import { foldStore } from '../log/fold.js';
 import { EventStore } from '../log/store.js';
 import { InvalidInputError, UsageError } from './commands.js';
+import { ranges } from './points.js';
 import { NoLogError } from './source.js';
 
 export interface CompactCommandOptions {
@@ -15,6 +16,8 @@ export interface CompactCommandOptions {
   keepBoots?: number;
   /** ms: remove events from before this time (args.ts timeArg read it) */
   before?: number;
+  /** say what would be removed, change nothing */
+  dryRun?: boolean;
   json?: boolean;
 }
 
@@ -32,10 +35,17 @@ export async function compact(o: CompactCommandOptions): Promise<void> {
     corrupt += 1;
     warn(`event #${seq} cannot be decoded; it is not folded and stays where it is: ${reason}`);
   };
+  if (o.dryRun) {
+    try {
+      return preview(o, await previewCompaction(store, { ...cutOf(o), onCorrupt, report: warn }), sizeBefore);
+    } finally {
+      await store.close();
+    }
+  }
   let result;
   let after;
   try {
-    result = await compactStore(store, { ...(o.keepBoots !== undefined ? { keepBoots: o.keepBoots } : {}), ...(o.before !== undefined ? { before: o.before } : {}), onCorrupt, report: warn });
+    result = await compactStore(store, { ...cutOf(o), onCorrupt, report: warn });
     after = result.compacted ? stateHash(await foldStore(store, onCorrupt)) : undefined;
   } finally {
     await store.close();
@@ -58,6 +68,23 @@ export async function compact(o: CompactCommandOptions): Promise<void> {
   }
   if (after !== result.stateHash) throw new InvalidInputError(`compact: the state hash at the end of the log changed (${result.stateHash} → ${after}); this is a bug, please report it`);
   if (corrupt > 0) warn(`${corrupt} record(s) could not be decoded; see above`);
+}
+
+const cutOf = (o: CompactCommandOptions) => ({ ...(o.keepBoots !== undefined ? { keepBoots: o.keepBoots } : {}), ...(o.before !== undefined ? { before: o.before } : {}) });
+
+/** `compact --dry-run`: what a compaction with these options would remove; the db is as it was. */
+function preview(o: CompactCommandOptions, p: CompactPreview, bytes: number): void {
+  if ('compacted' in p) {
+    if (o.json) return void process.stdout.write(`${JSON.stringify({ dryRun: true, compacted: false, reason: p.why })}\n`);
+    return void process.stdout.write(`dry run: nothing to compact: ${p.why}\n`);
+  }
+  if (o.json) return void process.stdout.write(`${JSON.stringify({ dryRun: true, ...p, bytesBefore: bytes }, null, 2)}\n`);
+  const boots = p.boots.length === 0 ? 'no boot whole' : `boot(s) ${ranges(p.boots)} whole`;
+  process.stdout.write([
+    `dry run: would compact through #${p.through}: remove ${p.removed} events (${boots}), keep ${p.kept} at or before the cut (the why history of ${p.apps.length} container(s): ${p.apps.join(', ') || 'none'})`,
+    `db now ${mib(bytes)}; nothing was changed (run without --dry-run to compact)`,
+    '',
+  ].join('\n'));
 }
 
 async function dirSize(dir: string): Promise<number> {

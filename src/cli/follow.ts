@@ -15,15 +15,15 @@ export interface FollowHandlers {
 
 const RETRY_MS = 500;
 
-/** Events after `since` that match `read`, as they are appended, until `signal` aborts. */
-export async function followLog(data: string, read: ReadOptions, since: number, on: FollowHandlers, signal: AbortSignal): Promise<void> {
+/** Events after `since` that match `read`, as they are appended, until `signal` aborts; `command` names the follower in messages. */
+export async function followLog(data: string, read: ReadOptions, since: number, on: FollowHandlers, signal: AbortSignal, command = 'events --follow'): Promise<void> {
   const socket = controlSocketPath(data);
   let last = since;
   let waiting = false;
   while (!signal.aborted) {
     try {
       for await (const item of controlItems(socket, `/events?${queryOf({ ...read, since: last, follow: true })}`, { signal })) {
-        if (waiting) on.waiting(`podledger: events --follow: the daemon at ${socket} answers; following from #${last + 1}`);
+        if (waiting) on.waiting(`podledger: ${command}: the daemon at ${socket} answers; following from #${last + 1}`);
         waiting = false;
         if (!item.ok) {
           on.corrupt(item.seq, item.reason);
@@ -38,7 +38,7 @@ export async function followLog(data: string, read: ReadOptions, since: number, 
       if (!isAbsent(err)) throw err;
     }
     // The daemon stopped (the stream ended) or is not running: wait for the next one.
-    if (!waiting) on.waiting(`podledger: events --follow: no daemon answers at ${socket}; waiting for one (Ctrl-C to stop)`);
+    if (!waiting) on.waiting(`podledger: ${command}: no daemon answers at ${socket}; waiting for one (Ctrl-C to stop)`);
     waiting = true;
     await sleep(RETRY_MS, signal);
   }

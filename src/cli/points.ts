@@ -8,15 +8,20 @@ import { InvalidInputError } from './errors.js';
 
 /** The boots a log holds, as ranges: "1", "1–3, 7". */
 export function bootsOf(events: readonly Envelope[]): string {
-  const boots = [...new Set(events.map((e) => e.boot))].sort((a, b) => a - b);
-  const ranges: string[] = [];
-  for (let i = 0; i < boots.length;) {
+  return ranges(events.map((e) => e.boot));
+}
+
+/** Whole numbers as ranges, in order, each once: "1–3, 7". */
+export function ranges(numbers: readonly number[]): string {
+  const sorted = [...new Set(numbers)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length;) {
     let j = i;
-    while (j + 1 < boots.length && boots[j + 1] === boots[j]! + 1) j++;
-    ranges.push(j === i ? `${boots[i]}` : `${boots[i]}–${boots[j]}`);
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    parts.push(j === i ? `${sorted[i]}` : `${sorted[i]}–${sorted[j]}`);
     i = j + 1;
   }
-  return ranges.join(', ');
+  return parts.join(', ');
 }
 
 /** Why boot `boot` is not a point of this log. */

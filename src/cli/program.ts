@@ -1,16 +1,19 @@
 // `podledger <command>`: option parsing and exit codes (main.ts runs it). Commands live in ./commands.ts, ./replay.ts, ./compact.ts.
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { PodledgerError } from '../core/errors.js';
 import { printable } from '../core/render.js';
 import { defaultPodmanSocket } from '../podman/socket.js';
 import { VERSION } from '../version.js';
-import { bootArg, boundArg, MAX_TIMER_SECONDS, secondsArg, seqArg, timeArg, wholeArg } from './args.js';
+import { anyPointArg, bootArg, boundArg, eventTypeArg, MAX_TIMER_SECONDS, secondsArg, seqArg, timeArg, wholeArg } from './args.js';
 import * as cmd from './commands.js';
 import * as replay from './replay.js';
 import { status } from './status.js';
 
 /** 0 ok; 1 invalid input or divergence; 2 usage; 3 runtime failure. */
 export const EXIT = { ok: 0, invalid: 1, usage: 2, runtime: 3 } as const;
+
+/** `plan --detailed-exitcode`, as Terraform's: 0 nothing to do, 2 changes pending, 1 any error (a usage error too: 2 is taken). */
+export const PLAN_EXIT = { none: 0, error: 1, changes: 2 } as const;
 
 /** Most apps a node acts on at once, and the most events between two snapshots. */
 const MAX_CONCURRENCY = 256;
@@ -30,7 +33,8 @@ function withCommon(c: Command): Command {
 
 const offline = (c: Command) => c.option('--log <file>', "read a captured log (NDJSON from 'podledger export') instead of --data");
 
-export function buildProgram(): Command {
+/** `setExit`: a command that ends well with another code than 0 (plan --detailed-exitcode) says it here. */
+export function buildProgram(setExit: (code: number) => void = () => {}): Command {
   const program = new Command('podledger')
     .description('Keeps podman containers converged on app manifests; every observation and decision is an event you can replay.')
     .version(VERSION)
@@ -47,16 +51,24 @@ export function buildProgram(): Command {
   withCommon(program.command('validate').description('check every manifest; errors as file:line:col: field: message (exit 1 if any)'))
     .action((o: cmd.Common) => cmd.validate(o));
   withCommon(program.command('plan').description('dry run against live podman: what would be done and why; changes nothing'))
-    .action((o: cmd.Common) => cmd.planCommand(o));
+    .option('--detailed-exitcode', `exit ${PLAN_EXIT.none} when nothing is to be done, ${PLAN_EXIT.changes} when changes are pending (a wait or block alone is none), ${PLAN_EXIT.error} on any error`)
+    .action(async (o: cmd.Common & { detailedExitcode?: boolean }) => {
+      const summary = await cmd.planCommand(o);
+      if (o.detailedExitcode) setExit(summary.changes > 0 ? PLAN_EXIT.changes : PLAN_EXIT.none);
+    });
   offline(withCommon(program.command('status').argument('[app]', 'one app in depth: desired vs observed, container, last exit, restarts, health, dependencies, last why')
     .description("the node's health: the daemon (over its control socket; without one, what the log says), podman as the daemon last found it, the log's last seq; then per app: desired vs observed, last exit (code, signal, OOM kill), restarts, why it waits, pending actions, last failure")))
-    .action((app: string | undefined, o: cmd.Common) => status(o, app));
+    .option('--watch', "render again on each change of the log (through the daemon's control socket; waits for a daemon while none runs); Ctrl-C stops, exit 0")
+    .action(async (app: string | undefined, o: cmd.Common & { watch?: boolean }) => {
+      if (!o.watch) return status(o, app);
+      return (await import('./watch.js')).watchFromCommandLine(o, () => status(o, app));
+    });
   offline(withCommon(program.command('events').description('the event log, filtered; --follow goes on printing events as the daemon appends them')))
     .option('--app <id>', 'only events of this app')
     .option('--boot <n>', 'only events of this daemon run', bootArg)
-    .option('--since <seq|time>', 'only events after this seq, or at or after this time (ISO 8601)', boundArg)
-    .option('--until <seq|time>', 'only events up to this seq, or at or before this time (ISO 8601)', boundArg)
-    .option('--type <type...>', 'only events of these types')
+    .option('--since <seq|time>', 'only events after this seq, or at or after this time (ISO 8601, or ago: 10m, 2h, 3d)', boundArg)
+    .option('--until <seq|time>', 'only events up to this seq, or at or before this time (ISO 8601, or ago: 10m, 2h, 3d)', boundArg)
+    .option('--type <type...>', 'only events of these types (as the event catalogue spells them: PlanDecided)', eventTypeArg)
     .option('--follow', "then wait for new events and print them as they come (through the daemon's control socket; waits for a daemon while none runs; Ctrl-C stops)")
     .action((o: cmd.Common & cmd.EventFilter) => cmd.events(o, o));
   offline(withCommon(program.command('why').argument('<app>', 'app id').description("why APP's container was last created, recreated, started or removed: action ← reasons ← observations")))
@@ -69,9 +81,9 @@ export function buildProgram(): Command {
     .option('--at <seq|time>', 'stop at this seq, or at the last event at or before this time (ISO 8601)', boundArg)
     .option('--check', "re-run today's planner at every recorded decision; exit 1 at the first divergence, or if nothing could be checked")
     .action((o: cmd.Common & replay.ReplayOptions) => replay.replay(o, o));
-  offline(withCommon(program.command('diff').argument('<from>', 'seq, boot:N or time').argument('<to>', 'seq, boot:N or time')
+  offline(withCommon(program.command('diff').addArgument(new Argument('<from>', 'seq, boot:N or time').argParser(anyPointArg)).addArgument(new Argument('<to>', 'seq, boot:N or time').argParser(anyPointArg))
     .description('what changed in desired and observed state between two points, per app and field')))
-    .action((from: string, to: string, o: cmd.Common) => replay.diff(o, from, to));
+    .action((from: replay.Point, to: replay.Point, o: cmd.Common, c: Command) => replay.diff(o, [from, c.args[0]!], [to, c.args[1]!]));
   offline(withCommon(program.command('export').description('write the log as NDJSON (stdout, or --out FILE)')))
     .option('--boot <n>', 'only this daemon run', bootArg)
     .option('--out <file>', 'write to this file')
@@ -80,8 +92,9 @@ export function buildProgram(): Command {
     .action((file: string, o: cmd.Common) => cmd.importCommand(o, file));
   withCommon(program.command('compact').description('remove old events from --data, keeping a snapshot of the state they built and the why history of every existing container; refused while a daemon runs, never done implicitly'))
     .option('--keep-boots <n>', 'keep every event of the last N daemon runs', wholeArg(0, 1_000_000, 'daemon runs to keep'))
-    .option('--before <time>', 'remove events from before this time (ISO 8601)', timeArg)
-    .action(async (o: cmd.Common & { keepBoots?: number; before?: number }) => (await import('./compact.js')).compact(o));
+    .option('--before <time>', 'remove events from before this time (ISO 8601, or ago: 30d)', timeArg)
+    .option('--dry-run', 'say what would be removed (events, whole boots, the why history kept) and change nothing')
+    .action(async (o: cmd.Common & { keepBoots?: number; before?: number; dryRun?: boolean }) => (await import('./compact.js')).compact(o));
   return program;
 }
 
@@ -89,20 +102,30 @@ export function buildProgram(): Command {
 const say = (message: string): void => void process.stderr.write(`podledger: ${printable(message, 8000, true)}\n`);
 
 export async function main(argv: string[]): Promise<number> {
+  const { code, failed } = await run(argv);
+  // the flag is looked for in argv, not in parsed options, so a usage error in the same line is 1 too
+  const detailed = argv.includes('--detailed-exitcode') && argv.slice(2).find((a) => !a.startsWith('-')) === 'plan';
+  return detailed && failed ? PLAN_EXIT.error : code;
+}
+
+/** The exit code, and whether the command failed (a success may end with 2 under plan --detailed-exitcode). */
+async function run(argv: string[]): Promise<{ code: number; failed: boolean }> {
+  let ended: number = EXIT.ok;
   try {
-    await buildProgram().parseAsync(argv);
-    return EXIT.ok;
+    await buildProgram((c) => { ended = c; }).parseAsync(argv);
+    return { code: ended, failed: false };
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+      const shown = err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version';
+      return shown ? { code: EXIT.ok, failed: false } : { code: EXIT.usage, failed: true };
     }
     if (err instanceof cmd.InvalidInputError && err.output) process.stdout.write(`${err.output}\n`);
     if (err instanceof PodledgerError) {
       say(err.message);
-      return EXIT[err.exit];
+      return { code: EXIT[err.exit], failed: true };
     }
     say(err instanceof Error ? err.message : String(err));
     if (process.env.PODLEDGER_DEBUG) console.error(err);
-    return EXIT.runtime;
+    return { code: EXIT.runtime, failed: true };
   }
 }

@@ -7,8 +7,8 @@ import type { Envelope } from '../core/events.js';
 import { fold, stateHash } from '../core/evolve.js';
 import { plan } from '../core/plan.js';
 import { iso, renderPlan, show } from '../core/render.js';
-import { checkDecisions, parsePoint, stateAt, TODAY, type BootVersions, type Point } from '../core/replay.js';
-import { diffStates } from '../core/state-diff.js';
+import { checkDecisions, stateAt, TODAY, type BootVersions, type Point } from '../core/replay.js';
+import { diffStates, showChange } from '../core/state-diff.js';
 import type { State } from '../core/state.js';
 import { appViews } from '../core/views.js';
 import type { Bound } from './args.js';
@@ -104,20 +104,22 @@ function divergenceReport(d: NonNullable<ReturnType<typeof checkDecisions>['dive
 
 const indent = (text: string) => text.trimEnd().split('\n').map((l) => `    ${l}`).join('\n');
 
-export async function diff(o: Common, fromText: string, toText: string): Promise<void> {
-  const points = [fromText, toText].map((text) => {
-    const point = parsePoint(text);
-    if (!point) throw new UsageError(`diff: '${text}' is not a point: give a seq (1234), boot:N (end of boot N) or a time (2026-11-27T12:00:00Z)`);
-    return { text, point };
-  });
+export type { Point };
+
+/** `diff A B`: each point as args.ts read it, and as the user wrote it. */
+export async function diff(o: Common, from: [Point, string], to: [Point, string]): Promise<void> {
   const { events, base } = await loadLog(o);
-  const [a, b] = points.map(({ text, point }) => {
+  const [a, b] = [from, to].map(([point, text]) => {
     const seq = seqOfPoint(events, base, point, `diff: ${text}`);
     assertAfterCut(seq, base, 'diff');
     return seq;
   }) as [number, number];
   const changes = diffStates(stateAt(events, a, base), stateAt(events, b, base));
-  if (o.json) return json({ from: a, to: b, changes });
+  // app null: a change of the node (a fact, a secret); a stable shape for machines
+  if (o.json) return json({ from: a, to: b, changes: changes.map((c) => ({ ...c, app: c.app ?? null })) });
   out(`from #${a} to #${b}: ${changes.length === 0 ? 'no change' : `${changes.length} change(s)`}`);
-  for (const c of changes) out(`  ${c.app ?? '(node)'} ${c.field}: ${show(c.from)} → ${show(c.to)}`);
+  for (const c of changes) {
+    const [from, to] = showChange(c);
+    out(`  ${c.app ?? '(node)'} ${c.field}: ${show(from)} → ${show(to)}`);
+  }
 }

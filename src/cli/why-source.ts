@@ -47,3 +47,13 @@ async function* tap<T>(items: AsyncIterable<T>, look: (item: T) => void): AsyncG
     yield item;
   }
 }
+
+/** Whether the log holds a record at `seq` (decodable or not): a cheap look before reading it whole. */
+export async function holdsSeq(o: LogOptions, seq: number): Promise<boolean> {
+  const source = await openLog({ data: o.data, ...(o.log ? { log: o.log } : {}) });
+  try {
+    return (await source.lookup.getMany([seq]))[0] !== undefined;
+  } finally {
+    await source.close();
+  }
+}

@@ -6,7 +6,10 @@ import { canonicalJson } from './hash.js';
 import { decide, type Planner } from './decide.js';
 import { plan } from './plan.js';
 import { HASH_VERSION } from './spec.js';
+import type { Point } from './points.js';
 import { FOLD_VERSION, initialState, type State } from './state.js';
+
+export type { Point } from './points.js';
 
 export interface Divergence {
   /** the recorded PlanDecided */
@@ -116,26 +119,6 @@ function asOtherVersion(actions: readonly Action[], versions: BootVersions): unk
     ...(a.specHash !== undefined ? { specHash: hidden(a.specHash) } : {}),
     reasons: a.reasons.map((r) => ({ ...r, ...('from' in r ? { from: hidden(r.from) } : {}), ...('to' in r ? { to: hidden(r.to) } : {}) })),
   }));
-}
-
-/** A point in a log: a seq, the end of a boot, or a time (the last event at or before it): 1234, boot:2, 2026-11-27T12:00:00Z. */
-export type Point = { seq: number } | { boot: number } | { at: number };
-
-export function parsePoint(text: string): Point | undefined {
-  const whole = (digits: string) => (Number.isSafeInteger(Number(digits)) ? Number(digits) : undefined);
-  if (/^\d+$/.test(text)) {
-    const seq = whole(text);
-    return seq === undefined ? undefined : { seq };
-  }
-  const boot = /^boot:(\d+)$/.exec(text);
-  if (boot) {
-    const n = whole(boot[1]!);
-    return n === undefined ? undefined : { boot: n };
-  }
-  // a time starts with its date: Date.parse would take '12' or '12.5' for days of 2001
-  if (!/^\d{4}-\d\d-\d\d/.test(text)) return undefined;
-  const at = Date.parse(text);
-  return Number.isFinite(at) ? { at } : undefined;
 }
 
 /** The seq a point names in this log (0 before the first event). */

@@ -34,7 +34,24 @@ export type CompactResult =
     compaction: Compaction;
   };
 
-export async function compactStore(store: EventStore, o: CompactOptions): Promise<CompactResult> {
+/** What `compact --dry-run` says a compaction would do; nothing is changed to learn it. */
+export type CompactPreview =
+  | { compacted: false; why: string }
+  | {
+    through: number;
+    /** records a compaction would remove */
+    removed: number;
+    /** seqs at or below the cut that would stay: the why history of the containers in the final state */
+    kept: number;
+    apps: string[];
+    /** boots every event of which is at or before the cut (their why history aside) */
+    boots: number[];
+  };
+
+/** Where the cut falls, the state there and at the end, and how many records lie between the last cut and this one. */
+interface Cut { base: { seq: number }; atCut: State; state: State; records: number }
+
+async function findCut(store: EventStore, o: CompactOptions): Promise<Cut | { compacted: false; why: string }> {
   if (o.keepBoots === undefined && o.before === undefined) throw new RangeError('compact: give keepBoots or before');
   let limit = Infinity;
   if (o.keepBoots !== undefined) {
@@ -47,16 +64,43 @@ export async function compactStore(store: EventStore, o: CompactOptions): Promis
   const base = await historyBase(store, o.report);
   const folding = new ChunkedFold(base.state); // a chunk ends at the cut
   let atCut: State | undefined;
+  let records = 0;
   for await (const batch of store.readBatches({ since: base.seq })) {
     for (const item of batch) {
-      if (!item.ok) { o.onCorrupt(item.seq, item.reason); continue; }
+      if (!item.ok) { o.onCorrupt(item.seq, item.reason); if (!atCut) records += 1; continue; }
       const e = item.event;
       if (!atCut && (e.seq > limit || (o.before !== undefined && e.at >= o.before))) atCut = folding.flush();
+      if (!atCut) records += 1;
       folding.push(e);
     }
   }
   const state = folding.flush();
-  atCut ??= state;
+  return { base, atCut: atCut ?? state, state, records };
+}
+
+/** The seqs at or below `through` the why history of every container of `state` needs. */
+async function keptSeqs(store: EventStore, state: State, through: number, onCorrupt: OnCorrupt): Promise<{ apps: string[]; kept: Set<number> }> {
+  const apps = Object.keys(state.containers).sort();
+  const kept = new Set<number>();
+  for (const app of apps) for (const seq of await whySeqs(store, app, onCorrupt)) if (seq <= through) kept.add(seq);
+  return { apps, kept };
+}
+
+export async function previewCompaction(store: EventStore, o: CompactOptions): Promise<CompactPreview> {
+  const cut = await findCut(store, o);
+  if ('compacted' in cut) return cut;
+  const through = cut.atCut.seq;
+  if (through <= cut.base.seq) return { compacted: false, why: `nothing before the cut: the log ${cut.base.seq > 0 ? `was compacted through #${cut.base.seq}` : 'starts'} there` };
+  const { apps, kept } = await keptSeqs(store, cut.state, through, o.onCorrupt);
+  const keptHere = [...kept].filter((seq) => seq > cut.base.seq).length;
+  const boots = (await store.boots()).filter((b) => b.last <= through).map((b) => b.boot);
+  return { through, removed: cut.records - keptHere, kept: kept.size, apps, boots };
+}
+
+export async function compactStore(store: EventStore, o: CompactOptions): Promise<CompactResult> {
+  const cut = await findCut(store, o);
+  if ('compacted' in cut) return cut;
+  const { base, atCut, state } = cut;
   const through = atCut.seq;
   if (through <= base.seq) {
     // Nothing new to cut; but a run interrupted after recording its cut may have left records to remove.
@@ -68,9 +112,7 @@ export async function compactStore(store: EventStore, o: CompactOptions): Promis
     return { compacted: false, why: `nothing before the cut: the log ${base.seq > 0 ? `was compacted through #${base.seq}` : 'starts'} there` };
   }
 
-  const apps = Object.keys(state.containers).sort();
-  const kept = new Set<number>();
-  for (const app of apps) for (const seq of await whySeqs(store, app, o.onCorrupt)) if (seq <= through) kept.add(seq);
+  const { apps, kept } = await keptSeqs(store, state, through, o.onCorrupt);
   const removedBefore = store.compaction?.removed ?? 0;
   const compaction = await store.compact(through, kept, encodeSnapshot(atCut));
   return { compacted: true, through, removed: compaction.removed - removedBefore, kept: compaction.kept.length, apps, stateHash: stateHash(state), compaction };

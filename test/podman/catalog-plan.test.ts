@@ -74,7 +74,11 @@ describe('plan of the node catalog on an empty podman', () => {
     const r = await runCli([...args, '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const actions = (JSON.parse(r.stdout) as { actions: PlannedAction[] }).actions;
+    const { actions, summary } = JSON.parse(r.stdout) as { actions: PlannedAction[]; summary: Record<string, number> };
+    expect(summary).toEqual({
+      create: 3, recreate: 0, rollback: 0, adopt: 0, start: 0, restart: 0, remove: 0, wait: 0,
+      blocked: actions.filter((a) => a.kind === 'blocked').length, changes: 3,
+    });
 
     const roots = [...manifests].filter(([, m]) => m.dependencies.length === 0).map(([id]) => id).sort();
     expect(roots).toEqual(['bitcoind', 'filebrowser', 'mempool-db']);
@@ -100,6 +104,15 @@ describe('plan of the node catalog on an empty podman', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^create [a-z0-9-]+\n/);
     expect(r.stdout).toContain('blocked mempool-web\n  waiting-on-dependency mempool-api');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^plan: 3 to create, 0 to recreate, 0 to roll back, 0 to adopt, 0 to start, 0 to restart, 0 to remove; \d+ blocked$/);
+  });
+
+  it('given changes pending, when planned with --detailed-exitcode, then exit 2 (Terraform\'s "changes present"), the plan printed as without it', async () => {
+    const r = await runCli([...args, '--detailed-exitcode']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/^create [a-z0-9-]+\n/);
+    expect((await runCli([...args, '--detailed-exitcode', '--json'])).code).toBe(2);
   });
 
   it('given both plans, when the store is listed, then nothing was pulled and no container exists', async () => {

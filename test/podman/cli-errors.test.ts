@@ -87,7 +87,7 @@ const ROWS: Row[] = [
   { ...usage('--until a fraction', [], ['--until', "'1.5'"], /whole number/), args: () => ['replay', '--until', '1.5', '--log', F.log] },
   { ...usage('--at not a time', [], ['--at', 'yesterday'], /event seq \(1234\) or a time \(\d{4}-/), args: () => ['replay', '--at', 'yesterday', '--log', F.log] },
   { ...usage('two stopping points for replay', [], ['--until', '--boot'], /at most one/), args: () => ['replay', '--until', '3', '--boot', '1', '--log', F.log] },
-  { ...usage('diff given a point that is not one', [], ["'soon'"], /give a seq/), args: () => ['diff', '1', 'soon', '--log', F.log] },
+  { ...usage('diff given a point that is not one', [], ["'soon'", "'to'"], /an event seq \(1234\), boot:N .* or a time \(\d{4}-/), args: () => ['diff', '1', 'soon', '--log', F.log] },
   usage('--resync zero', ['daemon', '--resync', '0'], ['--resync', "'0'"], /from 1 to 2147483/),
   // (every numeric option's range: test/unit/cli/args.test.ts)
   usage('--resync past what a timer holds (setTimeout overflows above 2^31-1 ms)', ['daemon', '--resync', '1e20'], ['--resync', "'1e20'"], /from 1 to 2147483/),
@@ -96,6 +96,12 @@ const ROWS: Row[] = [
   { ...usage('--until past what a number holds', [], ['--until', "'1e400'"], /whole number from 0 to 9007199254740991/), args: () => ['replay', '--until', '1e400', '--log', F.log] },
   { ...usage('--until past 2^53 (would be rounded)', [], ['--until', "'99999999999999999999'"], /whole number from 0 to 9007199254740991/), args: () => ['replay', '--until', '99999999999999999999', '--log', F.log] },
   { ...usage('--boot negative', [], ['--boot', "'-1'"], /whole number/), args: () => ['replay', '--boot', '-1', '--log', F.log] },
+  { ...usage('events --type in another case', [], ['--type', "'planDecided'"], /did you mean PlanDecided\?/), args: () => ['events', '--type', 'planDecided', '--log', F.log] },
+  { ...usage('events --type that is no event type', [], ['--type', "'Bogus'"], /the types are .*PlanDecided/), args: () => ['events', '--type', 'Bogus', '--log', F.log] },
+  { ...usage('replay --at a date in words', [], ['--at', "'Nov 27 2026'"], /event seq \(1234\) or a time \(\d{4}-.*or ago/), args: () => ['replay', '--at', 'Nov 27 2026', '--log', F.log] },
+  { ...usage('events --since a date in words', [], ['--since', "'Nov 27 2026'"], /event seq \(1234\) or a time \(\d{4}-.*or ago/), args: () => ['events', '--since', 'Nov 27 2026', '--log', F.log] },
+  { ...usage('compact --before a date in words', [], ['--before', "'Nov 27 2026'"], /a time \(\d{4}-.*or ago/), args: () => ['compact', '--before', 'Nov 27 2026', '--data', F.nowhere] },
+  { ...usage('diff given a date in words', [], ["'Nov 27 2026'", "'from'"], /an event seq \(1234\), boot:N .* or a time \(\d{4}-/), args: () => ['diff', 'Nov 27 2026', '1', '--log', F.log] },
   { ...usage('replay --at a decimal (not a day of 2001)', [], ['--at', "'12.5'"], /event seq \(1234\) or a time/), args: () => ['replay', '--at', '12.5', '--log', F.log] },
 
   // ---- paths pointing nowhere: exit 1 (invalid input)
@@ -122,7 +128,7 @@ const ROWS: Row[] = [
   },
   {
     name: 'events --since that is neither a seq nor a time', args: () => ['events', '--log', F.log, '--since', 'yesterday'],
-    code: EXIT.usage, names: () => ["'yesterday'"], fix: /event seq \(1234\) or a time \(2026-11-27T12:00:00Z\)/,
+    code: EXIT.usage, names: () => ["'yesterday'"], fix: /event seq \(1234\) or a time \(2026-11-27T12:00:00Z, or ago: 30s, 10m, 2h, 3d\)/,
   },
   {
     name: 'why --at that is neither a seq nor a time', args: () => ['why', 'x', '--log', F.log, '--at', 'noon'],
@@ -131,6 +137,10 @@ const ROWS: Row[] = [
   {
     name: 'events --follow of an export', args: () => ['events', '--follow', '--log', F.log],
     code: EXIT.usage, names: () => ['--follow'], fix: /give --data DIR of the node/,
+  },
+  {
+    name: 'status --watch of an export', args: () => ['status', '--watch', '--log', F.log],
+    code: EXIT.usage, names: () => ['--watch'], fix: /give --data DIR of the node/,
   },
   {
     name: 'validate --apps pointing nowhere', args: () => ['validate', '--apps', F.nowhere],
@@ -240,6 +250,30 @@ const ROWS: Row[] = [
     name: 'replay --until past the end of the log', args: () => ['replay', '--until', '999', '--log', REAL_LOG],
     code: EXIT.invalid, names: () => ['--until 999', 'the log ends at #23'], fix: /give a seq from 0 to 23/,
   },
+  {
+    name: 'why --json of an app with no audited action: exit 1, as the text form', args: () => ['why', 'nosuchapp', '--json', '--log', REAL_LOG],
+    code: EXIT.invalid, names: () => ['why: nosuchapp'], fix: /no create, recreate, start or remove of this app in the log/,
+  },
+  {
+    name: 'compact --dry-run --data pointing nowhere', args: () => ['compact', '--dry-run', '--keep-boots', '1', '--data', F.nowhere],
+    code: EXIT.invalid, names: () => [F.nowhere], fix: /pass --data DIR/,
+  },
+  {
+    name: 'events --boot of a boot the log does not hold', args: () => ['events', '--boot', '9', '--log', REAL_LOG],
+    code: EXIT.invalid, names: () => ['--boot 9', 'its boots are 1'], fix: /its boots are/,
+  },
+  {
+    name: 'diff to a boot the log does not hold', args: () => ['diff', 'boot:1', 'boot:9', '--log', REAL_LOG],
+    code: EXIT.invalid, names: () => ['boot:9', 'its boots are 1'], fix: /its boots are/,
+  },
+  {
+    name: 'export --boot of a boot the log does not hold', args: () => ['export', '--boot', '9', '--log', REAL_LOG],
+    code: EXIT.invalid, names: () => ['--boot 9', 'its boots are 1'], fix: /its boots are/,
+  },
+  {
+    name: 'why --at past the end of the log', args: () => ['why', 'nosuchapp', '--at', '999', '--log', REAL_LOG],
+    code: EXIT.invalid, names: () => ['--at 999', 'the log ends at #23'], fix: /give a seq from 0 to 23/,
+  },
 
   // ---- runtime: exit 3
   {
@@ -261,6 +295,14 @@ const ROWS: Row[] = [
   {
     name: 'plan with podman unreachable', args: () => ['plan', '--apps', F.apps, '--data', F.nowhere, '--podman-socket', join(tmp.path, 'no-podman.sock'), '--policy', F.policy],
     code: EXIT.runtime, names: () => [join(tmp.path, 'no-podman.sock')], fix: /podman system service.*--podman-socket PATH/,
+  },
+  {
+    name: 'plan --detailed-exitcode with podman unreachable: 1, as any error under that flag', args: () => ['plan', '--detailed-exitcode', '--apps', F.apps, '--data', F.nowhere, '--podman-socket', join(tmp.path, 'no-podman.sock'), '--policy', F.policy],
+    code: 1, names: () => [join(tmp.path, 'no-podman.sock')], fix: /podman system service.*--podman-socket PATH/,
+  },
+  {
+    name: 'plan --detailed-exitcode with an unknown option: 1, not 2 (2 says changes are pending)', args: () => ['plan', '--detailed-exitcode', '--bogus'],
+    code: 1, names: () => ["'--bogus'"], fix: /--help/,
   },
   {
     name: 'plan with a --podman-socket that is a regular file', args: () => ['plan', '--apps', F.apps, '--data', F.nowhere, '--podman-socket', F.file, '--policy', F.policy],

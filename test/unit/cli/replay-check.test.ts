@@ -136,6 +136,12 @@ describe('points a log does not hold', () => {
     { args: ['diff', 'boot:3', '5'], line: 'diff: boot:3: the log holds no boot 3; its boots are 1' },
     { args: ['diff', '1', '99'], line: 'diff: 99: the log ends at #23; give a seq from 0 to 23' },
     { args: ['export', '--boot', '4'], line: 'export: --boot 4: the log holds no boot 4; its boots are 1' },
+    { args: ['export', '--boot', '9'], line: 'export: --boot 9: the log holds no boot 9; its boots are 1' },
+    { args: ['diff', 'boot:1', 'boot:9'], line: 'diff: boot:9: the log holds no boot 9; its boots are 1' },
+    { args: ['events', '--boot', '9'], line: 'events: --boot 9: the log holds no boot 9; its boots are 1' },
+    { args: ['events', '--since', '999'], line: 'events: --since 999: the log ends at #23; give a seq from 0 to 23' },
+    { args: ['events', '--until', '999'], line: 'events: --until 999: the log ends at #23; give a seq from 0 to 23' },
+    { args: ['why', 'nosuchapp', '--at', '999'], line: 'why: --at 999: the log ends at #23; give a seq from 0 to 23' },
   ];
   for (const c of cases) {
     it(`given ${c.args.join(' ')} on a one-boot log of 23 events, then exit 1: ${c.line}`, async () => {

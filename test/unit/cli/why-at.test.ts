@@ -49,7 +49,14 @@ describe('why --at', () => {
       it('given the time of the create, then the create; with --all, every action up to the point', async () => {
         expect(await asked(source, { at: Date.parse('2026-11-27T10:14:00.157Z') })).toEqual([11]);
         expect(await asked(source, { seq: 18 }, true)).toEqual([11]);
-        expect(await asked(source, { seq: 100 }, true)).toEqual([11, 19]);
+        expect(await asked(source, { seq: 23 }, true)).toEqual([11, 19]);
+      });
+
+      it('given a seq past the end of the log, then an error naming where it ends, as replay and diff say', async () => {
+        const o: Common = { apps: 'apps', data: join(dir, 'data'), podmanSocket: '/nonexistent.sock', ...(source === 'log' ? { log: LOG } : {}) };
+        const err = await why(o, 'fedimint', true, { seq: 100 }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(InvalidInputError);
+        expect((err as Error).message).toBe('why: --at 100: the log ends at #23; give a seq from 0 to 23');
       });
 
       it('given a point before any action of the app, then an error naming the point', async () => {
