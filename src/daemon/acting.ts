@@ -31,13 +31,15 @@ export interface ActingDeps {
   concurrency: number;
   log: Logger;
   guard: (what: string) => (err: unknown) => void;
+  /** a decision was taken (metrics: its duration; readiness: the first one) */
+  onDecided?: (seconds: number, actions: number) => void;
 }
 
 export function startReconciler(d: ActingDeps): Service {
   const { log } = d;
-  // Build steps are progress worth keeping: a few events per build, and a log line each.
+  // Build steps are progress worth keeping: a few events per build; the build's every output line at debug.
   const buildProgress = (app: string) => (line: string) => {
-    log.info(line, { app });
+    log.debug(line, { app });
     const step = buildStep(line);
     const config = desiredApp(d.state(), app);
     const image = config?.manifest ? resolveSpec(config, d.state()) : undefined;
@@ -52,9 +54,11 @@ export function startReconciler(d: ActingDeps): Service {
         secretsDir: d.secretsDir, nodeKey: d.nodeKey, progress: buildProgress(action.app),
       }, action, s);
     },
-    onAction: (action, outcome, detail) => log.info(`${action.kind} ${action.app}: ${outcome}`, {
-      reasons: action.reasons.map(renderReason).join('; '), ...(detail ? { detail } : {}),
+    // A failed action leaves its app short of its manifest until a later plan succeeds: an error.
+    onAction: (action, outcome, detail) => log[outcome === 'failed' ? 'error' : 'info'](`${action.kind} ${action.app}: ${outcome}`, {
+      app: action.app, reasons: action.reasons.map(renderReason).join('; '), ...(detail ? { detail } : {}),
     }),
+    ...(d.onDecided ? { onDecided: d.onDecided } : {}),
   });
   const wakes = [d.state$.subscribe(() => reconciler.wake()), d.podmanBack$.subscribe(() => reconciler.wake())];
   return {

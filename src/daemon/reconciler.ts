@@ -25,6 +25,8 @@ export interface ReconcilerDeps {
   /** serialises runs with other users of podman */
   turn: <T>(task: () => Promise<T>) => Promise<T>;
   onAction?: (action: Action, outcome: 'started' | 'succeeded' | 'failed', detail?: string) => void;
+  /** each decision taken: how long `decide` took (s) and how many actions it holds */
+  onDecided?: (seconds: number, actions: number) => void;
 }
 
 /** An action waiting for a free slot or for an action of one of its app's dependencies to finish. */
@@ -129,7 +131,9 @@ export class Reconciler {
     // decision was taken without its outcome (whose record wakes us to decide again).
     this.#queue = [];
     const inFlight = [...this.#running.keys()].sort();
+    const began = performance.now();
     const decided = decide(state, now, new Set(inFlight));
+    d.onDecided?.((performance.now() - began) / 1000, decided.actions.length);
     this.#scheduleWake(decided.wakeAt, now);
     const { actions } = decided;
 
