@@ -54,19 +54,13 @@ export function createMetrics(src: MetricsSources): Metrics {
       },
     });
   }
-  const daemonGauge = (name: string, help: string, value: () => number | undefined) => new Gauge({
-    name, help, registers,
-    collect() {
-      const v = value();
-      if (v === undefined) this.reset();
-      else this.set(v);
-    },
-  });
+  const daemonGauge = (name: string, help: string, value: () => number) => new Gauge({ name, help, registers, collect() { this.set(value()); } });
   daemonGauge('podledger_podman_reachable', '1 when podman answered the last inventory read', () => Number(src.podmanReachable()));
-  daemonGauge('podledger_last_resync_age_seconds', 'seconds since the last complete read of podman\'s containers (absent before the first)', () => {
-    const at = src.lastResyncAt();
-    return at === undefined ? undefined : Math.max(0, clock() - at) / 1000;
-  });
+  // Before the first read, the age counts from the daemon's start: an alert on a stale read fires
+  // just as well for a daemon that never managed one.
+  const startedAt = clock();
+  daemonGauge('podledger_last_resync_age_seconds', 'seconds since the last complete read of podman\'s containers (before the first, since the daemon started)', () =>
+    Math.max(0, clock() - (src.lastResyncAt() ?? startedAt)) / 1000);
   daemonGauge('podledger_log_seq', 'the event log\'s last seq', src.seq);
   const append = new Histogram({
     name: 'podledger_append_duration_seconds', help: 'time from an append to its batch being durable (group commit included)', registers,
