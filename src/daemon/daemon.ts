@@ -144,7 +144,7 @@ function observability(o: DaemonOptions, store: EventStore, state: () => State) 
   const routes = healthRoutes({
     metrics,
     notReady: () => [
-      ...(seen.podman().reachable ? [] : [`podman does not answer at ${o.socket}`]),
+      ...(seen.podman().reachable ? [] : [seen.podman().checkedAt === undefined ? `podman at ${o.socket} not asked yet` : `podman does not answer at ${o.socket}`]),
       ...(seen.planned ? [] : ['no decision taken yet (the daemon is reading the node, or waiting for podman)']),
     ],
   });
