@@ -19,7 +19,8 @@ import { readNodeKey, readNodeKeyId } from '../log/node-identity.js';
 import { matchesRead } from '../log/reader.js';
 import { EventStore } from '../log/store.js';
 import { readCatalog } from '../observe/manifests.js';
-import { createLogger } from '../daemon/logger.js';
+import { createLogger, type LogFormat, type LogLevel } from '../daemon/logger.js';
+import type { HttpAddress } from '../daemon/health-http.js';
 import { startDaemon } from '../daemon/daemon.js';
 import { systemdNotifier } from '../daemon/notify.js';
 import { observeOnce, readers } from '../daemon/observe-once.js';
@@ -57,8 +58,11 @@ const warnCorrupt = (seq: number, reason: string) => process.stderr.write(`podle
 /** What a command's undecodable lines are counted by: the file or data dir it reads. */
 export const undecodable = (o: Common): Undecodable => new Undecodable(o.log ?? o.data);
 
-export async function daemon(o: Common, resyncSeconds: number, concurrency: number, snapshotEvery?: number, controlGroup?: string): Promise<void> {
-  const log = createLogger(Boolean(o.json));
+/** The daemon's own log and listener options (`--log-level`, `--log-format`, `--http`). */
+export interface DaemonOutput { logLevel?: LogLevel; logFormat?: LogFormat; http?: HttpAddress }
+
+export async function daemon(o: Common & DaemonOutput, resyncSeconds: number, concurrency: number, snapshotEvery?: number, controlGroup?: string): Promise<void> {
+  const log = createLogger({ level: o.logLevel ?? 'info', format: o.logFormat ?? (o.json ? 'json' : 'text') });
   // Signals are caught from the first moment, so even a start-up still waiting for podman stops cleanly.
   const stopping = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => stopping.abort(signal);
@@ -68,7 +72,7 @@ export async function daemon(o: Common, resyncSeconds: number, concurrency: numb
     appsDir: o.apps, dataDir: o.data, socket: o.podmanSocket, log, resyncMs: resyncSeconds * 1000, concurrency, signal: stopping.signal, notify,
     ...(snapshotEvery ? { snapshotEvery: Math.floor(snapshotEvery) } : {}),
     ...(o.hostFacts ? { hostFactsFile: o.hostFacts } : {}), ...(o.secrets ? { secretsDir: o.secrets } : {}),
-    ...(o.policy ? { policyFile: o.policy } : {}), ...(controlGroup ? { controlGroup } : {}),
+    ...(o.policy ? { policyFile: o.policy } : {}), ...(controlGroup ? { controlGroup } : {}), ...(o.http ? { http: o.http } : {}),
   });
   if (!stopping.signal.aborted) await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }));
   process.removeListener('SIGTERM', onSignal).removeListener('SIGINT', onSignal);

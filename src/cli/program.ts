@@ -1,5 +1,7 @@
 // `podledger <command>`: option parsing and exit codes (main.ts runs it). Commands live in ./commands.ts, ./replay.ts, ./compact.ts.
-import { Argument, Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { parseHttpAddress } from '../daemon/health-http.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../daemon/logger.js';
 import { PodledgerError } from '../core/errors.js';
 import { printable } from '../core/render.js';
 import { defaultPodmanSocket } from '../podman/socket.js';
@@ -47,7 +49,14 @@ export function buildProgram(setExit: (code: number) => void = () => {}): Comman
     .addOption(new Option('--snapshot-every <events>', 'write a projection snapshot every so many events (start-up folds only the tail)')
       .argParser(wholeArg(1, MAX_SNAPSHOT_EVERY, 'events between snapshots')).env('PODLEDGER_SNAPSHOT_EVERY'))
     .option('--control-group <group>', 'a group (name or id) that may also use the control socket (<data>/control.sock, 0660; the data dir becomes 0710); default: root only (0600)')
-    .action((o: cmd.Common & { resync: number; concurrency: number; snapshotEvery?: number; controlGroup?: string }) => cmd.daemon(o, o.resync, o.concurrency, o.snapshotEvery, o.controlGroup));
+    .addOption(new Option('--log-level <level>', 'least severe level logged').choices(LOG_LEVELS).default('info').env('PODLEDGER_LOG_LEVEL'))
+    .addOption(new Option('--log-format <format>', 'text: logfmt lines; json: one object a line (default: json with --json, else text)').choices(LOG_FORMATS).env('PODLEDGER_LOG_FORMAT'))
+    .option('--http <[addr:]port>', 'also serve /healthz, /readyz, /metrics over TCP (always on the control socket); a port alone binds 127.0.0.1', (v: string) => {
+      const at = parseHttpAddress(v);
+      if (typeof at === 'string') throw new InvalidArgumentError(at);
+      return at;
+    })
+    .action((o: cmd.Common & cmd.DaemonOutput & { resync: number; concurrency: number; snapshotEvery?: number; controlGroup?: string }) => cmd.daemon(o, o.resync, o.concurrency, o.snapshotEvery, o.controlGroup));
   withCommon(program.command('validate').description('check every manifest; errors as file:line:col: field: message (exit 1 if any)'))
     .action((o: cmd.Common) => cmd.validate(o));
   withCommon(program.command('plan').description('dry run against live podman: what would be done and why; changes nothing'))

@@ -31,14 +31,15 @@ export interface ActingDeps {
   concurrency: number;
   log: Logger;
   guard: (what: string) => (err: unknown) => void;
-  onDecided?: (decision: { actions: number; planSeq: number | undefined }) => void;
+  /** a decision was taken, and recorded if it was news: readiness waits for the first, metrics time each (`seconds`: how long `decide` took) */
+  onDecided?: (decision: { actions: number; planSeq: number | undefined; seconds: number }) => void;
 }
 
 export function startReconciler(d: ActingDeps): Service {
   const { log } = d;
-  // Build steps are progress worth keeping: a few events per build, and a log line each.
+  // Build steps are progress worth keeping: a few events per build; the build's every output line at debug.
   const buildProgress = (app: string) => (line: string) => {
-    log.info(line, { app });
+    log.debug(line, { app });
     const step = buildStep(line);
     const config = desiredApp(d.state(), app);
     const image = config?.manifest ? resolveSpec(config, d.state()) : undefined;
@@ -46,7 +47,6 @@ export function startReconciler(d: ActingDeps): Service {
   };
   const reconciler = new Reconciler({
     state: d.state, append: d.append, turn: d.turn, ready: d.ready, clock: Date.now, newId: uuidv7, concurrency: d.concurrency, onError: d.guard('reconcile'),
-    ...(d.onDecided ? { onDecided: d.onDecided } : {}),
     execute: (action, s) => {
       const policy = d.policy();
       return execute({
@@ -54,9 +54,11 @@ export function startReconciler(d: ActingDeps): Service {
         secretsDir: d.secretsDir, nodeKey: d.nodeKey, progress: buildProgress(action.app),
       }, action, s);
     },
-    onAction: (action, outcome, detail) => log.info(`${action.kind} ${action.app}: ${outcome}`, {
-      reasons: action.reasons.map(renderReason).join('; '), ...(detail ? { detail } : {}),
+    // A failed action leaves its app short of its manifest until a later plan succeeds: an error.
+    onAction: (action, outcome, detail) => log[outcome === 'failed' ? 'error' : 'info'](`${action.kind} ${action.app}: ${outcome}`, {
+      app: action.app, reasons: action.reasons.map(renderReason).join('; '), ...(detail ? { detail } : {}),
     }),
+    ...(d.onDecided ? { onDecided: d.onDecided } : {}),
   });
   const wakes = [d.state$.subscribe(() => reconciler.wake()), d.podmanBack$.subscribe(() => reconciler.wake())];
   return {

@@ -11,6 +11,7 @@
 //   GET /events?seq=1,5,9      → NDJSON of those records (by seq, the ones the log holds)
 //   GET /compaction            → {node?, compaction?, base?: {seq, state}}: the log's node, what `compact`
 //                                removed and the state folded from it, for readers that fold the log themselves
+//   GET /healthz, /readyz, /metrics → health and Prometheus metrics (health-http.ts), when the daemon gives them
 import { chmod, rm } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
@@ -21,6 +22,7 @@ import { historyBase } from '../log/snapshots.js';
 import { decodeEvent, type Envelope } from '../core/events.js';
 import { matchesRead, parseReadOptions, type ReadItem, type ReadOptions } from '../log/reader.js';
 import type { EventStore } from '../log/store.js';
+import type { Routes } from './health-http.js';
 
 export const CONTROL_SOCKET = 'control.sock';
 
@@ -35,7 +37,7 @@ export interface DaemonAbout {
   podman: { socket: string; reachable: boolean; version?: string; checkedAt?: number };
 }
 
-export async function serveControl(dataDir: string, store: EventStore, state: () => State, about?: () => DaemonAbout): Promise<{ close(): Promise<void> }> {
+export async function serveControl(dataDir: string, store: EventStore, state: () => State, about?: () => DaemonAbout, health?: Routes): Promise<{ close(): Promise<void> }> {
   const socket = controlSocketPath(dataDir);
   await rm(socket, { force: true }); // we hold the db lock: no other daemon can be serving it
   const server = http.createServer((req, res) => {
@@ -69,6 +71,7 @@ export async function serveControl(dataDir: string, store: EventStore, state: ()
       }, (err: unknown) => fail(500, (err as Error).message));
       return;
     }
+    if (health?.(req, res)) return;
     fail(404, 'not found');
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(socket, resolve));

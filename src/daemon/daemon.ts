@@ -23,6 +23,8 @@ import { Services, type Service } from './services.js';
 import { startHealth, startPodmanEvents } from './watchers.js';
 import type { Logger } from './logger.js';
 import type { Notifier } from './notify.js';
+import { healthRoutes, serveHttp, type HttpAddress } from './health-http.js';
+import { createMetrics } from './metrics.js';
 import { VERSION } from '../version.js';
 
 export interface DaemonOptions {
@@ -47,6 +49,8 @@ export interface DaemonOptions {
   snapshotsKept?: number;
   /** systemd's service notifications (./notify.ts): ready once the first plan is decided */
   notify?: Notifier;
+  /** also serve /healthz, /readyz and /metrics on this TCP address (they are always on the control socket) */
+  http?: HttpAddress;
 }
 
 const DEFAULT_SNAPSHOT_EVERY = 10_000;
@@ -93,7 +97,7 @@ async function openLog(o: DaemonOptions) {
   });
   const loaded = await loadState(store, {
     onCorrupt: (seq, reason) => log.error('event log record cannot be decoded; left out of the projection', { seq, reason }),
-    report: (message, seq) => log.error(message, { seq }),
+    report: (message, seq) => log.warn(message, { seq }), // an older snapshot, or the whole log, is folded instead
   });
   log.info(loaded.startedFrom === 'snapshot' ? `projection loaded from the snapshot at #${loaded.from}` : loaded.startedFrom === 'compaction'
     ? `projection loaded from the compaction snapshot at #${loaded.from}` : 'projection folded from the start of the log (no usable snapshot)', {
@@ -134,14 +138,30 @@ function startSnapshots(o: DaemonOptions, store: EventStore, projection: Project
  * answers, and what to do about it is known (and recorded, if it is news). The node is not converged
  * yet: that is what the reconciler then works on.
  */
-function readyOnce(o: DaemonOptions): (decision: { actions: number; planSeq: number | undefined }) => void {
-  let ready = false;
-  return ({ actions, planSeq }) => {
-    if (ready) return;
-    ready = true;
-    o.log.info('daemon ready: first plan decided', { actions, ...(planSeq ? { plan: planSeq } : {}) });
-    o.notify?.ready(actions === 0 ? 'running: nothing to do' : `running: first plan decided, ${actions} action(s)`);
+function announceReady(o: DaemonOptions, { actions, planSeq }: { actions: number; planSeq: number | undefined }): void {
+  o.log.info('daemon ready: first plan decided', { actions, ...(planSeq ? { plan: planSeq } : {}) });
+  o.notify?.ready(actions === 0 ? 'running: nothing to do' : `running: first plan decided, ${actions} action(s)`);
+}
+
+/**
+ * Health and metrics: what readiness and the gauges read, filled in as the services they read start
+ * (until the observers run, podman is not yet asked; until the reconciler decides, nothing is planned).
+ */
+function observability(o: DaemonOptions, store: EventStore, state: () => State) {
+  const seen = {
+    podman: (): DaemonAbout['podman'] => ({ socket: o.socket, reachable: false }),
+    lastInventoryAt: (): number | undefined => undefined,
+    planned: false,
   };
+  const metrics = createMetrics({ state, podmanReachable: () => seen.podman().reachable, lastResyncAt: () => seen.lastInventoryAt(), seq: () => store.lastSeq });
+  const routes = healthRoutes({
+    metrics,
+    notReady: () => [
+      ...(seen.podman().reachable ? [] : [seen.podman().checkedAt === undefined ? `podman at ${o.socket} not asked yet` : `podman does not answer at ${o.socket}`]),
+      ...(seen.planned ? [] : ['no decision taken yet (the daemon is reading the node, or waiting for podman)']),
+    ],
+  });
+  return { seen, metrics, routes };
 }
 
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
@@ -154,15 +174,27 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   services.add({ name: 'event log', stop: () => store.close() });
   const projection = new Projection(loaded.state, fromEvent(store, 'appended') as Observable<Envelope[]>);
   services.add({ name: 'projection', stop: () => projection.close() });
+  const state = () => projection.state;
+  const { seen, metrics, routes } = observability(o, store, state);
+  if (o.http) { // before the boot is recorded: an address in use fails the start with nothing to undo in the log
+    const listener = await serveHttp(o.http, routes, log).catch(async (err: unknown) => {
+      await services.stopAll();
+      throw err;
+    });
+    services.add({ name: 'http listener', stop: () => listener.close() });
+  }
   const boot = await store.beginBoot({ version: VERSION, pid: process.pid, foldVersion: FOLD_VERSION, hashVersion: HASH_VERSION, node: node.id });
   log.info('daemon started', { boot: boot.boot, seq: boot.seq, node: node.id, apps: o.appsDir, data: o.dataDir, podman: o.socket });
 
-  const state = () => projection.state;
-  const append = async (drafts: Draft[]) => (drafts.length > 0 ? store.append(drafts) : []);
+  const append = async (drafts: Draft[]) => {
+    if (drafts.length === 0) return [];
+    const began = performance.now();
+    const appended = await store.append(drafts);
+    metrics.observeAppend((performance.now() - began) / 1000);
+    return appended;
+  };
   // Served from the start, so offline commands never find the db locked with nobody answering.
-  // podman as the observers last found it; until they start, not yet asked
-  let podman: () => DaemonAbout['podman'] = () => ({ socket: o.socket, reachable: false });
-  const control = await serveControl(o.dataDir, store, state, () => ({ startedAt, podman: podman() }));
+  const control = await serveControl(o.dataDir, store, state, () => ({ startedAt, podman: seen.podman() }), routes);
   services.add({ name: 'control socket', stop: () => control.close() });
   if (controlGid !== undefined) await shareControl(o.dataDir, controlSocketPath(o.dataDir), controlGid);
   services.add(startSnapshots(o, store, projection, loaded.startedFrom === 'start' ? 0 : loaded.from, guard));
@@ -178,7 +210,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     sources: { appsDir: o.appsDir, dataDir: o.dataDir, hostFactsFile: o.hostFactsFile, secretsDir: o.secretsDir, policyFile: o.policyFile, podmanSocket: o.socket, nodeKey: node.key },
     state, append, reader, turn, log, guard, onPodmanBack: () => podmanBack$.next(),
   }));
-  podman = () => observers.podman();
+  seen.podman = () => observers.podman();
+  seen.lastInventoryAt = () => observers.lastInventoryAt();
   // First a complete picture, then act: planning on a half-read node could remove what it has not seen yet.
   o.notify?.status('reading manifests, host facts and podman');
   await observers.observeAll();
@@ -189,7 +222,12 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   services.add(startReconciler({
     ...watched, podmanBack$, turn, ready: observers.podmanUp, policy: observers.policy, docker: await podmanClient(o.socket),
     socket: o.socket, appsDir: o.appsDir, secretsDir: o.secretsDir, nodeKey: node.key, concurrency: o.concurrency ?? 8,
-    onDecided: readyOnce(o),
+    onDecided: (decision) => {
+      metrics.observePlan(decision.seconds);
+      if (!seen.planned) announceReady(o, decision);
+      else log.debug('decision taken', { actions: decision.actions, seconds: decision.seconds });
+      seen.planned = true;
+    },
   }));
   services.add(startHealth(watched, o.socket, reader));
   services.add(startPodmanEvents(watched, await podmanStreamClient(o.socket), reader, () => observers.inventory.trigger()));

@@ -35,6 +35,8 @@ export interface Observers extends Service {
   podmanUp(): boolean;
   /** what `status` shows of podman: whether it answered the last read, its version, when last asked */
   podman(): PodmanReport;
+  /** when the last complete read of podman's containers ended (ms; metrics show its age) */
+  lastInventoryAt(): number | undefined;
   /** the node policy as last read, which the executor acts by */
   policy(): NodePolicy | undefined;
   /** every source once, podman last: the complete picture the first plan needs */
@@ -63,6 +65,7 @@ export function startObservers(d: ObserverDeps): Observers {
   let up = false;
   let version: string | undefined;
   let checkedAt: number | undefined;
+  let inventoryAt: number | undefined;
   let exposed = '';
   const manifests = coalesced(async () => { policy = await read.manifests(); }, d.guard('reading manifests'));
   const facts = coalesced(() => read.facts(), d.guard('reading host facts'));
@@ -74,7 +77,7 @@ export function startObservers(d: ObserverDeps): Observers {
     exposed = now.join('\n');
     if (now.length === 0 || !src.secretsDir) return;
     const message = `other users can read ${now.join(', ')}; chmod 700 the folder and 600 its files`;
-    log.error(`secrets folder is not private: ${message}`, { secrets: src.secretsDir });
+    log.warn(`secrets folder is not private: ${message}`, { secrets: src.secretsDir });
     await d.append([{ type: 'SecurityWarning', source: 'secrets', data: { code: 'secrets-readable', path: src.secretsDir, message } }]);
   }, d.guard('reading secrets'));
   const inventory = coalesced(() => d.turn(async () => {
@@ -96,6 +99,7 @@ export function startObservers(d: ObserverDeps): Observers {
     }
     // A failure here is the log's, not podman's (e.g. disk full): reported as such by the guard.
     await read.inventory(d.reader);
+    inventoryAt = Date.now();
   }), d.guard('recording the inventory'));
 
   const all = [manifests, facts, secrets, inventory];
@@ -105,11 +109,13 @@ export function startObservers(d: ObserverDeps): Observers {
     name: 'observers',
     podmanUp: () => up,
     podman: () => ({ socket: src.podmanSocket, reachable: up, ...(version ? { version } : {}), ...(checkedAt !== undefined ? { checkedAt } : {}) }),
+    lastInventoryAt: () => inventoryAt,
     policy: () => policy,
     inventory,
     observeAll: () => observeOnce({ files: [run(manifests), run(facts), run(secrets)], podman: run(inventory) }),
     async untilPodman(signal) {
-      if (!up) log.error(`cannot reach podman at ${src.podmanSocket}; retrying every 2 s`, {});
+      // at boot podman's socket may simply not be up yet: a warning; losing it later is an error
+      if (!up) log.warn(`cannot reach podman at ${src.podmanSocket}; retrying every 2 s`, {});
       while (!up && !signal?.aborted) {
         await new Promise((r) => setTimeout(r, 2_000));
         inventory.trigger();

@@ -25,8 +25,8 @@ export interface ReconcilerDeps {
   /** serialises runs with other users of podman */
   turn: <T>(task: () => Promise<T>) => Promise<T>;
   onAction?: (action: Action, outcome: 'started' | 'succeeded' | 'failed', detail?: string) => void;
-  /** a decision was taken (and recorded if it was news): the daemon's readiness waits for the first */
-  onDecided?: (decision: { actions: number; planSeq: number | undefined }) => void;
+  /** a decision was taken, and recorded if it was news: readiness waits for the first, metrics time each (`seconds`: how long `decide` took) */
+  onDecided?: (decision: { actions: number; planSeq: number | undefined; seconds: number }) => void;
 }
 
 /** An action waiting for a free slot or for an action of one of its app's dependencies to finish. */
@@ -131,7 +131,9 @@ export class Reconciler {
     // decision was taken without its outcome (whose record wakes us to decide again).
     this.#queue = [];
     const inFlight = [...this.#running.keys()].sort();
+    const began = performance.now();
     const decided = decide(state, now, new Set(inFlight));
+    const seconds = (performance.now() - began) / 1000;
     this.#scheduleWake(decided.wakeAt, now);
     const { actions } = decided;
 
@@ -154,7 +156,7 @@ export class Reconciler {
     this.#queue = actions
       .filter((a) => EXECUTABLE.has(a.kind) && !waitsOn(a, decided.dependsOn, busy))
       .map((action) => ({ action, correlation, planSeq, dependsOn: decided.dependsOn[action.app] ?? [] }));
-    d.onDecided?.({ actions: actions.length, planSeq });
+    d.onDecided?.({ actions: actions.length, planSeq, seconds });
     this.#dispatch();
   }
 

@@ -78,7 +78,8 @@ export function startPodmanEvents(d: WatchDeps, docker: Docker, reader: Docker, 
       resync();
     },
     onLost: (err) => {
-      if (!lost) d.log.error('podman event stream lost; reconnecting with backoff', { error: err.message });
+      // deaths are still seen (exit files, resync) while it reconnects: a warning, not an error
+      if (!lost) d.log.warn('podman event stream lost; reconnecting with backoff', { error: err.message });
       lost = true;
     },
   });

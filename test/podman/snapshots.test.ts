@@ -62,7 +62,7 @@ describe('projection snapshots of a real daemon', () => {
     const atShutdown = written.at(-1)!;
 
     daemon = start();
-    await daemon.waitForOutput(new RegExp(`projection loaded from the snapshot at #${atShutdown} .*folded=0\\b`));
+    await daemon.waitForOutput(new RegExp(`projection loaded from the snapshot at #${atShutdown}\\b.*folded=0\\b`));
     await expectReplayAgrees();
   });
 
@@ -80,8 +80,8 @@ describe('projection snapshots of a real daemon', () => {
     await waitFor(() => daemon!.exitCode() !== null, { timeoutMs: 10_000, what: 'the daemon killed' });
 
     daemon = start();
-    const line = await daemon.waitForOutput(/projection loaded from the snapshot at #\d+ .*folded=\d+/);
-    const [, from, folded] = /#(\d+) .*folded=(\d+)/.exec(line)!;
+    const line = await daemon.waitForOutput(/projection loaded from the snapshot at #\d+\b.*folded=\d+/);
+    const [, from, folded] = /#(\d+)\b.*folded=(\d+)/.exec(line)!;
     expect(Number(from)).toBe(lastSnapshot);
     expect(Number(from) + Number(folded)).toBe(seq);
     await expectReplayAgrees();

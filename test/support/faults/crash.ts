@@ -116,7 +116,7 @@ export async function crashChurn(fx: Fixture, prefix: string, o: CrashOptions): 
       const jitter = r.int(0, 150);
       const t0 = Date.now();
       const trigger = await waitFor(() => {
-        if (afterAction > 0 && (daemon.output().slice(offset).match(/: started {2}/g)?.length ?? 0) >= afterAction) return 'action';
+        if (afterAction > 0 && (daemon.output().slice(offset).match(/: started" /g)?.length ?? 0) >= afterAction) return 'action';
         return Date.now() - t0 >= deadline ? 'time' : undefined;
       }, { timeoutMs: o.killWindowMs[1] + 1_000, intervalMs: 10, what: 'the moment to kill' });
       if (trigger === 'action') await sleep(jitter);

@@ -245,7 +245,7 @@ export async function diskFullAfterExit(fx: Fixture, prefix: string, o: { size: 
     await fillUp(filler);
     await sleep(o.fullMs);
     const said = daemon.output().slice(offset);
-    const reconcileFailed = /reconcile failed .*(ENOSPC|No space left)/i.test(said);
+    const reconcileFailed = /reconcile failed\b.*(ENOSPC|No space left)/i.test(said);
     const observerFailed = /(reading|recording|cannot reach podman).*(ENOSPC|No space left)/i.test(said);
     const stillDown = (await ours(prefix)).find((x) => x.app === 'e0')?.state !== 'running';
     // Either the reconciler's next append failed and e0 stayed down (bug 2's setting), or the restart

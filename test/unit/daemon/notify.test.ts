@@ -4,7 +4,7 @@ import { systemdNotifier, watchdogInterval } from '../../../src/daemon/notify.js
 import type { Logger } from '../../../src/daemon/logger.js';
 import { canListen, has, listenForNotifications, type NotifySocket } from '../../support/notify-socket.js';
 
-const quiet = (errors: string[] = []): Logger => ({ info() {}, error: (m) => void errors.push(m) });
+const quiet = (errors: string[] = []): Logger => ({ debug() {}, info() {}, warn() {}, error: (m) => void errors.push(m) });
 
 describe('watchdogInterval', () => {
   it('given WATCHDOG_USEC and no WATCHDOG_PID, when asked, then it is half the timeout in ms', () => {

@@ -252,3 +252,29 @@ describe('a decision that cannot be recorded', () => {
     expect(calls[0]!.seqAtCall, 'the action was recorded before its call').toBeGreaterThanOrEqual(log[1]!.seq);
   });
 });
+
+describe('decisions heard (metrics and readiness)', () => {
+  it('given podman not ready, when woken, then no decision is reported; once ready, each decision reports its duration and action count', async () => {
+    const initial = fold(envelopes([observed('solo', manifest('solo'))]));
+    const memory = new MemoryLog(initial, Date.now);
+    const decided: { seconds: number; actions: number }[] = [];
+    let ready = false;
+    const reconciler = new Reconciler({
+      state: () => memory.state, append: async (drafts) => memory.append(drafts), clock: Date.now, newId: () => 'run', concurrency: 1,
+      onError: (err) => { throw err; }, ready: () => ready, turn: exclusive(),
+      execute: () => new Promise(() => undefined), // the create stays in flight: only the decision matters here
+      onDecided: ({ seconds, actions }) => void decided.push({ seconds, actions }),
+    });
+    reconciler.wake();
+    await sleep(20);
+    expect(decided).toEqual([]);
+    ready = true;
+    reconciler.wake();
+    await sleep(20);
+    expect(decided.length).toBeGreaterThanOrEqual(1);
+    expect(decided[0]!.actions).toBe(1); // create solo
+    expect(decided[0]!.seconds).toBeGreaterThanOrEqual(0);
+    expect(decided[0]!.seconds).toBeLessThan(1);
+    void reconciler.stop();
+  });
+});

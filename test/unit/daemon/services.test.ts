@@ -5,7 +5,7 @@ import { Services } from '../../../src/daemon/services.js';
 
 const silent = () => {
   const lines: string[] = [];
-  return { lines, log: { info: (m: string) => void lines.push(m), error: (m: string) => void lines.push(`ERROR ${m}`) } };
+  return { lines, log: { info: (m: string) => void lines.push(m), debug: (m: string) => void lines.push(`DEBUG ${m}`), warn: (m: string) => void lines.push(`WARN ${m}`), error: (m: string) => void lines.push(`ERROR ${m}`) } };
 };
 
 describe('Services', () => {
@@ -26,6 +26,6 @@ describe('Services', () => {
     services.add({ name: 'reconciler', busyWith: () => 'recreate bitcoind (for 7.5 s)', stop: () => new Promise(() => undefined) });
     expect(await services.stopAll()).toBe(false);
     expect(seen).toEqual(['store closed']);
-    expect(lines).toContain('ERROR stopping without waiting longer for recreate bitcoind (for 7.5 s): their outcome is not recorded; the next start observes what they did');
+    expect(lines).toContain('WARN stopping without waiting longer for recreate bitcoind (for 7.5 s): their outcome is not recorded; the next start observes what they did');
   });
 });
