@@ -76,7 +76,7 @@ describe('health and metrics on a real podman', () => {
     const tcp = await httpTarget(daemon);
     const control = { socketPath: controlSocketPath(data) };
     await waitFor(async () => (await get(tcp, '/readyz')).status === 200, { timeoutMs: 60_000, intervalMs: 50, what: 'readyz 200' });
-    await daemon.waitForOutput('"msg":"first decision taken; ready"', { timeoutMs: 5_000 }); // readiness follows the first decision (its line may trail the HTTP answer)
+    await daemon.waitForOutput('"msg":"daemon ready: first plan decided"', { timeoutMs: 5_000 }); // readiness follows the first decision (its line may trail the HTTP answer)
     expect(await get(control, '/readyz')).toEqual({ status: 200, body: 'ready\n' });
 
     const f = await waitFor(async () => {

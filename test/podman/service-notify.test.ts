@@ -42,7 +42,7 @@ describe.skipIf(!notifies)('the daemon as a systemd notify service on a real pod
     expect(ready.pid).toBe(daemon.pid);
     expect(ready.lines).toContain('STATUS=running: first plan decided, 1 action(s)');
     // The daemon says which plan made it ready: the first recorded one, which is in the log already.
-    const said = /daemon ready: first plan decided {2}actions=1 plan=(\d+)/.exec(daemon.output());
+    const said = /msg="daemon ready: first plan decided" actions=1 plan=(\d+)/.exec(daemon.output());
     expect(said, daemon.output()).not.toBeNull();
     const plans = (await runCli(['events', '--type', 'PlanDecided', '--json', '--data', data])).stdout.trim().split('\n').filter(Boolean)
       .map((l) => JSON.parse(l) as { seq: number });
