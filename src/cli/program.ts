@@ -1,13 +1,16 @@
-// `podledger <command>`: option parsing and exit codes (main.ts runs it). Commands live in ./commands.ts, ./replay.ts, ./compact.ts.
+// `podledger <command>`: option parsing and exit codes (main.ts runs it). Commands live in ./commands.ts, ./replay.ts, ./compact.ts;
+// the options several share in ./options.ts, each command's examples in ./examples.ts.
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { parseHttpAddress } from '../daemon/health-http.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../daemon/logger.js';
 import { PodledgerError } from '../core/errors.js';
 import { printable } from '../core/render.js';
-import { defaultPodmanSocket } from '../podman/socket.js';
 import { VERSION } from '../version.js';
 import { anyPointArg, bootArg, boundArg, eventTypeArg, MAX_TIMER_SECONDS, secondsArg, seqArg, timeArg, wholeArg } from './args.js';
 import * as cmd from './commands.js';
+import { COMPLETION_SHELLS, completionScript, type Shell } from './completion.js';
+import { withExamples } from './examples.js';
+import { LOG_READER, NODE, withShared } from './options.js';
 import * as replay from './replay.js';
 import { status } from './status.js';
 
@@ -21,29 +24,29 @@ export const PLAN_EXIT = { none: 0, error: 1, changes: 2 } as const;
 const MAX_CONCURRENCY = 256;
 const MAX_SNAPSHOT_EVERY = 100_000_000;
 
-function withCommon(c: Command): Command {
-  return c
-    .addOption(new Option('--apps <dir>', 'folder of app manifests (<dir>/<id>/manifest.yml)').default('apps'))
-    .addOption(new Option('--data <dir>', 'event log and node key folder').env('PODLEDGER_DATA').default('/var/lib/podledger'))
-    .addOption(new Option('--podman-socket <path>', "podman's API socket; default: $CONTAINER_HOST (unix://PATH), else /run/podman/podman.sock")
-      .env('PODLEDGER_PODMAN_SOCKET').default(defaultPodmanSocket(process.env)))
-    .option('--host-facts <file>', 'JSON object of host facts (HOST_IP, HOST_MDNS, DISK_GB) overriding the OS; watched')
-    .option('--secrets <dir>', 'folder of secret files named by secret_env')
-    .addOption(new Option('--policy <file>', 'node safety policy (YAML: data_root, allow); default /etc/podledger/policy.yml when present').env('PODLEDGER_POLICY'))
-    .option('--json', 'machine-readable output');
-}
-
-const offline = (c: Command) => c.option('--log <file>', "read a captured log (NDJSON from 'podledger export') instead of --data");
-
 /** `setExit`: a command that ends well with another code than 0 (plan --detailed-exitcode) says it here. */
 export function buildProgram(setExit: (code: number) => void = () => {}): Command {
   const program = new Command('podledger')
     .description('Keeps podman containers converged on app manifests; every observation and decision is an event you can replay.')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', "\nRun 'podledger <command> --help' for a command's options and examples;\ndocs/cli.md has them all.")
     .exitOverride();
+  nodeCommands(program, setExit);
+  logCommands(program);
+  storeCommands(program);
+  program.command('completion').summary('print a bash or zsh completion script')
+    .description("print a completion script for bash or zsh (commands, their options, event types for --type); source it, or save it where your shell loads completions")
+    .addArgument(new Argument('<shell>', 'the shell to complete in').choices(COMPLETION_SHELLS))
+    .action((shell: Shell) => cmd.out(completionScript(shell, program)));
+  for (const c of program.commands) withExamples(c);
+  return program;
+}
 
-  withCommon(program.command('daemon').description('observe, log, plan and act until SIGTERM/SIGINT; stops cleanly, leaves containers running'))
+/** The commands that read the node's manifests and podman: daemon, validate, plan. */
+function nodeCommands(program: Command, setExit: (code: number) => void): void {
+  withShared(program.command('daemon').summary('observe, log, plan and act until stopped')
+    .description('observe, log, plan and act until SIGTERM/SIGINT; stops cleanly, leaves containers running'), NODE, 'log as JSON lines (as --log-format json)')
     .option('--resync <seconds>', `full re-read of podman, manifests, facts and secrets every so often (appends only differences); 1 to ${MAX_TIMER_SECONDS}`, secondsArg(1, MAX_TIMER_SECONDS), 60)
     .option('--concurrency <n>', `how many apps may be acted on at once; 1 to ${MAX_CONCURRENCY}`, wholeArg(1, MAX_CONCURRENCY, 'apps acted on at once'), 8)
     .addOption(new Option('--snapshot-every <events>', 'write a projection snapshot every so many events (start-up folds only the tail)')
@@ -57,22 +60,30 @@ export function buildProgram(setExit: (code: number) => void = () => {}): Comman
       return at;
     })
     .action((o: cmd.Common & cmd.DaemonOutput & { resync: number; concurrency: number; snapshotEvery?: number; controlGroup?: string }) => cmd.daemon(o, o.resync, o.concurrency, o.snapshotEvery, o.controlGroup));
-  withCommon(program.command('validate').description('check every manifest; errors as file:line:col: field: message (exit 1 if any)'))
+  withShared(program.command('validate').summary('check every manifest (exit 1 if any is invalid)')
+    .description('check every manifest; errors as file:line:col: field: message (exit 1 if any)'), ['apps', 'podmanSocket', 'secrets', 'policy', 'json'])
     .action((o: cmd.Common) => cmd.validate(o));
-  withCommon(program.command('plan').description('dry run against live podman: what would be done and why; changes nothing'))
+  withShared(program.command('plan').summary('dry run: what would be done and why')
+    .description('dry run against live podman: what would be done and why; changes nothing'), NODE)
     .option('--detailed-exitcode', `exit ${PLAN_EXIT.none} when nothing is to be done, ${PLAN_EXIT.changes} when changes are pending (a wait or block alone is none), ${PLAN_EXIT.error} on any error`)
     .action(async (o: cmd.Common & { detailedExitcode?: boolean }) => {
       const summary = await cmd.planCommand(o);
       if (o.detailedExitcode) setExit(summary.changes > 0 ? PLAN_EXIT.changes : PLAN_EXIT.none);
     });
-  offline(withCommon(program.command('status').argument('[app]', 'one app in depth: desired vs observed, container, last exit, restarts, health, dependencies, last why')
-    .description("the node's health: the daemon (over its control socket; without one, what the log says), podman as the daemon last found it, the log's last seq; then per app: desired vs observed, last exit (code, signal, OOM kill), restarts, why it waits, pending actions, last failure")))
+}
+
+/** The commands that read the log (the data dir, or a captured one with --log): status, events, why, replay, diff. */
+function logCommands(program: Command): void {
+  withShared(program.command('status').argument('[app]', 'one app in depth: desired vs observed, container, last exit, restarts, health, dependencies, last why')
+    .summary("the node's health, and each app's")
+    .description("the node's health: the daemon (over its control socket; without one, what the log says), podman as the daemon last found it, the log's last seq; then per app: desired vs observed, last exit (code, signal, OOM kill), restarts, why it waits, pending actions, last failure"), LOG_READER)
     .option('--watch', "render again on each change of the log (through the daemon's control socket; waits for a daemon while none runs); Ctrl-C stops, exit 0")
     .action(async (app: string | undefined, o: cmd.Common & { watch?: boolean }) => {
       if (!o.watch) return status(o, app);
       return (await import('./watch.js')).watchFromCommandLine(o, () => status(o, app));
     });
-  offline(withCommon(program.command('events').description('the event log, filtered; --follow goes on printing events as the daemon appends them')))
+  withShared(program.command('events').summary('the event log, filtered (or followed)')
+    .description('the event log, filtered; --follow goes on printing events as the daemon appends them'), LOG_READER)
     .option('--app <id>', 'only events of this app')
     .option('--boot <n>', 'only events of this daemon run', bootArg)
     .option('--since <seq|time>', 'only events after this seq, or at or after this time (ISO 8601, or ago: 10m, 2h, 3d)', boundArg)
@@ -80,31 +91,39 @@ export function buildProgram(setExit: (code: number) => void = () => {}): Comman
     .option('--type <type...>', 'only events of these types (as the event catalogue spells them: PlanDecided)', eventTypeArg)
     .option('--follow', "then wait for new events and print them as they come (through the daemon's control socket; waits for a daemon while none runs; Ctrl-C stops)")
     .action((o: cmd.Common & cmd.EventFilter) => cmd.events(o, o));
-  offline(withCommon(program.command('why').argument('<app>', 'app id').description("why APP's container was last created, recreated, started or removed: action ← reasons ← observations")))
+  withShared(program.command('why').argument('<app>', 'app id').summary("why an app's container was last (re)created")
+    .description("why APP's container was last created, recreated, started or removed: action ← reasons ← observations"), LOG_READER)
     .option('--all', 'every such action, oldest first')
     .option('--at <seq|time>', 'as of this seq or time (ISO 8601): the last such action at or before it (with --all: every one up to it)', boundArg)
     .action((app: string, o: cmd.Common & { all?: boolean; at?: cmd.Bound }) => cmd.why(o, app, Boolean(o.all), o.at));
-  offline(withCommon(program.command('replay').description('the projected state at a point, offline from --log or --data (never contacts podman); --check re-plans every recorded decision')))
+  withShared(program.command('replay').summary('the state at a point; --check re-plans')
+    .description('the projected state at a point, offline from --log or --data (never contacts podman); --check re-plans every recorded decision'), LOG_READER)
     .option('--until <seq>', 'stop after this seq', seqArg)
     .option('--boot <n>', 'stop at the end of this daemon run', bootArg)
     .option('--at <seq|time>', 'stop at this seq, or at the last event at or before this time (ISO 8601)', boundArg)
     .option('--check', "re-run today's planner at every recorded decision; exit 1 at the first divergence, or if nothing could be checked")
     .action((o: cmd.Common & replay.ReplayOptions) => replay.replay(o, o));
-  offline(withCommon(program.command('diff').addArgument(new Argument('<from>', 'seq, boot:N or time').argParser(anyPointArg)).addArgument(new Argument('<to>', 'seq, boot:N or time').argParser(anyPointArg))
-    .description('what changed in desired and observed state between two points, per app and field')))
+  withShared(program.command('diff').addArgument(new Argument('<from>', 'seq, boot:N or time').argParser(anyPointArg)).addArgument(new Argument('<to>', 'seq, boot:N or time').argParser(anyPointArg))
+    .summary('what changed between two points of the log')
+    .description('what changed in desired and observed state between two points, per app and field'), LOG_READER)
     .action((from: replay.Point, to: replay.Point, o: cmd.Common, c: Command) => replay.diff(o, [from, c.args[0]!], [to, c.args[1]!]));
-  offline(withCommon(program.command('export').description('write the log as NDJSON (stdout, or --out FILE)')))
+}
+
+/** The commands that move or cut the log itself: export, import, compact. */
+function storeCommands(program: Command): void {
+  withShared(program.command('export').summary('write the log as NDJSON').description('write the log as NDJSON (stdout, or --out FILE)'), ['data', 'log'])
     .option('--boot <n>', 'only this daemon run', bootArg)
     .option('--out <file>', 'write to this file')
     .action((o: cmd.Common & { boot?: number; out?: string }) => cmd.exportCommand(o, o.boot, o.out));
-  withCommon(program.command('import').argument('<file>', 'NDJSON export').description('restore an export into --data (idempotent: events already there are skipped)'))
+  withShared(program.command('import').argument('<file>', 'NDJSON export').summary('restore an export into --data (idempotent)')
+    .description('restore an export into --data (idempotent: events already there are skipped)'), ['data', 'json'])
     .action((file: string, o: cmd.Common) => cmd.importCommand(o, file));
-  withCommon(program.command('compact').description('remove old events from --data, keeping a snapshot of the state they built and the why history of every existing container; refused while a daemon runs, never done implicitly'))
+  withShared(program.command('compact').summary('remove old events, keeping a snapshot')
+    .description('remove old events from --data, keeping a snapshot of the state they built and the why history of every existing container; refused while a daemon runs, never done implicitly'), ['data', 'json'])
     .option('--keep-boots <n>', 'keep every event of the last N daemon runs', wholeArg(0, 1_000_000, 'daemon runs to keep'))
     .option('--before <time>', 'remove events from before this time (ISO 8601, or ago: 30d)', timeArg)
     .option('--dry-run', 'say what would be removed (events, whole boots, the why history kept) and change nothing')
     .action(async (o: cmd.Common & { keepBoots?: number; before?: number; dryRun?: boolean }) => (await import('./compact.js')).compact(o));
-  return program;
 }
 
 /** An error's one line on stderr. Messages quote untrusted input (a line of a file): no terminal control gets through. */

@@ -120,14 +120,15 @@ describe('daemon on a real podman', () => {
     const file = join(tmp.path, 'capture.ndjson');
     expect((await cli('export', '--out', file)).code).toBe(0);
 
-    // No podman here: a socket that does not exist.
-    const replayed = await runCli(['replay', '--log', file, '--until', String(live.seq), '--json', '--podman-socket', '/nonexistent.sock']);
+    // No podman here: replay takes no --podman-socket, and one named in the environment does not exist.
+    const noPodman = { env: { PODLEDGER_PODMAN_SOCKET: '/nonexistent.sock', CONTAINER_HOST: 'unix:///nonexistent.sock' } };
+    const replayed = await runCli(['replay', '--log', file, '--until', String(live.seq), '--json'], noPodman);
     expect(replayed.code).toBe(0);
     const result = JSON.parse(replayed.stdout) as { seq: number; stateHash: string };
     expect(result.seq).toBe(live.seq);
     expect(result.stateHash).toBe(live.stateHash);
     // deterministic: the same log gives the same bytes, run after run
-    const again = await runCli(['replay', '--log', file, '--until', String(live.seq), '--json', '--podman-socket', '/nonexistent.sock']);
+    const again = await runCli(['replay', '--log', file, '--until', String(live.seq), '--json'], noPodman);
     expect(again.stdout).toBe(replayed.stdout);
     const check = await runCli(['replay', '--log', file, '--check']);
     expect(check.code, check.stdout + check.stderr).toBe(0);
