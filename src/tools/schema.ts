@@ -1,9 +1,12 @@
 // `npm run schema`: writes the manifest's JSON Schema and Markdown reference to docs/, and the type
-// table of events/README.md (event-docs.ts; the rest of that README is hand-written).
+// table of events/README.md (event-docs.ts; the rest of that README is hand-written), and the command
+// line reference docs/cli.md (cli-docs.ts).
 // `--check`: writes nothing; exits 1 naming each file that is stale (for CI and tests).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { generatedFiles } from '../manifest/json-schema.js';
+import { buildProgram } from '../cli/program.js';
+import { CLI_DOCS, cliReference } from './cli-docs.js';
 import { EVENTS_README, withEventTypes } from './event-docs.js';
 
 // dist/tools/schema.js (or src/tools/schema.ts) → the repo root.
@@ -27,7 +30,7 @@ function main(argv: string[]): number {
   let stale = 0;
   const events = read(`${root}${EVENTS_README}`);
   if (events === undefined) throw new Error(`${EVENTS_README} is missing`);
-  const files = { ...generatedFiles(), [EVENTS_README]: withEventTypes(events) };
+  const files = { ...generatedFiles(), [EVENTS_README]: withEventTypes(events), [CLI_DOCS]: cliReference(buildProgram()) };
   for (const [rel, content] of Object.entries(files)) {
     const file = `${root}${rel}`;
     const current = read(file);
