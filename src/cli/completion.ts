@@ -96,8 +96,8 @@ complete -o default -F _podledger podledger
 `;
 }
 
-/** Text inside a zsh _arguments spec or _describe entry: its first clause, without the characters those read. */
-const zshText = (text: string) => text.split(/[;(]/)[0]!.replace(/[[\]:'\\`$]/g, '').trim();
+/** Text inside a zsh _arguments spec or _describe entry: its first clause, no asides, without the characters those read. */
+const zshText = (text: string) => text.replace(/\s+\([^)]*\)(?=[\s,.;]|$)/g, '').split(';')[0]!.replace(/'/g, '’').replace(/[[\]:\\`$]/g, '').replace(/\s+/g, ' ').trim();
 
 function zshValues(v: Values, what: string): string {
   if ('words' in v) return `:${what}:(${v.words.join(' ')})`;
