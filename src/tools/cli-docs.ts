@@ -7,6 +7,18 @@ import { EXIT, PLAN_EXIT } from '../cli/program.js';
 
 export const CLI_DOCS = 'docs/cli.md';
 
+/** The JSON Schemas of each command's --json output, in docs/json/ (a form of its own where the output has two). */
+export const JSON_SCHEMAS: Readonly<Record<string, readonly string[]>> = {
+  validate: ['validate'], plan: ['plan'], status: ['status', 'status-app'], events: ['events'], why: ['why'],
+  replay: ['replay', 'replay-check'], diff: ['diff'], import: ['import'], compact: ['compact'],
+};
+
+function jsonSchemaLine(name: string): string[] {
+  const schemas = JSON_SCHEMAS[name];
+  if (!schemas) return [];
+  return [`\`--json\` output: ${schemas.map((s) => `[\`docs/json/${s}.schema.json\`](json/${s}.schema.json)`).join(', ')}`, ''];
+}
+
 /** Text in Markdown: no `<dir>` read as an HTML tag, no `|` ending a table cell. */
 const md = (text: string) => text.replace(/\\/g, '\\\\').replace(/</g, '\\<').replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 
@@ -29,7 +41,7 @@ function commandSection(c: Command): string {
   if (c.options.length > 0) {
     lines.push('| option | what it does | default | environment |', '| --- | --- | --- | --- |', ...c.options.map(optionRow), '');
   }
-  lines.push('Examples:', '', '```sh', ...examplesOf(c.name()), '```', '');
+  lines.push(...jsonSchemaLine(c.name()), 'Examples:', '', '```sh', ...examplesOf(c.name()), '```', '');
   return lines.join('\n');
 }
 

@@ -1,8 +1,10 @@
 // `podledger plan` of the node's real catalog (apps/) against an empty podman: what the node would
 // do on its first boot. A dry run: nothing is pulled, created or started.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { placeholdersIn, SECRET_PREFIX } from '../../src/core/facts.js';
 import { dependenciesOf, ManifestSchema, type Manifest } from '../../src/core/manifest/schema.js';
@@ -75,6 +77,9 @@ describe('plan of the node catalog on an empty podman', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const { actions, summary } = JSON.parse(r.stdout) as { actions: PlannedAction[]; summary: Record<string, number> };
+    // the output's schema (docs/json; the other commands' are checked in test/unit/cli/json-schemas.test.ts)
+    const validate = new Ajv({ allErrors: true, validateFormats: false }).compile(JSON.parse(readFileSync(join(REPO_ROOT, 'docs', 'json', 'plan.schema.json'), 'utf8')) as object);
+    expect(validate(JSON.parse(r.stdout)), JSON.stringify(validate.errors)).toBe(true);
     expect(summary).toEqual({
       create: 3, recreate: 0, rollback: 0, adopt: 0, start: 0, restart: 0, remove: 0, wait: 0,
       blocked: actions.filter((a) => a.kind === 'blocked').length, changes: 3,
