@@ -61,8 +61,9 @@ export function startPodmanEvents(d: WatchDeps, docker: Docker, reader: Docker, 
   const ours = (id: string) => Object.entries(d.state().containers).find(([, c]) => c.id === id)?.[0];
   const exits = new ExitFileWatcher({ docker: reader, appOf: ours, onEvent: record, onError: d.guard('watching exit files') });
   const discover = d.state$.subscribe((s) => {
+    if (exits.watching) return; // every state change passes here: no scan once the folder is known
     const running = Object.values(s.containers).find((c) => c.status === 'running');
-    if (running && !exits.watching) void exits.discover(running.id);
+    if (running) void exits.discover(running.id);
   });
   const stillDown = async (e: PodmanEvent) => {
     if (e.action !== 'died' || !exits.watching) return true;

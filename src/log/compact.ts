@@ -19,34 +19,32 @@ export interface CompactOptions {
   report?: (message: string) => void;
 }
 
+/** What a cut removes and keeps: a compaction reports it, `compact --dry-run` foretells it. */
+interface CutFigures {
+  through: number;
+  /** records removed (or that would be) */
+  removed: number;
+  /** seqs at or below the cut that stay: the why history of the containers in the final state */
+  kept: number;
+  apps: string[];
+}
+
 export type CompactResult =
   | { compacted: false; why: string }
-  | {
+  | (CutFigures & {
     compacted: true;
-    through: number;
-    /** records removed by this run */
-    removed: number;
-    /** seqs at or below the cut that stay: the why history of the containers in the final state */
-    kept: number;
-    apps: string[];
     /** the state hash at the end of the log, as folded before the compaction */
     stateHash: string;
     compaction: Compaction;
-  };
+  });
 
 /** What `compact --dry-run` says a compaction would do; nothing is changed to learn it. */
 export type CompactPreview =
   | { compacted: false; why: string }
-  | {
-    through: number;
-    /** records a compaction would remove */
-    removed: number;
-    /** seqs at or below the cut that would stay: the why history of the containers in the final state */
-    kept: number;
-    apps: string[];
+  | (CutFigures & {
     /** boots every event of which is at or before the cut (their why history aside) */
     boots: number[];
-  };
+  });
 
 /** Where the cut falls, the state there and at the end, and how many records lie between the last cut and this one. */
 interface Cut { base: { seq: number }; atCut: State; state: State; records: number }
