@@ -83,10 +83,12 @@ export async function daemon(o: Common & DaemonOutput, resyncSeconds: number, co
 }
 
 export async function validate(o: Common): Promise<void> {
-  const readings = await readCatalog(o.apps, policyOf(o));
+  const { readings, policy } = await readCatalog(o.apps, policyOf(o));
   const errors = [...readings.values()].flatMap((r) => (r.ok ? [] : r.errors));
-  if (o.json) json({ ok: errors.length === 0, apps: readings.size, errors });
-  else if (errors.length === 0) out(`${readings.size} app manifest(s) in ${o.apps} are valid`);
+  // which policy granted what the catalog asks is part of the answer: the same catalog may fail elsewhere
+  const policyFile = policy.policyFileExists === false ? null : policy.policyFile;
+  if (o.json) json({ ok: errors.length === 0, apps: readings.size, policy: policyFile, errors });
+  else if (errors.length === 0) out(`${readings.size} app manifest(s) in ${o.apps} are valid under ${policyFile ? `the node policy ${policyFile}` : 'the default node policy (no policy file)'}`);
   if (errors.length > 0) throw new InvalidInputError(`${errors.length} error(s) in ${o.apps}`, o.json ? undefined : errors.map(formatManifestError).join('\n'));
 }
 

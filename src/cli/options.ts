@@ -11,7 +11,7 @@ const SHARED = {
     .default(defaultPodmanSocket(process.env), '$CONTAINER_HOST (unix://PATH), else /run/podman/podman.sock'),
   hostFacts: () => new Option('--host-facts <file>', 'JSON object of host facts (HOST_IP, HOST_MDNS, DISK_GB) overriding the OS; watched'),
   secrets: () => new Option('--secrets <dir>', 'folder of secret files named by secret_env'),
-  policy: () => new Option('--policy <file>', 'node safety policy (YAML: data_root, allow); default /etc/podledger/policy.yml when present').env('PODLEDGER_POLICY'),
+  policy: () => new Option('--policy <file>', 'node safety policy (YAML: data_root, allow); default /etc/podledger/policy.yml, else policy.yml beside the apps folder, when present').env('PODLEDGER_POLICY'),
   log: () => new Option('--log <file>', "read a captured log (NDJSON from 'podledger export') instead of --data"),
   json: () => new Option('--json', 'machine-readable output'),
 } as const;

@@ -10,7 +10,7 @@ import { ping } from '../podman/client.js';
 import { exposedSecrets } from '../host/secrets.js';
 import { watchFile } from '../observe/host-facts.js';
 import { watchManifests } from '../observe/manifests.js';
-import { DEFAULT_POLICY_FILE } from '../observe/policy-file.js';
+import { policyCandidates } from '../observe/policy-file.js';
 import { coalesced, type Coalesced } from './coalesce.js';
 import type { Logger } from './logger.js';
 import { observeOnce, readers, type Sources } from './observe-once.js';
@@ -125,7 +125,7 @@ export function startObservers(d: ObserverDeps): Observers {
     watch(resyncMs) {
       const watchers = [
         watchManifests(src.appsDir, () => manifests.trigger()),
-        watchFile(src.policyFile ?? DEFAULT_POLICY_FILE, () => manifests.trigger()),
+        ...policyCandidates(src).map((file) => watchFile(file, () => manifests.trigger())),
         ...(src.hostFactsFile ? [watchFile(src.hostFactsFile, () => facts.trigger())] : []),
         ...(src.secretsDir ? [watchFile(src.secretsDir, () => secrets.trigger())] : []),
       ];

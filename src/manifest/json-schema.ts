@@ -241,7 +241,7 @@ const REFERENCE_INTRO: readonly string[] = [
     '  folder, and out of it only to a host file the node policy lists under `build_host_files`.',
     '- A manifest is at most 256 KiB and a template at most 1 MiB; YAML nested more than 32 levels deep, or',
     '  with more than 100 aliases to resolve, is refused.',
-    '- The node\'s policy (`--policy`, e.g. examples/node-policy.yml) refuses, unless it lists the rule under',
+    '- The node\'s policy (`--policy`, else /etc/podledger/policy.yml, else policy.yml beside the apps folder) refuses, unless it lists the rule under',
     '  `allow.<app id>`: host network (`host-network`), joining another namespace (`join-namespace`), added',
     '  capabilities (`cap-add`), devices (`devices`), binds outside `<data_root>/<app id>`',
     '  (`bind-outside-data-root`) and binds of protected paths (`sensitive-bind`). Its `build_host_files` lists',

@@ -96,9 +96,10 @@ export async function readManifests(appsDir: string, policy?: PolicyContext): Pr
   return readings;
 }
 
-/** Manifests checked against the node policy as it is now. */
-export async function readCatalog(appsDir: string, o: PolicyOptions): Promise<Map<string, ManifestReading>> {
-  return readManifests(appsDir, await policyContext(o));
+/** Manifests checked against the node policy as it is now, and the policy they were checked against. */
+export async function readCatalog(appsDir: string, o: PolicyOptions): Promise<{ readings: Map<string, ManifestReading>; policy: PolicyContext }> {
+  const policy = await policyContext({ ...o, appsDir });
+  return { readings: await readManifests(appsDir, policy), policy };
 }
 
 /** Calls `onChange` (debounced) whenever anything under the apps folder changes. */

@@ -14,7 +14,7 @@ import { makeTempDir, REPO_ROOT, runCli, type TempDir } from '../support/cli.js'
 import { podmanEnv, podmanOk } from '../support/podman.js';
 
 const APPS = join(REPO_ROOT, 'apps');
-const NODE_POLICY = join(REPO_ROOT, 'examples/node-policy.yml');
+const NODE_POLICY = join(REPO_ROOT, 'policy.yml');
 
 interface PlannedAction { kind: string; app: string; reasons: { code: string; field?: string }[] }
 

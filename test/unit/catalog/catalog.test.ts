@@ -14,7 +14,7 @@ import { policyContext } from '../../../src/observe/policy-file.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const APPS = join(ROOT, 'apps');
-const NODE_POLICY = join(ROOT, 'examples/node-policy.yml');
+const NODE_POLICY = join(ROOT, 'policy.yml');
 const DEMO_APPS = join(ROOT, 'examples/demo/apps');
 const DEMO_POLICY = join(ROOT, 'examples/demo/policy.yml');
 
