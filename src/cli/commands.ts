@@ -8,7 +8,7 @@ import { plan } from '../core/plan.js';
 import { iso, printable, renderDifference, renderEvent, renderPlan } from '../core/render.js';
 import { initialState, type State } from '../core/state.js';
 import type { AppView } from '../core/views.js';
-import { explain, renderWhy } from '../core/why.js';
+import { explain, renderWhy, whyData } from '../core/why.js';
 import { formatManifestError } from '../manifest/parse.js';
 import { podmanClient, ping } from '../podman/client.js';
 import { collect } from '../log/fold.js';
@@ -32,7 +32,7 @@ import { noSuchBoot, seqOfPoint } from './points.js';
 import { Undecodable } from './undecodable.js';
 import { MemoryLog } from './memory-log.js';
 import { daemonState, openLog } from './source.js';
-import { renderExit, renderWaiting } from './status-render.js';
+import { renderExit, renderObserved, renderPending, renderWaiting } from './status-render.js';
 import { holdsSeq, loadSelectedEvents, loadWhyEvents } from './why-source.js';
 
 export interface Common {
@@ -151,7 +151,8 @@ export async function planCommand(o: Common): Promise<PlanSummary> {
 
 export function renderViews(views: readonly AppView[]): string {
   return views.map((r) => {
-    const lines = [`${r.converged ? '✓' : '✗'} ${r.app.padEnd(16)} ${(r.observed + (r.health ? ` ${r.health}` : '')).padEnd(24)} desired ${r.desired.slice(0, 12)}${r.container ? `  container ${r.container.slice(0, 12)}` : ''}`];
+    const desired = r.desired.specHash?.slice(0, 12) ?? r.desired.state.replace('-', ' ');
+    const lines = [`${r.converged ? '✓' : '✗'} ${r.app.padEnd(16)} ${(renderObserved(r.observed) + (r.health ? ` ${r.health}` : '')).padEnd(24)} desired ${desired}${r.container ? `  container ${r.container.slice(0, 12)}` : ''}`];
     if (r.lastExit) lines.push(`    last exit: ${renderExit(r.lastExit)}${r.lastExit.container !== r.container ? ` (container ${r.lastExit.container.slice(0, 12)})` : ''}`);
     if (r.restarts > 0) lines.push(`    restarts since last stable run: ${r.restarts}${r.backoff ? `; next not before ${r.backoff.until}` : ''}`);
     for (const w of r.waiting ? renderWaiting(r.waiting) : []) lines.push(`    waiting: ${w}`);
@@ -159,7 +160,7 @@ export function renderViews(views: readonly AppView[]): string {
     if (r.rolledBack) lines.push('    rolled back to the last healthy configuration; held there until the manifest changes');
     for (const d of r.drift) lines.push(`    drift: ${renderDifference(d)}`);
     // a wait or block is said by `waiting` above
-    for (const p of r.pending) if (!(r.waiting && /^(wait|blocked): /.test(p))) lines.push(`    ${p}`);
+    for (const p of r.pending) if (!(r.waiting && (p.kind === 'wait' || p.kind === 'blocked'))) lines.push(`    ${renderPending(p)}`);
     if (r.failure) lines.push(`    last failure: ${r.failure}`);
     return lines.join('\n');
   }).join('\n');
@@ -230,7 +231,7 @@ export async function why(o: Common, app: string, all: boolean, at?: Bound): Pro
     seqOfPoint(log.events, log.base, at, `why: --at ${at.seq}`);
   }
   // --json prints what it found, then ends as the text form does: exit 1 when there is nothing
-  if (o.json) json({ app, ...(at ? { at: 'seq' in at ? at : { at: iso(at.at) } } : {}), entries: shown });
+  if (o.json) json({ app, ...(at ? { at: 'seq' in at ? at : { at: iso(at.at) } } : {}), entries: shown.map(whyData) });
   else if (shown.length > 0) out(renderWhy(shown));
   if (shown.length === 0) throw new InvalidInputError(`why: ${app}: no create, recreate, start or remove of this app in the log${at ? ` at or before ${showBound(at)}` : ''}`);
 }

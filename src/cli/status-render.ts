@@ -1,8 +1,8 @@
 // The text of `podledger status`: the node's lines, each app's extra lines, and `status APP`'s
 // describe-like page. Everything shown comes from the data `--json` prints; nothing here decides.
-import { iso, printable, renderDifference } from '../core/render.js';
+import { iso, printable, renderDifference, renderReason } from '../core/render.js';
 import type { AppDetail } from '../core/describe.js';
-import type { ExitView, Waiting } from '../core/views.js';
+import type { AppView, ExitView, PendingView, Waiting } from '../core/views.js';
 import { renderWhy, type WhyEntry } from '../core/why.js';
 import type { NodeReport } from './status.js';
 
@@ -36,8 +36,18 @@ export function renderWaiting(w: Waiting): string[] {
     case 'retry-after-failure': return [`retry after a failure until ${w.until}: ${printable(w.failure, 300)}`];
     case 'dependency': return w.on.map((d) => `blocked on dependency ${d.app}: ${d.message}`);
     case 'manifest-rejected': return w.errors.map((e) => `manifest rejected: ${e.file}:${e.line}:${e.col}: ${e.path ? `${e.path}: ` : ''}${printable(e.message, 300)}`);
-    case 'unresolved': return w.because.map((b) => `cannot resolve the spec: ${b}`);
+    case 'unresolved': return w.because.map((b) => `cannot resolve the spec: ${renderReason(b)}`);
   }
+}
+
+/** `restart: container-exited …; …`: a pending action in words. */
+export function renderPending(p: PendingView): string {
+  return `${p.kind}: ${p.reasons.map(renderReason).join('; ')}`;
+}
+
+/** `exited (exit 3)`, `running`, `no container` */
+export function renderObserved(o: AppView['observed']): string {
+  return o.state === null ? 'no container' : `${o.state}${o.exitCode !== null ? ` (exit ${o.exitCode})` : ''}`;
 }
 
 /** A probe as the app view may carry it (`probes`, added alongside): shown when present. */
@@ -75,7 +85,7 @@ export function renderDetail(a: AppDetail, why: WhyEntry | null): string {
   for (const d of a.drift) lines.push(`${label('drift')}${renderDifference(d)}`);
   if (a.rolledBack) lines.push(`${label('rolled back')}to spec ${a.rolledBack.to}; held there until the manifest changes`);
   if (a.failure) lines.push(`${label('last failure')}${a.failure.kind} (attempt ${a.failure.attempt}) at ${a.failure.at}: ${a.failure.message}`);
-  for (const p of a.pending) lines.push(`${label('pending')}${p}`);
+  for (const p of a.pending) lines.push(`${label('pending')}${renderPending(p)}`);
   lines.push(why ? `last why:\n${indent(renderWhy([why]).trimEnd())}` : `${label('last why')}no create, recreate, start or remove of this app in the log`);
   return lines.join('\n');
 }

@@ -7,10 +7,9 @@ import type { Envelope } from '../core/events.js';
 import { fold } from '../core/evolve.js';
 import { describeApp, knownApps, type AppDetail } from '../core/describe.js';
 import { plan } from '../core/plan.js';
-import { iso } from '../core/render.js';
 import { initialState, type State } from '../core/state.js';
 import { appViews } from '../core/views.js';
-import { explain, type WhyEntry } from '../core/why.js';
+import { explain, whyData, type WhyEntry } from '../core/why.js';
 import { controlGetJson, controlSocketPath, type DaemonAbout } from '../daemon/control.js';
 import { whyEvents } from '../log/why.js';
 import { InvalidInputError } from './errors.js';
@@ -116,12 +115,5 @@ async function fromLog(o: Common, state: State, app: string): Promise<{ failingS
 }
 
 /** A why entry as `status --json` gives times: ISO strings, like every other time it prints. */
-function whyData(w: WhyEntry) {
-  return {
-    ...w,
-    action: { ...w.action, at: iso(w.action.at) },
-    reasons: w.reasons.map((r) => (r.cause ? { ...r, cause: r.cause.map((c) => ({ ...c, at: c.at ? iso(c.at) : null })) } : r)),
-  };
-}
 
 export type { AppDetail };

@@ -6,12 +6,12 @@ import { dependenciesOf } from './manifest/schema.js';
 import { unmet } from './plan.js';
 import { iso } from './render.js';
 import type { State } from './state.js';
-import { appView, type AppView, type ExitView, type Waiting } from './views.js';
+import { appView, type AppView, type DesiredView, type ExitView, type PendingView, type Waiting } from './views.js';
 
 export interface AppDetail {
   app: string;
   converged: boolean;
-  desired: { state: 'resolved' | 'removed' | 'manifest rejected' | 'unresolved'; specHash: string | null; image: string | null };
+  desired: DesiredView;
   observed: {
     state: string | null;
     /** full ids and hashes: the text shortens them, the JSON never does */
@@ -35,7 +35,7 @@ export interface AppDetail {
   drift: Difference[];
   rolledBack: AppView['rolledBack'];
   failure: { kind: string; message: string; at: string; attempt: number } | null;
-  pending: string[];
+  pending: PendingView[];
   /** the app view's last probes, passed through when the view has them (each {at, ok, output, latencyMs}) */
   probes?: unknown;
 }
@@ -64,11 +64,7 @@ export function describeApp(state: State, id: string, actions: readonly Action[]
   return {
     app: id,
     converged: v.converged,
-    desired: {
-      state: v.spec ? 'resolved' : (v.desired as AppDetail['desired']['state']),
-      specHash: v.spec ? v.desired : null,
-      image: v.spec?.image ?? null,
-    },
+    desired: v.desired,
     observed: {
       state: c?.status ?? null, container: c?.id ?? null, name: c?.name ?? null, specHash: c?.specHash ?? null, image: c?.image ?? c?.spec?.image ?? null,
       since: c ? iso(c.statusAt) : null, startedAt: c?.startedAt !== undefined ? iso(c.startedAt) : null,

@@ -1,18 +1,35 @@
 // What `status`, `replay` and `diff` show of a projection, per app: plain data, derived purely from
 // state, so a replay prints the same bytes on every run and machine.
-import type { Action, Difference, ManifestError } from './events.js';
-import { iso, renderReason } from './render.js';
+import type { Action, ContainerStateName, Difference, ManifestError, Reason } from './events.js';
+import { iso } from './render.js';
 import { acceptsHash, desiredApp, resolveSpec } from './spec.js';
 import type { ContainerSpec } from './spec-schema.js';
 import { signalOf } from './signals.js';
 import type { ContainerState, State } from './state.js';
 
+/** What the node should run for an app: its spec's hash when it resolves, else why there is none. */
+export interface DesiredView {
+  state: 'resolved' | 'removed' | 'manifest-rejected' | 'unresolved';
+  specHash: string | null;
+  image: string | null;
+}
+
+/** An action the planner would take now, as data (`render.ts` words it). */
+export interface PendingView {
+  kind: Action['kind'];
+  reasons: Reason[];
+  /** a wait: the restart attempt it announces and when it falls due */
+  attempt?: number;
+  until?: string;
+}
+
 export interface AppView {
   app: string;
-  desired: 'removed' | 'manifest rejected' | 'unresolved' | string;
+  desired: DesiredView;
   /** the desired spec itself, when it resolves (secrets as hashes) */
   spec: ContainerSpec | null;
-  observed: string;
+  /** the container's state (null: there is none) and, once exited, its exit code */
+  observed: { state: ContainerStateName | null; exitCode: number | null };
   container: string | null;
   health: string | null;
   /** the last few recorded probe outcomes of the current container, oldest first */
@@ -23,7 +40,7 @@ export interface AppView {
   rolledBack: { to: string; untilManifestChanges: true } | null;
   drift: Difference[];
   failure: string | null;
-  pending: string[];
+  pending: PendingView[];
   /** what ended the container's last run; null when the log records none */
   lastExit: ExitView | null;
   /** why nothing is done for the app now, when the plan holds it back */
@@ -46,7 +63,7 @@ export type Waiting =
   | { reason: 'retry-after-failure'; until: string; failure: string }
   | { reason: 'dependency'; on: { app: string; message: string }[] }
   | { reason: 'manifest-rejected'; errors: ManifestError[] }
-  | { reason: 'unresolved'; because: string[] };
+  | { reason: 'unresolved'; because: Reason[] };
 
 /** `actions`: what the planner would do now (the caller picks "now": the clock, or a replay's last event). */
 export function appViews(state: State, actions: readonly Action[]): AppView[] {
@@ -64,9 +81,13 @@ export function appView(state: State, id: string, actions: readonly Action[]): A
   const pinned = state.pinned[id];
   return {
     app: id,
-    desired: !app ? 'removed' : app.rejected ? 'manifest rejected' : desired?.ok ? desired.hash : 'unresolved',
+    desired: {
+      state: !app ? 'removed' : app.rejected ? 'manifest-rejected' : desired?.ok ? 'resolved' : 'unresolved',
+      specHash: desired?.ok ? desired.hash : null,
+      image: desired?.ok ? desired.spec.image : null,
+    },
     spec: desired?.ok ? desired.spec : null,
-    observed: c ? `${c.status}${c.exitCode !== undefined ? ` (exit ${c.exitCode})` : ''}` : 'no container',
+    observed: { state: c?.status ?? null, exitCode: c?.status === 'exited' ? (c.exitCode ?? null) : null },
     container: c?.id ?? null,
     health: hasCheck && c?.status === 'running' ? (c.health?.status ?? 'starting') : null,
     probes: (c?.probes ?? []).map((p) => ({ at: iso(p.at), ok: p.ok, output: p.output, latencyMs: p.latencyMs })),
@@ -76,7 +97,7 @@ export function appView(state: State, id: string, actions: readonly Action[]): A
     rolledBack: pinned ? { to: pinned.config.specHash, untilManifestChanges: true } : null,
     drift: c?.drift?.differences ?? [],
     failure: state.failures[id]?.message ?? null,
-    pending: actions.filter((a) => a.app === id).map((a) => `${a.kind}: ${a.reasons.map(renderReason).join('; ')}`),
+    pending: actions.filter((a) => a.app === id).map(pendingView),
     lastExit: exitView(c),
     waiting: waitingOf(state, id, actions),
   };
@@ -106,5 +127,12 @@ export function waitingOf(state: State, id: string, actions: readonly Action[]):
   }
   const deps = a.reasons.filter((r) => r.code === 'waiting-on-dependency');
   if (deps.length > 0) return { reason: 'dependency', on: deps.map((r) => ({ app: r.field ?? '', message: r.message ?? '' })) };
-  return { reason: 'unresolved', because: a.reasons.map(renderReason) };
+  return { reason: 'unresolved', because: a.reasons };
+}
+
+function pendingView(a: Action): PendingView {
+  return {
+    kind: a.kind, reasons: a.reasons,
+    ...(a.attempt !== undefined ? { attempt: a.attempt } : {}), ...(a.until !== undefined ? { until: iso(a.until) } : {}),
+  };
 }

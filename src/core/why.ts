@@ -3,10 +3,14 @@ import { AUDITED } from './action-kinds.js';
 import type { Action, Envelope, EnvelopeOf, Reason } from './events.js';
 import { iso, renderEvent, renderReason, show, summarise } from './render.js';
 
+/** The type of a cause link whose event is not in the log read (a compacted or partial log). */
+const MISSING = '(not in this log)';
+
 export interface CauseLink {
   seq: number;
   type: string;
   at: number;
+  app?: string;
   summary: string;
   /** for host facts and secrets: what changed, from → to (secrets never by value) */
   changes?: { name: string; from: unknown; to: unknown }[];
@@ -15,9 +19,14 @@ export interface CauseLink {
 export interface WhyEntry {
   action: { seq: number; kind: Action['kind']; app: string; at: number; correlation?: string };
   reasons: (Reason & { cause?: CauseLink[] })[];
-  outcome?: { seq: number; type: 'ActionSucceeded' | 'ActionFailed'; summary: string };
+  outcome?: {
+    seq: number; type: 'ActionSucceeded' | 'ActionFailed'; at: number; summary: string;
+    /** the container the action left (a success that made or kept one) */
+    container?: string;
+    error?: { code: string; message: string };
+  };
   /** what podman reported afterwards (container started) */
-  effects: { seq: number; type: string; summary: string }[];
+  effects: { seq: number; type: string; at: number; container: string; summary: string }[];
 }
 
 /** Every audited action of `app` (oldest first), each with its reasons' causal chains. */
@@ -36,9 +45,13 @@ export function explain(events: readonly Envelope[], app: string): WhyEntry[] {
       effects: [],
     };
     if (outcome) {
-      entry.outcome = { seq: outcome.seq, type: outcome.type, summary: renderEvent(outcome) };
-      const started = events.find((x) => x.seq > outcome.seq && x.type === 'ContainerStarted' && x.app === app);
-      if (started && outcome.type === 'ActionSucceeded') entry.effects.push({ seq: started.seq, type: started.type, summary: renderEvent(started) });
+      const made = outcome.type === 'ActionSucceeded' ? outcome.data.containerId : undefined;
+      entry.outcome = {
+        seq: outcome.seq, type: outcome.type, at: outcome.at, summary: renderEvent(outcome),
+        ...(made ? { container: made } : {}), ...(outcome.type === 'ActionFailed' ? { error: outcome.data.error } : {}),
+      };
+      const started = events.find((x): x is EnvelopeOf<'ContainerStarted'> => x.seq > outcome.seq && x.type === 'ContainerStarted' && x.app === app);
+      if (started && outcome.type === 'ActionSucceeded') entry.effects.push({ seq: started.seq, type: started.type, at: started.at, container: started.data.id, summary: renderEvent(started) });
     }
     entries.push(entry);
   }
@@ -54,11 +67,11 @@ function chain(seq: number, bySeq: ReadonlyMap<number, Envelope>, events: readon
     seen.add(next);
     const e = bySeq.get(next);
     if (!e) {
-      links.push({ seq: next, type: '(not in this log)', at: 0, summary: `event #${next} is not in the log read` });
+      links.push({ seq: next, type: MISSING, at: 0, summary: `event #${next} is not in the log read` });
       break;
     }
     const changes = factChanges(e, events);
-    links.push({ seq: e.seq, type: e.type, at: e.at, summary: `${e.app ? `${e.app} ` : ''}${summarise(e)}`, ...(changes ? { changes } : {}) });
+    links.push({ seq: e.seq, type: e.type, at: e.at, ...(e.app ? { app: e.app } : {}), summary: `${e.app ? `${e.app} ` : ''}${summarise(e)}`, ...(changes ? { changes } : {}) });
     next = e.causedBy;
   }
   return links;
@@ -74,6 +87,29 @@ function factChanges(e: Envelope, events: readonly Envelope[]): CauseLink['chang
     return { name, from: before?.data.facts[name] ?? null, to: e.data.facts[name] ?? null };
   });
 }
+
+/**
+ * An entry as data for `--json`: times in ISO 8601, full ids, no sentences (`summary` is for the text
+ * form). A cause not in the log read has `type` null.
+ */
+export function whyData(w: WhyEntry) {
+  const time = (ms: number) => (ms ? iso(ms) : null);
+  return {
+    action: { seq: w.action.seq, kind: w.action.kind, app: w.action.app, at: iso(w.action.at), correlation: w.action.correlation ?? null },
+    reasons: w.reasons.map(({ cause, ...reason }) => ({
+      ...reason,
+      cause: (cause ?? []).map((c) => {
+        const known = c.type !== MISSING;
+        return { seq: c.seq, type: known ? c.type : null, at: known ? time(c.at) : null, app: c.app ?? null, ...(c.changes ? { changes: c.changes } : {}) };
+      }),
+    })),
+    outcome: w.outcome
+      ? { seq: w.outcome.seq, type: w.outcome.type, at: iso(w.outcome.at), container: w.outcome.container ?? null, error: w.outcome.error ?? null }
+      : null,
+    effects: w.effects.map((x) => ({ seq: x.seq, type: x.type, at: iso(x.at), container: x.container })),
+  };
+}
+export type WhyData = ReturnType<typeof whyData>;
 
 export function renderWhy(entries: readonly WhyEntry[]): string {
   return entries.map((w) => {

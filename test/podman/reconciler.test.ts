@@ -221,8 +221,8 @@ describe('the reconciler on a real podman', () => {
     await app('free', GOOD);
     await start();
     await waitFor(() => running('free'), { timeoutMs: 30_000, what: 'free running' });
-    const status = JSON.parse((await runCli(['status', '--json', '--data', data])).stdout) as { apps: { app: string; pending: string[] }[] };
-    expect(status.apps.find((a) => a.app === 'needy')!.pending).toEqual(['blocked: waiting-on-secret token']);
+    const status = JSON.parse((await runCli(['status', '--json', '--data', data])).stdout) as { apps: { app: string; pending: unknown[] }[] };
+    expect(status.apps.find((a) => a.app === 'needy')!.pending).toEqual([{ kind: 'blocked', reasons: [{ code: 'waiting-on-secret', field: 'token' }] }]);
     expect(await inspect(`${PREFIX}-needy`)).toBeUndefined();
 
     await writeFile(join(tmp.path, 'secrets', 'token'), 't0ken\n');

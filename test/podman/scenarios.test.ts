@@ -101,8 +101,8 @@ describe('daemon on a real podman', () => {
       return out.includes('restrat') ? out : undefined;
     }, { timeoutMs: 20_000, what: 'ManifestRejected for ipapp' });
     expect(rejected).toMatch(/ipapp\/manifest\.yml:10:3: container\.restrat: unknown key 'restrat'/);
-    const status = JSON.parse((await cli('status', '--json')).stdout) as { apps: { app: string; desired: string }[] };
-    expect(status.apps.find((a) => a.app === 'ipapp')?.desired).toBe('manifest rejected');
+    const status = JSON.parse((await cli('status', '--json')).stdout) as { apps: { app: string; desired: { state: string; specHash: string | null } }[] };
+    expect(status.apps.find((a) => a.app === 'ipapp')?.desired).toMatchObject({ state: 'manifest-rejected', specHash: null });
     await new Promise((r) => setTimeout(r, 2_000)); // give a wrong decision time to happen
     expect((await running('ipapp'))?.Id).toBe(before);
     expect(daemon.exitCode()).toBeNull();

@@ -13,7 +13,7 @@ interface StatusJson {
   daemon: { running: boolean; pid?: number; boot?: number; since?: string };
   podman: { known: boolean; reachable?: boolean; version?: string | null; why?: string };
   log: { seq: number };
-  apps: { app: string; observed: string; lastExit: { container: string; exitCode: number; signal: string | null; oomKilled: boolean | null; at: string } | null }[];
+  apps: { app: string; observed: { state: string | null; exitCode: number | null }; lastExit: { container: string; exitCode: number; signal: string | null; oomKilled: boolean | null; at: string } | null }[];
 }
 
 describe('status on a real podman', () => {

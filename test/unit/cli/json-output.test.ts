@@ -70,3 +70,42 @@ describe('--json ends as the text form does', () => {
     expect(r.errorLines).toEqual(['podledger: why: nosuchapp: no create, recreate, start or remove of this app in the log']);
   });
 });
+
+/** Every string leaf of a JSON value, with its path. */
+function strings(value: unknown, at = '$'): [string, string][] {
+  if (typeof value === 'string') return [[at, value]];
+  if (Array.isArray(value)) return value.flatMap((v, i) => strings(v, `${at}[${i}]`));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => strings(v, `${at}.${k}`));
+  return [];
+}
+
+describe('--json carries data, not sentences', () => {
+  const CRASH = join(REPO_ROOT, 'events', 'crash-loop.ndjson');
+  const HOST_IP = join(REPO_ROOT, 'events', 'host-ip-change.ndjson');
+
+  it.each([['status'], ['replay']])('given a crash loop, when %s --json, then the container state, exit code and pending action are separate fields', async (command) => {
+    const r = await run([command, '--json', '--log', CRASH]);
+    expect(r.code, r.stderr).toBe(0);
+    const app = (JSON.parse(r.stdout) as { apps: Record<string, unknown>[] }).apps.find((a) => a.app === 'crasher')!;
+    expect(app.observed).toEqual({ state: 'exited', exitCode: 3 });
+    expect(app.desired).toMatchObject({ state: 'resolved', specHash: expect.stringMatching(HASH) });
+    const pending = app.pending as { kind: string; reasons: { code: string; causedBy?: number }[] }[];
+    expect(pending.length).toBeGreaterThan(0);
+    expect(pending[0]!.kind).toMatch(/^(start|wait)$/);
+    expect(pending[0]!.reasons[0]).toMatchObject({ code: 'container-exited', causedBy: expect.any(Number) });
+  });
+
+  it('given the host-IP change, when why fedimint --json, then times are ISO, ids whole, the cause a typed link with its change, and no summary sentence anywhere', async () => {
+    const r = await run(['why', 'fedimint', '--json', '--log', HOST_IP]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { entries: { action: { at: string }; reasons: { field: string; cause: { type: string; changes: unknown[] }[] }[]; outcome: { container: string } }[] };
+    const entry = out.entries.at(-1)!;
+    expect(new Date(entry.action.at).toISOString()).toBe(entry.action.at);
+    expect(entry.reasons[0]!.field).toBe('env.FM_P2P_URL');
+    expect(entry.reasons[0]!.cause[0]).toMatchObject({ type: 'HostFactsObserved', changes: [{ name: 'HOST_IP', from: '10.0.0.5', to: '10.0.0.9' }] });
+    expect(entry.outcome.container).toMatch(HASH);
+    expect(r.stdout).not.toContain('"summary"');
+    // a rendered event line ("#21 2026-… boot 1 ActionSucceeded …") is what the text form prints, never a field
+    expect(strings(out).filter(([, s]) => /#\d+ .* boot \d+ /.test(s))).toEqual([]);
+  });
+});

@@ -31,7 +31,7 @@ describe('status view: the last exit', () => {
       exited('web', 'c1', 143, false), restarted('web', 'c1', 1),
     ]));
     const v = appView(state, 'web', []);
-    expect(v.observed).toBe('running');
+    expect(v.observed).toEqual({ state: 'running', exitCode: null });
     expect(v.restarts).toBe(2);
     expect(v.lastExit).toEqual({ container: 'c1', exitCode: 143, signal: 'SIGTERM', oomKilled: false, at: at(4) });
   });
