@@ -8,6 +8,7 @@ import { desiredApp, LABELS, resolveSpec } from '../core/spec.js';
 import type { ContainerSpec } from '../core/spec-schema.js';
 import type { State } from '../core/state.js';
 import { compareContainer, type InspectedContainer } from '../podman/compare.js';
+import { listAllContainers } from '../podman/client.js';
 
 const STATES: ReadonlySet<string> = new Set(['created', 'running', 'paused', 'exited', 'stopped']);
 
@@ -28,7 +29,7 @@ export interface Inventory {
 }
 
 export async function readInventory(docker: Docker, state: State, hashSecret: (value: string) => string): Promise<Inventory> {
-  const list = await docker.listContainers({ all: true });
+  const list = await listAllContainers(docker);
   const adopted = new Map(Object.entries(state.containers).filter(([, c]) => c.adopted).map(([app, c]) => [c.id, app]));
   const inventory: Inventory = { managed: [], unmanaged: [], drift: [] };
   const inspect = (id: string) => docker.getContainer(id).inspect() as Promise<InspectedContainer & { State: { ExitCode: number; OOMKilled?: boolean } }>;

@@ -1,6 +1,6 @@
 // The podman client: dockerode over podman's Docker-compatible socket.
 import type Docker from 'dockerode';
-import { errorCode, PodmanUnreachableError } from './errors.js';
+import { errorCode, PodmanUnreachableError, podmanMessage } from './errors.js';
 import { assertUnixSocket } from './socket.js';
 
 /**
@@ -37,5 +37,24 @@ export async function ping(docker: Docker, socketPath: string): Promise<void> {
     await docker.ping();
   } catch (cause) {
     throw new PodmanUnreachableError(socketPath, errorCode(cause), { cause });
+  }
+}
+
+/**
+ * Every container, as `GET /containers/json?all=true` lists them. podman lists the ids it holds, then
+ * reads each one's state; a container removed (or half made) in between fails the whole list with a
+ * 500 "no such container" / "does not exist in database", though podman is fine. That is a race, not
+ * an outage: ask again a few times before reporting it, so the daemon does not take podman for down.
+ */
+const LIST_RACE = /no such container|does not exist in database|container not known/i;
+
+export async function listAllContainers(docker: Docker, tries = 5): Promise<Docker.ContainerInfo[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await docker.listContainers({ all: true });
+    } catch (err) {
+      if (attempt >= tries || !LIST_RACE.test(podmanMessage(err))) throw err;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
   }
 }
