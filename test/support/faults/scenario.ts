@@ -134,7 +134,7 @@ export async function convergenceGap(apps: Apps, data: string): Promise<string |
   // empty while the app is not converged yet (the reconciler has not planned it).
   for (const id of apps.shapes.keys()) {
     const v = appView(state, id, []);
-    if (!v.converged) return `${id}: the daemon's view: desired ${v.desired}, observed ${v.observed}${v.drift.length ? `, drift ${JSON.stringify(v.drift)}` : ''}`;
+    if (!v.converged) return `${id}: the daemon's view: desired ${JSON.stringify(v.desired)}, observed ${JSON.stringify(v.observed)}${v.drift.length ? `, drift ${JSON.stringify(v.drift)}` : ''}`;
   }
   // A plan is recorded only when it is news, so the last one recorded may list actions long done:
   // what is left is what today's planner would still do.
@@ -147,14 +147,14 @@ export async function convergenceGap(apps: Apps, data: string): Promise<string |
 export async function statusAgrees(apps: Apps, data: string): Promise<void> {
   const r = await runCli(['status', '--json', '--data', data]);
   expect(r.code, r.stderr).toBe(0);
-  const views = (JSON.parse(r.stdout) as { apps: { app: string; desired: string; converged: boolean; container: string | null }[] }).apps;
+  const views = (JSON.parse(r.stdout) as { apps: { app: string; desired: { specHash: string | null }; converged: boolean; container: string | null }[] }).apps;
   const found = await ours(apps.prefix);
   for (const id of apps.shapes.keys()) {
     const v = views.find((x) => x.app === id);
     expect(v, `status has ${id}`).toBeDefined();
     expect(v!.converged, `status: ${id} converged: ${JSON.stringify(v)}`).toBe(true);
     const c = found.find((x) => x.app === id);
-    expect(c?.specHash, `${id}: podman's spec-hash label is the desired hash`).toBe(v!.desired);
+    expect(c?.specHash, `${id}: podman's spec-hash label is the desired hash`).toBe(v!.desired.specHash);
     expect(v!.container).toBe(c?.id);
   }
 }

@@ -110,10 +110,12 @@ describe('the health monitor, reaching containers', () => {
   });
 
   it('given probes that see the same thing, when the outcome changes, then only the changes are reported, with the address and error', async () => {
-    const server = net.createServer((s) => s.destroy());
+    // a FIN, not a reset: a probe racing the close must see "connected" or "refused", never ECONNRESET
+    const server = net.createServer((s) => s.end());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as net.AddressInfo).port;
-    const check = { type: 'tcp' as const, port, intervalMs: 30, timeoutMs: 200, retries: 100, startPeriodMs: 0 };
+    // a loaded machine must not turn a slow connect into a third, "timed out" outcome: the timeout is far off
+    const check = { type: 'tcp' as const, port, intervalMs: 30, timeoutMs: 5_000, retries: 100, startPeriodMs: 0 };
     const target: ProbeTarget = { app: 'a', id: 'c1', spec: { network: 'podledger' } as unknown as ContainerSpec, check, startedAt: 1 };
     let last: { ok: boolean; output: string } | undefined;
     const recorded: { ok: boolean; output: string; latencyMs: number }[] = [];
