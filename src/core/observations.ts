@@ -119,6 +119,26 @@ export function driftDrafts(state: State, found: readonly { app: string; id: str
   });
 }
 
+/** What one reading of podman found: its containers, the unlabelled ones named as apps, and drift. */
+export interface InventoryReading {
+  managed: readonly ObservedContainer[];
+  unmanaged: readonly { app: string; id: string; name: string; image: string; differences: Difference[] }[];
+  drift: readonly { app: string; id: string; differences: Difference[] }[];
+}
+
+/**
+ * A reading takes a while, and other observers append meanwhile (a death from its exit file). What it
+ * saw is news only if it is news both to `before`, what was believed when it began (so a reading older
+ * than an event appended since cannot undo it), and to `now` (so a death already recorded is not
+ * recorded twice).
+ */
+export function inventoryNews(before: State, now: State, found: InventoryReading): Draft[] {
+  const news = (s: State) => [...inventoryDrafts(s, found.managed), ...unmanagedDrafts(s, found.unmanaged), ...driftDrafts(s, found.drift)];
+  const stillNews = new Set(news(now).map(draftKey));
+  return news(before).filter((d) => stillNews.has(draftKey(d)));
+}
+const draftKey = (d: Draft) => JSON.stringify([d.type, d.app, d.data]);
+
 /** `at`: when podman says it happened (ms); the stream can lag behind what we already saw. */
 export type PodmanEvent =
   | { action: 'start'; app: string; id: string; name: string; at?: number; specHash?: string }

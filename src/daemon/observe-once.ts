@@ -5,7 +5,7 @@
 // telling a container made elsewhere from ours needs the manifests and facts.
 import type Docker from 'dockerode';
 import type { Draft } from '../core/events.js';
-import { driftDrafts, factsDraft, inventoryDrafts, manifestDrafts, secretDrafts, unmanagedDrafts } from '../core/observations.js';
+import { factsDraft, inventoryNews, manifestDrafts, secretDrafts } from '../core/observations.js';
 import type { State } from '../core/state.js';
 import type { NodePolicy } from '../act/executor.js';
 import { readSecretHashes, secretHash } from '../host/secrets.js';
@@ -55,9 +55,9 @@ export function readers(src: Sources, sink: Sink): Readers {
       await sink.append(secretDrafts(sink.state(), await readSecretHashes(src.secretsDir, src.nodeKey)));
     },
     async inventory(docker) {
-      const before = sink.state(); // differences are taken against what was believed when the reading began
+      const before = sink.state();
       const found = await readInventory(docker, before, hashSecret);
-      await sink.append([...inventoryDrafts(before, found.managed), ...unmanagedDrafts(before, found.unmanaged), ...driftDrafts(before, found.drift)]);
+      await sink.append(inventoryNews(before, sink.state(), found));
     },
   };
 }

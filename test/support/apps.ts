@@ -53,6 +53,6 @@ export function daemonState(data: string): Promise<{ seq: number; stateHash: str
 export async function nodeConverged(data: string): Promise<boolean> {
   const r = await runCli(['replay', '--json', '--data', data]);
   if (r.code !== 0) return false;
-  const { apps } = JSON.parse(r.stdout) as { apps: { converged: boolean; pending: string[] }[] };
+  const { apps } = JSON.parse(r.stdout) as { apps: { converged: boolean; pending: unknown[] }[] };
   return apps.length > 0 && apps.every((a) => a.converged && a.pending.length === 0);
 }

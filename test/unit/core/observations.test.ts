@@ -1,7 +1,7 @@
 // Observers append only what changed: an idle node's log does not grow.
 import { describe, expect, it } from 'vitest';
 import { fold } from '../../../src/core/evolve.js';
-import { factsDraft, inventoryDrafts, manifestDrafts, podmanEventDrafts, secretDrafts, type ManifestReading } from '../../../src/core/observations.js';
+import { factsDraft, inventoryDrafts, inventoryNews, manifestDrafts, podmanEventDrafts, secretDrafts, type ManifestReading } from '../../../src/core/observations.js';
 import { envelopes, manifest } from './builders.js';
 
 const m = manifest('web');
@@ -34,5 +34,27 @@ describe('observations', () => {
   it('given a known manifest, when its file disappears, then ManifestRemoved is appended', () => {
     const state = fold(envelopes(manifestDrafts(fold([]), new Map([['web', reading]]))));
     expect(manifestDrafts(state, new Map()).map((d) => d.type)).toEqual(['ManifestRemoved']);
+  });
+
+  describe('an inventory reading that overlaps other observers\' appends', () => {
+    const running = { app: 'web', id: 'c1', name: 'web', state: 'running' as const, image: 'img', specHash: 's1' };
+    const exited = { ...running, state: 'exited' as const, exitCode: 137, oomKilled: false };
+    const before = fold(envelopes(inventoryDrafts(fold([]), [running])));
+    // the exit file's record of the death, appended while the reading ran
+    const afterDeath = fold(envelopes([...inventoryDrafts(fold([]), [running]), ...podmanEventDrafts(before, { action: 'died', app: 'web', id: 'c1', name: 'web', exitCode: 137 })]));
+    const reading = (c: typeof running | typeof exited) => ({ managed: [c], unmanaged: [], drift: [] });
+
+    it('given a death recorded during the reading, when the reading saw the container exited too, then the death is not recorded twice', () => {
+      expect(afterDeath.containers.web!.status).toBe('exited');
+      expect(inventoryNews(before, afterDeath, reading(exited))).toEqual([]);
+    });
+
+    it('given a death recorded during the reading, when the reading saw it still running (it looked first), then it does not undo the death', () => {
+      expect(inventoryNews(before, afterDeath, reading(running))).toEqual([]);
+    });
+
+    it('given nothing appended during the reading, when it saw a death, then the death is news', () => {
+      expect(inventoryNews(before, before, reading(exited)).map((d) => [d.type, d.data])).toEqual([['ContainerObserved', expect.objectContaining({ state: 'exited', exitCode: 137 })]]);
+    });
   });
 });
