@@ -110,7 +110,9 @@ describe('the reconciler on a real podman', () => {
     // the first restart does not wait; each later one follows the exit before it by at least the
     // jittered backoff (0.8 × 1 s × 2^(n-1))
     const gaps = starts.map((s) => s.at - [...exits].reverse().find((x) => x.seq < s.seq)!.at);
-    expect(gaps[0], 'the first restart is at once').toBeLessThan(1_000);
+    // at once: no backoff scheduled before it (a loaded machine may still take a second to get there)
+    const firstBackoff = log.find((e) => e.type === 'BackoffScheduled');
+    expect(firstBackoff && starts[0]!.seq < firstBackoff.seq, 'the first restart is at once, before any backoff').toBe(true);
     gaps.slice(1).forEach((gap, n) => expect(gap).toBeGreaterThanOrEqual(0.8 * 1000 * 2 ** n - 50));
     expect(starts.length).toBeLessThanOrEqual(5); // 12 s hold at most 0+1+2+4+8 s of windows
     const scheduled = log.filter((e) => e.type === 'BackoffScheduled').map((e) => e.data.attempt);
