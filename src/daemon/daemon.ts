@@ -16,6 +16,7 @@ import { writeSnapshot } from '../log/snapshots.js';
 import { nodeKeyFor } from '../log/node-identity.js';
 import { controlSocketPath, runningDaemon, serveControl, type DaemonAbout } from './control.js';
 import { groupId, shareControl } from './control-access.js';
+import { policyContext } from '../observe/policy-file.js';
 import { startObservers } from './observers.js';
 import { Projection } from './projection.js';
 import { startReconciler } from './acting.js';
@@ -184,7 +185,9 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     services.add({ name: 'http listener', stop: () => listener.close() });
   }
   const boot = await store.beginBoot({ version: VERSION, pid: process.pid, foldVersion: FOLD_VERSION, hashVersion: HASH_VERSION, node: node.id });
-  log.info('daemon started', { boot: boot.boot, seq: boot.seq, node: node.id, apps: o.appsDir, data: o.dataDir, podman: o.socket });
+  // which policy grants what the catalog asks is found, not always named: say which (a bad one is said by the manifest reading)
+  const policy = await policyContext({ appsDir: o.appsDir, ...(o.policyFile ? { policyFile: o.policyFile } : {}) }).then((p) => (p.policyFileExists === false ? 'built-in defaults' : p.policyFile), () => 'unreadable');
+  log.info('daemon started', { boot: boot.boot, seq: boot.seq, node: node.id, apps: o.appsDir, data: o.dataDir, podman: o.socket, policy });
 
   const append = async (drafts: Draft[]) => {
     if (drafts.length === 0) return [];
