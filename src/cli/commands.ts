@@ -94,7 +94,7 @@ export async function loadLog(o: Common, bad?: Undecodable): Promise<{ events: E
   const source = await openLog({ data: o.data, ...(o.log ? { log: o.log } : {}) });
   try {
     const counted = bad ?? undecodable(o);
-    const events = await collect(source.items, counted.note);
+    const events = await collect(source.batches, counted.note);
     if (!bad) counted.report();
     return { events, base: source.base?.state ?? initialState };
   } finally {
@@ -236,7 +236,7 @@ export async function exportCommand(o: Common, boot?: number, file?: string): Pr
   let events: Envelope[];
   const bad = undecodable(o);
   try {
-    const all = await collect(source.items, bad.note);
+    const all = await collect(source.batches, bad.note);
     if (boot !== undefined && !all.some((e) => e.boot === boot)) throw new InvalidInputError(`export: --boot ${boot}: ${noSuchBoot(all, boot)}`);
     events = all.filter((e) => boot === undefined || e.boot === boot);
   } finally {
