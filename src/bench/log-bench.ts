@@ -1,7 +1,10 @@
 // Event log throughput against raw LevelDB doing the same I/O, measured in the same run on the same disk.
-// (a) durable appends: many producers each awaiting append(1 draft) — the daemon's real pattern — which
-//     group commit turns into few fsynced batches; baseline: batch(1000 puts, {sync: true}) of the same bytes.
+// (a) durable appends: 64, 256 and 1000 producers each awaiting append(1 draft) — the daemon's real
+//     pattern — which group commit turns into few fsynced batches; baselines: raw synced batches of the
+//     shape group commit reached (same records and index puts), and batch(1000 puts, {sync: true});
+//     p50/p99 append latency; the disk's own limit, a write + fdatasync loop, and events per fsync.
 // (b) reads: store.read() (parse + zod decode per record) vs raw iterator + JSON.parse of the same values.
+import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +16,8 @@ import type { BenchRow } from './types.js';
 export type { BenchRow } from './types.js';
 
 const N = 100_000;
-const PRODUCERS = 64;
+/** producer counts the append rows run at; the first also writes the store the read rows read */
+const PRODUCERS = [64, 256, 1000] as const;
 const RAW_BATCH = 1000;
 const SEQUENTIAL_N = 2_000; // per-event fsync is slow: a small sample is enough
 const HWM = { highWaterMarkBytes: 4 << 20 };
@@ -29,57 +33,90 @@ function row(name: string, value: number, unit: string, baseline?: { name: strin
   return baseline ? { name, value, unit, baseline, ratio: Number((value / baseline.value).toFixed(3)) } : { name, value, unit };
 }
 
-/** Append `total` drafts from `producers` loops, each awaiting its own append(1 draft). */
-async function produce(store: EventStore, total: number, producers: number): Promise<number> {
+/** Append `total` drafts from `producers` loops, each awaiting its own append(1 draft): the time, and each append's latency. */
+async function produce(store: EventStore, total: number, producers: number): Promise<{ ms: number; latencies: Float64Array }> {
   let next = 0;
+  const latencies = new Float64Array(total);
   const t0 = performance.now();
   await Promise.all(Array.from({ length: producers }, async () => {
-    for (let i = next++; i < total; i = next++) await store.append([draft(i)]);
+    for (let i = next++; i < total; i = next++) {
+      const start = performance.now();
+      await store.append([draft(i)]);
+      latencies[i] = performance.now() - start;
+    }
   }));
-  return performance.now() - t0;
+  return { ms: performance.now() - t0, latencies };
+}
+
+/** The q-quantile of latencies, in ms. */
+const quantile = (latencies: Float64Array, q: number): number => {
+  const sorted = Float64Array.from(latencies).sort();
+  return Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(2));
+};
+
+/**
+ * The disk's own limit for durable appends: write(4 KiB) + fdatasync in a loop, as many as fit in about
+ * a second. Group commit can do no better than this many batches a second.
+ */
+function fdatasyncsPerSecond(file: string): number {
+  const fd = openSync(file, 'w');
+  const block = Buffer.alloc(4096, 1);
+  try {
+    let n = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < 1000) {
+      writeSync(fd, block, 0, block.length, (n % 16) * block.length);
+      fdatasyncSync(fd);
+      n += 1;
+    }
+    return perSec(n, performance.now() - t0);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export async function benchLog(): Promise<BenchRow[]> {
   const root = await mkdtemp(join(tmpdir(), 'podledger-bench-'));
   try {
     const rows: BenchRow[] = [];
+    const fsyncs = fdatasyncsPerSecond(join(root, 'fsync-probe'));
+    rows.push(row('disk: write(4 KiB) + fdatasync loop (the physical limit of batches/s)', fsyncs, 'fsyncs/s'));
 
-    // (a) durable appends through the store, group commit
-    const storeDir = join(root, 'store');
-    const store = await EventStore.open(storeDir);
-    let batches = 0;
-    store.on('appended', () => (batches += 1));
-    const appendMs = await produce(store, N, PRODUCERS);
-    await store.close();
+    // (a) durable appends through the store, group commit, at several producer counts; each against
+    // raw synced batches of the shape group commit reached (same records, same index puts)
+    const storeDir = join(root, `store-${PRODUCERS[0]}`);
+    let rawWrite: { name: string; value: number } | undefined;
+    for (const producers of PRODUCERS) {
+      const dir = join(root, `store-${producers}`);
+      const store = await EventStore.open(dir);
+      let batches = 0;
+      store.on('appended', () => (batches += 1));
+      const { ms: appendMs, latencies } = await produce(store, N, producers);
+      await store.close();
 
-    // The exact bytes the store wrote, for the raw baseline: same keys, same values.
-    const stored = new Level<string, string>(storeDir);
-    const entries = await stored.iterator({ ...HWM, gte: '!log!', lt: '!log"' }).all();
-    await stored.close();
-
-    const rawDir = join(root, 'raw');
-    const raw = new Level<string, string>(rawDir);
-    const t0 = performance.now();
-    for (let i = 0; i < entries.length; i += RAW_BATCH) {
-      await raw.batch(entries.slice(i, i + RAW_BATCH).map(([key, value]) => ({ type: 'put' as const, key, value })), { sync: true });
+      // The exact bytes the store wrote, for the raw baselines: same keys, same values.
+      const stored = new Level<string, string>(dir);
+      const entries = await stored.iterator({ ...HWM, gte: '!log!', lt: '!log"' }).all();
+      await stored.close();
+      const perBatch = Math.max(1, Math.round(N / batches));
+      const rawSame = await rawSameShape(join(root, `raw-same-${producers}`), entries, perBatch);
+      const name = `append: ${producers} producers × append(1 draft), group commit, ${N} events`;
+      if (!rawWrite) {
+        rawWrite = await rawBatches(join(root, 'raw'), entries);
+        rows.push(row(name, perSec(N, appendMs), 'events/s', rawWrite));
+        rows.push(row('append: mean envelope size', Math.round(entries.reduce((n, [, v]) => n + v.length, 0) / entries.length), 'bytes'));
+      }
+      rows.push(row(name, perSec(N, appendMs), 'events/s', rawSame));
+      rows.push(row(`append: ${producers} producers: events per fsynced batch (mean; limit ${fsyncs} fsyncs/s × this = ${fsyncs * perBatch} events/s)`, perBatch, 'events'));
+      rows.push(row(`append: ${producers} producers: append latency p50 / p99 (p50 ${quantile(latencies, 0.5)} ms)`, quantile(latencies, 0.99), 'ms p99'));
     }
-    const rawMs = performance.now() - t0;
-    const rawWrite = { name: `raw level batch(${RAW_BATCH} puts, sync)`, value: perSec(entries.length, rawMs) };
-    const bytes = entries.reduce((n, [, v]) => n + v.length, 0) / entries.length;
-
-    // Fairer comparison: raw batches of the size group commit reached, with the same index puts.
-    const rawSame = await rawSameShape(join(root, 'raw-same-size'), entries, Math.max(1, Math.round(N / batches)));
-
-    rows.push(row(`append: ${PRODUCERS} producers × append(1 draft), group commit, ${N} events`, perSec(N, appendMs), 'events/s', rawWrite));
-    rows.push(row(`append: ${PRODUCERS} producers × append(1 draft), group commit, ${N} events`, perSec(N, appendMs), 'events/s', rawSame));
-    rows.push(row('append: events per fsynced batch (mean)', Math.round(N / batches), 'events'));
-    rows.push(row('append: mean envelope size', Math.round(bytes), 'bytes'));
+    const raw = new Level<string, string>(join(root, 'raw'));
 
     // Why group commit: one producer, one fsync per append
     const seqStore = await EventStore.open(join(root, 'sequential'));
     const seqMs = await produce(seqStore, SEQUENTIAL_N, 1);
     await seqStore.close();
-    rows.push(row(`append: 1 producer × append(1 draft), ${SEQUENTIAL_N} events`, perSec(SEQUENTIAL_N, seqMs), 'events/s', rawWrite));
+    rows.push(row(`append: 1 producer × append(1 draft), ${SEQUENTIAL_N} events`, perSec(SEQUENTIAL_N, seqMs.ms), 'events/s', rawWrite!));
 
     // (b) reads: the store (JSON.parse + decodeEvent) vs raw iterator + JSON.parse of the same values
     const reader = await EventStore.open(storeDir);
@@ -119,6 +156,18 @@ export async function benchLog(): Promise<BenchRow[]> {
   } finally {
     await rm(root, { recursive: true, force: true });
   }
+}
+
+/** Raw LevelDB batch(RAW_BATCH puts, sync) of the store's records: the old baseline. */
+async function rawBatches(dir: string, entries: [string, string][]): Promise<{ name: string; value: number }> {
+  const raw = new Level<string, string>(dir);
+  const t0 = performance.now();
+  for (let i = 0; i < entries.length; i += RAW_BATCH) {
+    await raw.batch(entries.slice(i, i + RAW_BATCH).map(([key, value]) => ({ type: 'put' as const, key, value })), { sync: true });
+  }
+  const rawMs = performance.now() - t0;
+  await raw.close();
+  return { name: `raw level batch(${RAW_BATCH} puts, sync)`, value: perSec(entries.length, rawMs) };
 }
 
 /** Raw LevelDB batches of `size` events plus their app-index puts, synced: the shape group commit writes. */

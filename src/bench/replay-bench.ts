@@ -1,14 +1,67 @@
 // Offline replay rate: NDJSON → decode → fold (`foldItems` over `readNdjsonBatches`, `foldChunk`), for 100k events of a busy 30-app node,
-// next to the raw rate of reading the same file line by line with JSON.parse, in the same run.
+// next to the raw rate of reading the same file line by line with JSON.parse, in the same run; and as a
+// user runs it (bin/podledger.js, a fresh node): start-up, and replay --log of a 300k-event export
+// against a node that reads its lines and JSON.parses them (the ratio is raw time / replay time).
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { CURRENT_VERSION, type Draft, type Envelope } from '../core/events.js';
 import { foldItems } from '../log/fold.js';
 import { readNdjsonBatches } from '../log/ndjson.js';
+import { busyNode } from './scale-bench.js';
 import type { BenchRow } from './types.js';
+
+/** The executable as users run it, and the captured log start-up is measured on. */
+const BIN = fileURLToPath(new URL('../../bin/podledger.js', import.meta.url));
+const SMALL_LOG = fileURLToPath(new URL('../../events/crash-loop.ndjson', import.meta.url));
+const EXPORT_EVENTS = 300_000;
+const CLI_ROUNDS = 3;
+
+/** Wall ms of the best of `rounds` runs of a command (a fresh node each time), output discarded. */
+function bestRun(args: string[], rounds: number): number {
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    execFileSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 << 30 });
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+/** A user's commands, end to end: start-up, and `replay --log` of a 300k-event export against reading its lines with JSON.parse. */
+async function benchCli(dir: string): Promise<BenchRow[]> {
+  const file = path.join(dir, 'export-300k.ndjson');
+  const out = createWriteStream(file);
+  let lines: string[] = [];
+  for (const e of busyNode(EXPORT_EVENTS)) {
+    lines.push(JSON.stringify(e));
+    if (lines.length === 5000) {
+      if (!out.write(`${lines.join('\n')}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+      lines = [];
+    }
+  }
+  await new Promise<void>((resolve, reject) => out.end(`${lines.length ? `${lines.join('\n')}\n` : ''}`, () => resolve()).once('error', reject));
+  const rawScript = "const rl=require('node:readline').createInterface({input:require('node:fs').createReadStream(process.argv[1]),crlfDelay:Infinity});let n=0;rl.on('line',(l)=>{if(JSON.parse(l))n++});";
+  const node = bestRun(['-e', '0'], 10);
+  const version = bestRun([BIN, '--version'], 10);
+  const small = bestRun([BIN, 'replay', '--log', SMALL_LOG], 10);
+  const raw = bestRun(['-e', rawScript, file], CLI_ROUNDS);
+  const replay = bestRun([BIN, 'replay', '--log', file], CLI_ROUNDS);
+  const nodeRow = { name: 'node -e 0 (node\'s own start-up, the floor)', value: Math.round(node) };
+  return [
+    { name: `start-up: podledger --version, best of 10 (target < 150 ms)`, value: Math.round(version), unit: 'ms', baseline: nodeRow, ratio: version / node },
+    { name: `start-up: podledger replay --log events/crash-loop.ndjson, best of 10 (target < 300 ms)`, value: Math.round(small), unit: 'ms', baseline: nodeRow, ratio: small / node },
+    {
+      name: `replay --log, ${EXPORT_EVENTS / 1000}k-event export, end to end (a fresh node), best of ${CLI_ROUNDS} (target ≥ ×0.8)`, value: Math.round(replay), unit: 'ms',
+      baseline: { name: `node: read its lines + JSON.parse, best of ${CLI_ROUNDS}`, value: Math.round(raw) }, ratio: raw / replay,
+    },
+  ];
+}
 
 const EVENTS = 100_000;
 const APPS = 30;
@@ -70,7 +123,7 @@ export async function benchReplay(): Promise<BenchRow[]> {
     return [{
       name: `offline replay (NDJSON → decode → evolve), ${EVENTS / 1000}k events, best of ${ROUNDS}`, value: Math.round(replay), unit: 'events/s',
       baseline: { name: `read lines + JSON.parse, best of ${ROUNDS}`, value: Math.round(raw) }, ratio: replay / raw,
-    }];
+    }, ...await benchCli(dir)];
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,4 +1,6 @@
 // The commands behind `podledger <command>`: each reads its inputs, calls the core, prints.
+// What only some commands use (podman, the db, the daemon, manifests) each loads when it runs, so an
+// offline read of a log starts without dockerode, level or the daemon (docs/benchmarks.md, start-up).
 import { createWriteStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Draft, Envelope } from '../core/events.js';
@@ -9,22 +11,14 @@ import { iso, printable, renderDifference, renderEvent, renderPlan } from '../co
 import { initialState, type State } from '../core/state.js';
 import type { AppView } from '../core/views.js';
 import { explain, renderWhy, whyData } from '../core/why.js';
-import { formatManifestError } from '../manifest/parse.js';
-import { podmanClient, ping } from '../podman/client.js';
 import { collect } from '../log/fold.js';
 import { makeHeader } from '../log/export-header.js';
 import { readExportHeader, readNdjson, writeNdjson } from '../log/ndjson.js';
 import { snapshotRecord } from '../log/snapshots.js';
 import { readNodeKey, readNodeKeyId } from '../log/node-identity.js';
 import { matchesRead } from '../log/reader.js';
-import { EventStore } from '../log/store.js';
-import { readCatalog } from '../observe/manifests.js';
-import { createLogger, type LogFormat, type LogLevel } from '../daemon/logger.js';
+import type { LogFormat, LogLevel } from '../daemon/logger.js';
 import type { HttpAddress } from '../daemon/health-http.js';
-import { startDaemon } from '../daemon/daemon.js';
-import { systemdNotifier } from '../daemon/notify.js';
-import { observeOnce, readers } from '../daemon/observe-once.js';
-import { followLog } from './follow.js';
 import type { Bound } from './args.js';
 import { InvalidInputError, UsageError } from './errors.js';
 import { checkImportFile } from './input-file.js';
@@ -62,6 +56,7 @@ export const undecodable = (o: Common): Undecodable => new Undecodable(o.log ?? 
 export interface DaemonOutput { logLevel?: LogLevel; logFormat?: LogFormat; http?: HttpAddress }
 
 export async function daemon(o: Common & DaemonOutput, resyncSeconds: number, concurrency: number, snapshotEvery?: number, controlGroup?: string): Promise<void> {
+  const [{ createLogger }, { startDaemon }, { systemdNotifier }] = await Promise.all([import('../daemon/logger.js'), import('../daemon/daemon.js'), import('../daemon/notify.js')]);
   const log = createLogger({ level: o.logLevel ?? 'info', format: o.logFormat ?? (o.json ? 'json' : 'text') });
   // Signals are caught from the first moment, so even a start-up still waiting for podman stops cleanly.
   const stopping = new AbortController();
@@ -83,6 +78,7 @@ export async function daemon(o: Common & DaemonOutput, resyncSeconds: number, co
 }
 
 export async function validate(o: Common): Promise<void> {
+  const [{ readCatalog }, { formatManifestError }] = await Promise.all([import('../observe/manifests.js'), import('../manifest/parse.js')]);
   const { readings, policy } = await readCatalog(o.apps, policyOf(o));
   const errors = [...readings.values()].flatMap((r) => (r.ok ? [] : r.errors));
   // which policy granted what the catalog asks is part of the answer: the same catalog may fail elsewhere
@@ -100,7 +96,7 @@ export async function loadLog(o: Common, bad?: Undecodable): Promise<{ events: E
   const source = await openLog({ data: o.data, ...(o.log ? { log: o.log } : {}) });
   try {
     const counted = bad ?? undecodable(o);
-    const events = await collect(source.items, counted.note);
+    const events = await collect(source.batches, counted.note);
     if (!bad) counted.report();
     return { events, base: source.base?.state ?? initialState };
   } finally {
@@ -129,6 +125,7 @@ export async function planCommand(o: Common): Promise<PlanSummary> {
   const believed = await currentState(o);
   // Observe everything afresh, in memory only: a dry run writes nothing.
   const key = await readNodeKey(o.data).catch(() => Buffer.alloc(32));
+  const [{ podmanClient, ping }, { observeOnce, readers }] = await Promise.all([import('../podman/client.js'), import('../daemon/observe-once.js')]);
   const docker = await podmanClient(o.podmanSocket);
   await ping(docker, o.podmanSocket);
   const memory = new MemoryLog(believed, Date.now);
@@ -196,6 +193,7 @@ export async function events(o: Common, f: EventFilter): Promise<void> {
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
+    const { followLog } = await import('./follow.js');
     await followLog(o.data, read, Math.max(last, read.since ?? 0), {
       event: (e) => { if (wanted(e)) print(e); },
       corrupt: warnCorrupt,
@@ -241,7 +239,7 @@ export async function exportCommand(o: Common, boot?: number, file?: string): Pr
   let events: Envelope[];
   const bad = undecodable(o);
   try {
-    const all = await collect(source.items, bad.note);
+    const all = await collect(source.batches, bad.note);
     if (boot !== undefined && !all.some((e) => e.boot === boot)) throw new InvalidInputError(`export: --boot ${boot}: ${noSuchBoot(all, boot)}`);
     events = all.filter((e) => boot === undefined || e.boot === boot);
   } finally {
@@ -263,13 +261,14 @@ export async function importCommand(o: Common, file: string): Promise<void> {
   await checkImportFile(file);
   const header = await readExportHeader(file);
   const node = await readNodeKeyId(o.data);
-  const store = await EventStore.open(o.data);
+  const { EventStore } = await import('../log/store.js');
+  const db = await EventStore.open(o.data);
   try {
-    const r = await store.importEvents(readNdjson(file), { ...(header ? { header } : {}), ...(node ? { node } : {}) });
-    if (o.json) return json({ ...r, node: await store.node() ?? null });
+    const r = await db.importEvents(readNdjson(file), { ...(header ? { header } : {}), ...(node ? { node } : {}) });
+    if (o.json) return json({ ...r, node: await db.node() ?? null });
     out(`imported ${r.imported} events into ${o.data} (${r.skipped} already present)`);
     if (r.compactedThrough !== undefined) out(`the export is of a log compacted through #${r.compactedThrough}: the state at that cut came with it, and replay, status and why start there`);
   } finally {
-    await store.close();
+    await db.close();
   }
 }

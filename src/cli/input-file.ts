@@ -4,7 +4,7 @@ import { PodledgerError } from '../core/errors.js';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { printable } from '../core/render.js';
-import { sniffLog, undecodableGuard } from '../log/log-file.js';
+import { sniffLog, undecodableGuard, undecodableGuardBatches } from '../log/log-file.js';
 import type { ReadItem } from '../log/store.js';
 import { fsReason } from '../observe/fs-reason.js';
 
@@ -69,6 +69,13 @@ async function checkIsLog(file: string, use: typeof LOG): Promise<void> {
 /** The items of a whole read of `--log FILE`, refused at the end if most of its lines are not events. */
 export function guardedLogItems(file: string, items: AsyncIterable<ReadItem>): AsyncGenerator<ReadItem> {
   return undecodableGuard(items, (reason) => {
+    throw notALogError(file, reason);
+  });
+}
+
+/** `guardedLogItems` a batch at a time (whole reads that collect or fold: no async step per line). */
+export function guardedLogBatches(file: string, batches: AsyncIterable<readonly ReadItem[]>): AsyncGenerator<readonly ReadItem[]> {
+  return undecodableGuardBatches(batches, (reason) => {
     throw notALogError(file, reason);
   });
 }

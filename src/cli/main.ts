@@ -1,5 +1,4 @@
 // The `podledger` executable (bin/podledger.js): runs the command line of ./program.ts on process.argv.
-import { main } from './program.js';
 
 // A reader that stops early (`podledger events | head`) is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -7,4 +6,11 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-process.exitCode = await main(process.argv);
+// `podledger --version` alone is answered before commander and the command tree load (half of a
+// --version's time otherwise; docs/benchmarks.md, start-up); it prints what commander's would.
+const argv = process.argv;
+if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
+  process.stdout.write(`${(await import('../version.js')).VERSION}\n`);
+} else {
+  process.exitCode = await (await import('./program.js')).main(argv);
+}

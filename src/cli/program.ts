@@ -7,12 +7,18 @@ import { PodledgerError } from '../core/errors.js';
 import { printable } from '../core/render.js';
 import { VERSION } from '../version.js';
 import { anyPointArg, bootArg, boundArg, eventTypeArg, MAX_TIMER_SECONDS, secondsArg, seqArg, timeArg, wholeArg } from './args.js';
-import * as cmd from './commands.js';
+import type * as cmd from './commands.js';
 import { COMPLETION_SHELLS, completionScript, type Shell } from './completion.js';
+import { InvalidInputError } from './errors.js';
 import { withExamples } from './examples.js';
 import { LOG_READER, NODE, withShared } from './options.js';
-import * as replay from './replay.js';
-import { status } from './status.js';
+import type * as replay from './replay.js';
+
+// Each command's module is loaded when that command runs: together they pull in zod's catalogue,
+// dockerode, level and the daemon, which cost hundreds of ms of start-up that --version, --help or
+// an offline read of a small log would otherwise pay (docs/benchmarks.md, start-up).
+const commands = () => import('./commands.js');
+const replays = () => import('./replay.js');
 
 /** 0 ok; 1 invalid input or divergence; 2 usage; 3 runtime failure. */
 export const EXIT = { ok: 0, invalid: 1, usage: 2, runtime: 3 } as const;
@@ -38,7 +44,10 @@ export function buildProgram(setExit: (code: number) => void = () => {}): Comman
   program.command('completion').summary('print a bash or zsh completion script')
     .description("print a completion script for bash or zsh (commands, their options, event types for --type); source it, or save it where your shell loads completions")
     .addArgument(new Argument('<shell>', 'the shell to complete in').choices(COMPLETION_SHELLS))
-    .action((shell: Shell) => cmd.out(completionScript(shell, program)));
+    .action((shell: Shell) => {
+      const script = completionScript(shell, program);
+      process.stdout.write(script.endsWith('\n') ? script : `${script}\n`);
+    });
   for (const c of program.commands) withExamples(c);
   return program;
 }
@@ -59,15 +68,15 @@ function nodeCommands(program: Command, setExit: (code: number) => void): void {
       if (typeof at === 'string') throw new InvalidArgumentError(at);
       return at;
     })
-    .action((o: cmd.Common & cmd.DaemonOutput & { resync: number; concurrency: number; snapshotEvery?: number; controlGroup?: string }) => cmd.daemon(o, o.resync, o.concurrency, o.snapshotEvery, o.controlGroup));
+    .action(async (o: cmd.Common & cmd.DaemonOutput & { resync: number; concurrency: number; snapshotEvery?: number; controlGroup?: string }) => (await commands()).daemon(o, o.resync, o.concurrency, o.snapshotEvery, o.controlGroup));
   withShared(program.command('validate').summary('check every manifest (exit 1 if any is invalid)')
     .description('check every manifest; errors as file:line:col: field: message (exit 1 if any)'), ['apps', 'podmanSocket', 'secrets', 'policy', 'json'])
-    .action((o: cmd.Common) => cmd.validate(o));
+    .action(async (o: cmd.Common) => (await commands()).validate(o));
   withShared(program.command('plan').summary('dry run: what would be done and why')
     .description('dry run against live podman: what would be done and why; changes nothing'), NODE)
     .option('--detailed-exitcode', `exit ${PLAN_EXIT.none} when nothing is to be done, ${PLAN_EXIT.changes} when changes are pending (a wait or block alone is none), ${PLAN_EXIT.error} on any error`)
     .action(async (o: cmd.Common & { detailedExitcode?: boolean }) => {
-      const summary = await cmd.planCommand(o);
+      const summary = await (await commands()).planCommand(o);
       if (o.detailedExitcode) setExit(summary.changes > 0 ? PLAN_EXIT.changes : PLAN_EXIT.none);
     });
 }
@@ -79,6 +88,7 @@ function logCommands(program: Command): void {
     .description("the node's health: the daemon (over its control socket; without one, what the log says), podman as the daemon last found it, the log's last seq; then per app: desired vs observed, last exit (code, signal, OOM kill), restarts, why it waits, pending actions, last failure"), LOG_READER)
     .option('--watch', "render again on each change of the log (through the daemon's control socket; waits for a daemon while none runs); Ctrl-C stops, exit 0")
     .action(async (app: string | undefined, o: cmd.Common & { watch?: boolean }) => {
+      const { status } = await import('./status.js');
       if (!o.watch) return status(o, app);
       return (await import('./watch.js')).watchFromCommandLine(o, () => status(o, app));
     });
@@ -90,23 +100,23 @@ function logCommands(program: Command): void {
     .option('--until <seq|time>', 'only events up to this seq, or at or before this time (ISO 8601, or ago: 10m, 2h, 3d)', boundArg)
     .option('--type <type...>', 'only events of these types (as the event catalogue spells them: PlanDecided)', eventTypeArg)
     .option('--follow', "then wait for new events and print them as they come (through the daemon's control socket; waits for a daemon while none runs; Ctrl-C stops)")
-    .action((o: cmd.Common & cmd.EventFilter) => cmd.events(o, o));
+    .action(async (o: cmd.Common & cmd.EventFilter) => (await commands()).events(o, o));
   withShared(program.command('why').argument('<app>', 'app id').summary("why an app's container was last (re)created")
     .description("why APP's container was last created, recreated, started or removed: action ← reasons ← observations"), LOG_READER)
     .option('--all', 'every such action, oldest first')
     .option('--at <seq|time>', 'as of this seq or time (ISO 8601): the last such action at or before it (with --all: every one up to it)', boundArg)
-    .action((app: string, o: cmd.Common & { all?: boolean; at?: cmd.Bound }) => cmd.why(o, app, Boolean(o.all), o.at));
+    .action(async (app: string, o: cmd.Common & { all?: boolean; at?: cmd.Bound }) => (await commands()).why(o, app, Boolean(o.all), o.at));
   withShared(program.command('replay').summary('the state at a point; --check re-plans')
     .description('the projected state at a point, offline from --log or --data (never contacts podman); --check re-plans every recorded decision'), LOG_READER)
     .option('--until <seq>', 'stop after this seq', seqArg)
     .option('--boot <n>', 'stop at the end of this daemon run', bootArg)
     .option('--at <seq|time>', 'stop at this seq, or at the last event at or before this time (ISO 8601)', boundArg)
     .option('--check', "re-run today's planner at every recorded decision; exit 1 at the first divergence, or if nothing could be checked")
-    .action((o: cmd.Common & replay.ReplayOptions) => replay.replay(o, o));
+    .action(async (o: cmd.Common & replay.ReplayOptions) => (await replays()).replay(o, o));
   withShared(program.command('diff').addArgument(new Argument('<from>', 'seq, boot:N or time').argParser(anyPointArg)).addArgument(new Argument('<to>', 'seq, boot:N or time').argParser(anyPointArg))
     .summary('what changed between two points of the log')
     .description('what changed in desired and observed state between two points, per app and field'), LOG_READER)
-    .action((from: replay.Point, to: replay.Point, o: cmd.Common, c: Command) => replay.diff(o, [from, c.args[0]!], [to, c.args[1]!]));
+    .action(async (from: replay.Point, to: replay.Point, o: cmd.Common, c: Command) => (await replays()).diff(o, [from, c.args[0]!], [to, c.args[1]!]));
 }
 
 /** The commands that move or cut the log itself: export, import, compact. */
@@ -114,10 +124,10 @@ function storeCommands(program: Command): void {
   withShared(program.command('export').summary('write the log as NDJSON').description('write the log as NDJSON (stdout, or --out FILE)'), ['data', 'log'])
     .option('--boot <n>', 'only this daemon run', bootArg)
     .option('--out <file>', 'write to this file')
-    .action((o: cmd.Common & { boot?: number; out?: string }) => cmd.exportCommand(o, o.boot, o.out));
+    .action(async (o: cmd.Common & { boot?: number; out?: string }) => (await commands()).exportCommand(o, o.boot, o.out));
   withShared(program.command('import').argument('<file>', 'NDJSON export').summary('restore an export into --data (idempotent)')
     .description('restore an export into --data (idempotent: events already there are skipped)'), ['data', 'json'])
-    .action((file: string, o: cmd.Common) => cmd.importCommand(o, file));
+    .action(async (file: string, o: cmd.Common) => (await commands()).importCommand(o, file));
   withShared(program.command('compact').summary('remove old events, keeping a snapshot')
     .description('remove old events from --data, keeping a snapshot of the state they built and the why history of every existing container; refused while a daemon runs, never done implicitly'), ['data', 'json'])
     .option('--keep-boots <n>', 'keep every event of the last N daemon runs', wholeArg(0, 1_000_000, 'daemon runs to keep'))
@@ -147,7 +157,7 @@ async function run(argv: string[]): Promise<{ code: number; failed: boolean }> {
       const shown = err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version';
       return shown ? { code: EXIT.ok, failed: false } : { code: EXIT.usage, failed: true };
     }
-    if (err instanceof cmd.InvalidInputError && err.output) process.stdout.write(`${err.output}\n`);
+    if (err instanceof InvalidInputError && err.output) process.stdout.write(`${err.output}\n`);
     if (err instanceof PodledgerError) {
       say(err.message);
       return { code: EXIT[err.exit], failed: true };

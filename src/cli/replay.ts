@@ -15,6 +15,7 @@ import type { Bound } from './args.js';
 import { assertAfterCut, json, loadLog, out, renderViews, undecodable, type Common } from './commands.js';
 import { InvalidInputError, UsageError } from './errors.js';
 import { seqOfPoint } from './points.js';
+import { foldLog } from './source.js';
 import type { Undecodable } from './undecodable.js';
 
 export interface ReplayOptions {
@@ -38,6 +39,7 @@ function stopOf(r: ReplayOptions): { point: Point; what: string } | undefined {
 export async function replay(o: Common, r: ReplayOptions): Promise<void> {
   const stop = stopOf(r);
   const bad = undecodable(o);
+  if (!stop && !r.check) return replayWhole(o, bad);
   const { events: all, base } = await loadLog(o, bad);
   if (!r.check) bad.report(); // a check names them in its verdict instead
   const upTo = stop ? seqOfPoint(all, base, stop.point, stop.what) : undefined;
@@ -49,6 +51,16 @@ export async function replay(o: Common, r: ReplayOptions): Promise<void> {
   const views = appViews(state, plan(state, events.at(-1)?.at ?? 0).actions);
   if (o.json) return json({ seq: state.seq, boot: state.boot, stateHash: stateHash(state), apps: views });
   out(`replayed ${events.length} events up to #${state.seq} (boot ${state.boot}); state hash ${stateHash(state)}`);
+  out(renderViews(views));
+}
+
+/** A replay to the end, folded as the log is read (source.ts foldLog): the same output as a fold of every event. */
+async function replayWhole(o: Common, bad: Undecodable): Promise<void> {
+  const { state, events, lastAt } = await foldLog({ data: o.data, ...(o.log ? { log: o.log } : {}) }, bad.note);
+  bad.report();
+  const views = appViews(state, plan(state, lastAt ?? 0).actions);
+  if (o.json) return json({ seq: state.seq, boot: state.boot, stateHash: stateHash(state), apps: views });
+  out(`replayed ${events} events up to #${state.seq} (boot ${state.boot}); state hash ${stateHash(state)}`);
   out(renderViews(views));
 }
 

@@ -5,15 +5,15 @@
 import { PodledgerError } from '../core/errors.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { State } from '../core/state.js';
-import { ControlHttpError, controlGetJson, controlItems, controlSocketPath } from '../daemon/control.js';
+import { initialState, type State } from '../core/state.js';
+import { foldItems, type OnCorrupt } from '../log/fold.js';
 import { DbLockedError } from '../log/errors.js';
-import { ndjsonLookup, readExportHeader, readNdjson } from '../log/ndjson.js';
+import { ndjsonLookup, readExportHeader, readNdjson, readNdjsonBatches } from '../log/ndjson.js';
 import { readNodeKeyId } from '../log/node-identity.js';
 import { checkSnapshot, historyBase } from '../log/snapshots.js';
 import type { EventLookup, ReadItem, ReadOptions } from '../log/reader.js';
-import { EventStore, type Compaction } from '../log/store.js';
-import { checkLogFile, guardedLogItems } from './input-file.js';
+import type { Compaction } from '../log/store.js';
+import { checkLogFile, guardedLogBatches, guardedLogItems } from './input-file.js';
 
 export class NoLogError extends PodledgerError {
   readonly exit = 'invalid';
@@ -26,6 +26,11 @@ export class NoLogError extends PodledgerError {
 export interface LogSource {
   /** the whole log, in seq order */
   items: AsyncIterable<ReadItem>;
+  /**
+   * The same, a batch at a time: whole reads (collect, fold) take this, as an async step per event
+   * cost more than decoding it (docs/benchmarks.md, replay --log). Read `items` or `batches`, not both.
+   */
+  batches: AsyncIterable<readonly ReadItem[]>;
   lookup: EventLookup;
   /** where the events come from, for messages */
   origin: string;
@@ -55,11 +60,15 @@ export async function openLog(opts: { log?: string; data: string; notice?: (text
   // Reading never creates a db: a folder without one (no LevelDB CURRENT file) holds no log.
   if (!existsSync(path.join(opts.data, 'CURRENT'))) throw new NoLogError(opts.data);
   try {
+    // level and the control client are loaded only by a read of a data dir (start-up of --log reads)
+    const { EventStore } = await import('../log/store.js');
     const store = await EventStore.open(opts.data);
     const compaction = store.compaction;
     const node = (await store.node()) ?? (await readNodeKeyId(opts.data));
+    const batches = noted(store.readBatches(), compaction, notice);
     return {
-      items: noted(store.read(), compaction, notice),
+      items: flat(batches),
+      batches,
       lookup: store,
       origin: opts.data,
       ...(compaction ? { compaction, base: await historyBase(store) } : {}),
@@ -68,15 +77,18 @@ export async function openLog(opts: { log?: string; data: string; notice?: (text
     };
   } catch (err) {
     if (!(err instanceof DbLockedError)) throw err;
+    const { ControlHttpError, controlGetJson, controlItems, controlSocketPath } = await import('../daemon/control.js');
     const socket = controlSocketPath(opts.data);
     type Info = { compaction?: Compaction; base?: { seq: number; state: State }; node?: string };
     const info = await controlGetJson<Info>(socket, '/compaction').catch((e: unknown): Info => {
       if (e instanceof ControlHttpError) return {}; // a daemon answers, of a version before compaction
       throw err; // no daemon answers either: the lock error says how to proceed
     });
+    const items = noted(controlItems(socket, '/events'), info.compaction, notice);
     return {
-      items: noted(controlItems(socket, '/events'), info.compaction, notice),
-      lookup: socketLookup(socket),
+      items,
+      batches: single(items),
+      lookup: socketLookup(socket, controlItems),
       origin: `daemon at ${socket}`,
       ...(info.compaction && info.base ? { compaction: info.compaction, base: info.base } : {}),
       ...(info.node ? { node: info.node } : {}),
@@ -97,8 +109,10 @@ async function exportSource(file: string, notice: (text: string) => void): Promi
   }
   // every whole read is watched: a file most of whose lines are not events is refused at its end
   const read = (f: string) => guardedLogItems(f, readNdjson(f));
+  const batches = noted(guardedLogBatches(file, readNdjsonBatches(file)), compaction, notice);
   return {
-    items: noted(read(file), compaction, notice),
+    items: flat(batches),
+    batches,
     lookup: ndjsonLookup(file, read),
     origin: file,
     ...(compaction && base ? { compaction, base } : {}),
@@ -107,13 +121,50 @@ async function exportSource(file: string, notice: (text: string) => void): Promi
   };
 }
 
-async function* noted(items: AsyncIterable<ReadItem>, compaction: Compaction | undefined, notice: (text: string) => void): AsyncGenerator<ReadItem> {
+async function* noted<T>(items: AsyncIterable<T>, compaction: Compaction | undefined, notice: (text: string) => void): AsyncGenerator<T> {
   if (compaction) notice(compactionNote(compaction));
   yield* items;
 }
 
+async function* flat(batches: AsyncIterable<readonly ReadItem[]>): AsyncGenerator<ReadItem> {
+  for await (const batch of batches) yield* batch;
+}
+
+async function* single(items: AsyncIterable<ReadItem>): AsyncGenerator<readonly ReadItem[]> {
+  for await (const item of items) yield [item];
+}
+
+/**
+ * The whole log folded as it is read, from the compaction's base when there is one: what a plain
+ * `replay` needs (the state, how many events, the last one's time) without holding every event, whose
+ * retention cost more GC than decoding them (docs/benchmarks.md, replay --log). Undecodable records go
+ * to `onCorrupt`, as with `collect`; the state is `fold(events.filter(e => e.seq > base.seq), base)`.
+ */
+export async function foldLog(opts: { log?: string; data: string }, onCorrupt: OnCorrupt): Promise<{ state: State; events: number; lastAt: number | undefined }> {
+  const source = await openLog(opts);
+  try {
+    let events = 0;
+    let lastAt: number | undefined;
+    const counted = async function* (batches: AsyncIterable<readonly ReadItem[]>) {
+      for await (const batch of batches) {
+        for (const item of batch) {
+          if (!item.ok) continue;
+          events += 1;
+          lastAt = item.event.at;
+        }
+        yield batch;
+      }
+    };
+    const state = await foldItems(counted(source.batches), onCorrupt, Infinity, source.base?.state ?? initialState);
+    return { state, events, lastAt };
+  } finally {
+    await source.close();
+  }
+}
+
 /** The running daemon's live projection, if one serves this data dir. */
 export async function daemonState(data: string): Promise<{ seq: number; stateHash: string; state: State } | undefined> {
+  const { controlGetJson, controlSocketPath } = await import('../daemon/control.js');
   const socket = controlSocketPath(data);
   if (!existsSync(socket)) return undefined;
   try {
@@ -124,7 +175,7 @@ export async function daemonState(data: string): Promise<{ seq: number; stateHas
 }
 
 /** The control socket's reads: `/events` with the read's options, `/events?seq=…` for records by seq. */
-function socketLookup(socket: string): EventLookup {
+function socketLookup(socket: string, controlItems: (socket: string, path: string) => AsyncIterable<ReadItem>): EventLookup {
   return {
     read: (o) => controlItems(socket, `/events?${queryOf(o)}`),
     async getMany(seqs) {

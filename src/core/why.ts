@@ -32,16 +32,14 @@ export interface WhyEntry {
 /** Every audited action of `app` (oldest first), each with its reasons' causal chains. */
 export function explain(events: readonly Envelope[], app: string): WhyEntry[] {
   const bySeq = new Map(events.map((e) => [e.seq, e]));
+  const look = new Lookups(events, app);
   const entries: WhyEntry[] = [];
   for (const e of events) {
     if (e.type !== 'ActionStarted' || e.app !== app || !AUDITED.has(e.data.action.kind)) continue;
-    const outcome = events.find(
-      (o): o is EnvelopeOf<'ActionSucceeded'> | EnvelopeOf<'ActionFailed'> =>
-        o.seq > e.seq && (o.type === 'ActionSucceeded' || o.type === 'ActionFailed') && o.causedBy === e.seq,
-    );
+    const outcome = look.outcome(e.seq);
     const entry: WhyEntry = {
       action: { seq: e.seq, kind: e.data.action.kind, app, at: e.at, ...(e.correlation ? { correlation: e.correlation } : {}) },
-      reasons: e.data.action.reasons.map((r) => (r.causedBy ? { ...r, cause: chain(r.causedBy, bySeq, events) } : { ...r })),
+      reasons: e.data.action.reasons.map((r) => (r.causedBy ? { ...r, cause: chain(r.causedBy, bySeq, look) } : { ...r })),
       effects: [],
     };
     if (outcome) {
@@ -50,7 +48,7 @@ export function explain(events: readonly Envelope[], app: string): WhyEntry[] {
         seq: outcome.seq, type: outcome.type, at: outcome.at, summary: renderEvent(outcome),
         ...(made ? { container: made } : {}), ...(outcome.type === 'ActionFailed' ? { error: outcome.data.error } : {}),
       };
-      const started = events.find((x): x is EnvelopeOf<'ContainerStarted'> => x.seq > outcome.seq && x.type === 'ContainerStarted' && x.app === app);
+      const started = look.startedAfter(outcome.seq);
       if (started && outcome.type === 'ActionSucceeded') entry.effects.push({ seq: started.seq, type: started.type, at: started.at, container: started.data.id, summary: renderEvent(started) });
     }
     entries.push(entry);
@@ -58,8 +56,76 @@ export function explain(events: readonly Envelope[], app: string): WhyEntry[] {
   return entries;
 }
 
+type Outcome = EnvelopeOf<'ActionSucceeded'> | EnvelopeOf<'ActionFailed'>;
+
+/**
+ * The searches of `explain`, each answering as a scan of `events` in order would (the first outcome
+ * caused by an action after it, the first ContainerStarted of the app after a seq, the last fact change
+ * before a seq), from lists built in one pass: scanning the whole log per action made `why --all` on a
+ * long history quadratic (seconds for 4,000 entries; docs/benchmarks.md). A test holds them to the scans.
+ */
+class Lookups {
+  readonly #outcomes = new Map<number, Outcome[]>();
+  readonly #started: EnvelopeOf<'ContainerStarted'>[] = [];
+  readonly #facts: EnvelopeOf<'HostFactsObserved'>[] = [];
+  /** whether each list is in seq order (as every read of a log is): then searched by halves */
+  readonly #startedSorted: boolean;
+  readonly #factsSorted: boolean;
+
+  constructor(events: readonly Envelope[], app: string) {
+    for (const e of events) {
+      if ((e.type === 'ActionSucceeded' || e.type === 'ActionFailed') && e.causedBy !== undefined) {
+        const list = this.#outcomes.get(e.causedBy);
+        if (list) list.push(e);
+        else this.#outcomes.set(e.causedBy, [e]);
+      } else if (e.type === 'ContainerStarted' && e.app === app) this.#started.push(e);
+      else if (e.type === 'HostFactsObserved') this.#facts.push(e);
+    }
+    this.#startedSorted = ascending(this.#started);
+    this.#factsSorted = ascending(this.#facts);
+  }
+
+  /** the first outcome in order that names `seq` as its cause and comes after it */
+  outcome(seq: number): Outcome | undefined {
+    return this.#outcomes.get(seq)?.find((o) => o.seq > seq);
+  }
+
+  /** the first ContainerStarted of the app in order with a seq above `seq` */
+  startedAfter(seq: number): EnvelopeOf<'ContainerStarted'> | undefined {
+    const list = this.#started;
+    if (!this.#startedSorted) return list.find((x) => x.seq > seq);
+    const i = firstWhere(list, (x) => x.seq > seq);
+    return i < list.length ? list[i] : undefined;
+  }
+
+  /** the last HostFactsObserved in order before `seq` that changed `name` */
+  factBefore(seq: number, name: string): EnvelopeOf<'HostFactsObserved'> | undefined {
+    const list = this.#facts;
+    // in a list in seq order, none from the first at or above seq on is before it
+    for (let i = (this.#factsSorted ? firstWhere(list, (x) => x.seq >= seq) : list.length) - 1; i >= 0; i--) {
+      const p = list[i]!;
+      if (p.seq < seq && p.data.changed.includes(name)) return p;
+    }
+    return undefined;
+  }
+}
+
+const ascending = (list: readonly { seq: number }[]): boolean => list.every((x, i) => i === 0 || list[i - 1]!.seq <= x.seq);
+
+/** In a list in seq order and a test that holds from some index on: that index (the list's length if none). */
+function firstWhere<T>(list: readonly T[], holds: (x: T) => boolean): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (holds(list[mid]!)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 /** The cause event and its own causes, back to the root observation. */
-function chain(seq: number, bySeq: ReadonlyMap<number, Envelope>, events: readonly Envelope[]): CauseLink[] {
+function chain(seq: number, bySeq: ReadonlyMap<number, Envelope>, look: Lookups): CauseLink[] {
   const links: CauseLink[] = [];
   const seen = new Set<number>();
   let next: number | undefined = seq;
@@ -70,20 +136,18 @@ function chain(seq: number, bySeq: ReadonlyMap<number, Envelope>, events: readon
       links.push({ seq: next, type: MISSING, at: 0, summary: `event #${next} is not in the log read` });
       break;
     }
-    const changes = factChanges(e, events);
+    const changes = factChanges(e, look);
     links.push({ seq: e.seq, type: e.type, at: e.at, ...(e.app ? { app: e.app } : {}), summary: `${e.app ? `${e.app} ` : ''}${summarise(e)}`, ...(changes ? { changes } : {}) });
     next = e.causedBy;
   }
   return links;
 }
 
-function factChanges(e: Envelope, events: readonly Envelope[]): CauseLink['changes'] {
+function factChanges(e: Envelope, look: Lookups): CauseLink['changes'] {
   if (e.type === 'SecretObserved') return [{ name: e.data.name, from: '(secret)', to: '(secret changed)' }];
   if (e.type !== 'HostFactsObserved') return undefined;
   return e.data.changed.map((name) => {
-    const before = [...events].reverse().find(
-      (p): p is EnvelopeOf<'HostFactsObserved'> => p.seq < e.seq && p.type === 'HostFactsObserved' && p.data.changed.includes(name),
-    );
+    const before = look.factBefore(e.seq, name);
     return { name, from: before?.data.facts[name] ?? null, to: e.data.facts[name] ?? null };
   });
 }

@@ -48,11 +48,16 @@ export async function foldStore(store: EventStore, onCorrupt: OnCorrupt): Promis
   return foldItems(store.readBatches({ since: base.seq }), onCorrupt, Infinity, base.state);
 }
 
-export async function collect(items: AsyncIterable<ReadItem>, onCorrupt: OnCorrupt): Promise<Envelope[]> {
+/** The events of `items`, which may come one by one or in batches (an async step per batch, not per event). */
+export async function collect(items: AsyncIterable<ReadItem | readonly ReadItem[]>, onCorrupt: OnCorrupt): Promise<Envelope[]> {
   const events: Envelope[] = [];
-  for await (const item of items) {
+  const take = (item: ReadItem) => {
     if (item.ok) events.push(item.event);
     else onCorrupt(item.seq, item.reason);
+  };
+  for await (const got of items) {
+    if (isBatch(got)) for (const item of got) take(item);
+    else take(got);
   }
   return events;
 }

@@ -126,16 +126,38 @@ function judgeLongFirstLine(bytes: Buffer): Verdict {
  * is called when more lines failed to decode than decoded. A read stopped early is not judged.
  */
 export async function* undecodableGuard(items: AsyncIterable<ReadItem>, refuse: (reason: string) => never): AsyncGenerator<ReadItem> {
+  const count = undecodableCount();
+  for await (const item of items) {
+    count.see(item);
+    yield item;
+  }
+  count.judge(refuse);
+}
+
+/** `undecodableGuard` over batches of items (`readNdjsonBatches`): the same count and verdict, an async step per batch. */
+export async function* undecodableGuardBatches(batches: AsyncIterable<readonly ReadItem[]>, refuse: (reason: string) => never): AsyncGenerator<readonly ReadItem[]> {
+  const count = undecodableCount();
+  for await (const batch of batches) {
+    for (const item of batch) count.see(item);
+    yield batch;
+  }
+  count.judge(refuse);
+}
+
+function undecodableCount() {
   let good = 0;
   let bad = 0;
   let first: string | undefined;
-  for await (const item of items) {
-    if (item.ok) good += 1;
-    else if (!isBlankLine(item)) {
-      bad += 1;
-      first ??= item.reason;
-    }
-    yield item;
-  }
-  if (bad > good) refuse(`mostly undecodable: ${bad} of its ${good + bad} lines are not podledger events (the first: ${first})`);
+  return {
+    see(item: ReadItem): void {
+      if (item.ok) good += 1;
+      else if (!isBlankLine(item)) {
+        bad += 1;
+        first ??= item.reason;
+      }
+    },
+    judge(refuse: (reason: string) => never): void {
+      if (bad > good) refuse(`mostly undecodable: ${bad} of its ${good + bad} lines are not podledger events (the first: ${first})`);
+    },
+  };
 }
