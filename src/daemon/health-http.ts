@@ -93,7 +93,7 @@ export async function serveHttp(at: HttpAddress, routes: Routes, log: Logger, se
   });
   const bound = server.address();
   const address = typeof bound === 'object' && bound ? (bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`) : shown;
-  if (isLoopback(at.host)) log.info(`${served.what} listening`, { http: address });
+  if (isLoopback(at.host)) log.info(`${served.what} listening`, { http: address, ...(served === HEALTH_ONLY ? {} : { url: `http://${address}/` }) });
   else if (served === HEALTH_ONLY) log.warn('health and metrics listening beyond loopback, as --http asks: app names and states are visible to whoever reaches it (no secrets, no log)', { http: address });
   else log.warn(`${served.what} listening beyond loopback, as --http asks: app names, states and the event log are visible to whoever reaches it (never a secret's value or hash)`, { http: address });
   return {

@@ -5,7 +5,7 @@
 // turns one request into a read of the whole log.
 import { AUDITED } from '../core/action-kinds.js';
 import type { Envelope } from '../core/events.js';
-import type { EventLookup } from '../log/reader.js';
+import type { EventLookup, ReadItem } from '../log/reader.js';
 import { atLeast, kindOf, severityOf, type Kind, type Severity } from './classify.js';
 import { summaryOf } from './redact.js';
 
@@ -72,7 +72,7 @@ export async function timelinePage(lookup: EventLookup, lastSeq: number, q: Time
   let scanned = 0;
   let next: number | null = null;
   if (high < low) return { rows, next, scanned };
-  for await (const item of lookup.read({ since: low - 1, until: high, reverse: true, ...(q.app !== undefined ? { app: q.app } : {}) })) {
+  for await (const item of newestFirst(lookup, low, high, q)) {
     const seq = item.ok ? item.event.seq : item.seq;
     if (rows.length >= q.limit || scanned >= SCAN_LIMIT) {
       next = seq;
@@ -84,6 +84,21 @@ export async function timelinePage(lookup: EventLookup, lastSeq: number, q: Time
     if (matches(row, q)) rows.push(row);
   }
   return { rows, next, scanned };
+}
+
+/**
+ * Records from `high` down to `low`. Through the app index when an app is asked for (it reads small
+ * chunks first); otherwise in seq windows that start a little over a page and grow, since a store's
+ * range read decodes a whole chunk (1,000 records) at a time, most of which a page would not show.
+ */
+async function* newestFirst(lookup: EventLookup, low: number, high: number, q: TimelineQuery): AsyncGenerator<ReadItem> {
+  if (q.app !== undefined) {
+    yield* lookup.read({ since: low - 1, until: high, reverse: true, app: q.app });
+    return;
+  }
+  for (let until = high, size = q.limit + 1; until >= low; until -= size, size = Math.min(size * 4, 8192)) {
+    yield* lookup.read({ since: Math.max(low, until - size + 1) - 1, until, reverse: true });
+  }
 }
 
 /**

@@ -56,9 +56,12 @@ async function start(): Promise<void> {
   const node = await getJson<NodeLine>('/api/node');
   replace($('#node-line'), nodeText(node));
   replace($('#live'), node.live ? 'live: connecting…' : 'read-only: a captured log does not change');
-  const timeline = initTimeline();
   live(node);
-  await Promise.all([renderNow(), timeline.then(() => initDiff(bootsOf()))]);
+  // the view on screen is served first; the other follows
+  if (current() === 'now') await renderNow();
+  await initTimeline();
+  initDiff(bootsOf());
+  if (current() !== 'now') await renderNow();
   document.body.dataset.ready = 'true';
 }
 
