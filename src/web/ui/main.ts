@@ -6,7 +6,7 @@ import type { NodeLine } from '../source.js';
 import { initDiff } from './diff.js';
 import { $, getJson, replace } from './dom.js';
 import { nodeText, renderNow } from './now.js';
-import { bootsOf, initTimeline, onLive } from './timeline.js';
+import { bootsOf, initTimeline, newestShown, onLive } from './timeline.js';
 import { initDialog } from './why.js';
 
 const VIEWS = ['now', 'timeline', 'diff'] as const;
@@ -37,9 +37,10 @@ function tabs(): void {
   show(current());
 }
 
-function live(node: NodeLine): void {
+/** Follows the log after `since` (what the page has shown), a running daemon's only. */
+function live(node: NodeLine, since: number): void {
   if (!node.live) return;
-  const stream = new EventSource(`/api/stream?since=${node.seq}`);
+  const stream = new EventSource(`/api/stream?since=${since}`);
   let refresh: ReturnType<typeof setTimeout> | undefined;
   stream.addEventListener('append', (m) => {
     onLive(JSON.parse((m as MessageEvent<string>).data) as TimelineRow[]);
@@ -53,15 +54,18 @@ function live(node: NodeLine): void {
 async function start(): Promise<void> {
   tabs();
   initDialog();
-  const node = await getJson<NodeLine>('/api/node');
+  // the requests of the view on screen go out at once, side by side; the other view's follow
+  const nodeLine = getJson<NodeLine>('/api/node');
+  const now = current() === 'now' ? renderNow() : undefined;
+  const timeline = initTimeline();
+  const node = await nodeLine;
   replace($('#node-line'), nodeText(node));
   replace($('#live'), node.live ? 'live: connecting…' : 'read-only: a captured log does not change');
-  live(node);
-  // the view on screen is served first; the other follows
-  if (current() === 'now') await renderNow();
-  await initTimeline();
+  const { boots } = await timeline;
+  live(node, newestShown() || node.seq); // nothing after what the list shows is missed; a repeat is dropped
+  await boots;
   initDiff(bootsOf());
-  if (current() !== 'now') await renderNow();
+  await (now ?? renderNow());
   document.body.dataset.ready = 'true';
 }
 

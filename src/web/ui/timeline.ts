@@ -155,7 +155,8 @@ async function loadBoots(): Promise<void> {
   redrawAxis();
 }
 
-export async function initTimeline(): Promise<void> {
+/** Resolves once the first page is shown, with the boots (and app list) still on their way. */
+export async function initTimeline(): Promise<{ boots: Promise<void> }> {
   input<HTMLSelectElement>('f-zoom').append(...ZOOMS.map(([name], i) => h('option', { value: i }, name)));
   let typing: ReturnType<typeof setTimeout> | undefined;
   $('#filters').addEventListener('change', (e) => {
@@ -177,7 +178,9 @@ export async function initTimeline(): Promise<void> {
   new IntersectionObserver((seen) => { if (seen.some((s) => s.isIntersecting)) void loadPage(false).catch(showError); }).observe($('#more'));
   // the first page first: the boots' app list needs the state, which may take a fold
   await reload();
-  await loadBoots();
+  return { boots: loadBoots() };
 }
 
 export const bootsOf = (): BootBand[] => tl.boots.boots;
+/** The newest seq the list has shown (0: none), where the live stream goes on from. */
+export const newestShown = (): number => Math.max(0, ...tl.shown);
