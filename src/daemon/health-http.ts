@@ -1,8 +1,9 @@
 // Health and metrics, served on the control socket and, with `daemon --http [ADDR:]PORT`, on a TCP
 // listener of their own: GET /healthz (200 while the process serves), /readyz (200 once podman answers
 // and the first decision is taken, else 503 and why), /metrics (Prometheus text). The TCP listener
-// serves these three only, never the control socket's log and state, and binds to loopback unless an
-// address is written out: exposing it to the network is a choice the command line must show.
+// serves these three and the routes it is handed (the web UI's, read-only: src/web), never the control
+// socket's, and binds to loopback unless an address is written out: exposing it to the network is a
+// choice the command line must show.
 import http from 'node:http';
 import { isIP } from 'node:net';
 import type { Logger } from './logger.js';
