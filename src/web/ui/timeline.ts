@@ -51,11 +51,18 @@ function range(): { from: number; to: number } {
   return all.length === 0 ? { from: 0, to: 1 } : { from: Math.min(...all), to: Math.max(...all) };
 }
 
+/** An action opens its why; an outcome its action's why; any other event its details (and what caused it). */
+function open(r: TimelineRow): Promise<void> {
+  if (r.why && r.app) return openWhy(r.app, r.seq);
+  if (r.kind === 'outcome' && r.app && r.causedBy !== null) return openWhy(r.app, r.causedBy);
+  return openEvent(r.seq);
+}
+
 function rowItem(r: TimelineRow): HTMLLIElement {
   const label = `#${r.seq}, ${iso(r.at)}, ${r.kind}, ${r.severity}${r.app ? `, app ${r.app}` : ''}, ${r.type}: ${r.summary}${r.why ? '. Press Enter for why' : ''}`;
   const button = h('button', {
     class: `row kind-${r.kind} sev-${r.severity}${r.why ? ' has-why' : ''}`, type: 'button', 'data-seq': r.seq, 'aria-label': label,
-    'aria-haspopup': 'dialog', onclick: () => (r.why && r.app ? openWhy(r.app, r.seq) : openEvent(r.seq)),
+    'aria-haspopup': 'dialog', onclick: () => open(r),
   },
   h('span', { class: 'time' }, iso(r.at)), h('span', { class: 'seq' }, `#${r.seq}`), h('span', { class: 'kind' }, r.kind),
   h('span', { class: 'sev' }, SEVERITY_TEXT[r.severity] ?? r.severity), h('span', { class: 'app' }, r.app ?? ''),

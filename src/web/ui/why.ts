@@ -53,8 +53,10 @@ export async function openWhy(app: string, seq: number): Promise<void> {
 
 export async function openEvent(seq: number): Promise<void> {
   try {
-    const e = await getJson<{ type: string; app: string | null; at: number; summary: string; data: unknown }>('/api/event', { seq });
-    open(`#${seq} ${e.type}${e.app ? ` ${e.app}` : ''}`, h('p', {}, `${iso(e.at)}: ${e.summary}`), h('pre', {}, JSON.stringify(e.data, null, 2)));
+    const e = await getJson<{ type: string; app: string | null; at: number; summary: string; causedBy: number | null; data: unknown }>('/api/event', { seq });
+    open(`#${seq} ${e.type}${e.app ? ` ${e.app}` : ''}`, h('p', {}, `${iso(e.at)}: ${e.summary}`),
+      e.causedBy !== null ? h('p', {}, h('button', { type: 'button', class: 'link', onclick: () => void openEvent(e.causedBy!) }, `caused by #${e.causedBy}`)) : h('span', {}),
+      h('pre', {}, JSON.stringify(e.data, null, 2)));
   } catch (err) {
     open(`#${seq}`, h('p', { role: 'alert' }, (err as Error).message));
   }
