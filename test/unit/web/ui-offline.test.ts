@@ -110,4 +110,24 @@ describe('podledger ui --log (offline)', () => {
     expect(await fedimint.locator('[data-col=state]').innerText()).toContain('running');
     expect(await page.locator('#node-line').innerText()).toContain('read-only: the captured log events/host-ip-change.ndjson');
   });
+
+  it('given the timeline, when filtered by severity and kind and zoomed to a second, then only the matching events of that window remain', async () => {
+    const page = await open('events/host-ip-change.ndjson', 'timeline');
+    const seqs = () => page.locator('button.row').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-seq'))));
+    // warnings and errors: the one exit (exit 0 of the replaced container is a warning)
+    await page.selectOption('#f-severity', 'warning');
+    await expect.poll(seqs).toEqual([20]);
+    await page.selectOption('#f-severity', '');
+    // plans only
+    for (const kind of ['boot', 'observation', 'action', 'outcome']) await page.locator(`input[name=kind][value=${kind}]`).uncheck();
+    await expect.poll(seqs).toEqual([22, 18, 16, 9, 6]);
+    for (const kind of ['boot', 'observation', 'action', 'outcome']) await page.locator(`input[name=kind][value=${kind}]`).check();
+    // a second back from the log's end (#23 at 10:14:01.830): #20–#23 (#19 is at 10:14:00.807)
+    await page.selectOption('#f-zoom', { label: 'second' });
+    await expect.poll(seqs).toEqual([23, 22, 21, 20]);
+    expect(await page.locator('#tl-count').innerText()).toContain('zoom: second');
+    // zoom out (the − button) to a minute: everything again
+    await page.getByRole('button', { name: 'Zoom out' }).click();
+    await expect.poll(async () => (await seqs()).length).toBe(23);
+  });
 });
