@@ -2,11 +2,23 @@
 // stop on SIGTERM and SIGINT; a bad address is a usage error (2), a missing or wrong log is refused
 // (1) before anything listens, in the words of the other offline commands.
 import { writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeTempDir, runCli, startCli, type TempDir } from '../../support/cli.js';
 
 const temps: TempDir[] = [];
+
+/** GET with a Host header of our choosing (fetch sets its own). */
+function statusFor(url: string, path: string, host: string): Promise<number> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    http.get({ host: u.hostname, port: Number(u.port), path, headers: { host } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject);
+  });
+}
 afterAll(async () => { await Promise.all(temps.map((t) => t.cleanup())); });
 
 describe('podledger ui', () => {
@@ -28,6 +40,10 @@ describe('podledger ui', () => {
     const missing = await fetch(new URL('/healthz', url));
     expect(missing.status).toBe(404);
     expect(await missing.text()).toBe('not found: this listener serves the web UI (/, /api/…)\n');
+    // a request for another host name (a page elsewhere, by DNS rebinding) is refused; localhost is not
+    for (const [host, status] of [['evil.example', 403], [`evil.example:${new URL(url).port}`, 403], ['localhost', 200], [new URL(url).host, 200]] as const) {
+      for (const path of ['/', '/api/now', '/api/stream']) expect(await statusFor(url, path, host), `${path} Host: ${host}`).toBe(path === '/api/stream' && status === 200 ? 204 : status);
+    }
     const bad = await fetch(new URL('/api/events?kind=nonsense', url));
     expect(bad.status).toBe(400);
     expect((await bad.json() as { error: string }).error).toMatch(/kind: unknown nonsense; known are boot, observation/);
