@@ -4,6 +4,7 @@
 import type { AppView, Waiting } from '../../core/views.js';
 import type { NodeLine } from '../source.js';
 import { $, getJson, h, iso, replace } from './dom.js';
+import { openWhy } from './why.js';
 
 export interface NowData { node: NodeLine; seq: number; boot: number; apps: Omit<AppView, 'spec'>[] }
 
@@ -42,9 +43,10 @@ export async function renderNow(): Promise<void> {
     h('td', {}, a.backoff ? `attempt ${a.backoff.attempt + 1} not before ${a.backoff.until}` : '—'),
     h('td', {}, waitingText(a.waiting) || '—', a.failure ? h('div', { class: 'sub' }, `last failure: ${a.failure}`) : ''),
     h('td', {}, rejection(a.waiting) || '—'),
+    h('td', {}, h('button', { type: 'button', class: 'link', 'aria-haspopup': 'dialog', 'aria-label': `why ${a.app}'s container was last created, recreated, started or removed`, onclick: () => void openWhy(a.app) }, 'why')),
   ));
   replace($('#now-body'), data.apps.length > 0 ? h('table', { 'aria-label': 'Apps now' },
-    h('thead', {}, h('tr', {}, ['App', 'Converged', 'State', 'Health', 'Restarts', 'Backoff', 'Waiting', 'Rejection'].map((c) => h('th', { scope: 'col' }, c)))),
+    h('thead', {}, h('tr', {}, ['App', 'Converged', 'State', 'Health', 'Restarts', 'Backoff', 'Waiting', 'Rejection', 'Last action'].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, rows)) : h('p', {}, 'The log knows no apps yet.'));
   replace($('#now-seq'), `as of event #${data.seq}, boot ${data.boot}`);
 }

@@ -40,14 +40,15 @@ function reasonBlock(r: Reason, w: WhyEntry): HTMLElement {
       w.effects.map((x) => h('li', { class: 'node' }, h('div', { class: 'node-head' }, h('strong', {}, x.type), ` #${x.seq}`), h('div', {}, x.summary)))));
 }
 
-export async function openWhy(app: string, seq: number): Promise<void> {
+/** The why of action #seq of `app`, or of its last one. */
+export async function openWhy(app: string, seq?: number): Promise<void> {
   try {
     const { entry } = await getJson<{ entry: WhyEntry }>('/api/why', { app, seq });
     open(`Why #${entry.action.seq} ${entry.action.kind} ${app}`,
       h('p', {}, `at ${iso(entry.action.at)}`),
       ...entry.reasons.map((r) => reasonBlock(r, entry)));
   } catch (err) {
-    open(`Why #${seq}`, h('p', { role: 'alert' }, (err as Error).message));
+    open(`Why ${seq !== undefined ? `#${seq}` : app}`, h('p', { role: 'alert' }, (err as Error).message));
   }
 }
 

@@ -109,6 +109,9 @@ describe('podledger ui --log (offline)', () => {
     expect(await fedimint.innerText()).toContain('✓ converged');
     expect(await fedimint.locator('[data-col=state]').innerText()).toContain('running');
     expect(await page.locator('#node-line').innerText()).toContain('read-only: the captured log events/host-ip-change.ndjson');
+    // and each app's last action opens its why
+    await fedimint.getByRole('button', { name: /why fedimint's container/ }).click();
+    await expect.poll(() => page.locator('#detail-title').innerText()).toBe('Why #19 recreate fedimint');
   });
 
   it('given the timeline, when filtered by severity and kind and zoomed to a second, then only the matching events of that window remain', async () => {
