@@ -6,6 +6,9 @@ import type { WhyEntry } from '../../core/why.js';
 import { $, getJson, h, iso, replace, show } from './dom.js';
 
 type Reason = WhyEntry['reasons'][number];
+
+/** An event line as `podledger events` prints it, less what the node already says (seq, time, boot, type). */
+const rest = (line: string) => line.replace(/^#\d+ \S+ boot \d+ \S+ /, '');
 type Link = NonNullable<Reason['cause']>[number];
 
 function dialog(): HTMLDialogElement {
@@ -36,8 +39,8 @@ function reasonBlock(r: Reason, w: WhyEntry): HTMLElement {
     h('ol', { class: 'graph', 'aria-label': 'causal chain, root observation first' },
       chain.map(linkNode),
       h('li', { class: 'node action' }, h('div', { class: 'node-head' }, h('strong', {}, w.action.kind), ` ${w.action.app} #${w.action.seq}`)),
-      w.outcome ? h('li', { class: `node ${w.outcome.type === 'ActionFailed' ? 'failed' : 'ok'}` }, h('div', { class: 'node-head' }, h('strong', {}, w.outcome.type), ` #${w.outcome.seq}`), h('div', {}, w.outcome.summary)) : h('li', { class: 'node failed' }, 'no outcome recorded (interrupted?)'),
-      w.effects.map((x) => h('li', { class: 'node' }, h('div', { class: 'node-head' }, h('strong', {}, x.type), ` #${x.seq}`), h('div', {}, x.summary)))));
+      w.outcome ? h('li', { class: `node ${w.outcome.type === 'ActionFailed' ? 'failed' : 'ok'}` }, h('div', { class: 'node-head' }, h('strong', {}, w.outcome.type), ` #${w.outcome.seq}`), h('div', {}, rest(w.outcome.summary))) : h('li', { class: 'node failed' }, 'no outcome recorded (interrupted?)'),
+      w.effects.map((x) => h('li', { class: 'node' }, h('div', { class: 'node-head' }, h('strong', {}, x.type), ` #${x.seq}`), h('div', {}, rest(x.summary))))));
 }
 
 /** The why of action #seq of `app`, or of its last one. */
