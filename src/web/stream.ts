@@ -1,13 +1,15 @@
 // /api/stream: the log's follow stream as server-sent events, so the page updates without a reload.
 // Each appended batch is one `append` event of timeline rows (redacted like every other answer). A
 // client that reconnects says the last seq it saw (Last-Event-ID, which EventSource sends by itself)
-// and first gets what it missed, read from the log.
+// and first gets what it missed, read from the log (the newest MAX_CATCH_UP of it).
 import type http from 'node:http';
 import type { Envelope } from '../core/events.js';
 import type { WebSource } from './source.js';
 import { rowOf, type TimelineRow } from './timeline.js';
 
 const HEARTBEAT_MS = 15_000;
+/** The most missed events a reconnect is sent (a page away longer shows the newest and pages back for the rest). */
+export const MAX_CATCH_UP = 5_000;
 
 export function streamRoute(source: WebSource, req: http.IncomingMessage, url: URL, res: http.ServerResponse): void {
   if (!source.subscribe) {
@@ -37,7 +39,8 @@ export function streamRoute(source: WebSource, req: http.IncomingMessage, url: U
   void (async () => {
     if (sent !== undefined) {
       const missed: TimelineRow[] = [];
-      for await (const item of source.lookup.read({ since: sent })) if (item.ok) missed.push(rowOf(item.event));
+      const since = Math.max(sent, (await source.lastSeq()) - MAX_CATCH_UP);
+      for await (const item of source.lookup.read({ since })) if (item.ok) missed.push(rowOf(item.event));
       send(missed);
     }
     for (const events of pending) send(events.map(rowOf));
