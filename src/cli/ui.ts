@@ -22,6 +22,10 @@ const UI_SERVED: Served = { paths: 'the web UI (/, /api/…)', what: 'web UI', c
 export const urlOf = (address: string): string => `http://${address.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}/`;
 
 export async function ui(o: { data: string; log?: string; http?: HttpAddress }): Promise<void> {
+  // caught before the URL is printed: whoever reads it may stop us at once, and must not meet the default (a kill)
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve()).once('SIGTERM', () => resolve());
+  });
   const opened = await openLog({ data: o.data, ...(o.log ? { log: o.log } : {}) });
   try {
     const source = readOnlySource(opened);
@@ -30,9 +34,7 @@ export async function ui(o: { data: string; log?: string; http?: HttpAddress }):
     const log = createLogger({ level: 'warn', format: 'text' });
     const listener = await serveHttp(o.http ?? DEFAULT_UI_ADDRESS, webRoutes(source), log, UI_SERVED);
     out(`podledger ui: serving ${opened.origin} read-only at ${urlOf(listener.address)}`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve()).once('SIGTERM', () => resolve());
-    });
+    await stopped;
     await listener.close();
   } finally {
     await opened.close();
