@@ -12,6 +12,7 @@ const ioModules = [
 // Layers, one way down: a folder of src/ imports only from the folders below it (docs/architecture.md).
 //
 //   cli  bench  tools      bench may also use cli (its in-memory log); tools the command definitions (docs/cli.md)
+//   web                    the web UI's server and API (its page in src/web/ui, bundled for the browser)
 //   daemon
 //   act | observe          adapters: never each other
 //   podman                 the podman adapter both use: client, spec → create options, inspect → differences
@@ -28,9 +29,10 @@ const mayImport = {
   act: ['core', 'manifest', 'log', 'host', 'podman'],
   observe: ['core', 'manifest', 'log', 'host', 'podman'],
   daemon: ['core', 'manifest', 'log', 'host', 'podman', 'act', 'observe'],
-  cli: ['core', 'manifest', 'log', 'host', 'podman', 'act', 'observe', 'daemon'],
-  bench: ['core', 'manifest', 'log', 'host', 'podman', 'act', 'observe', 'daemon', 'cli'],
-  tools: ['core', 'manifest', 'log', 'host', 'podman', 'act', 'observe', 'daemon', 'cli'],
+  web: ['core', 'manifest', 'log', 'host', 'podman', 'act', 'observe', 'daemon'],
+  cli: ['core', 'manifest', 'log', 'host', 'podman', 'act', 'observe', 'daemon', 'web'],
+  bench: ['core', 'manifest', 'log', 'host', 'podman', 'act', 'observe', 'daemon', 'web', 'cli'],
+  tools: ['core', 'manifest', 'log', 'host', 'podman', 'act', 'observe', 'daemon', 'web', 'cli'],
 };
 const layers = Object.keys(mayImport);
 /** Layers whose code must stay replayable (no I/O); with the clock and randomness rules below. */

@@ -20,7 +20,9 @@ PODLEDGER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 #   systemd: systemd-notify (the daemon's notifications under a Type=notify unit) and systemd-analyze
 #     (the unit file's check); no systemd needs to run.
 #   python3: the tests' stand-in for systemd's notify socket (a datagram socket reading the sender's pid).
-PODLEDGER_APT_PACKAGES=(podman runc busybox-static iptables aardvark-dns curl podman-compose systemd python3)
+#   chromium: the headless browser the web UI's tests and `npm run bench`'s first-paint figure drive
+#     (through playwright-core, an npm devDependency that brings no browser of its own).
+PODLEDGER_APT_PACKAGES=(podman runc busybox-static iptables aardvark-dns curl podman-compose systemd python3 chromium)
 
 say() { printf '%s: %s\n' "${PODLEDGER_LOG_PREFIX:-setup}" "$*" >&2; }
 die() { printf 'setup: error: %s\n' "$*" >&2; return 1; }

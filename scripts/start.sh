@@ -5,6 +5,7 @@
 # Environment:
 #   PODLEDGER_PODMAN_SOCKET  use this podman socket (when it answers)
 #   PODLEDGER_DATA           the daemon's data dir (default /var/lib/podledger-demo)
+#   PODLEDGER_HTTP           where the web UI (and /healthz, /metrics) listens (default 127.0.0.1:8080)
 # Extra arguments are passed to `podledger daemon`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -28,7 +29,11 @@ PODLEDGER_LOG_PREFIX=start say "podman API: $sock"
 # warns of a secrets folder other users can read)
 chmod 700 examples/demo/secrets && chmod 600 examples/demo/secrets/*
 
+http="${PODLEDGER_HTTP:-127.0.0.1:8080}"
+case "$http" in *:*) ;; *) http="127.0.0.1:$http" ;; esac   # a port alone binds loopback, as --http does
+PODLEDGER_LOG_PREFIX=start say "web UI: http://${http/#0.0.0.0:/127.0.0.1:}/ (open it in a browser once the daemon says it listens)"
 exec node bin/podledger.js daemon \
+  --http "$http" \
   --apps examples/demo/apps \
   --data "${PODLEDGER_DATA:-/var/lib/podledger-demo}" \
   --podman-socket "$sock" \

@@ -15,6 +15,7 @@ import { collect, foldItems, loadState } from '../log/fold.js';
 import { writeSnapshot } from '../log/snapshots.js';
 import { EventStore, type ReadItem } from '../log/store.js';
 import { whyEvents } from '../log/why.js';
+import { benchUi } from './ui-bench.js';
 import type { BenchRow } from './types.js';
 
 const APPS = 30;
@@ -198,6 +199,7 @@ export async function benchScale(quick = process.argv.includes('--quick')): Prom
     row(`why ${app} (last entry) via indexes (${faster(last.ms, scan.ms)})`, ms(last.ms), 'ms', baseline);
     row(`why ${app} --all via indexes (${every.value.entries.length} entries, ${every.value.events} events loaded; ${faster(every.ms, scan.ms)})`, ms(every.ms), 'ms', baseline);
     await store.close();
+    rows.push(...await benchUi(dir, label)); // the web UI over the same store (skipped without chromium)
     return rows;
   } finally {
     await rm(root, { recursive: true, force: true });

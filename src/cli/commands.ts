@@ -19,6 +19,7 @@ import { readNodeKey, readNodeKeyId } from '../log/node-identity.js';
 import { matchesRead } from '../log/reader.js';
 import type { LogFormat, LogLevel } from '../daemon/logger.js';
 import type { HttpAddress } from '../daemon/health-http.js';
+import type { DaemonOptions } from '../daemon/daemon.js';
 import type { Bound } from './args.js';
 import { InvalidInputError, UsageError } from './errors.js';
 import { checkImportFile } from './input-file.js';
@@ -55,7 +56,7 @@ export const undecodable = (o: Common): Undecodable => new Undecodable(o.log ?? 
 /** The daemon's own log and listener options (`--log-level`, `--log-format`, `--http`). */
 export interface DaemonOutput { logLevel?: LogLevel; logFormat?: LogFormat; http?: HttpAddress }
 
-export async function daemon(o: Common & DaemonOutput, resyncSeconds: number, concurrency: number, snapshotEvery?: number, controlGroup?: string): Promise<void> {
+export async function daemon(o: Common & DaemonOutput, resyncSeconds: number, concurrency: number, snapshotEvery?: number, controlGroup?: string, web?: DaemonOptions['web']): Promise<void> {
   const [{ createLogger }, { startDaemon }, { systemdNotifier }] = await Promise.all([import('../daemon/logger.js'), import('../daemon/daemon.js'), import('../daemon/notify.js')]);
   const log = createLogger({ level: o.logLevel ?? 'info', format: o.logFormat ?? (o.json ? 'json' : 'text') });
   // Signals are caught from the first moment, so even a start-up still waiting for podman stops cleanly.
@@ -67,7 +68,7 @@ export async function daemon(o: Common & DaemonOutput, resyncSeconds: number, co
     appsDir: o.apps, dataDir: o.data, socket: o.podmanSocket, log, resyncMs: resyncSeconds * 1000, concurrency, signal: stopping.signal, notify,
     ...(snapshotEvery ? { snapshotEvery: Math.floor(snapshotEvery) } : {}),
     ...(o.hostFacts ? { hostFactsFile: o.hostFacts } : {}), ...(o.secrets ? { secretsDir: o.secrets } : {}),
-    ...(o.policy ? { policyFile: o.policy } : {}), ...(controlGroup ? { controlGroup } : {}), ...(o.http ? { http: o.http } : {}),
+    ...(o.policy ? { policyFile: o.policy } : {}), ...(controlGroup ? { controlGroup } : {}), ...(o.http ? { http: o.http, ...(web ? { web } : {}) } : {}),
   });
   if (!stopping.signal.aborted) await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }));
   process.removeListener('SIGTERM', onSignal).removeListener('SIGINT', onSignal);

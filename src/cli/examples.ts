@@ -35,6 +35,10 @@ export const EXAMPLES: Readonly<Record<string, readonly [string, string]>> = {
     'podledger diff boot:1 boot:2',
     'podledger diff 11 18 --log events/secret-rotation.ndjson --json',
   ],
+  ui: [
+    'podledger ui --log events/host-ip-change.ndjson',
+    'podledger ui --data /srv/exports/node-7 --http 127.0.0.1:8080',
+  ],
   export: [
     'podledger export --out node.ndjson',
     'podledger export --boot 3 > boot-3.ndjson',

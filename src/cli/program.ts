@@ -63,12 +63,11 @@ function nodeCommands(program: Command, setExit: (code: number) => void): void {
     .option('--control-group <group>', 'a group (name or id) that may also use the control socket (<data>/control.sock, 0660; the data dir becomes 0710); default: root only (0600)')
     .addOption(new Option('--log-level <level>', 'least severe level logged').choices(LOG_LEVELS).default('info').env('PODLEDGER_LOG_LEVEL'))
     .addOption(new Option('--log-format <format>', 'text: logfmt lines; json: one object a line (default: json with --json, else text)').choices(LOG_FORMATS).env('PODLEDGER_LOG_FORMAT'))
-    .option('--http <[addr:]port>', 'also serve /healthz, /readyz, /metrics over TCP (always on the control socket); a port alone binds 127.0.0.1', (v: string) => {
-      const at = parseHttpAddress(v);
-      if (typeof at === 'string') throw new InvalidArgumentError(at);
-      return at;
-    })
-    .action(async (o: cmd.Common & cmd.DaemonOutput & { resync: number; concurrency: number; snapshotEvery?: number; controlGroup?: string }) => (await commands()).daemon(o, o.resync, o.concurrency, o.snapshotEvery, o.controlGroup));
+    .option('--http <[addr:]port>', 'also serve the web UI (/) and /healthz, /readyz, /metrics over TCP (health is always on the control socket); a port alone binds 127.0.0.1', httpArg)
+    .action(async (o: cmd.Common & cmd.DaemonOutput & { resync: number; concurrency: number; snapshotEvery?: number; controlGroup?: string }) => {
+      const [{ DAEMON_WEB }, run] = await Promise.all([import('./ui.js'), commands()]);
+      return run.daemon(o, o.resync, o.concurrency, o.snapshotEvery, o.controlGroup, DAEMON_WEB);
+    });
   withShared(program.command('validate').summary('check every manifest (exit 1 if any is invalid)')
     .description('check every manifest; errors as file:line:col: field: message (exit 1 if any)'), ['apps', 'podmanSocket', 'secrets', 'policy', 'json'])
     .action(async (o: cmd.Common) => (await commands()).validate(o));
@@ -117,7 +116,17 @@ function logCommands(program: Command): void {
     .summary('what changed between two points of the log')
     .description('what changed in desired and observed state between two points, per app and field'), LOG_READER)
     .action(async (from: replay.Point, to: replay.Point, o: cmd.Common, c: Command) => (await replays()).diff(o, [from, c.args[0]!], [to, c.args[1]!]));
+  withShared(program.command('ui').summary('the web UI over a captured log, read-only')
+    .description("serve the web UI (now, timeline, why, diff) read-only over a captured log (--log) or a stopped node's --data, and print its URL; Ctrl-C stops. A running daemon serves it live with daemon --http"), ['data', 'log'])
+    .option('--http <[addr:]port>', 'where to listen; a port alone binds 127.0.0.1; port 0 picks a free one (default 127.0.0.1:0)', httpArg)
+    .action(async (o: cmd.Common & { http?: cmd.DaemonOutput['http'] }) => (await import('./ui.js')).ui(o));
 }
+
+const httpArg = (v: string) => {
+  const at = parseHttpAddress(v);
+  if (typeof at === 'string') throw new InvalidArgumentError(at);
+  return at;
+};
 
 /** The commands that move or cut the log itself: export, import, compact. */
 function storeCommands(program: Command): void {

@@ -24,7 +24,7 @@ import { Services, type Service } from './services.js';
 import { startHealth, startPodmanEvents } from './watchers.js';
 import type { Logger } from './logger.js';
 import type { Notifier } from './notify.js';
-import { healthRoutes, serveHttp, type HttpAddress } from './health-http.js';
+import { healthRoutes, serveHttp, type HttpAddress, type Routes, type Served } from './health-http.js';
 import { createMetrics } from './metrics.js';
 import { VERSION } from '../version.js';
 
@@ -52,6 +52,11 @@ export interface DaemonOptions {
   notify?: Notifier;
   /** also serve /healthz, /readyz and /metrics on this TCP address (they are always on the control socket) */
   http?: HttpAddress;
+  /**
+   * More routes for the --http listener (the web UI), made from the daemon's store and projection.
+   * Injected by the cli, so the daemon never imports the layer above it.
+   */
+  web?: { routes(live: { store: EventStore; state(): State; about(): DaemonAbout }): Routes; served: Served };
 }
 
 const DEFAULT_SNAPSHOT_EVERY = 10_000;
@@ -178,7 +183,9 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const state = () => projection.state;
   const { seen, metrics, routes } = observability(o, store, state);
   if (o.http) { // before the boot is recorded: an address in use fails the start with nothing to undo in the log
-    const listener = await serveHttp(o.http, routes, log).catch(async (err: unknown) => {
+    const web = o.web?.routes({ store, state, about: () => ({ startedAt, podman: seen.podman() }) });
+    const both: Routes = web ? (req, res) => routes(req, res) || web(req, res) : routes;
+    const listener = await serveHttp(o.http, both, log, o.web?.served).catch(async (err: unknown) => {
       await services.stopAll();
       throw err;
     });

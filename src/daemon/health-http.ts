@@ -1,8 +1,9 @@
 // Health and metrics, served on the control socket and, with `daemon --http [ADDR:]PORT`, on a TCP
 // listener of their own: GET /healthz (200 while the process serves), /readyz (200 once podman answers
 // and the first decision is taken, else 503 and why), /metrics (Prometheus text). The TCP listener
-// serves these three only, never the control socket's log and state, and binds to loopback unless an
-// address is written out: exposing it to the network is a choice the command line must show.
+// serves these three and the routes it is handed (the web UI's, read-only: src/web), never the control
+// socket's, and binds to loopback unless an address is written out: exposing it to the network is a
+// choice the command line must show.
 import http from 'node:http';
 import { isIP } from 'node:net';
 import type { Logger } from './logger.js';
@@ -60,8 +61,23 @@ export function isLoopback(host: string): boolean {
   return /^127\./.test(host) || host === '::1' || /^::ffff:127\./i.test(host);
 }
 
-/** The TCP listener: the health routes only. Resolves once listening, with the address it got. */
-export async function serveHttp(at: HttpAddress, routes: Routes, log: Logger): Promise<{ address: string; close(): Promise<void> }> {
+/** What a listener serves, for its 404 and its log lines; the default is the daemon's health routes alone. */
+export interface Served {
+  /** the paths, as a 404 names them */
+  paths: string;
+  /** the log line's subject */
+  what: string;
+  /** the command, in a "cannot listen" error */
+  command: string;
+}
+
+const HEALTH_ONLY: Served = { paths: '/healthz, /readyz and /metrics', what: 'health and metrics', command: 'daemon --http' };
+
+/**
+ * The TCP listener: the health routes, and the web UI's when `routes` includes them (the cli injects
+ * them: the daemon does not import the UI). Resolves once listening, with the address it got.
+ */
+export async function serveHttp(at: HttpAddress, routes: Routes, log: Logger, served: Served = HEALTH_ONLY): Promise<{ address: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.statusCode = 405;
@@ -69,17 +85,18 @@ export async function serveHttp(at: HttpAddress, routes: Routes, log: Logger): P
       res.end('only GET\n');
     } else if (!routes(req, res)) {
       res.statusCode = 404;
-      res.end('not found: this listener serves /healthz, /readyz and /metrics\n');
+      res.end(`not found: this listener serves ${served.paths}\n`);
     }
   });
   const shown = at.host.includes(':') ? `[${at.host}]:${at.port}` : `${at.host}:${at.port}`;
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(at.port, at.host, resolve)).catch((err: unknown) => {
-    throw new Error(`daemon --http ${shown}: cannot listen: ${(err as Error).message}; fix: choose another address or port, or stop what listens there`, { cause: err });
+    throw new Error(`${served.command} ${shown}: cannot listen: ${(err as Error).message}; fix: choose another address or port, or stop what listens there`, { cause: err });
   });
   const bound = server.address();
   const address = typeof bound === 'object' && bound ? (bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`) : shown;
-  if (isLoopback(at.host)) log.info('health and metrics listening', { http: address });
-  else log.warn('health and metrics listening beyond loopback, as --http asks: app names and states are visible to whoever reaches it (no secrets, no log)', { http: address });
+  if (isLoopback(at.host)) log.info(`${served.what} listening`, { http: address, ...(served === HEALTH_ONLY ? {} : { url: `http://${address}/` }) });
+  else if (served === HEALTH_ONLY) log.warn('health and metrics listening beyond loopback, as --http asks: app names and states are visible to whoever reaches it (no secrets, no log)', { http: address });
+  else log.warn(`${served.what} listening beyond loopback, as --http asks: app names, states and the event log are visible to whoever reaches it (never a secret's value or hash)`, { http: address });
   return {
     address,
     close: () => new Promise<void>((resolve) => {

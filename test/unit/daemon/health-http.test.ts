@@ -119,4 +119,20 @@ describe('health routes', () => {
     closers.push(() => wide.close());
     expect(lines.join('')).toMatch(/level=warn msg="health and metrics listening beyond loopback, as --http asks/);
   });
+
+  it('given more routes handed in (the web UI, as the cli does), when listening, then they are served beside health, the 404 names both, and the log line gives the URL', async () => {
+    const page: typeof routes = (req, res) => {
+      if (req.url !== '/') return false;
+      res.end('page');
+      return true;
+    };
+    const served = { paths: '/healthz, /readyz, /metrics and the web UI (/, /api/…)', what: 'web UI, health and metrics', command: 'daemon --http' };
+    const both = await serveHttp({ host: '127.0.0.1', port: 0 }, (req, res) => routes(req, res) || page(req, res), log, served);
+    closers.push(() => both.close());
+    const [host, port] = [both.address.slice(0, both.address.lastIndexOf(':')), Number(both.address.split(':').at(-1))];
+    expect(await get({ host, port }, '/')).toEqual({ status: 200, body: 'page' });
+    expect((await get({ host, port }, '/healthz')).status).toBe(200);
+    expect(await get({ host, port }, '/nope')).toEqual({ status: 404, body: 'not found: this listener serves /healthz, /readyz, /metrics and the web UI (/, /api/…)\n' });
+    expect(lines.join('')).toContain(`msg="web UI, health and metrics listening" http=${both.address} url=http://${both.address}/`);
+  });
 });

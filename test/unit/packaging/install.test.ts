@@ -11,7 +11,7 @@
 //
 // The pack skips `prepack` (the build): the unit tests read dist/ while this runs, and a build would
 // rewrite it under them. `npm run build` ran before the tests; the test checks prepack is there.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -78,6 +78,7 @@ describe('the packed package, installed', () => {
     expect(files).toContain('dist/cli/main.js');
     expect(files).toContain('packaging/podledger.service');
     expect(files).toContain('docs/service.md');
+    for (const f of ['index.html', 'app.js', 'style.css', 'favicon.svg']) expect(files).toContain(`dist/web/ui/${f}`); // the web UI, bundled
     expect(files.filter((f) => /^(src|test|events|replay|apps|scripts)\//.test(f) || f.endsWith('.map') || f.startsWith('dist/bench/'))).toEqual([]);
   });
 
@@ -100,6 +101,24 @@ describe('the packed package, installed', () => {
     const apps = join(dir, 'apps');
     await cp(join(REPO_ROOT, 'apps', 'bitcoind'), join(apps, 'bitcoind'), { recursive: true });
     expect(ok(await run(['validate', '--apps', apps]), 'podledger validate').stdout).toContain(`1 app manifest(s) in ${apps} are valid`);
+  });
+
+  it('given the installed tarball, when its podledger ui serves a captured log, then the page and its bundled files are found beside the installed module', async () => {
+    const ui = spawn(installed(), ['ui', '--log', join(REPO_ROOT, 'events', 'crash-loop.ndjson'), '--http', '127.0.0.1:0'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        ui.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          const m = /(http:\/\/\S+)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        ui.on('exit', (code) => reject(new Error(`podledger ui exited ${code}: ${out}`)));
+      });
+      for (const path of ['/', '/ui/app.js', '/ui/style.css']) expect((await fetch(new URL(path, url))).status, path).toBe(200);
+    } finally {
+      ui.kill('SIGTERM');
+    }
   });
 });
 
