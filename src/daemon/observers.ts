@@ -130,7 +130,11 @@ export function startObservers(d: ObserverDeps): Observers {
         ...(src.secretsDir ? [watchFile(src.secretsDir, () => secrets.trigger())] : []),
       ];
       const resync = setInterval(() => all.forEach((x) => x.trigger()), resyncMs);
-      closers.push(() => clearInterval(resync), () => Promise.all(watchers.map((w) => w.close())));
+      let watching = true;
+      closers.push(() => { watching = false; clearInterval(resync); }, () => Promise.all(watchers.map((w) => w.close())));
+      // A file changed after the first reading but before its watch started would wait for the next
+      // resync (a minute): read the files once more as soon as every watch is in place.
+      void Promise.all(watchers.map((w) => w.ready)).then(() => { if (watching) [manifests, facts, secrets].forEach((x) => x.trigger()); });
     },
     busyWith: () => 'the observers (manifests, facts, secrets, inventory) to finish a read',
     async quiesce() {

@@ -65,8 +65,22 @@ export async function readHostFacts(dataDir: string, overrideFile?: string): Pro
   return overrideFile ? { ...base, ...(await readFactsFile(overrideFile)) } : base;
 }
 
-export function watchFile(file: string, onChange: () => void): { close(): Promise<void> } {
+/** A watch of files, and when it has started: a change before then is not reported. */
+export interface Watching {
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+export function watchFile(file: string, onChange: () => void): Watching {
   const watcher = watch(file, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 20 } });
   watcher.on('all', onChange);
-  return { close: () => watcher.close() };
+  return { ready: watchReady(watcher), close: () => watcher.close() };
+}
+
+/** Resolves once chokidar watches (its 'ready'), or fails to (an error counts as ready: resync still reads). */
+export function watchReady(watcher: ReturnType<typeof watch>): Promise<void> {
+  return new Promise((resolve) => {
+    watcher.once('ready', () => resolve());
+    watcher.once('error', () => resolve());
+  });
 }

@@ -15,6 +15,7 @@ import { readAppFile, readBounded } from './app-files.js';
 import { BuildContextError, hashTree } from '../host/build-context.js';
 import { fsReason } from './fs-reason.js';
 import { policyContext, type PolicyOptions } from './policy-file.js';
+import { watchReady, type Watching } from './host-facts.js';
 
 export const MANIFEST_FILE = 'manifest.yml';
 
@@ -103,12 +104,12 @@ export async function readCatalog(appsDir: string, o: PolicyOptions): Promise<{ 
 }
 
 /** Calls `onChange` (debounced) whenever anything under the apps folder changes. */
-export function watchManifests(appsDir: string, onChange: () => void, debounceMs = 200): { close(): Promise<void> } {
+export function watchManifests(appsDir: string, onChange: () => void, debounceMs = 200): Watching {
   let timer: NodeJS.Timeout | undefined;
   const watcher = watch(appsDir, { ignoreInitial: true, followSymlinks: false, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 25 } });
   watcher.on('all', () => {
     clearTimeout(timer);
     timer = setTimeout(onChange, debounceMs);
   });
-  return { close: async () => { clearTimeout(timer); await watcher.close(); } };
+  return { ready: watchReady(watcher), close: async () => { clearTimeout(timer); await watcher.close(); } };
 }
