@@ -35,7 +35,8 @@ export interface WebSource {
 
 /** A captured log as the cli opens it (src/cli/source.ts LogSource): read-only. */
 export interface OpenedLog {
-  items: AsyncIterable<ReadItem>;
+  /** the whole log a batch at a time (an async step per batch, not per event) */
+  batches: AsyncIterable<readonly ReadItem[]>;
   lookup: EventLookup;
   origin: string;
   base?: { seq: number; state: State };
@@ -47,7 +48,7 @@ const ignoreCorrupt = () => {};
 export function readOnlySource(log: OpenedLog): WebSource {
   if (log.lookup instanceof EventStore) return storeSource(log.lookup, log.origin);
   let whole: Promise<{ events: Envelope[]; base: State; now: State }> | undefined;
-  const load = () => (whole ??= collect(log.items, ignoreCorrupt).then((events) => {
+  const load = () => (whole ??= collect(log.batches, ignoreCorrupt).then((events) => {
     const base = log.base?.state ?? initialState;
     return { events, base, now: fold(events.filter((e) => e.seq > base.seq), base) };
   }));
