@@ -57,7 +57,13 @@ export function startHealth(d: WatchDeps, socketPath: string, docker: Docker): S
  */
 export function startPodmanEvents(d: WatchDeps, docker: Docker, reader: Docker, resync: () => void): Service {
   let lost = false;
-  const record = (e: PodmanEvent) => void d.append(podmanEventDrafts(d.state(), e)).catch(d.guard('recording podman event'));
+  // One at a time, each against the state the one before left: one death reaches here from its exit
+  // file (often twice: the file is created, then written) and from the stream; deciding two of them
+  // against the same state would record it twice.
+  let recording: Promise<unknown> = Promise.resolve();
+  const record = (e: PodmanEvent) => {
+    recording = recording.then(() => d.append(podmanEventDrafts(d.state(), e))).catch(d.guard('recording podman event'));
+  };
   const ours = (id: string) => Object.entries(d.state().containers).find(([, c]) => c.id === id)?.[0];
   const exits = new ExitFileWatcher({ docker: reader, appOf: ours, onEvent: record, onError: d.guard('watching exit files') });
   const discover = d.state$.subscribe((s) => {
