@@ -73,7 +73,9 @@ export function inventoryDrafts(state: State, observed: readonly ObservedContain
     const known = state.containers[c.app]?.id;
     if (!prev || (prev.id !== known && (c.id === known || (c.state === 'running' && prev.state !== 'running')))) byApp.set(c.app, c);
   }
-  for (const [app, c] of [...byApp].sort(([a], [b]) => a.localeCompare(b))) {
+  // Compared in any order, the (usually no) drafts sorted after: a resync that finds nothing new
+  // copies and sorts nothing.
+  for (const [app, c] of byApp) {
     const k = state.containers[app];
     const exit = c.state === 'exited' ? c.exitCode : undefined;
     const oom = c.state === 'exited' ? c.oomKilled : undefined;
@@ -87,10 +89,14 @@ export function inventoryDrafts(state: State, observed: readonly ObservedContain
       data: { ...rest, ...(exit !== undefined ? { exitCode: exit } : {}), ...(oom !== undefined ? { oomKilled: oom } : {}) },
     });
   }
-  for (const [app, k] of Object.entries(state.containers).sort(([a], [b]) => a.localeCompare(b))) {
-    if (!byApp.has(app)) drafts.push({ type: 'ContainerRemoved', source: 'inventory', app, data: { id: k.id, name: k.name } });
+  const byName = (a: Draft, b: Draft) => a.app!.localeCompare(b.app!);
+  drafts.sort(byName);
+  const removed: Draft[] = [];
+  for (const app in state.containers) {
+    const k = state.containers[app]!;
+    if (!byApp.has(app)) removed.push({ type: 'ContainerRemoved', source: 'inventory', app, data: { id: k.id, name: k.name } });
   }
-  return drafts;
+  return removed.length > 0 ? [...drafts, ...removed.sort(byName)] : drafts;
 }
 
 /** Containers made elsewhere under an app's name: recorded when new or when what differs changes. */

@@ -20,25 +20,39 @@ export { EXECUTABLE } from './action-kinds.js';
 type Desired = Extract<Resolution, { ok: true }>;
 
 export function plan(state: State, now: number): Plan {
-  const manifests = new Map<string, Manifest>();
-  for (const [id, app] of Object.entries(state.apps)) if (app.manifest) manifests.set(id, app.manifest);
   const actions: Action[] = [];
-
-  for (const id of dependencyOrder(manifests)) {
+  let wakeAt: number | undefined;
+  for (const id of appOrder(state.apps)) {
     const action = planApp(state, id, now);
-    if (action) actions.push(action);
+    if (!action) continue;
+    actions.push(action);
+    if (action.kind === 'wait' && action.until !== undefined) wakeAt = Math.min(wakeAt ?? Infinity, action.until);
   }
   // Apps with a rejected manifest and no valid one yet: say so, touch nothing.
-  for (const [id, app] of sorted(state.apps)) {
-    if (!app.manifest && app.rejected) actions.push(rejected(id, app.rejected));
-  }
+  for (const id of sortedKeys(state.apps, (app) => !app.manifest && Boolean(app.rejected))) actions.push(rejected(id, state.apps[id]!.rejected!));
   // Orphans: our container, no app. Their data stays; only the container goes.
-  for (const [id, c] of sorted(state.containers)) {
-    if (state.apps[id]) continue;
-    actions.push({ kind: 'remove', app: id, reasons: [cause({ code: 'app-removed', field: 'container', from: c.name }, state.gone[id])] });
+  for (const id of sortedKeys(state.containers, (_, id) => !state.apps[id])) {
+    actions.push({ kind: 'remove', app: id, reasons: [cause({ code: 'app-removed', field: 'container', from: state.containers[id]!.name }, state.gone[id])] });
   }
-  const waits = actions.filter((a) => a.kind === 'wait' && a.until !== undefined).map((a) => a.until as number);
-  return waits.length > 0 ? { actions, wakeAt: Math.min(...waits) } : { actions };
+  return wakeAt !== undefined ? { actions, wakeAt } : { actions };
+}
+
+/**
+ * The order apps are planned in, by `state.apps`: the fold shares that object between states until an
+ * app changes, so a converged node orders its apps once, not at every plan (and allocates nothing for
+ * it: a resync's garbage is what makes its slow tail). Pure memoisation, as `resolveSpec`'s.
+ */
+const orders = new WeakMap<State['apps'], readonly string[]>();
+
+function appOrder(apps: State['apps']): readonly string[] {
+  let order = orders.get(apps);
+  if (!order) {
+    const manifests = new Map<string, Manifest>();
+    for (const [id, app] of Object.entries(apps)) if (app.manifest) manifests.set(id, app.manifest);
+    order = dependencyOrder(manifests);
+    orders.set(apps, order);
+  }
+  return order;
 }
 
 function planApp(state: State, id: string, now: number): Action | undefined {
@@ -139,12 +153,16 @@ function recreateReasons(c: ContainerState, desired: Desired, baseSeq = 0): Reas
 
 /** Dependencies marked `restart: true` that got a new container after this one last started. */
 function replacedDependencies(state: State, m: Manifest, c: ContainerState): Reason[] {
+  if (m.dependencies.length === 0) return NONE;
   return dependenciesOf(m).flatMap((d): Reason[] => {
     const dep = state.containers[d.app];
     if (!d.restart || !dep?.created || c.startedAt === undefined || dep.created.at <= c.startedAt) return [];
     return [cause({ code: 'dependency-replaced', field: d.app, message: `${d.app} has a new container` }, dep.created.seq)];
   });
 }
+
+/** No reasons: shared, never added to (the caller only looks at its length). */
+const NONE: Reason[] = [];
 
 function unmetDependencies(state: State, m: Manifest): Reason[] {
   return dependenciesOf(m).flatMap((d): Reason[] => {
@@ -178,6 +196,9 @@ function cause(reason: Reason, seq: number | undefined): Reason {
   return seq ? { ...reason, causedBy: seq } : reason;
 }
 
-function sorted<T>(record: Record<string, T>): [string, T][] {
-  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+/** The keys of `record` whose entry passes `keep`, sorted; no copy of the whole record (usually none pass). */
+function sortedKeys<T>(record: Record<string, T>, keep: (value: T, id: string) => boolean): string[] {
+  const ids: string[] = [];
+  for (const id in record) if (keep(record[id]!, id)) ids.push(id);
+  return ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
