@@ -12,11 +12,12 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import type { State } from '../core/state.js';
 import type { Envelope } from '../core/events.js';
-import { controlGetJson, controlItems, controlSocketPath } from '../daemon/control.js';
+import { controlGet, controlGetJson, controlItems, controlSocketPath } from '../daemon/control.js';
 import { startPodman, type PodmanService } from './podman-service.js';
 import type { BenchRow } from './types.js';
 
-const CLI = fileURLToPath(new URL('../../bin/podledger.js', import.meta.url));
+// BENCH_DAEMON_CLI: another build's bin/podledger.js, to measure its daemon with this bench
+const CLI = process.env.BENCH_DAEMON_CLI ?? fileURLToPath(new URL('../../bin/podledger.js', import.meta.url));
 const SLEEPER = 'localhost/bench/sleeper:1';
 const WEB = 'localhost/bench/web:1';
 const TRAP = "trap 'exit 0' TERM;";
@@ -24,7 +25,9 @@ const TRAP = "trap 'exit 0' TERM;";
 interface Daemon { proc: ChildProcess; data: string; stop(): Promise<void> }
 
 function startDaemon(p: PodmanService, apps: string, data: string): Daemon {
-  const proc = spawn(process.execPath, [CLI, 'daemon', '--apps', apps, '--data', data, '--podman-socket', p.socket, '--policy', path.join(p.dir, 'policy.yml')], { stdio: 'ignore' });
+  // BENCH_DAEMON_NODE_FLAGS: node flags for the daemon (e.g. --max-semi-space-size=1), to measure them
+  const flags = (process.env.BENCH_DAEMON_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...flags, CLI, 'daemon', '--apps', apps, '--data', data, '--podman-socket', p.socket, '--policy', path.join(p.dir, 'policy.yml')], { stdio: 'ignore' });
   return {
     proc, data,
     stop: () => new Promise<void>((resolve) => {
@@ -336,14 +339,25 @@ async function idle(p: PodmanService, root: string, seconds: number): Promise<Be
     const cpu1 = await cpuTicks(d.proc.pid!);
     const seq1 = (await daemonState(d)).seq;
     const rss = await rssMb(d.proc.pid!);
+    const mem = await memoryBreakdown(d);
     return [
       { name: `idle daemon, 30 apps, ${seconds} s: CPU`, value: Math.round(((cpu1 - cpu0) / 100 / seconds) * 10000) / 100, unit: '% of a core' },
       { name: `idle daemon, 30 apps, ${seconds} s: RSS`, value: rss, unit: 'MB' },
       { name: `idle daemon, 30 apps, ${seconds} s: events appended`, value: seq1 - seq0, unit: 'events' },
+      { name: `idle daemon, 30 apps: V8 heap used / heap committed / external (RSS less both: code, stacks, native)`, value: mem.heapUsed, unit: `MB / ${mem.heapTotal} MB / ${mem.external} MB (${rss - mem.heapTotal - mem.external} MB)` },
     ];
   } finally {
     await d.stop();
   }
+}
+
+/** The daemon's own memory figures, from its /metrics (prom-client's default process metrics), in MB. */
+async function memoryBreakdown(d: Daemon): Promise<{ heapUsed: number; heapTotal: number; external: number }> {
+  const res = await controlGet(controlSocketPath(d.data), '/metrics');
+  let text = '';
+  for await (const chunk of res) text += String(chunk);
+  const metric = (name: string) => Math.round(Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20);
+  return { heapUsed: metric('nodejs_heap_size_used_bytes'), heapTotal: metric('nodejs_heap_size_total_bytes'), external: metric('nodejs_external_memory_bytes') };
 }
 
 async function cpuTicks(pid: number): Promise<number> {
