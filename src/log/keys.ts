@@ -2,13 +2,22 @@
 //
 // Sublevels; on disk a sublevel `log` prefixes its keys with `!log!`:
 //   log!<seq16>                   → envelope JSON
-//   ix-app!<app>!<seq16>          → ''    (events of one app)
+//   ix-app!<app>!<seq16>          → envelope JSON, the same bytes as log!<seq16> (events of one app)
 //   ix-corr!<correlation>!<seq16> → ''    (events of one reconcile run)
-//   ix-type!<type>!<seq16>        → ''    (events of the few types in INDEXED_TYPES, which carry no app)
+//   ix-type!<type>!<seq16>        → envelope JSON, as ix-app (events of the few types in INDEXED_TYPES, which carry no app)
 //   boots!<n16>                   → {first, last, version}
 //   snap!<seq16>                  → projection snapshot JSON {foldVersion, stateHash, state} (see snapshots.ts)
 //   meta!<key>                    → small JSON value (see META)
 // A log entry and its index entries are written in one batch.
+//
+// ix-app and ix-type are covering indexes: their value is a copy of the record, so reading an app
+// (`why APP --all`, the web timeline) or the host facts before a change is one range read instead of
+// a point lookup per event (×0.044 of a raw range read before; docs/benchmarks.md, issue 15). ix-corr
+// stays keys only: nothing reads a run's events in bulk, and it would copy nearly every record again. The copy is written, rewritten and deleted only with its record
+// (`recordOps`, an index rebuild, compaction), in the same batch. Reads through ix-app read the copy
+// only; whole reads, replay, `replay --check`, export and compaction read log!, so a record and its copy
+// damaged differently show up differently there (docs/architecture.md, "The app index holds copies").
+// An entry with an empty value (INDEXES version 2, never written now) is read through to log!.
 //
 // Values are stored as utf8 and parsed per record by the reader, not with `valueEncoding: 'json'`: with
 // the json encoding one corrupt record makes `nextv` throw and the iterator then ends, so every later
@@ -41,7 +50,7 @@ export const META = {
 } as const;
 
 /** meta!indexes of a store whose indexes are complete; any other value (or none) rebuilds them at open */
-export const INDEXES = JSON.stringify({ version: 2, families: ['ix-app', 'ix-corr', 'ix-type'], types: INDEXED_TYPES });
+export const INDEXES = JSON.stringify({ version: 3, families: ['ix-app', 'ix-corr', 'ix-type'], covering: ['ix-app', 'ix-type'], types: INDEXED_TYPES });
 
 /** Every key of every sublevel lies in this range (each starts with '!'). */
 export const ALL_KEYS = { start: '!', end: '~' } as const;
@@ -70,19 +79,22 @@ export const indexedSeqKey = (name: string, key: string): string => key.slice(na
 
 /** A record and its index entries. */
 export function recordOps(sub: Subs, env: Envelope, json = JSON.stringify(env)): BatchOp[] {
-  return [{ type: 'put', sublevel: sub.log, key: pad(env.seq), value: json }, ...indexOps(sub, 'put', env)];
+  return [{ type: 'put', sublevel: sub.log, key: pad(env.seq), value: json }, ...indexOps(sub, 'put', env, json)];
 }
 
-/** The index entries of one record: what `recordOps` writes, an index rebuild rewrites and compaction deletes. */
-export function indexOps(sub: Subs, type: 'put' | 'del', e: { seq: number; app?: unknown; correlation?: unknown; type?: unknown }): BatchOp[] {
+/**
+ * The index entries of one record: what `recordOps` writes, an index rebuild rewrites and compaction
+ * deletes. `json` is the record as stored in log!, which ix-app holds a copy of (puts need it).
+ */
+export function indexOps(sub: Subs, type: 'put' | 'del', e: { seq: number; app?: unknown; correlation?: unknown; type?: unknown }, json = ''): BatchOp[] {
   const ops: BatchOp[] = [];
-  const at = (sublevel: Sub, name: string): void => {
+  const at = (sublevel: Sub, name: string, value = ''): void => {
     const key = `${name}!${pad(e.seq)}`;
-    ops.push(type === 'put' ? { type, sublevel, key, value: '' } : { type, sublevel, key });
+    ops.push(type === 'put' ? { type, sublevel, key, value } : { type, sublevel, key });
   };
-  if (typeof e.app === 'string') at(sub.ixApp, e.app);
+  if (typeof e.app === 'string') at(sub.ixApp, e.app, json);
   if (typeof e.correlation === 'string') at(sub.ixCorr, e.correlation);
-  if (isIndexedType(e.type)) at(sub.ixType, e.type as string);
+  if (isIndexedType(e.type)) at(sub.ixType, e.type as string, json);
   return ops;
 }
 
@@ -98,7 +110,7 @@ export function parseStored(value: string): unknown {
 /** The index entries of the record stored as `value` at `seq`: none when it cannot be parsed. */
 export function storedIndexOps(sub: Subs, type: 'put' | 'del', seq: number, value: string): BatchOp[] {
   const raw = parseStored(value);
-  return typeof raw === 'object' && raw !== null ? indexOps(sub, type, { ...(raw as object), seq }) : [];
+  return typeof raw === 'object' && raw !== null ? indexOps(sub, type, { ...(raw as object), seq }, value) : [];
 }
 
 export function bootOp(sub: Subs, b: BootRecord): BatchOp {

@@ -36,6 +36,8 @@ export type ReadOptions = {
 /** Where the events come from: the store itself, the daemon's control socket, or a scanned export. */
 export interface EventLookup {
   read(opts: ReadOptions): AsyncIterable<ReadItem>;
+  /** `read` a batch at a time, where the source reads in batches (the store): no async step per record */
+  readBatches?(opts: ReadOptions): AsyncIterable<readonly ReadItem[]>;
   /** records by seq; those the log does not hold are left out */
   getMany(seqs: readonly number[]): Promise<(ReadItem | undefined)[]>;
   /** for each query, the latest HostFactsObserved before `seq` that changed each name; default: read ix-type backwards */
@@ -184,26 +186,51 @@ export class LogReader implements EventLookup {
     return { ok: false, seq: first, reason: `${what} missing from the log (no compaction removed ${first === to ? 'it' : 'them'})` };
   }
 
-  async *#readIndex(index: Sub, what: string, name: string, since: number, until: number, reverse: boolean): AsyncGenerator<ReadItem[]> {
-    const it = index.keys({ ...HWM, ...indexRange(name, since, until), reverse });
+  /**
+   * Records through an index, a chunk at a time. An ix-app or ix-type entry holds a copy of its record
+   * (keys.ts): decoded where it lies, one range read. An entry without one (ix-corr, an index of an
+   * older layout) is looked up in log!, one multi-get per chunk. Either way a record that is not the index's
+   * (another app, another seq) is an error item, never read as one of its events.
+   */
+  async *#readIndex(index: Sub, what: 'app' | 'correlation' | 'type', name: string, since: number, until: number, reverse: boolean): AsyncGenerator<ReadItem[]> {
+    const it = index.iterator({ ...HWM, ...indexRange(name, since, until), reverse });
+    const through = this.log.compaction?.through ?? 0;
     try {
       // small chunks first: readers that stop early (the last action, a fact's previous value) decode little
-      for (let size = 16, keys = await it.nextv(size); keys.length > 0; size = Math.min(READ_CHUNK, size * 4), keys = await it.nextv(size)) {
-        const seqKeys = keys.map((k) => indexedSeqKey(name, k));
-        const values = await this.log.sub.log.getMany(seqKeys);
-        const batch: ReadItem[] = [];
-        for (let i = 0; i < seqKeys.length; i++) {
-          const seq = Number(seqKeys[i]);
-          const value = values[i];
-          if (value !== undefined) batch.push(decodeRecord(seq, value));
-          // an entry left behind by an interrupted compaction: its record was removed on purpose
-          else if (seq > (this.log.compaction?.through ?? 0)) batch.push({ ok: false, seq, reason: `index of ${what} '${name}' names seq ${seq}, which is not in the log` });
+      for (let size = 16, entries = await it.nextv(size); entries.length > 0; size = Math.min(READ_CHUNK, size * 4), entries = await it.nextv(size)) {
+        const batch: (ReadItem | number)[] = [];
+        let pointers = 0;
+        for (const [key, value] of entries) {
+          const seq = Number(indexedSeqKey(name, key));
+          if (value === '') {
+            batch.push(seq);
+            pointers += 1;
+          } else {
+            batch.push(ofIndex(decodeRecord(seq, value), what, name, ` (the copy in the ${what} index)`));
+          }
         }
-        if (batch.length > 0) yield batch;
+        const items = pointers > 0 ? await this.#lookUp(batch, what, name, through) : (batch as ReadItem[]);
+        if (items.length > 0) yield items;
       }
     } finally {
       await it.close();
     }
+  }
+
+  /** `batch` with its seqs (index entries without a copy) replaced by their records from log!, one multi-get. */
+  async #lookUp(batch: readonly (ReadItem | number)[], what: 'app' | 'correlation' | 'type', name: string, through: number): Promise<ReadItem[]> {
+    const seqs = batch.filter((x): x is number => typeof x === 'number');
+    const values = await this.log.sub.log.getMany(seqs.map(pad));
+    const items: ReadItem[] = [];
+    let j = 0;
+    for (const x of batch) {
+      if (typeof x !== 'number') { items.push(x); continue; }
+      const value = values[j++];
+      if (value !== undefined) items.push(ofIndex(decodeRecord(x, value), what, name, ''));
+      else if (x > through) items.push({ ok: false, seq: x, reason: `index of ${what} '${name}' names seq ${x}, which is not in the log` });
+      // at or below the cut: removed on purpose, its entry left by an interrupted compaction (a full read does not report it either)
+    }
+    return items;
   }
 
   /** One record by seq: undefined when the log does not hold it (never written, or removed by compaction). */
@@ -235,6 +262,18 @@ export class LogReader implements EventLookup {
     const entries = await this.log.sub.boots.iterator().all();
     return entries.map(([k, v]) => bootRecord(k, v));
   }
+}
+
+/**
+ * A record read through the index of `what` `name`: an error item when it is not one of the index's
+ * (a store damaged or edited behind the writer), so a read never yields an event the index does not name.
+ */
+function ofIndex(item: ReadItem, what: 'app' | 'correlation' | 'type', name: string, where: string): ReadItem {
+  if (!item.ok) return where ? { ok: false, seq: item.seq, reason: `${item.reason}${where}` } : item;
+  const e = item.event;
+  const field = what === 'app' ? e.app : what === 'correlation' ? e.correlation : e.type;
+  if (field === name) return item;
+  return { ok: false, seq: e.seq, reason: `index of ${what} '${name}' names seq ${e.seq}, a record of ${what} ${JSON.stringify(field ?? null)}${where}` };
 }
 
 function decodeRecord(seq: number, value: string): ReadItem {

@@ -8,7 +8,7 @@
 import type { Envelope, EnvelopeOf } from '../core/events.js';
 import { explain } from '../core/why.js';
 import { collect, type OnCorrupt } from './fold.js';
-import type { EventLookup, FactQuery } from './reader.js';
+import type { EventLookup, FactQuery, ReadItem } from './reader.js';
 
 export interface WhyEvents {
   /** what `explain(events, app)` needs, in seq order */
@@ -30,7 +30,7 @@ export async function whyEvents(
     if (!seen.has(`${seq} ${reason}`)) opts.onCorrupt(seq, reason);
     seen.add(`${seq} ${reason}`);
   };
-  const own = opts.all ? await collect(lookup.read({ app }), onCorrupt) : await sinceLastAction(lookup, app, onCorrupt, opts.atOrBefore ?? (() => true));
+  const own = opts.all ? await collect(lookup.readBatches?.({ app }) ?? lookup.read({ app }), onCorrupt) : await sinceLastAction(lookup, app, onCorrupt, opts.atOrBefore ?? (() => true));
   const bySeq = new Map(own.map((e) => [e.seq, e]));
   const support = new Set<number>();
 
@@ -95,18 +95,43 @@ export async function whySeqs(lookup: EventLookup, app: string, onCorrupt: OnCor
   return seqs;
 }
 
-/** The latest earlier observation of each fact, by reading the HostFactsObserved index backwards. */
+/**
+ * The latest earlier observation of each fact, by reading the HostFactsObserved index backwards once,
+ * from the newest query down until every query has its answer (a read per query cost an iterator and a
+ * multi-get each: 447 of them, ~0.5 s of CPU, in `why --all` of a 1M-event log). The same answer as a
+ * backward read per query: the events that are, for some name of a query, the last to change it
+ * before the query's seq.
+ */
 async function previousFactsBackwards(lookup: EventLookup, queries: readonly FactQuery[], onCorrupt: OnCorrupt): Promise<Envelope[]> {
   const found = new Map<number, Envelope>();
-  for (const q of queries) {
-    const missing = new Set(q.names);
-    for await (const item of lookup.read({ type: 'HostFactsObserved', until: q.seq - 1, reverse: true })) {
+  const pending = [...queries].sort((a, b) => b.seq - a.seq); // newest first: activated as the read passes below them
+  /** the queries the read is below, by the names they still miss */
+  const waiting = new Map<string, Set<{ missing: Set<string> }>>();
+  let next = 0;
+  let open = 0; // activated queries still missing a name
+  const items = lookup.readBatches?.({ type: 'HostFactsObserved', until: pending[0]!.seq - 1, reverse: true })
+    ?? lookup.read({ type: 'HostFactsObserved', until: pending[0]!.seq - 1, reverse: true });
+  read: for await (const got of items) {
+    for (const item of (Array.isArray(got) ? got : [got]) as ReadItem[]) {
       if (!item.ok) { onCorrupt(item.seq, item.reason); continue; }
       const e = item.event;
-      if (e.type !== 'HostFactsObserved' || !e.data.changed.some((n) => missing.has(n))) continue;
-      found.set(e.seq, e);
-      e.data.changed.forEach((n) => missing.delete(n));
-      if (missing.size === 0) break;
+      for (; next < pending.length && pending[next]!.seq > e.seq; next++) {
+        const q = { missing: new Set(pending[next]!.names) };
+        if (q.missing.size > 0) open += 1;
+        for (const n of q.missing) (waiting.get(n) ?? waiting.set(n, new Set()).get(n)!).add(q);
+      }
+      if (e.type !== 'HostFactsObserved') continue;
+      for (const n of e.data.changed) {
+        const qs = waiting.get(n);
+        if (!qs || qs.size === 0) continue;
+        found.set(e.seq, e);
+        for (const q of qs) {
+          q.missing.delete(n);
+          if (q.missing.size === 0) open -= 1;
+        }
+        qs.clear();
+      }
+      if (open === 0 && next === pending.length) break read;
     }
   }
   return [...found.values()];
