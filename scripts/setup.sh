@@ -68,7 +68,7 @@ ensure_node_modules() {
 # npm run build (tsc to dist/) when any source or compiler setting is newer than the last build.
 ensure_build() {
   local stamp="$PODLEDGER_ROOT/dist/.build-stamp"
-  if [ -f "$stamp" ] && [ -z "$(cd "$PODLEDGER_ROOT" && find src tsconfig.json tsconfig.build.json package-lock.json \
+  if [ -f "$stamp" ] && [ -z "$(cd "$PODLEDGER_ROOT" && find src tsconfig.json tsconfig.build.json package.json package-lock.json \
         -newer "$stamp" -print -quit 2>/dev/null)" ]; then
     return 0
   fi

@@ -1,7 +1,7 @@
 // The event catalogue: every observation and decision podledger records, as `{type, v, data}`.
 // Each type/version has a zod schema; the envelope adds position, time and causality.
 // Events are past tense and immutable: a new shape is a new `v`, upcast when read (see `decodeEvent`).
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseSize } from './manifest/units.js';
 import { ContainerSpecSchema } from './spec-schema.js';
 import { exactCheck, type ExactCheck } from './exact-check.js';

@@ -7,7 +7,7 @@
 // Understood: string (min_length ≤ 1), number (int, >, >=, <, <=), boolean, null, unknown/any, enum,
 // primitive literal, optional, nullable, default (present values only), array, record with string
 // keys, strip-mode object, and unions of primitives or of objects told apart by a literal field. Anything else makes the schema unsupported.
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 export type ExactCheck = (value: unknown) => boolean;
 

@@ -1,7 +1,7 @@
 // The desired container spec: everything a container is created from, normalised, secrets as hashes.
 // It is recorded with each create so later diffs are taken against it, not against `podman inspect`.
 // Fields added later carry defaults, so specs recorded by older versions still decode.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const HealthSpec = z.object({
   type: z.enum(['http', 'tcp', 'exec']),

@@ -5,7 +5,7 @@
 //   {"podledger":"export","format":1,"node":"…","compaction":{…},"snapshot":{foldVersion,stateHash,state}}
 //
 // Exports without it (before podledger 0.2, or written by hand) are read as before: events only.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { State } from '../core/state.js';
 import type { Compaction } from './compaction.js';
 

@@ -1,7 +1,7 @@
 // The manifest's JSON Schema (for editors: completion, hover docs, red squiggles) and its Markdown
 // reference, both generated from the zod schema in src/core/manifest/schema.ts, so neither can drift from what the
 // daemon accepts. Pure: `npm run schema` (src/tools/schema.ts) writes them to docs/.
-import { z } from 'zod';
+import * as z from 'zod';
 import { FACT_NAMES } from '../core/facts.js';
 import { ContainerSchema, ManifestSchema } from '../core/manifest/schema.js';
 

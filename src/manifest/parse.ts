@@ -2,7 +2,7 @@
 // Pure: the caller reads the file; this only sees its text. Hostile text is refused before it costs
 // much: too large (MANIFEST_MAX_BYTES), nested too deeply (MAX_NESTING), or too many aliases.
 import { Composer, isMap, isScalar, LineCounter, Parser, visit, YAMLParseError, type CST, type Document } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { ManifestError } from '../core/events.js';
 import { ManifestSchema, type Manifest } from '../core/manifest/schema.js';
 

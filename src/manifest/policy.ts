@@ -6,7 +6,7 @@
 import { PodledgerError } from '../core/errors.js';
 import path from 'node:path/posix';
 import { LineCounter, parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ManifestError } from '../core/events.js';
 import { absolutePathProblem, networkKind } from '../core/manifest/fields.js';
 import { formatPath, locator, positionIn, type Locate, type PathSegment } from './parse.js';

@@ -2,7 +2,7 @@
 // prose below, so the catalogue names every type, its versions and its fields as the log holds them.
 // `npm run schema` (schema.ts) writes it between the two markers; the rest of the README is written
 // by hand. Pure: the caller reads and writes the file.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ActionSchema, DifferenceSchema, EVENT_SCHEMAS, ManifestErrorSchema, ReasonSchema, type EventType } from '../core/events.js';
 import { ContainerSpecSchema } from '../core/spec-schema.js';
 

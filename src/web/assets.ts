@@ -1,5 +1,5 @@
 // The page's files, bundled at build time (src/tools/build-ui.ts) into dist/web/ui/ beside this
-// module, and found from here by import.meta.url, so an installed package serves its own copy. Nothing
+// module (or beside the CLI bundle's folder, dist/bundle/), and found from here by import.meta.url, so an installed package serves its own copy. Nothing
 // is fetched from elsewhere: the CSP below forbids it, and the page has no external fonts or CDNs.
 import { readFile } from 'node:fs/promises';
 import type http from 'node:http';
@@ -24,7 +24,9 @@ export function secureHeaders(res: http.ServerResponse): void {
 }
 
 const cache = new Map<string, Promise<Buffer>>();
-const ASSETS = new URL('./ui/', import.meta.url);
+// Set in the CLI bundle (src/tools/build-cli.ts): its chunks are in dist/bundle/, the page in dist/web/ui/.
+declare const PODLEDGER_BUNDLE_UI: string | undefined;
+const ASSETS = new URL(typeof PODLEDGER_BUNDLE_UI === 'string' ? PODLEDGER_BUNDLE_UI : './ui/', import.meta.url);
 
 export function assetRoute(pathname: string, res: http.ServerResponse): boolean {
   const asset = FILES[pathname];

@@ -2,7 +2,7 @@
 // devices, image references, network modes. Each check returns what is wrong and how to fix it, or
 // undefined; schema.ts turns that into an error at the field, so a bad value never reaches podman.
 import path from 'node:path/posix';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** NUL, the other C0 control characters (tab, newline...), DEL and the C1 controls. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point

@@ -1,6 +1,6 @@
 // The app manifest (`apps/<id>/manifest.yml`), strict: an unknown key is an error, never ignored.
 // Every field is described here once; the JSON Schema and docs/manifest.md are generated from it.
-import { z } from 'zod';
+import * as z from 'zod';
 import { FACT_NAMES, placeholdersIn, SECRET_PREFIX } from '../facts.js';
 import { containerPath, deviceField, hostPath, imageReference, networkField, networkKind, noNul, relativePath } from './fields.js';
 import { within } from './paths.js';

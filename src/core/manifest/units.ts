@@ -1,5 +1,5 @@
 // Durations (`30s`, `5m`, `1h30m`, `500ms`) and sizes (`64m`, `1g`, `512k`), as manifests write them.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 const SIZE_UNITS: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };

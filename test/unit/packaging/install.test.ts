@@ -72,9 +72,10 @@ describe('the packed package, installed', () => {
   }, 120_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('given the package, when it is packed, then a prepack builds dist and the tarball carries dist, bin and the unit but no tests, sources or logs', () => {
+  it('given the package, when it is packed, then a prepack builds dist and the tarball carries dist (the CLI bundle too), bin and the unit but no tests, sources or logs', () => {
     expect(pkg.scripts.prepack).toBe('npm run build');
     expect(files).toContain('bin/podledger.js');
+    expect(files).toContain('dist/bundle/main.js'); // the CLI as bin/podledger.js loads it (src/tools/build-cli.ts)
     expect(files).toContain('dist/cli/main.js');
     expect(files).toContain('packaging/podledger.service');
     expect(files).toContain('docs/service.md');
