@@ -111,7 +111,8 @@ function initContainers(app: KubeApp, byId: ReadonlyMap<string, KubeApp>, image:
     const hc = dep?.spec.healthCheck;
     if (!dep || !hc) return; // no check: running is as healthy as it can be shown (as podledger decides)
     const host = containerNameOf(dep.manifest);
-    const probe = hc.type === 'http' ? `wget -q -T ${Math.ceil(hc.timeoutMs / 1000)} -O /dev/null http://${host}:${hc.port}${hc.path ?? '/'}`
+    // not `wget -T`: it segfaults in busybox 1.35 (examples/demo/apps/electrs/run.sh)
+    const probe = hc.type === 'http' ? `timeout ${Math.ceil(hc.timeoutMs / 1000)} wget -q -O /dev/null http://${host}:${hc.port}${hc.path ?? '/'}`
       : hc.type === 'tcp' ? `nc -w ${Math.ceil(hc.timeoutMs / 1000)} ${host} ${hc.port} </dev/null` : undefined;
     if (!probe) {
       gap(field, `${d.app} healthy: its check runs a command inside ${d.app}'s container, which another pod cannot run; give ${d.app} an http or tcp health check, or start this app by hand once ${d.app} is ready`);
