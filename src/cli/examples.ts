@@ -15,6 +15,10 @@ export const EXAMPLES: Readonly<Record<string, readonly [string, string]>> = {
     'podledger plan --apps /etc/podledger/apps',
     'podledger plan --detailed-exitcode --json',
   ],
+  kube: [
+    'podledger kube --apps /etc/podledger/apps --host-facts facts.json > apps.yaml',
+    'podledger kube --workload deployment --secrets /etc/podledger/secrets --with-secrets --out apps.yaml',
+  ],
   status: [
     'podledger status',
     'podledger status vault --json',

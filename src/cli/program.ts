@@ -78,6 +78,19 @@ function nodeCommands(program: Command, setExit: (code: number) => void): void {
       const summary = await (await commands()).planCommand(o);
       if (o.detailedExitcode) setExit(summary.changes > 0 ? PLAN_EXIT.changes : PLAN_EXIT.none);
     });
+  kubeCommand(program);
+}
+
+/** `kube`: the catalog as Kubernetes YAML, for podman kube play, Quadlet .kube units and clusters. */
+function kubeCommand(program: Command): void {
+  withShared(program.command('kube').summary('render the catalog as Kubernetes YAML (Pods or Deployments)')
+    .description("render the catalog as multi-document Kubernetes YAML for kubectl apply, podman kube play or a Quadlet .kube unit: per app a Pod (or a one-replica Recreate Deployment), its env with derived values from --host-facts, secret_env as Secrets (empty, marked FILL IN, unless --with-secrets), rendered files as ConfigMaps, probes, init containers for healthy dependencies. What has no Kubernetes form is listed on stderr per app (docs/kube.md)"),
+  ['apps', 'hostFacts', 'secrets', 'policy', 'data'])
+    .option('--with-secrets', 'put the secret files\' values into the Secrets (needs --secrets); without it no value, hash or anything derived from a secret is written')
+    .addOption(new Option('--workload <kind>', 'pod: a Pod per app (restartPolicy from the manifest); deployment: a Deployment with replicas 1 and strategy Recreate').choices(['pod', 'deployment']).default('pod'))
+    .option('--wait-image <image>', 'image of the init containers that wait for a healthy dependency (needs sh, wget, nc)', 'docker.io/library/busybox:1.36')
+    .option('--out <file>', 'write the YAML to this file (0600 with --with-secrets) instead of stdout')
+    .action(async (o: cmd.Common & { withSecrets?: boolean; workload: 'pod' | 'deployment'; waitImage: string; out?: string }) => (await import('./kube.js')).kube(o));
 }
 
 /** The commands that read the log (the data dir, or a captured one with --log): status, events, why, replay, diff. */

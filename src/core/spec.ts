@@ -14,6 +14,8 @@ export const LABELS = {
   app: 'podledger.app',
   specHash: 'podledger.spec-hash',
   hashVersion: 'podledger.hash-version',
+  /** the spec hash in base32, for engines that cap label values at 63 characters (Kubernetes, kube play) */
+  specHashLabel: 'podledger.spec-hash-b32',
 } as const;
 
 export type Resolution =

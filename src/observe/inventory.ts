@@ -4,6 +4,7 @@
 import type Docker from 'dockerode';
 import type { ContainerStateName, Difference } from '../core/events.js';
 import type { ObservedContainer } from '../core/observations.js';
+import { hashFromLabel } from '../core/kube/names.js';
 import { desiredApp, LABELS, resolveSpec } from '../core/spec.js';
 import type { ContainerSpec } from '../core/spec-schema.js';
 import type { State } from '../core/state.js';
@@ -32,19 +33,22 @@ export async function readInventory(docker: Docker, state: State, hashSecret: (v
   const list = await listAllContainers(docker);
   const adopted = new Map(Object.entries(state.containers).filter(([, c]) => c.adopted).map(([app, c]) => [c.id, app]));
   const inventory: Inventory = { managed: [], unmanaged: [], drift: [] };
-  const inspect = (id: string) => docker.getContainer(id).inspect() as Promise<InspectedContainer & { State: { ExitCode: number; OOMKilled?: boolean } }>;
+  const inspect = async (id: string) => publishedThroughPod(docker, await (docker.getContainer(id).inspect() as Promise<InspectedContainer & { State: { ExitCode: number; OOMKilled?: boolean } }>));
+  const helpers = podHelpers(list, state);
 
   for (const c of list) {
     const name = (c.Names?.[0] ?? c.Id).replace(/^\//, '');
     const app = c.Labels?.[LABELS.app] ?? adopted.get(c.Id);
-    if (!app) continue;
+    if (!app || helpers.has(c.Id)) continue;
     const state_ = stateName(c.State);
     const known = state.containers[app];
-    const reference = referenceSpec(state, app, c.Id, c.Labels?.[LABELS.specHash]);
+    // a pod from `podledger kube` carries the hash in base32: label values stop at 63 characters there
+    const labelHash = c.Labels?.[LABELS.specHash] ?? hashFromLabel(c.Labels?.[LABELS.specHashLabel] ?? '');
+    const reference = referenceSpec(state, app, c.Id, labelHash);
     const info = state_ === 'exited' || reference ? await inspect(c.Id).catch(() => undefined) : undefined;
     const hashVersion = Number(c.Labels?.[LABELS.hashVersion]);
     // An adopted container has no label: its hash is the one recorded when it was adopted.
-    const specHash = c.Labels?.[LABELS.specHash] ?? (known?.id === c.Id ? known.specHash : undefined);
+    const specHash = labelHash ?? (known?.id === c.Id ? known.specHash : undefined);
     inventory.managed.push({
       app, id: c.Id, name, state: state_, image: c.Image,
       ...(state_ === 'exited' && info ? { exitCode: info.State.ExitCode, oomKilled: info.State.OOMKilled === true } : {}),
@@ -82,4 +86,37 @@ function referenceSpec(state: State, app: string, id: string, labelHash: string 
   const config = desiredApp(state, app);
   const desired = config ? resolveSpec(config, state) : undefined;
   return desired?.ok && labelHash === desired.hash ? desired.spec : undefined;
+}
+
+/**
+ * A container sharing another's network namespace publishes nothing itself: under `podman kube play`
+ * the pod's infra container holds the app's ports, so they are read from there.
+ */
+async function publishedThroughPod<T extends InspectedContainer>(docker: Docker, info: T): Promise<T> {
+  const owner = /^container:(.+)$/.exec(info.HostConfig.NetworkMode ?? '')?.[1];
+  if (!owner || Object.keys(info.HostConfig.PortBindings ?? {}).length > 0) return info;
+  const infra = await (docker.getContainer(owner).inspect() as Promise<InspectedContainer>).catch(() => undefined);
+  return infra ? { ...info, HostConfig: { ...info.HostConfig, PortBindings: infra.HostConfig.PortBindings ?? null } } : info;
+}
+
+/**
+ * A pod from `podledger kube` labels every container in it with its app (Kubernetes labels are the
+ * pod's): kube play names the app's own `<pod>-<container>`, both the app's container name, and the
+ * rest (init containers waiting for a dependency) are the pod's helpers, not the app's container.
+ */
+function podHelpers(list: Awaited<ReturnType<typeof listAllContainers>>, state: State): Set<string> {
+  const byApp = new Map<string, { id: string; name: string }[]>();
+  for (const c of list) {
+    const app = c.Labels?.[LABELS.app];
+    if (app) byApp.set(app, [...(byApp.get(app) ?? []), { id: c.Id, name: (c.Names?.[0] ?? '').replace(/^\//, '') }]);
+  }
+  const helpers = new Set<string>();
+  for (const [app, containers] of byApp) {
+    const m = state.apps[app]?.manifest;
+    if (containers.length < 2 || !m) continue;
+    const name = m.container.name ?? app;
+    const own = containers.filter((c) => c.name === name || c.name === `${name}-${name}`);
+    if (own.length === 1) for (const c of containers) if (c !== own[0]) helpers.add(c.id);
+  }
+  return helpers;
 }

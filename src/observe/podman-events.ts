@@ -3,6 +3,7 @@
 import type Docker from 'dockerode';
 import { doubling } from '../core/backoff.js';
 import type { PodmanEvent } from '../core/observations.js';
+import { hashFromLabel } from '../core/kube/names.js';
 import { LABELS } from '../core/spec.js';
 
 export interface RawEvent {
@@ -24,8 +25,11 @@ export function toPodmanEvent(raw: RawEvent, appOf: (id: string) => string | und
   const at = raw.timeNano ? Math.floor(raw.timeNano / 1e6) : raw.time ? raw.time * 1000 : undefined;
   const when = at !== undefined ? { at } : {};
   switch (raw.Action ?? raw.status) {
-    case 'start':
-      return { action: 'start', app, id, name, ...when, ...(attrs[LABELS.specHash] ? { specHash: attrs[LABELS.specHash] } : {}) };
+    case 'start': {
+      // a pod from `podledger kube` carries the hash in base32 (label values stop at 63 characters there)
+      const specHash = attrs[LABELS.specHash] ?? hashFromLabel(attrs[LABELS.specHashLabel] ?? '');
+      return { action: 'start', app, id, name, ...when, ...(specHash ? { specHash } : {}) };
+    }
     case 'die':
     case 'died':
       return { action: 'died', app, id, name, ...when, exitCode: Number(attrs.exitCode ?? attrs.containerExitCode ?? -1) };

@@ -13,6 +13,8 @@ export interface InspectedContainer {
   Config: { Image?: string; Env?: string[] | null };
   HostConfig: {
     PortBindings?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null;
+    /** `container:ID` when it shares another's network namespace (a pod's infra container, under kube play) */
+    NetworkMode?: string;
     Tmpfs?: Record<string, string> | null;
     Mounts?: { Type?: string; Target?: string }[] | null;
   };
