@@ -39,11 +39,12 @@ export async function exportCommand(o: Common, x: ExportOptions): Promise<void> 
   const since = Math.max(x.since ?? 0, resumed?.last ?? 0);
   const bad = new Undecodable(o.log ?? o.data);
   const source = await openLog({ data: o.data, ...(o.log ? { log: o.log } : {}) });
-  let sink: LineSink;
+  const out = x.out;
+  // A captured log is a file handed to us: it is read whole before anything is written, so one that
+  // turns out not to be a log (its guard stops the read) leaves no partial output. A store streams.
+  const sink = new LineSink(() => (out ? createWriteStream(out, resumed ? { flags: 'a' } : {}) : process.stdout), o.log !== undefined);
   try {
     if (x.boot !== undefined) await assertBoot(source.lookup, x.boot);
-    // opened only now: a command that fails before writing leaves an existing file as it was
-    sink = new LineSink(x.out ? createWriteStream(x.out, resumed ? { flags: 'a' } : {}) : process.stdout);
   } catch (err) {
     await source.close();
     throw err;
@@ -84,7 +85,7 @@ export async function exportCommand(o: Common, x: ExportOptions): Promise<void> 
     process.stderr.write(`podledger: export --follow: ${resumed?.last ? `resumed after #${resumed.last}, ` : ''}wrote ${written} events${where} through #${last}; following the daemon (Ctrl-C to stop)\n`);
     written += await follow(o.data, last, (e) => sink.push(line(e)), () => sink.flushIfOver(0));
   }
-  await sink.end(x.out !== undefined);
+  await sink.end();
   if (x.out) process.stderr.write(`exported ${written} events to ${x.out}${node ? ` (node ${node})` : ''}\n`);
 }
 
@@ -131,26 +132,33 @@ async function* chunks(items: AsyncIterable<ReadItem>, size = 512): AsyncGenerat
   if (batch.length > 0) yield batch;
 }
 
-/** Whole lines to a stream, written a chunk at a time, honouring backpressure. */
+/**
+ * Whole lines to a stream, written a chunk at a time, honouring backpressure. The stream is opened at
+ * the first write, so a command that fails before writing leaves an existing file as it was.
+ */
 class LineSink {
   #buf = '';
-  constructor(private readonly out: NodeJS.WritableStream) {}
+  #out: NodeJS.WritableStream | undefined;
+  /** `hold`: write nothing until `end` */
+  constructor(private readonly open: () => NodeJS.WritableStream, private hold = false) {}
 
   push(line: string): void {
     this.#buf += `${line}\n`;
   }
 
   async flushIfOver(bytes: number): Promise<void> {
-    if (this.#buf.length === 0 || this.#buf.length < bytes) return;
+    if (this.hold || this.#buf.length === 0 || this.#buf.length < bytes) return;
     const text = this.#buf;
     this.#buf = '';
-    if (!this.out.write(text)) await once(this.out, 'drain'); // rejects if the stream emits 'error' meanwhile
+    this.#out ??= this.open();
+    if (!this.#out.write(text)) await once(this.#out, 'drain'); // rejects if the stream emits 'error' meanwhile
   }
 
-  async end(isFile: boolean): Promise<void> {
+  async end(): Promise<void> {
+    this.hold = false;
     await this.flushIfOver(0);
-    if (!isFile) return;
-    const file = this.out as WriteStream;
-    await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    const out = this.#out ?? this.open();
+    if (out === process.stdout) return;
+    await new Promise<void>((resolve, reject) => (out as WriteStream).end((err?: Error | null) => (err ? reject(err) : resolve())));
   }
 }

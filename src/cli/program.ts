@@ -130,7 +130,7 @@ const httpArg = (v: string) => {
 
 /** The commands that move or cut the log itself: export, import, compact. */
 function storeCommands(program: Command): void {
-  withShared(program.command('export').summary('write the log as NDJSON or OpenTelemetry log records')
+  withShared(program.command('export').summary('write the log as NDJSON or OpenTelemetry logs')
     .description('write the log as NDJSON (the form import and --log read) or, with --format otel, as OpenTelemetry log records '
       + '(one OTLP/JSON request per line, for a collector); to stdout or --out FILE. With --follow it keeps writing what the daemon '
       + 'appends, and into a file it resumes after the last whole line there: a restarted exporter writes each event once'), ['data', 'log'])
