@@ -1,7 +1,7 @@
 // The commands behind `podledger <command>`: each reads its inputs, calls the core, prints.
 // What only some commands use (podman, the db, the daemon, manifests) each loads when it runs, so an
 // offline read of a log starts without dockerode, level or the daemon (docs/benchmarks.md, start-up).
-import { createWriteStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Draft, Envelope } from '../core/events.js';
 import { renderPlanSummary, summarizePlan, type PlanSummary } from '../core/action-kinds.js';
@@ -12,9 +12,7 @@ import { initialState, type State } from '../core/state.js';
 import type { AppView } from '../core/views.js';
 import { explain, renderWhy, whyData } from '../core/why.js';
 import { collect } from '../log/fold.js';
-import { makeHeader } from '../log/export-header.js';
-import { readExportHeader, readNdjson, writeNdjson } from '../log/ndjson.js';
-import { snapshotRecord } from '../log/snapshots.js';
+import { readExportHeader, readNdjson } from '../log/ndjson.js';
 import { readNodeKey, readNodeKeyId } from '../log/node-identity.js';
 import { matchesRead } from '../log/reader.js';
 import type { LogFormat, LogLevel } from '../daemon/logger.js';
@@ -233,29 +231,6 @@ export async function why(o: Common, app: string, all: boolean, at?: Bound): Pro
   if (o.json) json({ app, ...(at ? { at: 'seq' in at ? at : { at: iso(at.at) } } : {}), entries: shown.map(whyData) });
   else if (shown.length > 0) out(renderWhy(shown));
   if (shown.length === 0) throw new InvalidInputError(`why: ${app}: no create, recreate, start or remove of this app in the log${at ? ` at or before ${showBound(at)}` : ''}`);
-}
-
-export async function exportCommand(o: Common, boot?: number, file?: string): Promise<void> {
-  const source = await openLog({ data: o.data, ...(o.log ? { log: o.log } : {}) });
-  let events: Envelope[];
-  const bad = undecodable(o);
-  try {
-    const all = await collect(source.batches, bad.note);
-    if (boot !== undefined && !all.some((e) => e.boot === boot)) throw new InvalidInputError(`export: --boot ${boot}: ${noSuchBoot(all, boot)}`);
-    events = all.filter((e) => boot === undefined || e.boot === boot);
-  } finally {
-    await source.close();
-  }
-  bad.report();
-  // A whole compacted log carries its cut and the state there, so it imports and replays whole; one boot is a part anyway.
-  const whole = boot === undefined && source.compaction && source.base;
-  const header = makeHeader(source.node, whole ? { compaction: source.compaction!, snapshot: snapshotRecord(source.base!.state) } : undefined);
-  const target = file ? createWriteStream(file) : process.stdout;
-  const n = await writeNdjson((async function* () { yield* events; })(), target, header);
-  if (file) {
-    await new Promise<void>((resolve, reject) => (target as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? reject(err) : resolve())));
-    process.stderr.write(`exported ${n} events to ${file}${header.node ? ` (node ${header.node})` : ''}\n`);
-  }
 }
 
 export async function importCommand(o: Common, file: string): Promise<void> {

@@ -13,8 +13,8 @@ export class UsageError extends PodledgerError {
 /** Exit code 1: the input is invalid or a check found a divergence. */
 export class InvalidInputError extends PodledgerError {
   readonly exit = 'invalid';
-  constructor(message: string, readonly output?: string) {
-    super(message);
+  constructor(message: string, readonly output?: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'InvalidInputError';
   }
 }

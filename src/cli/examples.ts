@@ -45,7 +45,7 @@ export const EXAMPLES: Readonly<Record<string, readonly [string, string]>> = {
   ],
   export: [
     'podledger export --out node.ndjson',
-    'podledger export --boot 3 > boot-3.ndjson',
+    'podledger export --follow --format otel --out /var/log/podledger/audit.otlp.jsonl',
   ],
   import: [
     'podledger import node.ndjson --data ./restored',

@@ -143,10 +143,20 @@ const httpArg = (v: string) => {
 
 /** The commands that move or cut the log itself: export, import, compact. */
 function storeCommands(program: Command): void {
-  withShared(program.command('export').summary('write the log as NDJSON').description('write the log as NDJSON (stdout, or --out FILE)'), ['data', 'log'])
+  withShared(program.command('export').summary('write the log as NDJSON or OpenTelemetry logs')
+    .description('write the log as NDJSON (the form import and --log read) or, with --format otel, as OpenTelemetry log records '
+      + '(one OTLP/JSON request per line, for a collector); to stdout or --out FILE. With --follow it keeps writing what the daemon '
+      + 'appends, and into a file it resumes after the last whole line there: a restarted exporter writes each event once'), ['data', 'log'])
+    .addOption(new Option('--format <format>', 'ndjson: events as podledger stores them; otel: OpenTelemetry log records, secret hashes left out').choices(['ndjson', 'otel']).default('ndjson'))
     .option('--boot <n>', 'only this daemon run', bootArg)
-    .option('--out <file>', 'write to this file')
-    .action(async (o: cmd.Common & { boot?: number; out?: string }) => (await commands()).exportCommand(o, o.boot, o.out));
+    .option('--since <seq>', 'only events after this seq (to resume a stream elsewhere)', seqArg)
+    .option('--follow', 'keep writing events as the daemon appends them, until SIGINT/SIGTERM (needs --data)')
+    .option('--out <file>', 'write to this file (with --follow: continue it)')
+    .action(async (o: cmd.Common & { boot?: number; out?: string; since?: number; follow?: boolean; format: 'ndjson' | 'otel' }) =>
+      (await import('./export.js')).exportCommand(o, {
+        format: o.format, ...(o.boot !== undefined ? { boot: o.boot } : {}), ...(o.out !== undefined ? { out: o.out } : {}),
+        ...(o.since !== undefined ? { since: o.since } : {}), ...(o.follow ? { follow: true } : {}),
+      }));
   withShared(program.command('import').argument('<file>', 'NDJSON export').summary('restore an export into --data (idempotent)')
     .description('restore an export into --data (idempotent: events already there are skipped)'), ['data', 'json'])
     .action(async (file: string, o: cmd.Common) => (await commands()).importCommand(o, file));

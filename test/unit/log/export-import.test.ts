@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fold, stateHash } from '../../../src/core/evolve.js';
 import { explain, renderWhy } from '../../../src/core/why.js';
-import { exportCommand, importCommand, type Common } from '../../../src/cli/commands.js';
+import { importCommand, type Common } from '../../../src/cli/commands.js';
+import { exportCommand } from '../../../src/cli/export.js';
 import { openLog } from '../../../src/cli/source.js';
 import { compactStore } from '../../../src/log/compact.js';
 import { ImportError } from '../../../src/log/errors.js';
@@ -53,7 +54,7 @@ describe('export and import', () => {
   it('given a compacted log, when exported and imported into an empty data dir, then the compaction comes along: same state, same why answers, the export replays to that state, and a re-import changes nothing', async () => {
     const a = await compactedNodeA();
     const file = join(tmp.dir(), 'a.ndjson');
-    await exportCommand(options(a.dir), undefined, file);
+    await exportCommand(options(a.dir), { format: 'ndjson', out: file });
     const header = JSON.parse((await readFile(file, 'utf8')).split('\n')[0]!) as Record<string, unknown>;
     expect(header).toMatchObject({ podledger: 'export', format: 1, node: NODE_A, compaction: { through: a.through } });
 
@@ -81,7 +82,7 @@ describe('export and import', () => {
   it('given a compacted export, when imported into a store that ends before its cut, then it is refused with the cut, the store\'s end and the way out, and nothing is written', async () => {
     const a = await compactedNodeA();
     const file = join(tmp.dir(), 'a.ndjson');
-    await exportCommand(options(a.dir), undefined, file);
+    await exportCommand(options(a.dir), { format: 'ndjson', out: file });
     const dir = join(tmp.dir(), 'short');
     const short = await EventStore.open(dir);
     await short.append([secret('pw')]);
@@ -98,7 +99,7 @@ describe('export and import', () => {
   it("given an export of node A, when imported into a data dir holding node B's key, then it is refused naming both nodes, before any event is written", async () => {
     const a = await compactedNodeA();
     const file = join(tmp.dir(), 'a.ndjson');
-    await exportCommand(options(a.dir), undefined, file);
+    await exportCommand(options(a.dir), { format: 'ndjson', out: file });
     const dir = join(tmp.dir(), 'node-b');
     const empty = await EventStore.open(dir);
     await empty.close();
