@@ -44,9 +44,24 @@ export function printable(text: string, max = 200, keepLines = false): string {
 
 /** ISO 8601 for a time in ms; a number no Date can hold is shown as it is rather than thrown on. */
 export function iso(ms: number): string {
+  // Whole ms in years 1970-9999 (every recorded time): the day's part once per day, the rest by hand.
+  // `toISOString` costs ~5 µs a call, which was 60-150 ms of `why --all` on a long history (12k times).
+  if (Number.isSafeInteger(ms) && ms >= 0 && ms < MAX_FAST_ISO) {
+    const day = ms - (ms % DAY_MS);
+    if (day !== isoDay.ms) isoDay = { ms: day, text: new Date(day).toISOString().slice(0, 11) };
+    const t = ms - day;
+    return `${isoDay.text}${two(Math.floor(t / 3_600_000))}:${two(Math.floor(t / 60_000) % 60)}:${two(Math.floor(t / 1000) % 60)}.${String(t % 1000).padStart(3, '0')}Z`;
+  }
   const d = new Date(ms);
   return Number.isNaN(d.getTime()) ? `(time ${ms})` : d.toISOString();
 }
+
+const DAY_MS = 86_400_000;
+/** 10000-01-01T00:00:00.000Z: from there on `toISOString` writes a six-digit year */
+const MAX_FAST_ISO = 253_402_300_800_000;
+/** the day `iso` formatted last: a cache, not state any answer depends on */
+let isoDay = { ms: -1, text: '' };
+const two = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
 export function renderDifference(d: { field: string; expected: unknown; actual: unknown }): string {
   return `${d.field} is ${show(d.actual)}, should be ${show(d.expected)}`;
