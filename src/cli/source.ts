@@ -62,7 +62,7 @@ export async function openLog(opts: { log?: string; data: string; notice?: (text
   try {
     // level and the control client are loaded only by a read of a data dir (start-up of --log reads)
     const { EventStore } = await import('../log/store.js');
-    const store = await EventStore.open(opts.data);
+    const store = await EventStore.open(opts.data, {}, (text) => notice(`podledger: ${opts.data}: ${text}\n`));
     const compaction = store.compaction;
     const node = (await store.node()) ?? (await readNodeKeyId(opts.data));
     const batches = noted(store.readBatches(), compaction, notice);

@@ -81,7 +81,7 @@ async function openWaitingForLock(dir: string, log: Logger, waitMs = 15_000): Pr
   const deadline = Date.now() + waitMs;
   for (let announced = false; ; announced = true) {
     try {
-      return await EventStore.open(dir);
+      return await EventStore.open(dir, {}, (text) => log.info(text, { data: dir }));
     } catch (err) {
       if (!(err instanceof DbLockedError)) throw err;
       const other = await runningDaemon(dir);

@@ -33,13 +33,15 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
     this.#r = new LogReader(writer);
   }
 
-  static async open(dir: string, opts: StoreOptions = {}): Promise<EventStore> {
+  /** `notice` is told, before it starts, of work at open that takes long on a big log (an index rebuild). */
+  static async open(dir: string, opts: StoreOptions = {}, notice?: (text: string) => void): Promise<EventStore> {
     let appended = (_envs: Envelope[]): void => {}; // the store's, once there is one: nothing is appended before
     const writer = await LogWriter.open(dir, opts, (envs) => appended(envs));
     const store = new EventStore(writer);
     appended = (envs) => void store.emit('appended', envs);
     // A log written before an index existed (or with other indexed types) gets its indexes once, now.
     if (!(await indexesComplete(writer))) {
+      notice?.(`the log's indexes are rebuilt once (a log written by an older podledger): every record is read, about a minute per million events`);
       try {
         await store.rebuildIndexes();
       } catch (err) {
