@@ -20,6 +20,14 @@ const load = (): Promise<typeof Docker> => (dockerode ??= Promise.resolve().then
  * first call, so nothing changes if one is ever used.
  */
 function deferUnusedParts(): void {
+  try {
+    standIns();
+  } catch {
+    // another dockerode layout: it loads whole, as it did before (memory only, never behaviour)
+  }
+}
+
+function standIns(): void {
   const require = createRequire(import.meta.url);
   const docker = createRequire(require.resolve('dockerode'));
   const modem = createRequire(docker.resolve('docker-modem'));
