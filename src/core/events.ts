@@ -4,7 +4,7 @@
 import * as z from 'zod';
 import { parseSize } from './manifest/units.js';
 import { ContainerSpecSchema } from './spec-schema.js';
-import { exactCheck, type ExactCheck } from './exact-check.js';
+import { EXACT, exactCheck, exactCheckAnyOrder, type ExactCheck } from './exact-check.js';
 
 export const SOURCES = ['manifests', 'podman', 'inventory', 'host', 'secrets', 'health', 'reconciler', 'executor', 'cli'] as const;
 export type Source = (typeof SOURCES)[number];
@@ -292,39 +292,45 @@ export function decodeEvent(raw: unknown): DecodeResult {
  * the checks do not cover) takes the full `decodeEvent`, with its reasons.
  */
 export function decodeOwned(raw: unknown): DecodeResult {
-  // as the store writes them and exports carry them: the envelope in the schema's order, used as it is
-  if (ENVELOPE_IN_ORDER?.(raw) && !OPTIONAL_META.some((k) => k in (raw as object) && (raw as Record<string, unknown>)[k] === undefined)) {
-    const e = raw as { type: string; v: number; data: unknown };
-    const current = DATA_CHECKS.get(e.type);
-    if (current?.v === e.v && current.check(e.data)) return { ok: true, event: raw as Envelope };
-  } else if (ENVELOPE_CHECK?.(raw)) {
-    const e = raw as EnvelopeMeta & { type: string; data: unknown };
-    const current = DATA_CHECKS.get(e.type);
-    if (current?.v === e.v && current.check(e.data)) {
-      // the envelope's fields in the schema's order, as zod returns them (exports stay byte-stable)
-      const event: Record<string, unknown> = { seq: e.seq, id: e.id, type: e.type, v: e.v, at: e.at, boot: e.boot, bootSeq: e.bootSeq, source: e.source };
-      if (e.app !== undefined) event.app = e.app;
-      if (e.causedBy !== undefined) event.causedBy = e.causedBy;
-      if (e.correlation !== undefined) event.correlation = e.correlation;
-      event.data = e.data;
-      return { ok: true, event: event as unknown as Envelope };
-    }
-  }
-  return decodeEvent(raw);
+  const event = ownedFast(raw);
+  return event ? { ok: true, event } : decodeEvent(raw);
 }
 
-const ENVELOPE_IN_ORDER = exactCheck(EnvelopeShape);
-/** envelope keys zod leaves out when undefined (decodeEvent strips them): a value with one present and undefined is rebuilt */
-const OPTIONAL_META = ['app', 'causedBy', 'correlation'] as const;
-const ENVELOPE_CHECK = exactCheck(EnvelopeShape, { anyOrder: true });
-/** by type: its current version and the exact check of its data (absent where the schema is not covered) */
-const DATA_CHECKS: ReadonlyMap<string, { v: number; check: ExactCheck }> = new Map(
-  Object.entries(EVENT_SCHEMAS).flatMap(([type, versions]) => {
-    const v = CURRENT_VERSION[type as EventType];
-    const check = exactCheck((versions as Record<number, z.ZodType>)[v]!);
-    return check ? [[type, { v, check }] as const] : [];
-  }),
-);
+/**
+ * `decodeOwned`'s fast path alone: the event when the exact checks vouch for `raw`, else undefined
+ * (then `decodeEvent` decides, and says why). For readers of many records that want no result object.
+ */
+export function ownedFast(raw: unknown): Envelope | undefined {
+  const order = ENVELOPE?.(raw);
+  if (!order) return undefined;
+  const e = raw as EnvelopeMeta & { type: string; data: unknown };
+  const current = dataCheck(e.type);
+  if (current?.v !== e.v || !current.check(e.data)) return undefined;
+  // as the store writes them: the envelope in the schema's order, used as it is
+  if (order === EXACT) return raw as Envelope;
+  // the envelope's fields in the schema's order, as zod returns them (exports stay byte-stable)
+  const event: Record<string, unknown> = { seq: e.seq, id: e.id, type: e.type, v: e.v, at: e.at, boot: e.boot, bootSeq: e.bootSeq, source: e.source };
+  if (e.app !== undefined) event.app = e.app;
+  if (e.causedBy !== undefined) event.causedBy = e.causedBy;
+  if (e.correlation !== undefined) event.correlation = e.correlation;
+  event.data = e.data;
+  return event as unknown as Envelope;
+}
+
+const ENVELOPE = exactCheckAnyOrder(EnvelopeShape);
+/** by type: its current version and the exact check of its data (null where the schema is not covered), compiled on first use */
+const DATA_CHECKS = new Map<string, { v: number; check: ExactCheck } | null>();
+
+function dataCheck(type: string): { v: number; check: ExactCheck } | undefined {
+  const hit = DATA_CHECKS.get(type);
+  if (hit !== undefined) return hit ?? undefined;
+  // only the catalogue's types are kept: a log's made-up ones must not grow the map
+  if (!Object.hasOwn(EVENT_SCHEMAS, type)) return undefined;
+  const v = CURRENT_VERSION[type as EventType];
+  const check = exactCheck((EVENT_SCHEMAS as Record<string, Record<number, z.ZodType>>)[type]![v]!);
+  DATA_CHECKS.set(type, check ? { v, check } : null);
+  return check ? { v, check } : undefined;
+}
 
 /**
  * Validate a draft's data before it is written, so nothing undecodable ever enters the log. Returns

@@ -38,27 +38,36 @@ export function foldChunk(state: State, events: readonly Envelope[]): State {
 export const FOLD_CHUNK = 5000;
 
 /**
- * The one chunked fold loop: events are pushed one at a time and folded FOLD_CHUNK at a time;
- * `flush` folds what is pending now (a cut, or the end) and returns the state.
+ * The one chunked fold loop: events are pushed one at a time and folded FOLD_CHUNK at a time, each
+ * chunk as `foldChunk` folds it; `flush` ends the chunk now (a cut, or the end) and returns the state.
+ * A pushed event is applied to the chunk's working copy at once, not held until the chunk ends: a
+ * reader's events then die young, where 5,000 held ones were copied by every scavenge and promoted
+ * (GC was a tenth of `replay --log`, docs/benchmarks.md).
  */
 export class ChunkedFold {
   #state: State;
-  #chunk: Envelope[] = [];
+  /** the working copy of the chunk being folded, from its first event to its flush */
+  #chunk: CopyOnWrite | undefined;
+  #pending = 0;
 
   constructor(from: State, private readonly onChunk?: (state: State, folded: number) => void) {
     this.#state = from;
   }
 
   push(e: Envelope): void {
-    this.#chunk.push(e);
-    if (this.#chunk.length >= FOLD_CHUNK) this.flush();
+    const w = (this.#chunk ??= new CopyOnWrite(this.#state));
+    apply(w, e);
+    w.s.seq = e.seq;
+    if (++this.#pending >= FOLD_CHUNK) this.flush();
   }
 
   flush(): State {
-    if (this.#chunk.length === 0) return this.#state;
-    this.#state = foldChunk(this.#state, this.#chunk);
-    this.onChunk?.(this.#state, this.#chunk.length);
-    this.#chunk = [];
+    if (!this.#chunk) return this.#state;
+    this.#state = deepFreeze(this.#chunk.s);
+    this.#chunk = undefined;
+    const folded = this.#pending;
+    this.#pending = 0;
+    this.onChunk?.(this.#state, folded);
     return this.#state;
   }
 }

@@ -2,7 +2,7 @@
 // and the input of `EventStore.importEvents`.
 import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
-import { decodeOwned } from '../core/events.js';
+import { decodeEvent, ownedFast } from '../core/events.js';
 import type { Envelope } from '../core/events.js';
 import { ImportError } from './errors.js';
 import { looksLikeHeader, parseHeader, type ExportHeader } from './export-header.js';
@@ -48,21 +48,26 @@ const EMPTY_LINE = 'empty line';
  * (a valid export header on line 1, which `readExportHeader` reads).
  */
 export function lineItem(text: string | LongLine, line: number): ReadItem | undefined {
-  const bad = (reason: string, seq = 0): ReadItem => ({ ok: false, seq, reason: `line ${line}: ${reason}`, line });
-  if (typeof text !== 'string') return bad(`longer than ${MAX_LINE_CHARS / 1048576} MiB: not read`);
+  if (typeof text !== 'string') return badLine(line, `longer than ${MAX_LINE_CHARS / 1048576} MiB: not read`);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    return bad(text.trim() === '' ? EMPTY_LINE : `not JSON: ${(err as Error).message}`);
+    return badLine(line, text.trim() === '' ? EMPTY_LINE : `not JSON: ${(err as Error).message}`);
   }
   if (line === 1 && looksLikeHeader(raw)) {
     const h = parseHeader(raw);
-    return h.ok ? undefined : bad(h.reason);
+    return h.ok ? undefined : badLine(line, h.reason);
   }
-  const r = decodeOwned(raw); // fresh from JSON.parse: ours to keep
-  return r.ok ? { ok: true, event: r.event, line } : bad(r.reason, r.seq ?? 0);
+  // fresh from JSON.parse: ours to keep. The fast path first, with no result object (decodeOwned's
+  // own order): a line is one allocation fewer, and this runs once per event of a replay
+  const event = ownedFast(raw);
+  if (event) return { ok: true, event, line };
+  const r = decodeEvent(raw);
+  return r.ok ? { ok: true, event: r.event, line } : badLine(line, r.reason, r.seq ?? 0);
 }
+
+const badLine = (line: number, reason: string, seq = 0): ReadItem => ({ ok: false, seq, reason: `line ${line}: ${reason}`, line });
 
 /** A blank line of an export (no data, so neither an event nor damage to one). */
 export const isBlankLine = (item: ReadItem): boolean => !item.ok && item.line !== undefined && item.reason === `line ${item.line}: ${EMPTY_LINE}`;
@@ -79,6 +84,7 @@ export async function* ndjsonLines(file: string): AsyncGenerator<(string | LongL
   const input = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 16 });
   let rest = '';
   let skipping = false; // passing over the rest of a LongLine
+  let restCR = false; // rest may hold a \r
   const split = (text: string): string[] => {
     const body = text.endsWith('\r') ? text.slice(0, -1) : text;
     return body.includes('\r') ? body.split('\r') : [body];
@@ -104,11 +110,21 @@ export async function* ndjsonLines(file: string): AsyncGenerator<(string | LongL
         nl = first === -1 ? -1 : rest.length + first;
         buf = rest + chunk;
       }
+      // rest's \r were looked for when it came as a chunk: searching all of buf would scan a long line once per chunk
+      const chunkCR = chunk.includes('\r');
+      if (!chunkCR && !restCR) {
+        // no \r anywhere (every line of an export we wrote): each line as it is, no split, no array per line
+        for (; nl !== -1; nl = buf.indexOf('\n', start)) {
+          lines.push(buf.slice(start, nl));
+          start = nl + 1;
+        }
+      }
       for (; nl !== -1; nl = buf.indexOf('\n', start)) {
         push(lines, split(buf.slice(start, nl)));
         start = nl + 1;
       }
       rest = start === 0 ? buf : buf.slice(start);
+      restCR = rest.length > 0 && (chunkCR || (restCR && start === 0)); // may: a \r at most sends a chunk through split
       if (rest.length > MAX_LINE_CHARS) {
         const cr = rest.lastIndexOf('\r', rest.length - 2); // lines ended by a lone \r (not a \r whose \n may come next)
         if (cr !== -1) {
