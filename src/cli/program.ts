@@ -83,7 +83,7 @@ function nodeCommands(program: Command, setExit: (code: number) => void): void {
 
 /** `kube`: the catalog as Kubernetes YAML, for podman kube play, Quadlet .kube units and clusters. */
 function kubeCommand(program: Command): void {
-  withShared(program.command('kube').summary('render the catalog as Kubernetes YAML (Pods or Deployments)')
+  withShared(program.command('kube').summary('render the catalog as Kubernetes YAML')
     .description("render the catalog as multi-document Kubernetes YAML for kubectl apply, podman kube play or a Quadlet .kube unit: per app a Pod (or a one-replica Recreate Deployment), its env with derived values from --host-facts, secret_env as Secrets (empty, marked FILL IN, unless --with-secrets), rendered files as ConfigMaps, probes, init containers for healthy dependencies. What has no Kubernetes form is listed on stderr per app (docs/kube.md)"),
   ['apps', 'hostFacts', 'secrets', 'policy', 'data'])
     .option('--with-secrets', 'put the secret files\' values into the Secrets (needs --secrets); without it no value, hash or anything derived from a secret is written')
