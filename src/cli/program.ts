@@ -9,7 +9,7 @@ import { VERSION } from '../version.js';
 import { anyPointArg, bootArg, boundArg, eventTypeArg, MAX_TIMER_SECONDS, secondsArg, seqArg, timeArg, wholeArg } from './args.js';
 import type * as cmd from './commands.js';
 import { COMPLETION_SHELLS, completionScript, type Shell } from './completion.js';
-import { InvalidInputError } from './errors.js';
+import { InvalidInputError, UsageError } from './errors.js';
 import { withExamples } from './examples.js';
 import { LOG_READER, NODE, withShared } from './options.js';
 import type * as replay from './replay.js';
@@ -89,8 +89,12 @@ function kubeCommand(program: Command): void {
     .option('--with-secrets', 'put the secret files\' values into the Secrets (needs --secrets); without it no value, hash or anything derived from a secret is written')
     .addOption(new Option('--workload <kind>', 'pod: a Pod per app (restartPolicy from the manifest); deployment: a Deployment with replicas 1 and strategy Recreate').choices(['pod', 'deployment']).default('pod'))
     .option('--wait-image <image>', 'image of the init containers that wait for a healthy dependency (needs sh, wget, nc)', 'docker.io/library/busybox:1.36')
+    .option('--facts <file>', 'the host facts JSON the values are derived from (another name for --host-facts)')
     .option('--out <file>', 'write the YAML to this file (0600 with --with-secrets) instead of stdout')
-    .action(async (o: cmd.Common & { withSecrets?: boolean; workload: 'pod' | 'deployment'; waitImage: string; out?: string }) => (await import('./kube.js')).kube(o));
+    .action(async (o: cmd.Common & { facts?: string; withSecrets?: boolean; workload: 'pod' | 'deployment'; waitImage: string; out?: string }) => {
+      if (o.facts !== undefined && o.hostFacts !== undefined && o.facts !== o.hostFacts) throw new UsageError(`kube: --facts ${o.facts} and --host-facts ${o.hostFacts} name two files; give one`);
+      return (await import('./kube.js')).kube({ ...o, ...(o.facts !== undefined ? { hostFacts: o.facts } : {}) });
+    });
 }
 
 /** The commands that read the log (the data dir, or a captured one with --log): status, events, why, replay, diff. */
