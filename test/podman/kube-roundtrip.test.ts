@@ -97,6 +97,12 @@ describe('podledger kube, played by podman kube play, planned by podledger', () 
       c.volumeMounts = c.volumeMounts?.filter((m) => !m.subPath);
       spec.volumes = spec.volumes?.filter((v) => !v.configMap);
     }
+    // podman 4.3 gives a pod's init containers the pod's restart policy: under Always, an init
+    // container that finished is started again, for ever, and kube play never returns (docs/kube.md).
+    // Kubernetes runs an init container once per pod start whatever the policy.
+    for (const o of objects.filter((x) => x.kind === 'Pod') as (PodObj & { spec: { initContainers?: unknown[]; restartPolicy?: string } })[]) {
+      if (o.spec.initContainers?.length && o.spec.restartPolicy === 'Always') o.spec.restartPolicy = 'OnFailure';
+    }
     yamlFile = join(tmp.path, 'apps.yaml');
     await writeFile(yamlFile, objects.filter((o) => o.kind !== 'Secret' && o.kind !== 'ConfigMap').map((o) => `---\n${stringify(o)}`).join(''));
     await podmanOk(['network', 'create', network]);
