@@ -2,7 +2,8 @@
 // usage error (exit 2) naming the range, never a silent Infinity, a rounded 1e20, a hex or empty
 // number read as 0, or a bare number read as a year. Written in digits only: no 1e3, 0x10, 1_000.
 import { InvalidArgumentError } from 'commander';
-import { EVENT_SCHEMAS, type EventType } from '../core/events.js';
+import { EVENT_TYPE_NAMES } from '../core/event-types.js';
+import type { EventType } from '../core/events.js';
 import { readPoint, type Point, type PointForm } from '../core/points.js';
 import { didYouMean } from '../core/suggest.js';
 
@@ -54,7 +55,8 @@ export const anyPointArg = pointArg(['seq', 'boot', 'time']);
 /** A time only (`compact --before`), in ms. */
 export const timeArg = (value: string): number => (pointArg(['time'])(value) as { at: number }).at;
 
-export const EVENT_TYPES = Object.keys(EVENT_SCHEMAS).sort() as EventType[];
+/** The catalogue's types, sorted; by name only, so parsing options loads no schema (core/event-types.ts). */
+export const EVENT_TYPES: EventType[] = [...EVENT_TYPE_NAMES].sort();
 
 /**
  * `--type T...`: each an event type of the catalogue (core/events.ts), spelled as it is. A filter

@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { parseSize } from './manifest/units.js';
 import { ContainerSpecSchema } from './spec-schema.js';
 import { EXACT, exactCheck, exactCheckAnyOrder, type ExactCheck } from './exact-check.js';
+import type { EVENT_TYPE_NAMES } from './event-types.js';
 
 export const SOURCES = ['manifests', 'podman', 'inventory', 'host', 'secrets', 'health', 'reconciler', 'executor', 'cli'] as const;
 export type Source = (typeof SOURCES)[number];
@@ -204,6 +205,10 @@ function mapTmpfs(doc: Record<string, unknown>, path: string[], size: (text: str
 
 type Schemas = typeof EVENT_SCHEMAS;
 export type EventType = keyof Schemas;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+/** event-types.ts names exactly the types of this catalogue: a type added here and not there fails to compile */
+export type NamesMatchCatalogue = Holds<Same<EventType, (typeof EVENT_TYPE_NAMES)[number]>>;
 type Latest<T> = T extends { 1: infer A } ? (T extends { 2: infer B } ? B : A) : never;
 export type EventData<T extends EventType> = z.infer<Latest<Schemas[T]>>;
 
