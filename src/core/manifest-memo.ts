@@ -1,0 +1,106 @@
+// The fold's parse of a ManifestObserved manifest, remembered by the manifest's content. A log
+// observes the same few manifests again and again (every daemon start, every resync), and zod's
+// parse of one costs 200–800 µs until the JIT has warmed to it: a quarter of the fold of a 300k-event
+// export (docs/benchmarks.md, issue 15).
+//
+// Keyed by the content itself (`plainKey`), never by the hash the event claims: a log is untrusted,
+// and a claimed hash may name a manifest other than the one written next to it. Pure: the same
+// content always gives an equal result, so whether a parse was remembered changes nothing but the
+// time; results are frozen, as they are shared by every app state (and every state) that holds them.
+import { ManifestSchema, type Manifest } from './manifest/schema.js';
+
+/** A manifest as the fold keeps it, or why today's schema refuses it. */
+export type ManifestParse =
+  | { readonly ok: true; readonly manifest: Manifest }
+  | { readonly ok: false; readonly issues: readonly { readonly path: string; readonly message: string }[] };
+
+/** At most this many parses are remembered (a node has tens of apps, each with a few versions)... */
+export const MEMO_ENTRIES = 256;
+/** ...and at most this many characters of keys, so a few huge manifests cannot hold much memory. */
+export const MEMO_CHARS = 4 * 1024 * 1024;
+
+const memo = new Map<string, ManifestParse>(); // in least recently used order, first
+let chars = 0;
+
+/** `ManifestSchema.safeParse(raw)`, as the fold keeps it: remembered by content when `raw` is plain JSON data. */
+export function parseManifest(raw: unknown): ManifestParse {
+  const key = plainKey(raw);
+  if (key === undefined || key.length > MEMO_CHARS / 4) return parseNow(raw);
+  const hit = memo.get(key);
+  if (hit) {
+    memo.delete(key);
+    memo.set(key, hit);
+    return hit;
+  }
+  const parsed = parseNow(raw);
+  memo.set(key, parsed);
+  chars += key.length;
+  for (const [old] of memo) {
+    if (memo.size <= MEMO_ENTRIES && chars <= MEMO_CHARS) break;
+    memo.delete(old);
+    chars -= old.length;
+  }
+  return parsed;
+}
+
+/** How many parses are remembered now (for tests). */
+export const memoSize = (): number => memo.size;
+
+function parseNow(raw: unknown): ManifestParse {
+  const parsed = ManifestSchema.safeParse(raw);
+  return deepFreeze(parsed.success
+    ? { ok: true, manifest: parsed.data }
+    : { ok: false, issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+}
+
+/**
+ * A string that only equal plain JSON data maps to (JSON.stringify, keys in their order), or
+ * undefined for anything JSON.stringify would conflate or drop — undefined, NaN, ±Infinity (both
+ * "null"), -0 ("0"), functions, symbols, a sparse array, an object that is not plain, a symbol key —
+ * which is then parsed every time. A value fresh from JSON.parse is always plain (but for
+ * numbers too large for a double, which become Infinity).
+ */
+export function plainKey(value: unknown): string | undefined {
+  return isPlain(value, 0) ? JSON.stringify(value) : undefined;
+}
+
+const MAX_DEPTH = 64; // deeper is not a manifest; not remembered (and no deep recursion here)
+
+function isPlain(v: unknown, depth: number): boolean {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(v) && !Object.is(v, -0);
+    case 'object': {
+      if (v === null) return true;
+      if (depth >= MAX_DEPTH || Object.getOwnPropertySymbols(v).length > 0) return false;
+      if (Array.isArray(v)) {
+        if (Object.getPrototypeOf(v) !== Array.prototype || Object.keys(v).length !== v.length) return false;
+        for (const x of v) if (!isPlain(x, depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return false;
+      // every own property, enumerable or not, must be a plain data property JSON.stringify writes
+      const names = Object.getOwnPropertyNames(v);
+      if (names.length !== Object.keys(v).length) return false;
+      for (const k of names) {
+        const d = Object.getOwnPropertyDescriptor(v, k)!;
+        if (!('value' in d) || !isPlain(d.value, depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Freeze all of it: an object zod returned frozen on the outside is not taken to be frozen within. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  Object.freeze(value);
+  for (const k of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[k]);
+  return value;
+}
