@@ -6,7 +6,7 @@
 // Keyed by the content itself (`plainKey`), never by the hash the event claims: a log is untrusted,
 // and a claimed hash may name a manifest other than the one written next to it. Pure: the same
 // content always gives an equal result, so whether a parse was remembered changes nothing but the
-// time; results are frozen, as they are shared by every app state (and every state) that holds them.
+// time; a result is frozen before it is shared by a second app state (or state).
 import { ManifestSchema, type Manifest } from './manifest/schema.js';
 
 /** A manifest as the fold keeps it, or why today's schema refuses it. */
@@ -30,6 +30,8 @@ export function parseManifest(raw: unknown): ManifestParse {
   if (hit) {
     memo.delete(key);
     memo.set(key, hit);
+    // frozen when first shared: a parse no other event repeats is frozen, if it lasts, with the state holding it
+    if (!Object.isFrozen(hit)) deepFreeze(hit);
     return hit;
   }
   const parsed = parseNow(raw);
@@ -48,7 +50,7 @@ export const memoSize = (): number => memo.size;
 
 function parseNow(raw: unknown): ManifestParse {
   const parsed = ManifestSchema.safeParse(raw);
-  return deepFreeze(parsed.success
+  return (parsed.success
     ? { ok: true, manifest: parsed.data }
     : { ok: false, issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
 }
@@ -97,10 +99,9 @@ function isPlain(v: unknown, depth: number): boolean {
   }
 }
 
-/** Freeze all of it: an object zod returned frozen on the outside is not taken to be frozen within. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null) return value;
-  Object.freeze(value);
+/** Freeze all of it, inside out: a result frozen on the outside is frozen within. */
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null) return;
   for (const k of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[k]);
-  return value;
+  Object.freeze(value);
 }
