@@ -56,11 +56,12 @@ function parseNow(raw: unknown): ManifestParse {
 }
 
 /**
- * A string that only equal plain JSON data maps to (JSON.stringify, keys in their order), or
- * undefined for anything JSON.stringify would conflate or drop — undefined, NaN, ±Infinity (both
- * "null"), -0 ("0"), functions, symbols, a sparse array, an object that is not plain, a symbol key —
- * which is then parsed every time. A value fresh from JSON.parse is always plain (but for
- * numbers too large for a double, which become Infinity).
+ * A string that only equal JSON data maps to (JSON.stringify, keys in their order), or undefined for
+ * what JSON.stringify would conflate or drop — undefined, NaN, ±Infinity (both "null"), -0 ("0"), a
+ * hole, a function, a symbol, an object that is not plain — which is then parsed every time. Values
+ * fresh from JSON.parse (a log's) are always JSON data, but for numbers too large for a double, which
+ * become Infinity. Accessors and symbol keys, which neither JSON.parse nor zod makes, are not looked
+ * for: the fold's manifests come from one or the other.
  */
 export function plainKey(value: unknown): string | undefined {
   return isPlain(value, 0) ? JSON.stringify(value) : undefined;
@@ -69,34 +70,18 @@ export function plainKey(value: unknown): string | undefined {
 const MAX_DEPTH = 64; // deeper is not a manifest; not remembered (and no deep recursion here)
 
 function isPlain(v: unknown, depth: number): boolean {
-  switch (typeof v) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(v) && !Object.is(v, -0);
-    case 'object': {
-      if (v === null) return true;
-      if (depth >= MAX_DEPTH || Object.getOwnPropertySymbols(v).length > 0) return false;
-      if (Array.isArray(v)) {
-        if (Object.getPrototypeOf(v) !== Array.prototype || Object.keys(v).length !== v.length) return false;
-        for (const x of v) if (!isPlain(x, depth + 1)) return false;
-        return true;
-      }
-      const proto = Object.getPrototypeOf(v);
-      if (proto !== Object.prototype && proto !== null) return false;
-      // every own property, enumerable or not, must be a plain data property JSON.stringify writes
-      const names = Object.getOwnPropertyNames(v);
-      if (names.length !== Object.keys(v).length) return false;
-      for (const k of names) {
-        const d = Object.getOwnPropertyDescriptor(v, k)!;
-        if (!('value' in d) || !isPlain(d.value, depth + 1)) return false;
-      }
-      return true;
-    }
-    default:
-      return false;
+  if (typeof v === 'string' || typeof v === 'boolean' || v === null) return true;
+  if (typeof v === 'number') return Number.isFinite(v) && (v !== 0 || 1 / v > 0);
+  if (typeof v !== 'object' || depth >= MAX_DEPTH) return false;
+  if (Array.isArray(v)) {
+    if (Object.getPrototypeOf(v) !== Array.prototype) return false;
+    for (let i = 0; i < v.length; i++) if (!isPlain(v[i], depth + 1)) return false; // a hole reads undefined
+    return true;
   }
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const k in v) if (!isPlain((v as Record<string, unknown>)[k], depth + 1)) return false; // own keys: no enumerable ones are inherited
+  return true;
 }
 
 /** Freeze all of it, inside out: a result frozen on the outside is frozen within. */

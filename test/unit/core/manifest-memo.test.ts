@@ -46,7 +46,7 @@ describe('manifest memo', () => {
   });
 
   it('given values JSON.stringify would conflate, when keyed, then they have no key and are parsed each time', () => {
-    for (const v of [undefined, Infinity, -Infinity, NaN, -0, { a: undefined }, sparse(), new Date(0), { [Symbol('s')]: 1 }, Object.defineProperty({}, 'x', { get: () => 1, enumerable: true })]) {
+    for (const v of [undefined, Infinity, -Infinity, NaN, -0, { a: undefined }, sparse(), new Date(0), () => 1, Symbol('s'), 10n]) {
       expect(plainKey({ m: v })).toBeUndefined();
     }
     expect(plainKey({ a: [1, 'x', null, true, { b: 0 }] })).toBe('{"a":[1,"x",null,true,{"b":0}]}');
