@@ -311,10 +311,15 @@ export function ownedFast(raw: unknown): Envelope | undefined {
   const e = raw as EnvelopeMeta & { type: string; data: unknown };
   const current = dataCheck(e.type);
   if (current?.v !== e.v || !current.check(e.data)) return undefined;
-  // as the store writes them: the envelope in the schema's order, used as it is
-  if (order === EXACT) return raw as Envelope;
+  // as the store writes them: the envelope in the schema's order, used as it is, but for its type:
+  // the catalogue's own string, equal to it, for the fold's lookup by type (JSON.parse's strings are
+  // not internalized, and a lookup by one first finds the internalized copy, for every event)
+  if (order === EXACT) {
+    e.type = current.type;
+    return raw as Envelope;
+  }
   // the envelope's fields in the schema's order, as zod returns them (exports stay byte-stable)
-  const event: Record<string, unknown> = { seq: e.seq, id: e.id, type: e.type, v: e.v, at: e.at, boot: e.boot, bootSeq: e.bootSeq, source: e.source };
+  const event: Record<string, unknown> = { seq: e.seq, id: e.id, type: current.type, v: e.v, at: e.at, boot: e.boot, bootSeq: e.bootSeq, source: e.source };
   if (e.app !== undefined) event.app = e.app;
   if (e.causedBy !== undefined) event.causedBy = e.causedBy;
   if (e.correlation !== undefined) event.correlation = e.correlation;
@@ -323,18 +328,22 @@ export function ownedFast(raw: unknown): Envelope | undefined {
 }
 
 const ENVELOPE = exactCheckAnyOrder(EnvelopeShape);
-/** by type: its current version and the exact check of its data (null where the schema is not covered), compiled on first use */
-const DATA_CHECKS = new Map<string, { v: number; check: ExactCheck } | null>();
+/** A type's current version, the exact check of its data, and its name as the catalogue spells it. */
+type DataCheck = { v: number; check: ExactCheck; type: EventType };
+/** by type: its DataCheck (null where the schema is not covered), compiled on first use */
+const DATA_CHECKS = new Map<string, DataCheck | null>();
 
-function dataCheck(type: string): { v: number; check: ExactCheck } | undefined {
+function dataCheck(type: string): DataCheck | undefined {
   const hit = DATA_CHECKS.get(type);
   if (hit !== undefined) return hit ?? undefined;
   // only the catalogue's types are kept: a log's made-up ones must not grow the map
   if (!Object.hasOwn(EVENT_SCHEMAS, type)) return undefined;
-  const v = CURRENT_VERSION[type as EventType];
-  const check = exactCheck((EVENT_SCHEMAS as Record<string, Record<number, z.ZodType>>)[type]![v]!);
-  DATA_CHECKS.set(type, check ? { v, check } : null);
-  return check ? { v, check } : undefined;
+  const name = Object.keys(EVENT_SCHEMAS).find((t) => t === type) as EventType; // the catalogue's string
+  const v = CURRENT_VERSION[name];
+  const check = exactCheck((EVENT_SCHEMAS as Record<string, Record<number, z.ZodType>>)[name]![v]!);
+  const entry = check ? { v, check, type: name } : null;
+  DATA_CHECKS.set(name, entry);
+  return entry ?? undefined;
 }
 
 /**

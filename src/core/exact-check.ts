@@ -192,6 +192,14 @@ class Gen {
     const value = (f: (typeof fields)[number]) => f.optional ? `x !== undefined && !(${f.check})` : `x === undefined || !(${f.check})`;
     if (anyOrder) {
       // in the shape's order when each key comes after the one before it in the shape (all are known, none twice)
+      if (fields.length <= 30) {
+        // each value checked as its key passes, read as v[k] (V8 reads a for-in's own key by the object's
+        // layout, not through a lookup by name); the keys seen noted as bits: an absent optional one is not
+        // looked up (through the prototype) at all, an absent required one is a bit missing at the end
+        const required = fields.reduce((m, f, i) => (f.optional ? m : m + 2 ** i), 0);
+        const known = fields.map((f, i) => `case ${f.key}: x = v[k]; if (x === undefined || !(${f.check})) return 0; if (${i} < last) order = 2; last = ${i}; seen |= ${2 ** i}; break;`).join('\n    ');
+        return this.add((name) => `function ${name}(v) {\n  ${PLAIN('v', '0')}\n  let last = -1, order = 1, seen = 0, x;\n  for (const k in v) switch (k) {\n    ${known}\n    default: return 0;\n  }\n  return (seen & ${required}) === ${required} ? order : 0;\n}`);
+      }
       const known = fields.map((f, i) => `case ${f.key}: if (${i} < last) order = 2; last = ${i}; break;`).join(' ');
       const values = fields.map((f) => `  x = v[${f.key}]; if (x === undefined ? ${f.optional ? `${f.key} in v` : 'true'} : !(${f.check})) return 0;`);
       return this.add((name) => `function ${name}(v) {\n  ${PLAIN('v', '0')}\n  let last = -1, order = 1, x;\n  for (const k in v) switch (k) { ${known} default: return 0; }\n${values.join('\n')}\n  return order;\n}`);
@@ -206,7 +214,7 @@ class Gen {
       const tries: string[] = [];
       for (let i = j; i < n; i++) {
         const f = fields[i]!;
-        tries.push(`if (k === ${f.key}) { x = v[${f.key}]; if (${value(f)}) return false; j = ${i + 1}; continue; }`);
+        tries.push(`if (k === ${f.key}) { x = v[k]; if (${value(f)}) return false; j = ${i + 1}; continue; }`); // v[k]: read by layout (above)
         if (!f.optional) break;
       }
       states.push(`      case ${j}: ${tries.join(' ')} return false;`);

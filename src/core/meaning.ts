@@ -5,7 +5,7 @@ import type { Draft as Mutable } from 'immer';
 import { NEW_CONTAINER } from './action-kinds.js';
 import type { Envelope, EnvelopeOf, EventType } from './events.js';
 import type { Writer } from './evolve.js';
-import { ManifestSchema } from './manifest/schema.js';
+import { parseManifest } from './manifest-memo.js';
 import { desiredApp, resolveUncached } from './spec.js';
 import { PROBES_KEPT, type ContainerState, type GoodConfig, type LastExit, type State } from './state.js';
 
@@ -21,17 +21,18 @@ export const MEANING: { [T in EventType]: (w: Writer, e: EnvelopeOf<T>) => void 
     const app = e.app;
     if (!app) return;
     // Interpreted with today's schema: defaults added since the log was written apply on replay.
-    const parsed = ManifestSchema.safeParse(e.data.manifest);
-    if (!parsed.success) {
+    // Remembered by content (manifest-memo.ts): a log observes the same manifests again and again.
+    const parsed = parseManifest(e.data.manifest);
+    if (!parsed.ok) {
       const current = w.app(app) ?? { id: app, path: e.data.path, templates: {} };
-      current.rejected = { seq: e.seq, errors: parsed.error.issues.map((i) => ({ file: e.data.path, line: 0, col: 0, path: i.path.join('.'), message: `no longer valid: ${i.message}` })) };
+      current.rejected = { seq: e.seq, errors: parsed.issues.map((i) => ({ file: e.data.path, line: 0, col: 0, path: i.path, message: `no longer valid: ${i.message}` })) };
       w.map('apps')[app] = current;
       return;
     }
     w.map('apps')[app] = {
       id: app,
       path: e.data.path,
-      manifest: parsed.data,
+      manifest: parsed.manifest,
       manifestHash: e.data.hash,
       manifestSeq: e.seq,
       templates: e.data.templates,

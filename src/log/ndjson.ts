@@ -1,7 +1,8 @@
 // NDJSON export files: one envelope per line, in seq order. Readable without the daemon's LevelDB lock,
 // and the input of `EventStore.importEvents`.
-import { createReadStream } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { once } from 'node:events';
+import { StringDecoder } from 'node:string_decoder';
 import { decodeEvent, ownedFast } from '../core/events.js';
 import type { Envelope } from '../core/events.js';
 import { ImportError } from './errors.js';
@@ -79,9 +80,6 @@ export const isBlankLine = (item: ReadItem): boolean => !item.ok && item.line !=
  * as it is read, never held whole.
  */
 export async function* ndjsonLines(file: string): AsyncGenerator<(string | LongLine)[]> {
-  // 64 KiB reads, not 1 MiB: lines sliced from a chunk that stays in cache parse ~1.6× faster (JSON.parse
-  // walks the chunk's memory), which outweighs the 16× more async steps (docs/benchmarks.md, replay --log)
-  const input = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 16 });
   let rest = '';
   let skipping = false; // passing over the rest of a LongLine
   let restCR = false; // rest may hold a \r
@@ -90,58 +88,83 @@ export async function* ndjsonLines(file: string): AsyncGenerator<(string | LongL
     return body.includes('\r') ? body.split('\r') : [body];
   };
   const push = (to: (string | LongLine)[], texts: string[]) => { for (const t of texts) to.push(t); }; // not push(...texts): millions of \r are millions of arguments
-  try {
-    for await (const chunk of input as AsyncIterable<string>) {
-      const lines: (string | LongLine)[] = [];
-      let buf: string;
-      let start = 0;
-      let nl: number; // the next \n (rest has none)
-      if (skipping) {
-        const end = chunk.search(/[\r\n]/);
-        if (end === -1) continue;
-        skipping = false;
-        buf = chunk;
-        start = chunk[end] === '\r' && chunk[end + 1] === '\n' ? end + 2 : end + 1;
-        nl = buf.indexOf('\n', start);
-      } else {
-        // looked for in the chunk alone: searching rest + chunk would copy a long line's rest once per
-        // chunk (quadratic in a line's length with small reads); a line grows unsearched until its \n
-        const first = chunk.indexOf('\n');
-        nl = first === -1 ? -1 : rest.length + first;
-        buf = rest + chunk;
-      }
-      // rest's \r were looked for when it came as a chunk: searching all of buf would scan a long line once per chunk
-      const chunkCR = chunk.includes('\r');
-      if (!chunkCR && !restCR) {
-        // no \r anywhere (every line of an export we wrote): each line as it is, no split, no array per line
-        for (; nl !== -1; nl = buf.indexOf('\n', start)) {
-          lines.push(buf.slice(start, nl));
-          start = nl + 1;
-        }
-      }
+  for (const chunk of textChunks(file)) {
+    const lines: (string | LongLine)[] = [];
+    let buf: string;
+    let start = 0;
+    let nl: number; // the next \n (rest has none)
+    if (skipping) {
+      const end = chunk.search(/[\r\n]/);
+      if (end === -1) continue;
+      skipping = false;
+      buf = chunk;
+      start = chunk[end] === '\r' && chunk[end + 1] === '\n' ? end + 2 : end + 1;
+      nl = buf.indexOf('\n', start);
+    } else {
+      // looked for in the chunk alone: searching rest + chunk would copy a long line's rest once per
+      // chunk (quadratic in a line's length with small reads); a line grows unsearched until its \n
+      const first = chunk.indexOf('\n');
+      nl = first === -1 ? -1 : rest.length + first;
+      buf = rest + chunk;
+    }
+    // rest's \r were looked for when it came as a chunk: searching all of buf would scan a long line once per chunk
+    const chunkCR = chunk.includes('\r');
+    if (!chunkCR && !restCR) {
+      // no \r anywhere (every line of an export we wrote): each line as it is, no split, no array per line
       for (; nl !== -1; nl = buf.indexOf('\n', start)) {
-        push(lines, split(buf.slice(start, nl)));
+        lines.push(buf.slice(start, nl));
         start = nl + 1;
       }
-      rest = start === 0 ? buf : buf.slice(start);
-      restCR = rest.length > 0 && (chunkCR || (restCR && start === 0)); // may: a \r at most sends a chunk through split
-      if (rest.length > MAX_LINE_CHARS) {
-        const cr = rest.lastIndexOf('\r', rest.length - 2); // lines ended by a lone \r (not a \r whose \n may come next)
-        if (cr !== -1) {
-          push(lines, rest.slice(0, cr).split('\r'));
-          rest = rest.slice(cr + 1);
-        }
-        if (rest.length > MAX_LINE_CHARS) {
-          lines.push({ tooLong: true });
-          skipping = true;
-          rest = '';
-        }
-      }
-      if (lines.length > 0) yield lines;
     }
-    if (rest.length > 0) yield split(rest);
+    for (; nl !== -1; nl = buf.indexOf('\n', start)) {
+      push(lines, split(buf.slice(start, nl)));
+      start = nl + 1;
+    }
+    rest = start === 0 ? buf : buf.slice(start);
+    restCR = rest.length > 0 && (chunkCR || (restCR && start === 0)); // may: a \r at most sends a chunk through split
+    if (rest.length > MAX_LINE_CHARS) {
+      const cr = rest.lastIndexOf('\r', rest.length - 2); // lines ended by a lone \r (not a \r whose \n may come next)
+      if (cr !== -1) {
+        push(lines, rest.slice(0, cr).split('\r'));
+        rest = rest.slice(cr + 1);
+      }
+      if (rest.length > MAX_LINE_CHARS) {
+        lines.push({ tooLong: true });
+        skipping = true;
+        rest = '';
+      }
+    }
+    if (lines.length > 0) yield lines;
+  }
+  if (rest.length > 0) yield split(rest);
+}
+
+/** How much of a file `textChunks` reads at a time. */
+const READ_BYTES = 1 << 16;
+
+/**
+ * The text of a file, decoded as UTF-8 (a character split between two reads is decoded whole, a
+ * truncated one at the end is U+FFFD, as a utf8 read stream gives them), READ_BYTES at a time.
+ *
+ * Read synchronously, into one buffer: the offline commands that read exports have nothing else to
+ * do meanwhile, and a read stream's machinery and thread-pool round trip per read cost ~90 ms of a
+ * 300k-event `replay --log` (~0.1 ms a read; more on a loaded machine), its fresh buffer per read
+ * garbage. 64 KiB reads, not 1 MiB: lines sliced from a chunk that stays in cache parse ~1.6× faster
+ * (JSON.parse walks the chunk's memory; docs/benchmarks.md, replay --log).
+ */
+function* textChunks(file: string): Generator<string> {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(READ_BYTES);
+    const decoder = new StringDecoder('utf8');
+    for (let n = readSync(fd, buf, 0, READ_BYTES, null); n > 0; n = readSync(fd, buf, 0, READ_BYTES, null)) {
+      const text = decoder.write(buf.subarray(0, n));
+      if (text.length > 0) yield text;
+    }
+    const tail = decoder.end();
+    if (tail.length > 0) yield tail;
   } finally {
-    input.destroy();
+    closeSync(fd);
   }
 }
 
