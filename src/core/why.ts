@@ -29,6 +29,13 @@ export interface WhyEntry {
   effects: { seq: number; type: string; at: number; container: string; summary: string }[];
 }
 
+/**
+ * The types `explain` looks at in its pass over the events (actions, their outcomes, starts, fact
+ * changes). An event of another type counts only as a link of a chain, found by seq: a reader may
+ * hand over such events only where a chain reaches them and get the same answer.
+ */
+export const EXPLAIN_SCANS: ReadonlySet<string> = new Set(['ActionStarted', 'ActionSucceeded', 'ActionFailed', 'ContainerStarted', 'HostFactsObserved'] satisfies Envelope['type'][]);
+
 /** Every audited action of `app` (oldest first), each with its reasons' causal chains. */
 export function explain(events: readonly Envelope[], app: string): WhyEntry[] {
   const bySeq = new Map(events.map((e) => [e.seq, e]));
