@@ -183,17 +183,24 @@ export function whyData(w: WhyEntry) {
 export type WhyData = ReturnType<typeof whyData>;
 
 export function renderWhy(entries: readonly WhyEntry[]): string {
-  return entries.map((w) => {
-    const lines = [`#${w.action.seq} ${w.action.kind} ${w.action.app} at ${iso(w.action.at)}`];
+  // one string appended to (V8 joins the pieces once, when it is written): no array per entry or line,
+  // which was a third of rendering `why --all`'s 4,000 entries
+  let text = '';
+  for (const w of entries) {
+    if (text !== '') text += '\n';
+    text += `#${w.action.seq} ${w.action.kind} ${w.action.app} at ${iso(w.action.at)}\n`;
     for (const r of w.reasons) {
-      lines.push(`  because ${renderReason(r)}`);
-      for (const link of r.cause ?? []) {
-        const what = link.changes?.map((c) => `${c.name} ${show(c.from)} → ${show(c.to)}`).join(', ');
-        lines.push(`    ← #${link.seq} ${link.type} ${what ?? link.summary}`);
-      }
+      text += `  because ${renderReason(r)}\n`;
+      for (const link of r.cause ?? []) text += `    ← #${link.seq} ${link.type} ${link.changes ? changesText(link.changes) : link.summary}\n`;
     }
-    lines.push(w.outcome ? `  → #${w.outcome.seq} ${w.outcome.type}` : '  → (no outcome recorded: interrupted?)');
-    for (const x of w.effects) lines.push(`  → #${x.seq} ${x.type}`);
-    return lines.join('\n') + '\n';
-  }).join('\n');
+    text += w.outcome ? `  → #${w.outcome.seq} ${w.outcome.type}\n` : '  → (no outcome recorded: interrupted?)\n';
+    for (const x of w.effects) text += `  → #${x.seq} ${x.type}\n`;
+  }
+  return text;
+}
+
+function changesText(changes: NonNullable<CauseLink['changes']>): string {
+  let text = '';
+  for (const c of changes) text += `${text === '' ? '' : ', '}${c.name} ${show(c.from)} → ${show(c.to)}`;
+  return text;
 }
