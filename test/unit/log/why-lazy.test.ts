@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Level } from 'level';
 import { describe, expect, it } from 'vitest';
 import type { Draft } from '../../../src/core/events.js';
-import { explain } from '../../../src/core/why.js';
+import { explain, renderWhy } from '../../../src/core/why.js';
 import { EventStore } from '../../../src/log/store.js';
 import { whyEvents } from '../../../src/log/why.js';
 import { events, fixedOpts, useTempDir } from './helpers.js';
@@ -43,5 +43,9 @@ describe('why --all through the app index, decoding lazily', () => {
     expect(loaded.events.map((e) => e.seq)).toEqual([1, 3, 4]);
     expect(explain(loaded.events, 'a')).toEqual(explain(await events(reopened.read()), 'a'));
     expect(explain(loaded.events, 'a')[0]!.reasons[0]!.cause![0]).toMatchObject({ seq: 1, type: 'ContainerExited' });
+    // without summaries (the command line): the same entries but for the outcome's and effects' sentences, the same text
+    const blank = explain(loaded.events, 'a').map((w) => ({ ...w, ...(w.outcome ? { outcome: { ...w.outcome, summary: '' } } : {}), effects: w.effects.map((x) => ({ ...x, summary: '' })) }));
+    expect(explain(loaded.events, 'a', { summaries: false })).toEqual(blank);
+    expect(renderWhy(explain(loaded.events, 'a', { summaries: false }))).toBe(renderWhy(explain(loaded.events, 'a')));
   });
 });
