@@ -199,6 +199,20 @@ export async function benchScale(quick = process.argv.includes('--quick')): Prom
     row(`why ${app} (last entry) via indexes (${faster(last.ms, scan.ms)})`, ms(last.ms), 'ms', baseline);
     row(`why ${app} --all via indexes (${every.value.entries.length} entries, ${every.value.events} events loaded; ${faster(every.ms, scan.ms)})`, ms(every.ms), 'ms', baseline);
     await store.close();
+    // the floor of a why --all that reads the app's records: one raw range read of its ix-app entries + JSON.parse
+    const rawApp = new Level<string, string>(dir);
+    const appRange = await time(async () => {
+      const it = rawApp.iterator({ ...HWM, gt: `!ix-app!${app}!`, lt: `!ix-app!${app}"` });
+      let count = 0;
+      try {
+        for (let batch = await it.nextv(1000); batch.length > 0; batch = await it.nextv(1000)) for (const [, v] of batch) if (JSON.parse(v) !== null) count += 1;
+      } finally {
+        await it.close();
+      }
+      return count;
+    });
+    await rawApp.close();
+    row(`why ${app} --all via indexes, against its floor`, ms(every.ms), 'ms', { name: `raw range read + JSON.parse of ${app}'s ${appRange.value} ix-app entries`, value: ms(appRange.ms) });
     rows.push(...await benchUi(dir, label)); // the web UI over the same store (skipped without chromium)
     return rows;
   } finally {

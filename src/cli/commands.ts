@@ -218,7 +218,7 @@ async function assertPointsExist(o: Common, f: EventFilter): Promise<void> {
 
 export async function why(o: Common, app: string, all: boolean, at?: Bound): Promise<void> {
   const bad = undecodable(o);
-  const entries = explain(await loadWhyEvents(o, app, all, bad.note, at && ((e) => atOrBefore(e, at))), app)
+  const entries = explain(await loadWhyEvents(o, app, all, bad.note, at && ((e) => atOrBefore(e, at))), app, { summaries: false }) // neither form prints them
     .filter((w) => atOrBefore(w.action, at));
   bad.report();
   const shown = all ? entries : entries.slice(-1);

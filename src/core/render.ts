@@ -14,12 +14,12 @@ export function renderAction(a: Action): string {
 }
 
 export function renderReason(r: Reason): string {
-  const parts = [r.code];
-  if (r.field) parts.push(r.field);
-  if (r.from !== undefined || r.to !== undefined) parts.push(`${show(r.from)} → ${show(r.to)}`);
-  if (r.message) parts.push(`(${r.message})`);
-  if (r.causedBy) parts.push(`causedBy #${r.causedBy}`);
-  return parts.join(' ');
+  let text = r.code; // appended to, not an array joined: `why --all` renders thousands
+  if (r.field) text += ` ${r.field}`;
+  if (r.from !== undefined || r.to !== undefined) text += ` ${show(r.from)} → ${show(r.to)}`;
+  if (r.message) text += ` (${r.message})`;
+  if (r.causedBy) text += ` causedBy #${r.causedBy}`;
+  return text;
 }
 
 export function show(value: unknown): string {

@@ -38,11 +38,21 @@ export interface EventLookup {
   read(opts: ReadOptions): AsyncIterable<ReadItem>;
   /** `read` a batch at a time, where the source reads in batches (the store): no async step per record */
   readBatches?(opts: ReadOptions): AsyncIterable<readonly ReadItem[]>;
+  /**
+   * `readBatches` through an index, decoding only the records `decodeNow` takes, by their type as their
+   * text shows it (`typeOfText`; undefined when it does not settle it): the others come as `PassedOver`,
+   * decoded only if asked. For readers that look at some records and follow links to the rest
+   * (`why --all`: half of an app's records are looked at only as links, a third never).
+   */
+  readLazily?(opts: IndexRead, decodeNow: (type: string | undefined) => boolean): AsyncIterable<readonly (ReadItem | PassedOver)[]>;
   /** records by seq; those the log does not hold are left out */
   getMany(seqs: readonly number[]): Promise<(ReadItem | undefined)[]>;
   /** for each query, the latest HostFactsObserved before `seq` that changed each name; default: read ix-type backwards */
   previousFacts?(queries: readonly FactQuery[], onCorrupt: OnCorrupt): Promise<Envelope[]>;
 }
+
+/** A read through ix-app or ix-type (the covering indexes) */
+export type IndexRead = Pick<ReadOptions, 'since' | 'until' | 'reverse'> & ({ app: string } | { type: IndexedType });
 
 export interface FactQuery {
   seq: number;
@@ -110,7 +120,15 @@ export class LogReader implements EventLookup {
    * `read`, a batch at a time (the records of one LevelDB `nextv`): the same items in the same order,
    * for readers of many records (folds) that need not pay an async step per record.
    */
-  async *readBatches(opts: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
+  readBatches(opts: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
+    return this.#batches(opts) as AsyncGenerator<ReadItem[]>; // without `types` nothing is passed over
+  }
+
+  readLazily(opts: IndexRead, decodeNow: (type: string | undefined) => boolean): AsyncGenerator<(ReadItem | PassedOver)[]> {
+    return this.#batches(opts, decodeNow);
+  }
+
+  async *#batches(opts: ReadOptions, decodeNow?: (type: string | undefined) => boolean): AsyncGenerator<(ReadItem | PassedOver)[]> {
     // A reopen after a failed write (see writer.ts) closes the iterators of readers in flight: they
     // resume after the last record they yielded, so a reader never notices.
     let last: number | undefined;
@@ -119,8 +137,8 @@ export class LogReader implements EventLookup {
       const epoch = this.log.epoch;
       const resumed = last === undefined ? opts : opts.reverse ? { ...opts, until: last - 1 } : { ...opts, since: last };
       try {
-        for await (const batch of this.#readOnce(resumed)) {
-          for (const item of batch) last = item.ok ? item.event.seq : item.seq || last;
+        for await (const batch of this.#readOnce(resumed, decodeNow)) {
+          for (const item of batch) last = item instanceof PassedOver ? item.seq : item.ok ? item.event.seq : item.seq || last;
           yield batch;
         }
         return;
@@ -130,7 +148,7 @@ export class LogReader implements EventLookup {
     }
   }
 
-  async *#readOnce(opts: ReadOptions): AsyncGenerator<ReadItem[]> {
+  async *#readOnce(opts: ReadOptions, decodeNow?: (type: string | undefined) => boolean): AsyncGenerator<(ReadItem | PassedOver)[]> {
     const sub = this.log.sub;
     let since = opts.since ?? 0;
     let until = opts.until ?? Number.MAX_SAFE_INTEGER;
@@ -145,9 +163,9 @@ export class LogReader implements EventLookup {
     const reverse = opts.reverse ?? false;
     const problem = readOptionsProblem(opts);
     if (problem) throw new TypeError(`read: ${problem}`);
-    if (opts.app !== undefined) yield* this.#readIndex(sub.ixApp, 'app', opts.app, since, until, reverse);
+    if (opts.app !== undefined) yield* this.#readIndex(sub.ixApp, 'app', opts.app, since, until, reverse, decodeNow);
     else if (opts.correlation !== undefined) yield* this.#readIndex(sub.ixCorr, 'correlation', opts.correlation, since, until, reverse);
-    else if (opts.type !== undefined) yield* this.#readIndex(sub.ixType, 'type', opts.type, since, until, reverse);
+    else if (opts.type !== undefined) yield* this.#readIndex(sub.ixType, 'type', opts.type, since, until, reverse, decodeNow);
     else yield* this.#readRange(since, until, reverse);
   }
 
@@ -192,24 +210,29 @@ export class LogReader implements EventLookup {
    * older layout) is looked up in log!, one multi-get per chunk. Either way a record that is not the index's
    * (another app, another seq) is an error item, never read as one of its events.
    */
-  async *#readIndex(index: Sub, what: 'app' | 'correlation' | 'type', name: string, since: number, until: number, reverse: boolean): AsyncGenerator<ReadItem[]> {
+  async *#readIndex(
+    index: Sub, what: 'app' | 'correlation' | 'type', name: string, since: number, until: number, reverse: boolean, decodeNow?: (type: string | undefined) => boolean,
+  ): AsyncGenerator<(ReadItem | PassedOver)[]> {
     const it = index.iterator({ ...HWM, ...indexRange(name, since, until), reverse });
     const through = this.log.compaction?.through ?? 0;
     try {
       // small chunks first: readers that stop early (the last action, a fact's previous value) decode little
       for (let size = 16, entries = await it.nextv(size); entries.length > 0; size = Math.min(READ_CHUNK, size * 4), entries = await it.nextv(size)) {
-        const batch: (ReadItem | number)[] = [];
+        const batch: (ReadItem | PassedOver | number)[] = [];
         let pointers = 0;
         for (const [key, value] of entries) {
           const seq = Number(indexedSeqKey(name, key));
+          const type = decodeNow && value !== '' ? typeOfText(value) : undefined;
           if (value === '') {
             batch.push(seq);
             pointers += 1;
+          } else if (decodeNow && !decodeNow(type)) {
+            batch.push(new PassedOver(seq, type, value, what, name));
           } else {
             batch.push(ofIndex(decodeRecord(seq, value), what, name, ` (the copy in the ${what} index)`));
           }
         }
-        const items = pointers > 0 ? await this.#lookUp(batch, what, name, through) : (batch as ReadItem[]);
+        const items = pointers > 0 ? await this.#lookUp(batch, what, name, through) : (batch as (ReadItem | PassedOver)[]);
         if (items.length > 0) yield items;
       }
     } finally {
@@ -218,10 +241,10 @@ export class LogReader implements EventLookup {
   }
 
   /** `batch` with its seqs (index entries without a copy) replaced by their records from log!, one multi-get. */
-  async #lookUp(batch: readonly (ReadItem | number)[], what: 'app' | 'correlation' | 'type', name: string, through: number): Promise<ReadItem[]> {
+  async #lookUp<T>(batch: readonly (T | number)[], what: 'app' | 'correlation' | 'type', name: string, through: number): Promise<(T | ReadItem)[]> {
     const seqs = batch.filter((x): x is number => typeof x === 'number');
     const values = await this.log.sub.log.getMany(seqs.map(pad));
-    const items: ReadItem[] = [];
+    const items: (T | ReadItem)[] = [];
     let j = 0;
     for (const x of batch) {
       if (typeof x !== 'number') { items.push(x); continue; }
@@ -274,6 +297,33 @@ function ofIndex(item: ReadItem, what: 'app' | 'correlation' | 'type', name: str
   const field = what === 'app' ? e.app : what === 'correlation' ? e.correlation : e.type;
   if (field === name) return item;
   return { ok: false, seq: e.seq, reason: `index of ${what} '${name}' names seq ${e.seq}, a record of ${what} ${JSON.stringify(field ?? null)}${where}` };
+}
+
+/**
+ * A record of an index read that was not decoded: its text, and its type where the text settles it
+ * (`typeOfText`). Nothing else of it is checked until `decode`, which checks it as a read through the
+ * index would.
+ */
+export class PassedOver {
+  constructor(readonly seq: number, readonly type: string | undefined, private readonly text: string, private readonly what: 'app' | 'correlation' | 'type', private readonly name: string) {}
+
+  decode(): ReadItem {
+    return ofIndex(decodeRecord(this.seq, this.text), this.what, this.name, ` (the copy in the ${this.what} index)`);
+  }
+}
+
+/**
+ * The type of a stored record, where its text settles it without parsing: the text holds `"type"`
+ * once, as `"type":"T"`, and no backslash (no escaped string can spell "type"). In JSON a `"` outside
+ * a string only opens or closes one, so if the record decodes at all, that is its one key "type": the
+ * envelope's, T (JSON.parse would keep the last of duplicate keys: there is none). Undefined
+ * otherwise: the record is decoded to know.
+ */
+export function typeOfText(text: string): string | undefined {
+  const at = text.indexOf('"type"');
+  if (at < 0 || !text.startsWith(':"', at + 6) || text.includes('"type"', at + 1) || text.includes('\\')) return undefined;
+  const to = text.indexOf('"', at + 8);
+  return to < 0 ? undefined : text.slice(at + 8, to);
 }
 
 function decodeRecord(seq: number, value: string): ReadItem {

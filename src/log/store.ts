@@ -14,7 +14,7 @@ import { recordNode, recordedNode } from './node-identity.js';
 import { indexesComplete, rebuildIndexes } from './indexes.js';
 import { removeCompacted, type Compaction } from './compaction.js';
 import { getMeta, getSnapshot, putMeta, putSnapshot, snapshotSeqs } from './snapshots.js';
-import { LogReader, type ReadItem, type ReadOptions } from './reader.js';
+import { LogReader, type IndexRead, type PassedOver, type ReadItem, type ReadOptions } from './reader.js';
 import { LogWriter, type BootData, type StoreOptions } from './writer.js';
 
 export type { BootRecord } from './keys.js';
@@ -97,6 +97,11 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   /** `read`, a batch at a time (the records of one LevelDB `nextv`): the same items in the same order. */
   readBatches(opts: ReadOptions = {}): AsyncGenerator<ReadItem[]> {
     return this.#r.readBatches(opts);
+  }
+
+  /** `readBatches` through an index, decoding only what `decodeNow` takes (reader.ts, `EventLookup.readLazily`). */
+  readLazily(opts: IndexRead, decodeNow: (type: string | undefined) => boolean): AsyncGenerator<(ReadItem | PassedOver)[]> {
+    return this.#r.readLazily(opts, decodeNow);
   }
 
   /** One record by seq: undefined when the log does not hold it (never written, or removed by compaction). */

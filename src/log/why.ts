@@ -6,9 +6,9 @@
 // This rests on one rule of the writers: an action's outcome carries the action's app (the reconciler
 // writes ActionStarted and its ActionSucceeded/ActionFailed with the same app), so it is in ix-app.
 import type { Envelope, EnvelopeOf } from '../core/events.js';
-import { explain } from '../core/why.js';
+import { EXPLAIN_SCANS, explain } from '../core/why.js';
 import { collect, type OnCorrupt } from './fold.js';
-import type { EventLookup, FactQuery, ReadItem } from './reader.js';
+import { PassedOver, type EventLookup, type FactQuery, type ReadItem } from './reader.js';
 
 export interface WhyEvents {
   /** what `explain(events, app)` needs, in seq order */
@@ -30,7 +30,11 @@ export async function whyEvents(
     if (!seen.has(`${seq} ${reason}`)) opts.onCorrupt(seq, reason);
     seen.add(`${seq} ${reason}`);
   };
-  const own = opts.all ? await collect(lookup.readBatches?.({ app }) ?? lookup.read({ app }), onCorrupt) : await sinceLastAction(lookup, app, onCorrupt, opts.atOrBefore ?? (() => true));
+  /** the app's records `explain` does not scan, by seq: decoded only if a chain reaches them */
+  const passed = new Map<number, PassedOver>();
+  const own = !opts.all ? await sinceLastAction(lookup, app, onCorrupt, opts.atOrBefore ?? (() => true))
+    : lookup.readLazily ? await collectTyped(lookup.readLazily({ app }, (type) => type === undefined || EXPLAIN_SCANS.has(type)), passed, onCorrupt)
+    : await collect(lookup.readBatches?.({ app }) ?? lookup.read({ app }), onCorrupt);
   const bySeq = new Map(own.map((e) => [e.seq, e]));
   const support = new Set<number>();
 
@@ -41,7 +45,14 @@ export async function whyEvents(
   while (level.length > 0) {
     const wanted = [...new Set(level)].filter((s) => !tried.has(s));
     wanted.forEach((s) => tried.add(s));
-    const missing = wanted.filter((s) => !bySeq.has(s));
+    for (const s of wanted) {
+      const p = bySeq.has(s) ? undefined : passed.get(s);
+      if (!p) continue;
+      const item = p.decode();
+      if (item.ok) bySeq.set(s, item.event);
+      else onCorrupt(item.seq, item.reason);
+    }
+    const missing = wanted.filter((s) => !bySeq.has(s)); // a passed-over copy that does not decode: its record in log!, as before
     const items = missing.length > 0 ? await lookup.getMany(missing) : [];
     for (const item of items) {
       if (!item) continue;
@@ -65,6 +76,19 @@ export async function whyEvents(
     }
   }
   return { events: [...bySeq.values()].sort((a, b) => a.seq - b.seq), support };
+}
+
+/** The decoded events of a typed read, in order; the records passed over go to `passed`. */
+async function collectTyped(batches: AsyncIterable<readonly (ReadItem | PassedOver)[]>, passed: Map<number, PassedOver>, onCorrupt: OnCorrupt): Promise<Envelope[]> {
+  const events: Envelope[] = [];
+  for await (const batch of batches) {
+    for (const item of batch) {
+      if (item instanceof PassedOver) passed.set(item.seq, item);
+      else if (item.ok) events.push(item.event);
+      else onCorrupt(item.seq, item.reason);
+    }
+  }
+  return events;
 }
 
 /**
@@ -109,17 +133,22 @@ async function previousFactsBackwards(lookup: EventLookup, queries: readonly Fac
   const waiting = new Map<string, Set<{ missing: Set<string> }>>();
   let next = 0;
   let open = 0; // activated queries still missing a name
-  const items = lookup.readBatches?.({ type: 'HostFactsObserved', until: pending[0]!.seq - 1, reverse: true })
-    ?? lookup.read({ type: 'HostFactsObserved', until: pending[0]!.seq - 1, reverse: true });
+  const read = { type: 'HostFactsObserved', until: pending[0]!.seq - 1, reverse: true } as const;
+  // records are decoded only while a query waits: most lie between one query's answer and the next query
+  const items = lookup.readLazily?.(read, () => false) ?? lookup.readBatches?.(read) ?? lookup.read(read);
   read: for await (const got of items) {
-    for (const item of (Array.isArray(got) ? got : [got]) as ReadItem[]) {
-      if (!item.ok) { onCorrupt(item.seq, item.reason); continue; }
-      const e = item.event;
-      for (; next < pending.length && pending[next]!.seq > e.seq; next++) {
+    for (const record of (Array.isArray(got) ? got : [got]) as (ReadItem | PassedOver)[]) {
+      if (!(record instanceof PassedOver) && !record.ok) { onCorrupt(record.seq, record.reason); continue; }
+      const seq = record instanceof PassedOver ? record.seq : record.event.seq;
+      for (; next < pending.length && pending[next]!.seq > seq; next++) {
         const q = { missing: new Set(pending[next]!.names) };
         if (q.missing.size > 0) open += 1;
         for (const n of q.missing) (waiting.get(n) ?? waiting.set(n, new Set()).get(n)!).add(q);
       }
+      if (open === 0) continue;
+      const item = record instanceof PassedOver ? record.decode() : record;
+      if (!item.ok) { onCorrupt(item.seq, item.reason); continue; }
+      const e = item.event;
       if (e.type !== 'HostFactsObserved') continue;
       for (const n of e.data.changed) {
         const qs = waiting.get(n);
