@@ -2,7 +2,8 @@
 // are computed from the projection when scraped (collect callbacks): they cannot drift from what
 // `status` shows. The two histograms are fed as things happen: the latency of the daemon's appends
 // (durable, group commit included) and the duration of each decision (`decide`).
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { promClient } from './prom.js';
 import { unmet } from '../core/plan.js';
 import type { State } from '../core/state.js';
 
@@ -43,6 +44,7 @@ const PER_APP: [name: string, help: string, value: PerApp][] = [
 ];
 
 export function createMetrics(src: MetricsSources): Metrics {
+  const { collectDefaultMetrics, Gauge, Histogram, Registry } = promClient();
   const registry = new Registry();
   const clock = src.clock ?? Date.now;
   const registers = [registry];
