@@ -25,6 +25,7 @@ import type { Logger } from './logger.js';
 import type { Notifier } from './notify.js';
 import { healthRoutes, serveHttp, type HttpAddress, type Routes, type Served } from './health-http.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { promClient } from './prom.js';
 import { VERSION } from '../version.js';
 
 export interface DaemonOptions {
@@ -176,13 +177,13 @@ function decided(o: DaemonOptions, seen: { planned: boolean }, metrics: Metrics,
  * Health and metrics: what readiness and the gauges read, filled in as the services they read start
  * (until the observers run, podman is not yet asked; until the reconciler decides, nothing is planned).
  */
-function observability(o: DaemonOptions, store: EventStore, state: () => State) {
+async function observability(o: DaemonOptions, store: EventStore, state: () => State) {
   const seen = {
     podman: (): DaemonAbout['podman'] => ({ socket: o.socket, reachable: false }),
     lastInventoryAt: (): number | undefined => undefined,
     planned: false,
   };
-  const metrics = createMetrics({ state, podmanReachable: () => seen.podman().reachable, lastResyncAt: () => seen.lastInventoryAt(), seq: () => store.lastSeq });
+  const metrics = await createMetrics({ state, podmanReachable: () => seen.podman().reachable, lastResyncAt: () => seen.lastInventoryAt(), seq: () => store.lastSeq });
   const routes = healthRoutes({
     metrics,
     notReady: () => [
@@ -213,9 +214,10 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const controlGid = o.controlGroup === undefined ? undefined : await groupId(o.controlGroup);
   const guard = (what: string) => (err: unknown) => log.error(`${what} failed`, { error: err instanceof Error ? err.message : String(err) });
   const startedAt = Date.now();
-  // dockerode is loaded (tens of ms of module code) while the log opens, not after it
+  // dockerode and prom-client are loaded (tens of ms of module code each) while the log opens
   const podmanClients = Promise.all([podmanClient(o.socket, READ_TIMEOUT_MS), podmanClient(o.socket), podmanStreamClient(o.socket)]);
   podmanClients.catch(() => undefined); // awaited below; a failure is thrown there
+  promClient().catch(() => undefined); // likewise (createMetrics)
   const { store, node, loaded } = await openLog(o);
   trace('log open, projection folded');
   const services = new Services(log);
@@ -223,7 +225,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const projection = new Projection(loaded.state, fromEvent(store, 'appended') as Observable<Envelope[]>);
   services.add({ name: 'projection', stop: () => projection.close() });
   const state = () => projection.state;
-  const { seen, metrics, routes } = observability(o, store, state);
+  const { seen, metrics, routes } = await observability(o, store, state);
   if (o.http) { // before the boot is recorded: an address in use fails the start with nothing to undo in the log
     const web = o.web?.routes({ store, state, about: () => ({ startedAt, podman: seen.podman() }) });
     const both: Routes = web ? (req, res) => routes(req, res) || web(req, res) : routes;

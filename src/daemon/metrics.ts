@@ -43,8 +43,8 @@ const PER_APP: [name: string, help: string, value: PerApp][] = [
   ['podledger_app_rejected', '1 while its manifest is rejected (the last valid one stays in force)', (s, app) => Number(s.apps[app]?.rejected !== undefined)],
 ];
 
-export function createMetrics(src: MetricsSources): Metrics {
-  const { collectDefaultMetrics, Gauge, Histogram, Registry } = promClient();
+export async function createMetrics(src: MetricsSources): Promise<Metrics> {
+  const { collectDefaultMetrics, Gauge, Histogram, Registry } = await promClient();
   const registry = new Registry();
   const clock = src.clock ?? Date.now;
   const registers = [registry];

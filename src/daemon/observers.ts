@@ -6,7 +6,7 @@ import type { Draft } from '../core/events.js';
 import type { Exclusive } from '../core/serial.js';
 import type { State } from '../core/state.js';
 import type { NodePolicy } from '../act/executor.js';
-import { ping } from '../podman/client.js';
+import { pingVersion } from '../podman/client.js';
 import { exposedSecrets } from '../host/secrets.js';
 import { watchFile } from '../observe/host-facts.js';
 import { watchManifests } from '../observe/manifests.js';
@@ -72,22 +72,25 @@ export function startObservers(d: ObserverDeps): Observers {
   const manifests = coalesced(async () => { policy = await read.manifests(); trace('manifests read'); }, d.guard('reading manifests'));
   const facts = coalesced(async () => { await read.facts(); trace('host facts read'); }, d.guard('reading host facts'));
   const secrets = secretsReader(d, read, trace);
+  let said: string | undefined;
   const inventory = coalesced(() => d.turn(async () => {
     try {
       checkedAt = Date.now();
-      await ping(d.reader, src.podmanSocket);
+      said = await pingVersion(src.podmanSocket);
     } catch (err) {
       if (up) log.error(`cannot reach podman at ${src.podmanSocket}; actions wait until it answers`, { error: (err as Error).message });
       up = false;
       return;
     }
     if (!up) {
+      // Asked again on every return: podman may have been upgraded while it was away. Its ping says
+      // it; a server that does not is asked /version, not waited for (podman 4.3 took ~0.5 s to answer
+      // it, which held the first plan that long), as the version is only shown.
+      version = said ?? version;
       up = true;
       d.onPodmanBack();
-      // Asked again on every return (podman may have been upgraded while it was away), but not waited
-      // for: podman 4.3 takes ~0.5 s to answer /version (it gathers host information), which held the
-      // inventory, and so the first plan, that long; the version is only shown. Said with it when known.
-      void Promise.resolve().then(() => d.reader.version()).then((v) => v.Version || version, () => version).then((v) => {
+      if (said) log.info('podman reachable', { socket: src.podmanSocket, version });
+      else void Promise.resolve().then(() => d.reader.version()).then((v) => v.Version || version, () => version).then((v) => {
         version = v;
         log.info('podman reachable', { socket: src.podmanSocket, ...(version ? { version } : {}) });
       });

@@ -6,10 +6,14 @@
 import { createRequire, Module } from 'node:module';
 import type * as Prom from 'prom-client';
 
-let loaded: typeof Prom | undefined;
+let loaded: Promise<typeof Prom> | undefined;
 
-export function promClient(): typeof Prom {
-  if (loaded) return loaded;
+/** prom-client, loaded once. */
+export function promClient(): Promise<typeof Prom> {
+  return (loaded ??= load());
+}
+
+async function load(): Promise<typeof Prom> {
   const require = createRequire(import.meta.url);
   const prom = createRequire(require.resolve('prom-client'));
   let path: string | undefined;
@@ -21,11 +25,10 @@ export function promClient(): typeof Prom {
   const standIn = path === undefined || prom.cache[path] ? undefined : lazyModule(prom, path);
   try {
     if (standIn) prom.cache[path!] = standIn;
-    loaded = prom('prom-client') as typeof Prom;
+    return await import('prom-client'); // a CommonJS package: its requires go through that cache
   } finally {
     if (standIn && prom.cache[path!] === standIn) delete prom.cache[path!];
   }
-  return loaded;
 }
 
 /** A module whose exports load `path` on first read. */

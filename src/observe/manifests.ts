@@ -4,7 +4,6 @@
 import { PodledgerError } from '../core/errors.js';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { watch } from 'chokidar';
 import type { ManifestError } from '../core/events.js';
 import { sha256 } from '../core/hash.js';
 import type { ManifestReading } from '../core/observations.js';
@@ -15,7 +14,7 @@ import { readAppFile, readBounded, type Bounded } from './app-files.js';
 import { BuildContextError, hashTree } from '../host/build-context.js';
 import { fsReason } from './fs-reason.js';
 import { policyContext, type PolicyOptions } from './policy-file.js';
-import { watchReady, type Watching } from './host-facts.js';
+import { watchPaths, type Watching } from './watching.js';
 
 export const MANIFEST_FILE = 'manifest.yml';
 
@@ -122,10 +121,9 @@ export async function readCatalog(appsDir: string, o: PolicyOptions): Promise<{ 
 /** Calls `onChange` (debounced) whenever anything under the apps folder changes. */
 export function watchManifests(appsDir: string, onChange: () => void, debounceMs = 200): Watching {
   let timer: NodeJS.Timeout | undefined;
-  const watcher = watch(appsDir, { ignoreInitial: true, followSymlinks: false, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 25 } });
-  watcher.on('all', () => {
+  const watching = watchPaths(appsDir, { ignoreInitial: true, followSymlinks: false, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 25 } }, () => {
     clearTimeout(timer);
     timer = setTimeout(onChange, debounceMs);
   });
-  return { ready: watchReady(watcher), close: async () => { clearTimeout(timer); await watcher.close(); } };
+  return { ready: watching.ready, close: async () => { clearTimeout(timer); await watching.close(); } };
 }
