@@ -1,7 +1,7 @@
 // Images: present already, built from the app's context, or pulled — whichever the spec needs.
 import path from 'node:path';
 import type Docker from 'dockerode';
-import tar from 'tar-fs';
+import type tar from 'tar-fs';
 import { checkedFs, hashTree, type LinkRules } from '../host/build-context.js';
 import { podmanMessage } from '../podman/errors.js';
 import { ActionError } from './errors.js';
@@ -39,12 +39,16 @@ const PACK_UMASK = 0o022;
 /** tar-fs reads `umask` from its options; its type declarations omit it */
 type PackOptions = tar.PackOptions & { umask?: number };
 
+/** tar-fs (and tar-stream under it), loaded by the first build: most daemons never build, and it stayed in their memory. */
+const tarFs = async (): Promise<typeof tar> => (await import('tar-fs')).default;
+
 /** Build from a local context. Links are followed when packing (out of the app folder only to the host files `links` allows). */
 export async function buildImage(docker: Docker, req: BuildRequest, progress: Progress): Promise<void> {
   const fail = (message: string, cause: unknown) =>
     new ActionError('build-failed', `cannot build image: ${req.tag} from ${req.context}: ${message}`, { cause });
   let refused: Error | undefined;
   let context: NodeJS.ReadableStream;
+  const { pack: packTree } = await tarFs();
   if (req.links) {
     // Checked whole before podman is asked (a clean refusal); the pack checks again as it reads.
     try {
@@ -53,11 +57,11 @@ export async function buildImage(docker: Docker, req: BuildRequest, progress: Pr
       throw fail((err as Error).message, err);
     }
     const options: PackOptions & { fs: unknown } = { dereference: true, umask: PACK_UMASK, fs: await checkedFs(req.context, req.links) };
-    const pack = tar.pack(req.context, options);
+    const pack = packTree(req.context, options);
     pack.on('error', (err: Error) => { refused = err; });
     context = pack as unknown as NodeJS.ReadableStream;
   } else {
-    context = tar.pack(req.context, { dereference: true, umask: PACK_UMASK } as PackOptions) as unknown as NodeJS.ReadableStream;
+    context = packTree(req.context, { dereference: true, umask: PACK_UMASK } as PackOptions) as unknown as NodeJS.ReadableStream;
   }
   // A pack refused half-way aborts the upload: say why, rather than what podman saw of it.
   const failed = (message: string, cause?: unknown) => (refused ? fail(refused.message, refused) : fail(message, cause));

@@ -2,40 +2,23 @@
 // --restart=always, a 20-app tiered catalog from empty to healthy next to a sequential `podman run`
 // script and next to `podman-compose up -d` of the same catalog (when podman-compose is installed),
 // and an idle daemon's CPU, memory and log growth. Baselines run in the same process.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { constants, openSync, closeSync } from 'node:fs';
 import { access, chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import type { State } from '../core/state.js';
 import type { Envelope } from '../core/events.js';
 import { controlGet, controlGetJson, controlItems, controlSocketPath } from '../daemon/control.js';
 import { startPodman, type PodmanService } from './podman-service.js';
+import { startDaemon, type Daemon } from './podman-daemon.js';
 import type { BenchRow } from './types.js';
 
-// BENCH_DAEMON_CLI: another build's bin/podledger.js, to measure its daemon with this bench
-const CLI = process.env.BENCH_DAEMON_CLI ?? fileURLToPath(new URL('../../bin/podledger.js', import.meta.url));
 const SLEEPER = 'localhost/bench/sleeper:1';
 const WEB = 'localhost/bench/web:1';
 const TRAP = "trap 'exit 0' TERM;";
-
-interface Daemon { proc: ChildProcess; data: string; stop(): Promise<void> }
-
-function startDaemon(p: PodmanService, apps: string, data: string): Daemon {
-  // BENCH_DAEMON_NODE_FLAGS: node flags for the daemon (e.g. --max-semi-space-size=1), to measure them
-  const flags = (process.env.BENCH_DAEMON_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const proc = spawn(process.execPath, [...flags, CLI, 'daemon', '--apps', apps, '--data', data, '--podman-socket', p.socket, '--policy', path.join(p.dir, 'policy.yml')], { stdio: 'ignore' });
-  return {
-    proc, data,
-    stop: () => new Promise<void>((resolve) => {
-      proc.once('exit', () => resolve());
-      proc.kill('SIGTERM');
-    }),
-  };
-}
 
 function get<T>(socketPath: string, urlPath: string): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -82,7 +65,7 @@ async function restartLatency(p: PodmanService, name: string): Promise<number> {
 async function killed(p: PodmanService, root: string): Promise<BenchRow[]> {
   const apps = path.join(root, 'kill-apps');
   for (let i = 0; i < 3; i++) await manifest(apps, `k${i}`, `  image: ${SLEEPER}\n  name: bench-k${i}\n`);
-  const d = startDaemon(p, apps, path.join(root, 'kill-data'));
+  const d = await startDaemon(p, apps, path.join(root, 'kill-data'));
   try {
     for (let i = 0; i < 3; i++) await until(`bench-k${i}`, async () => ((await inspect(p, `bench-k${i}`)).State.Running ? true : undefined));
     const ours: number[] = [];
@@ -115,7 +98,7 @@ async function tiers(p: PodmanService, root: string): Promise<BenchRow[]> {
     }
   }
   const t0 = Date.now();
-  const d = startDaemon(p, apps, path.join(root, 'tier-data'));
+  const d = await startDaemon(p, apps, path.join(root, 'tier-data'));
   let ours: number;
   let gaps: TierGaps;
   try {
@@ -326,7 +309,7 @@ function answers(port: number): Promise<boolean> {
 async function idle(p: PodmanService, root: string, seconds: number): Promise<BenchRow[]> {
   const apps = path.join(root, 'idle-apps');
   for (let i = 0; i < 30; i++) await manifest(apps, `i${i}`, `  image: ${SLEEPER}\n  name: bench-i${i}\n`);
-  const d = startDaemon(p, apps, path.join(root, 'idle-data'));
+  const d = await startDaemon(p, apps, path.join(root, 'idle-data'));
   try {
     await until('30 apps running', async () => {
       const s = await daemonState(d);
@@ -342,7 +325,7 @@ async function idle(p: PodmanService, root: string, seconds: number): Promise<Be
     const mem = await memoryBreakdown(d);
     return [
       { name: `idle daemon, 30 apps, ${seconds} s: CPU`, value: Math.round(((cpu1 - cpu0) / 100 / seconds) * 10000) / 100, unit: '% of a core' },
-      { name: `idle daemon, 30 apps, ${seconds} s: RSS`, value: rss, unit: 'MB' },
+      { name: `idle daemon, 30 apps, ${seconds} s: RSS (node flags: ${d.nodeFlags.join(' ') || 'none'})`, value: rss, unit: 'MB' },
       { name: `idle daemon, 30 apps, ${seconds} s: events appended`, value: seq1 - seq0, unit: 'events' },
       { name: `idle daemon, 30 apps: V8 heap used / heap committed / external (RSS less both: code, stacks, native)`, value: mem.heapUsed, unit: `MB / ${mem.heapTotal} MB / ${mem.external} MB (${rss - mem.heapTotal - mem.external} MB)` },
     ];

@@ -33,6 +33,8 @@ export interface ActingDeps {
   guard: (what: string) => (err: unknown) => void;
   /** a decision was taken, and recorded if it was news: readiness waits for the first, metrics time each (`seconds`: how long `decide` took) */
   onDecided?: (decision: { actions: number; planSeq: number | undefined; seconds: number }) => void;
+  /** marks a start-up phase (daemon.ts's tracer) */
+  trace?: (phase: string) => void;
 }
 
 export function startReconciler(d: ActingDeps): Service {
@@ -55,9 +57,12 @@ export function startReconciler(d: ActingDeps): Service {
       }, action, s);
     },
     // A failed action leaves its app short of its manifest until a later plan succeeds: an error.
-    onAction: (action, outcome, detail) => log[outcome === 'failed' ? 'error' : 'info'](`${action.kind} ${action.app}: ${outcome}`, {
-      app: action.app, reasons: action.reasons.map(renderReason).join('; '), ...(detail ? { detail } : {}),
-    }),
+    onAction: (action, outcome, detail) => {
+      if (outcome === 'started') d.trace?.(`first ${action.kind} issued`);
+      log[outcome === 'failed' ? 'error' : 'info'](`${action.kind} ${action.app}: ${outcome}`, {
+        app: action.app, reasons: action.reasons.map(renderReason).join('; '), ...(detail ? { detail } : {}),
+      });
+    },
     ...(d.onDecided ? { onDecided: d.onDecided } : {}),
   });
   const wakes = [d.state$.subscribe(() => reconciler.wake()), d.podmanBack$.subscribe(() => reconciler.wake())];

@@ -2,7 +2,6 @@
 // snapshots, boot record, observers (a complete first picture), reconciler, health monitor, podman's
 // event stream — and stop them in the reverse order (services.ts).
 import { fromEvent, Subject, type Observable } from 'rxjs';
-import type Docker from 'dockerode';
 import type { Draft, Envelope } from '../core/events.js';
 import { exclusive } from '../core/serial.js';
 import { HASH_VERSION } from '../core/spec.js';
@@ -25,7 +24,8 @@ import { startHealth, startPodmanEvents } from './watchers.js';
 import type { Logger } from './logger.js';
 import type { Notifier } from './notify.js';
 import { healthRoutes, serveHttp, type HttpAddress, type Routes, type Served } from './health-http.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { promClient } from './prom.js';
 import { VERSION } from '../version.js';
 
 export interface DaemonOptions {
@@ -149,17 +149,41 @@ function announceReady(o: DaemonOptions, { actions, planSeq }: { actions: number
   o.notify?.ready(actions === 0 ? 'running: nothing to do' : `running: first plan decided, ${actions} action(s)`);
 }
 
+/** Appends, each timed into the metrics' append latency (durable, group commit included). */
+function timedAppend(store: EventStore, metrics: Metrics) {
+  return async (drafts: Draft[]): Promise<Envelope[]> => {
+    if (drafts.length === 0) return [];
+    const began = performance.now();
+    const appended = await store.append(drafts);
+    metrics.observeAppend((performance.now() - began) / 1000);
+    return appended;
+  };
+}
+
+/** Each decision timed; the first one makes the daemon ready. */
+function decided(o: DaemonOptions, seen: { planned: boolean }, metrics: Metrics, trace: (phase: string) => void) {
+  return (decision: { actions: number; planSeq: number | undefined; seconds: number }): void => {
+    metrics.observePlan(decision.seconds);
+    if (seen.planned) o.log.debug('decision taken', { actions: decision.actions, seconds: decision.seconds });
+    else {
+      trace('first plan decided');
+      announceReady(o, decision);
+    }
+    seen.planned = true;
+  };
+}
+
 /**
  * Health and metrics: what readiness and the gauges read, filled in as the services they read start
  * (until the observers run, podman is not yet asked; until the reconciler decides, nothing is planned).
  */
-function observability(o: DaemonOptions, store: EventStore, state: () => State) {
+async function observability(o: DaemonOptions, store: EventStore, state: () => State) {
   const seen = {
     podman: (): DaemonAbout['podman'] => ({ socket: o.socket, reachable: false }),
     lastInventoryAt: (): number | undefined => undefined,
     planned: false,
   };
-  const metrics = createMetrics({ state, podmanReachable: () => seen.podman().reachable, lastResyncAt: () => seen.lastInventoryAt(), seq: () => store.lastSeq });
+  const metrics = await createMetrics({ state, podmanReachable: () => seen.podman().reachable, lastResyncAt: () => seen.lastInventoryAt(), seq: () => store.lastSeq });
   const routes = healthRoutes({
     metrics,
     notReady: () => [
@@ -170,18 +194,38 @@ function observability(o: DaemonOptions, store: EventStore, state: () => State) 
   return { seen, metrics, routes };
 }
 
+/**
+ * Start-up phases at debug level, each with the ms since the process began (`performance.now()`, so
+ * node's own start and module loading count): where the time to the first create goes.
+ */
+export function startupTracer(log: Logger): (phase: string) => void {
+  const seen = new Set<string>(); // each phase once: the readers run again at every resync
+  return (phase) => {
+    if (seen.has(phase)) return;
+    seen.add(phase);
+    log.debug('start-up phase', { phase, ms: Math.round(performance.now()) });
+  };
+}
+
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const { log } = o;
+  const trace = startupTracer(log);
+  trace('daemon module loaded');
   const controlGid = o.controlGroup === undefined ? undefined : await groupId(o.controlGroup);
   const guard = (what: string) => (err: unknown) => log.error(`${what} failed`, { error: err instanceof Error ? err.message : String(err) });
   const startedAt = Date.now();
+  // dockerode and prom-client are loaded (tens of ms of module code each) while the log opens
+  const podmanClients = Promise.all([podmanClient(o.socket, READ_TIMEOUT_MS), podmanClient(o.socket), podmanStreamClient(o.socket)]);
+  podmanClients.catch(() => undefined); // awaited below; a failure is thrown there
+  promClient().catch(() => undefined); // likewise (createMetrics)
   const { store, node, loaded } = await openLog(o);
+  trace('log open, projection folded');
   const services = new Services(log);
   services.add({ name: 'event log', stop: () => store.close() });
   const projection = new Projection(loaded.state, fromEvent(store, 'appended') as Observable<Envelope[]>);
   services.add({ name: 'projection', stop: () => projection.close() });
   const state = () => projection.state;
-  const { seen, metrics, routes } = observability(o, store, state);
+  const { seen, metrics, routes } = await observability(o, store, state);
   if (o.http) { // before the boot is recorded: an address in use fails the start with nothing to undo in the log
     const web = o.web?.routes({ store, state, about: () => ({ startedAt, podman: seen.podman() }) });
     const both: Routes = web ? (req, res) => routes(req, res) || web(req, res) : routes;
@@ -191,18 +235,15 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     });
     services.add({ name: 'http listener', stop: () => listener.close() });
   }
-  const boot = await store.beginBoot({ version: VERSION, pid: process.pid, foldVersion: FOLD_VERSION, hashVersion: HASH_VERSION, node: node.id });
-  // which policy grants what the catalog asks is found, not always named: say which (a bad one is said by the manifest reading)
-  const policy = await policyContext({ appsDir: o.appsDir, ...(o.policyFile ? { policyFile: o.policyFile } : {}) }).then((p) => (p.policyFileExists === false ? 'built-in defaults' : p.policyFile), () => 'unreadable');
+  const [boot, policy] = await Promise.all([
+    store.beginBoot({ version: VERSION, pid: process.pid, foldVersion: FOLD_VERSION, hashVersion: HASH_VERSION, node: node.id }),
+    // which policy grants what the catalog asks is found, not always named: say which (a bad one is said by the manifest reading)
+    policyContext({ appsDir: o.appsDir, ...(o.policyFile ? { policyFile: o.policyFile } : {}) }).then((p) => (p.policyFileExists === false ? 'built-in defaults' : p.policyFile), () => 'unreadable'),
+  ]);
+  trace('boot recorded, policy file found');
   log.info('daemon started', { boot: boot.boot, seq: boot.seq, node: node.id, apps: o.appsDir, data: o.dataDir, podman: o.socket, policy });
 
-  const append = async (drafts: Draft[]) => {
-    if (drafts.length === 0) return [];
-    const began = performance.now();
-    const appended = await store.append(drafts);
-    metrics.observeAppend((performance.now() - began) / 1000);
-    return appended;
-  };
+  const append = timedAppend(store, metrics);
   // Served from the start, so offline commands never find the db locked with nobody answering.
   const control = await serveControl(o.dataDir, store, state, () => ({ startedAt, podman: seen.podman() }), routes);
   services.add({ name: 'control socket', stop: () => control.close() });
@@ -215,10 +256,13 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   // halfway through a recreate would report the new container missing.
   const turn = exclusive();
   const podmanBack$ = new Subject<void>();
-  const reader: Docker = await podmanClient(o.socket, READ_TIMEOUT_MS); // the inventory's: never holds the turn for long
+  trace('control socket served');
+  // the inventory's reader has a short timeout: it never holds the turn for long
+  const [reader, actor, streamer] = await podmanClients;
+  trace('podman client loaded');
   const observers = services.add(startObservers({
     sources: { appsDir: o.appsDir, dataDir: o.dataDir, hostFactsFile: o.hostFactsFile, secretsDir: o.secretsDir, policyFile: o.policyFile, podmanSocket: o.socket, nodeKey: node.key },
-    state, append, reader, turn, log, guard, onPodmanBack: () => podmanBack$.next(),
+    state, append, reader, turn, log, guard, trace, onPodmanBack: () => podmanBack$.next(),
   }));
   seen.podman = () => observers.podman();
   seen.lastInventoryAt = () => observers.lastInventoryAt();
@@ -227,20 +271,17 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   await observers.observeAll();
   if (!observers.podmanUp()) o.notify?.status(`waiting for podman at ${o.socket}`);
   await observers.untilPodman(o.signal);
+  trace('node observed');
 
   const watched = { state, state$: projection.state$, append, guard, log };
   services.add(startReconciler({
-    ...watched, podmanBack$, turn, ready: observers.podmanUp, policy: observers.policy, docker: await podmanClient(o.socket),
-    socket: o.socket, appsDir: o.appsDir, secretsDir: o.secretsDir, nodeKey: node.key, concurrency: o.concurrency ?? 8,
-    onDecided: (decision) => {
-      metrics.observePlan(decision.seconds);
-      if (!seen.planned) announceReady(o, decision);
-      else log.debug('decision taken', { actions: decision.actions, seconds: decision.seconds });
-      seen.planned = true;
-    },
+    ...watched, podmanBack$, turn, ready: observers.podmanUp, policy: observers.policy, docker: actor,
+    socket: o.socket, appsDir: o.appsDir, secretsDir: o.secretsDir, nodeKey: node.key, concurrency: o.concurrency ?? 8, trace,
+    onDecided: decided(o, seen, metrics, trace),
   }));
   services.add(startHealth(watched, o.socket, reader));
-  services.add(startPodmanEvents(watched, await podmanStreamClient(o.socket), reader, () => observers.inventory.trigger()));
+  services.add(startPodmanEvents(watched, streamer, reader, () => { trace('podman events connected'); observers.inventory.trigger(); }));
+  trace('services started');
   observers.watch(o.resyncMs ?? 60_000);
 
   return {

@@ -2,7 +2,8 @@
 // are computed from the projection when scraped (collect callbacks): they cannot drift from what
 // `status` shows. The two histograms are fed as things happen: the latency of the daemon's appends
 // (durable, group commit included) and the duration of each decision (`decide`).
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { promClient } from './prom.js';
 import { unmet } from '../core/plan.js';
 import type { State } from '../core/state.js';
 
@@ -42,7 +43,8 @@ const PER_APP: [name: string, help: string, value: PerApp][] = [
   ['podledger_app_rejected', '1 while its manifest is rejected (the last valid one stays in force)', (s, app) => Number(s.apps[app]?.rejected !== undefined)],
 ];
 
-export function createMetrics(src: MetricsSources): Metrics {
+export async function createMetrics(src: MetricsSources): Promise<Metrics> {
+  const { collectDefaultMetrics, Gauge, Histogram, Registry } = await promClient();
   const registry = new Registry();
   const clock = src.clock ?? Date.now;
   const registers = [registry];

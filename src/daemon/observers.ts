@@ -6,14 +6,14 @@ import type { Draft } from '../core/events.js';
 import type { Exclusive } from '../core/serial.js';
 import type { State } from '../core/state.js';
 import type { NodePolicy } from '../act/executor.js';
-import { ping } from '../podman/client.js';
+import { pingVersion } from '../podman/client.js';
 import { exposedSecrets } from '../host/secrets.js';
 import { watchFile } from '../observe/host-facts.js';
 import { watchManifests } from '../observe/manifests.js';
 import { policyCandidates } from '../observe/policy-file.js';
 import { coalesced, type Coalesced } from './coalesce.js';
 import type { Logger } from './logger.js';
-import { observeOnce, readers, type Sources } from './observe-once.js';
+import { observeOnce, readers, type Readers, type Sources } from './observe-once.js';
 import type { Service } from './services.js';
 
 export interface ObserverDeps {
@@ -28,6 +28,8 @@ export interface ObserverDeps {
   guard: (what: string) => (err: unknown) => void;
   /** podman answers again after it did not: work may have been held back */
   onPodmanBack: () => void;
+  /** marks a start-up phase (daemon.ts's tracer) */
+  trace?: (phase: string) => void;
 }
 
 export interface Observers extends Service {
@@ -66,40 +68,38 @@ export function startObservers(d: ObserverDeps): Observers {
   let version: string | undefined;
   let checkedAt: number | undefined;
   let inventoryAt: number | undefined;
-  let exposed = '';
-  const manifests = coalesced(async () => { policy = await read.manifests(); }, d.guard('reading manifests'));
-  const facts = coalesced(() => read.facts(), d.guard('reading host facts'));
-  const secrets = coalesced(async () => {
-    await read.secrets();
-    // Said once per run, and again when it changes: a warning repeated every read is noise.
-    const now = await exposedSecrets(src.secretsDir);
-    if (now.join('\n') === exposed) return;
-    exposed = now.join('\n');
-    if (now.length === 0 || !src.secretsDir) return;
-    const message = `other users can read ${now.join(', ')}; chmod 700 the folder and 600 its files`;
-    log.warn(`secrets folder is not private: ${message}`, { secrets: src.secretsDir });
-    await d.append([{ type: 'SecurityWarning', source: 'secrets', data: { code: 'secrets-readable', path: src.secretsDir, message } }]);
-  }, d.guard('reading secrets'));
+  const trace = d.trace ?? (() => undefined);
+  const manifests = coalesced(async () => { policy = await read.manifests(); trace('manifests read'); }, d.guard('reading manifests'));
+  const facts = coalesced(async () => { await read.facts(); trace('host facts read'); }, d.guard('reading host facts'));
+  const secrets = secretsReader(d, read, trace);
+  let said: string | undefined;
   const inventory = coalesced(() => d.turn(async () => {
     try {
       checkedAt = Date.now();
-      await ping(d.reader, src.podmanSocket);
+      said = await pingVersion(src.podmanSocket);
     } catch (err) {
       if (up) log.error(`cannot reach podman at ${src.podmanSocket}; actions wait until it answers`, { error: (err as Error).message });
       up = false;
       return;
     }
     if (!up) {
-      // asked again on every return: podman may have been upgraded while it was away
-      // (a failure to say is no reason to skip the inventory: the version is only shown)
-      version = await Promise.resolve().then(() => d.reader.version()).then((v) => v.Version || version, () => version);
-      log.info('podman reachable', { socket: src.podmanSocket, ...(version ? { version } : {}) });
+      // Asked again on every return: podman may have been upgraded while it was away. Its ping says
+      // it; a server that does not is asked /version, not waited for (podman 4.3 took ~0.5 s to answer
+      // it, which held the first plan that long), as the version is only shown.
+      version = said ?? version;
       up = true;
       d.onPodmanBack();
+      if (said) log.info('podman reachable', { socket: src.podmanSocket, version });
+      else void Promise.resolve().then(() => d.reader.version()).then((v) => v.Version || version, () => version).then((v) => {
+        version = v;
+        log.info('podman reachable', { socket: src.podmanSocket, ...(version ? { version } : {}) });
+      });
     }
     // A failure here is the log's, not podman's (e.g. disk full): reported as such by the guard.
+    trace('podman answered');
     await read.inventory(d.reader);
     inventoryAt = Date.now();
+    trace('inventory read');
   }), d.guard('recording the inventory'));
 
   const all = [manifests, facts, secrets, inventory];
@@ -134,7 +134,7 @@ export function startObservers(d: ObserverDeps): Observers {
       closers.push(() => { watching = false; clearInterval(resync); }, () => Promise.all(watchers.map((w) => w.close())));
       // A file changed after the first reading but before its watch started would wait for the next
       // resync (a minute): read the files once more as soon as every watch is in place.
-      void Promise.all(watchers.map((w) => w.ready)).then(() => { if (watching) [manifests, facts, secrets].forEach((x) => x.trigger()); });
+      void Promise.all(watchers.map((w) => w.ready)).then(() => { trace('file watches ready'); if (watching) [manifests, facts, secrets].forEach((x) => x.trigger()); });
     },
     busyWith: () => 'the observers (manifests, facts, secrets, inventory) to finish a read',
     async quiesce() {
@@ -144,4 +144,22 @@ export function startObservers(d: ObserverDeps): Observers {
       await Promise.all(all.map((x) => x.idle()));
     },
   };
+}
+
+/** The secrets folder read; that other users can read it is said once per run, and again when it changes. */
+function secretsReader(d: ObserverDeps, read: Readers, trace: (phase: string) => void): Coalesced {
+  const { sources: src, log } = d;
+  let exposed = '';
+  return coalesced(async () => {
+    await read.secrets();
+    trace('secrets read');
+    // A warning repeated every read is noise.
+    const now = await exposedSecrets(src.secretsDir);
+    if (now.join('\n') === exposed) return;
+    exposed = now.join('\n');
+    if (now.length === 0 || !src.secretsDir) return;
+    const message = `other users can read ${now.join(', ')}; chmod 700 the folder and 600 its files`;
+    log.warn(`secrets folder is not private: ${message}`, { secrets: src.secretsDir });
+    await d.append([{ type: 'SecurityWarning', source: 'secrets', data: { code: 'secrets-readable', path: src.secretsDir, message } }]);
+  }, d.guard('reading secrets'));
 }

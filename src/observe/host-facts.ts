@@ -2,9 +2,11 @@
 import { PodledgerError } from '../core/errors.js';
 import { readFile, statfs } from 'node:fs/promises';
 import os from 'node:os';
-import { watch } from 'chokidar';
 import { FACT_NAMES, isFactName, type HostFacts } from '../core/facts.js';
 import { readNamedFile } from './fs-reason.js';
+import { watchPaths, type Watching } from './watching.js';
+
+export type { Watching } from './watching.js';
 
 export class HostFactsFileError extends PodledgerError {
   readonly exit = 'invalid';
@@ -65,22 +67,6 @@ export async function readHostFacts(dataDir: string, overrideFile?: string): Pro
   return overrideFile ? { ...base, ...(await readFactsFile(overrideFile)) } : base;
 }
 
-/** A watch of files, and when it has started: a change before then is not reported. */
-export interface Watching {
-  ready: Promise<void>;
-  close(): Promise<void>;
-}
-
 export function watchFile(file: string, onChange: () => void): Watching {
-  const watcher = watch(file, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 20 } });
-  watcher.on('all', onChange);
-  return { ready: watchReady(watcher), close: () => watcher.close() };
-}
-
-/** Resolves once chokidar watches (its 'ready'), or fails to (an error counts as ready: resync still reads). */
-export function watchReady(watcher: ReturnType<typeof watch>): Promise<void> {
-  return new Promise((resolve) => {
-    watcher.once('ready', () => resolve());
-    watcher.once('error', () => resolve());
-  });
+  return watchPaths(file, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 20 } }, onChange);
 }

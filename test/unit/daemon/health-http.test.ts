@@ -48,12 +48,13 @@ describe('--http address', () => {
   });
 });
 
+let store: EventStore;
+const ready = { reasons: ['podman does not answer at /run/podman/podman.sock', 'no decision taken yet'] };
+const metrics = await createMetrics({ state: () => initialState, podmanReachable: () => ready.reasons.length === 0, lastResyncAt: () => undefined, seq: () => store.lastSeq });
+
 describe('health routes', () => {
   let dir = '';
-  let store: EventStore;
   const closers: (() => Promise<void>)[] = [];
-  const ready = { reasons: ['podman does not answer at /run/podman/podman.sock', 'no decision taken yet'] };
-  const metrics = createMetrics({ state: () => initialState, podmanReachable: () => ready.reasons.length === 0, lastResyncAt: () => undefined, seq: () => store.lastSeq });
   const routes = healthRoutes({ metrics, notReady: () => ready.reasons });
   const lines: string[] = [];
   const out = new PassThrough().on('data', (c: Buffer) => lines.push(c.toString()));

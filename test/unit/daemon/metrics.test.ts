@@ -30,14 +30,14 @@ const node: State = {
   backoff: { crashy: { attempt: 3, until: T0 + 60_000, seq: 31 } },
 };
 
-function scrape(state: State, over: Partial<Parameters<typeof createMetrics>[0]> = {}) {
-  const m = createMetrics({ state: () => state, podmanReachable: () => true, lastResyncAt: () => T0 - 2_500, seq: () => 42, clock: () => T0, ...over });
+async function scrape(state: State, over: Partial<Parameters<typeof createMetrics>[0]> = {}) {
+  const m = await createMetrics({ state: () => state, podmanReachable: () => true, lastResyncAt: () => T0 - 2_500, seq: () => 42, clock: () => T0, ...over });
   return { m, read: async () => parseMetrics(await m.registry.metrics()) };
 }
 
 describe('metrics', () => {
   it('given a node with apps up, healthy, crash-looping and rejected, when scraped, then each app has its series with the values status would show', async () => {
-    const f = await scrape(node).read();
+    const f = await (await scrape(node)).read();
     const perApp = (name: string) => Object.fromEntries(f.get(name)!.metrics.map((s) => [s.labels!.app, Number(s.value)]));
     expect(perApp('podledger_app_up')).toEqual({ broken: 0, crashy: 0, web: 1, worker: 1 });
     expect(perApp('podledger_app_healthy')).toEqual({ broken: 0, crashy: 0, web: 1, worker: 1 }); // worker: no check, running counts
@@ -48,19 +48,19 @@ describe('metrics', () => {
   });
 
   it('given a running app whose check says unhealthy, when scraped, then it is up but not healthy', async () => {
-    const f = await scrape({ ...node, containers: { ...node.containers, web: container('web', 'running', { health: { status: 'unhealthy', seq: 10, at: T0 } }) } }).read();
+    const f = await (await scrape({ ...node, containers: { ...node.containers, web: container('web', 'running', { health: { status: 'unhealthy', seq: 10, at: T0 } }) } })).read();
     expect(sampleValue(f, 'podledger_app_up', { app: 'web' })).toBe(1);
     expect(sampleValue(f, 'podledger_app_healthy', { app: 'web' })).toBe(0);
   });
 
   it("given the daemon's sources, when scraped, then podman reachability, the resync age (from the start before a first read) and the log seq are there", async () => {
-    const f = await scrape(node).read();
+    const f = await (await scrape(node)).read();
     expect(sampleValue(f, 'podledger_podman_reachable')).toBe(1);
     expect(sampleValue(f, 'podledger_last_resync_age_seconds')).toBe(2.5);
     expect(sampleValue(f, 'podledger_log_seq')).toBe(42);
     expect(sampleValue(f, 'process_resident_memory_bytes') ?? sampleValue(f, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
     let now = T0;
-    const down = await scrape(node, { podmanReachable: () => false, lastResyncAt: () => undefined, clock: () => now }).m;
+    const down = (await scrape(node, { podmanReachable: () => false, lastResyncAt: () => undefined, clock: () => now })).m;
     now += 7_000;
     const f7 = parseMetrics(await down.registry.metrics());
     expect(sampleValue(f7, 'podledger_podman_reachable')).toBe(0);
@@ -68,7 +68,7 @@ describe('metrics', () => {
   });
 
   it('given appends and decisions observed, when scraped, then both histograms count them with their sums', async () => {
-    const { m, read } = scrape(node);
+    const { m, read } = await scrape(node);
     m.observeAppend(0.004);
     m.observeAppend(0.2);
     m.observePlan(0.0003);
@@ -83,7 +83,7 @@ describe('metrics', () => {
 
   it('given an app removed from the node, when scraped again, then its series are gone rather than stale', async () => {
     let state = node;
-    const m = createMetrics({ state: () => state, podmanReachable: () => true, lastResyncAt: () => T0, seq: () => 42, clock: () => T0 });
+    const m = await createMetrics({ state: () => state, podmanReachable: () => true, lastResyncAt: () => T0, seq: () => 42, clock: () => T0 });
     expect(sampleValue(parseMetrics(await m.registry.metrics()), 'podledger_app_up', { app: 'worker' })).toBe(1);
     const { worker: _a, ...apps } = node.apps;
     const { worker: _c, ...containers } = node.containers;
