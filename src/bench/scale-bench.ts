@@ -157,18 +157,7 @@ export async function benchScale(quick = process.argv.includes('--quick')): Prom
       onChunk: (s) => { if (s.seq === snapAt) atSnap = s; },
     }));
     await store.close();
-    const raw = new Level<string, string>(dir);
-    const rawRead = await time(async () => {
-      const it = raw.iterator({ ...HWM, gt: '!log!', lt: '!log"' });
-      let count = 0;
-      try {
-        for (let batch = await it.nextv(1000); batch.length > 0; batch = await it.nextv(1000)) for (const [, v] of batch) if (JSON.parse(v) !== null) count += 1;
-      } finally {
-        await it.close();
-      }
-      return count;
-    });
-    await raw.close();
+    const rawRead = await time(() => rawRangeRead(dir, '!log!', '!log"'));
     if (rawRead.value !== n || full.value.seq !== n || !atSnap) throw new Error(`bench: raw read ${rawRead.value}, fold to #${full.value.seq}, of ${n}`);
     row(`replay: store.read → decode → evolve, ${label} events`, Math.round((n / full.ms) * 1000), 'events/s', { name: 'raw level iterate + JSON.parse', value: Math.round((n / rawRead.ms) * 1000) });
 
@@ -200,22 +189,25 @@ export async function benchScale(quick = process.argv.includes('--quick')): Prom
     row(`why ${app} --all via indexes (${every.value.entries.length} entries, ${every.value.events} events loaded; ${faster(every.ms, scan.ms)})`, ms(every.ms), 'ms', baseline);
     await store.close();
     // the floor of a why --all that reads the app's records: one raw range read of its ix-app entries + JSON.parse
-    const rawApp = new Level<string, string>(dir);
-    const appRange = await time(async () => {
-      const it = rawApp.iterator({ ...HWM, gt: `!ix-app!${app}!`, lt: `!ix-app!${app}"` });
-      let count = 0;
-      try {
-        for (let batch = await it.nextv(1000); batch.length > 0; batch = await it.nextv(1000)) for (const [, v] of batch) if (JSON.parse(v) !== null) count += 1;
-      } finally {
-        await it.close();
-      }
-      return count;
-    });
-    await rawApp.close();
+    const appRange = await time(() => rawRangeRead(dir, `!ix-app!${app}!`, `!ix-app!${app}"`));
     row(`why ${app} --all via indexes, against its floor`, ms(every.ms), 'ms', { name: `raw range read + JSON.parse of ${app}'s ${appRange.value} ix-app entries`, value: ms(appRange.ms) });
     rows.push(...await benchUi(dir, label)); // the web UI over the same store (skipped without chromium)
     return rows;
   } finally {
     await rm(root, { recursive: true, force: true });
   }
+}
+
+/** The physical floor of a store read: LevelDB's own range read of [gt, lt) with JSON.parse of each value; the count read. */
+async function rawRangeRead(dir: string, gt: string, lt: string): Promise<number> {
+  const db = new Level<string, string>(dir);
+  const it = db.iterator({ ...HWM, gt, lt });
+  let count = 0;
+  try {
+    for (let batch = await it.nextv(1000); batch.length > 0; batch = await it.nextv(1000)) for (const [, v] of batch) if (JSON.parse(v) !== null) count += 1;
+  } finally {
+    await it.close();
+    await db.close();
+  }
+  return count;
 }
