@@ -7,10 +7,9 @@ import type { Draft, Envelope } from '../core/events.js';
 import { renderPlanSummary, summarizePlan, type PlanSummary } from '../core/action-kinds.js';
 import { fold } from '../core/evolve.js';
 import { plan } from '../core/plan.js';
-import { iso, printable, renderDifference, renderEvent, renderPlan } from '../core/render.js';
+import { printable, renderDifference, renderEvent, renderPlan } from '../core/render.js';
 import { initialState, type State } from '../core/state.js';
 import type { AppView } from '../core/views.js';
-import { explain, renderWhy, whyData } from '../core/why.js';
 import { collect } from '../log/fold.js';
 import { readExportHeader, readNdjson } from '../log/ndjson.js';
 import { readNodeKey, readNodeKeyId } from '../log/node-identity.js';
@@ -26,7 +25,9 @@ import { Undecodable } from './undecodable.js';
 import { MemoryLog } from './memory-log.js';
 import { daemonState, openLog } from './source.js';
 import { renderExit, renderObserved, renderPending, renderWaiting } from './status-render.js';
-import { holdsSeq, loadSelectedEvents, loadWhyEvents } from './why-source.js';
+import { loadSelectedEvents } from './why-source.js';
+
+export { why } from './why-command.js';
 
 export interface Common {
   apps: string;
@@ -49,7 +50,7 @@ export const json = (value: unknown): void => out(JSON.stringify(value, null, 2)
 /** For events arriving one by one (`events --follow`): a whole read tells its undecodable lines once (./undecodable.ts). */
 const warnCorrupt = (seq: number, reason: string) => process.stderr.write(`podledger: event #${seq} cannot be decoded and is left out: ${printable(reason, 300)}\n`);
 /** What a command's undecodable lines are counted by: the file or data dir it reads. */
-export const undecodable = (o: Common): Undecodable => new Undecodable(o.log ?? o.data);
+export const undecodable = (o: Pick<Common, 'data' | 'log'>): Undecodable => new Undecodable(o.log ?? o.data);
 
 /** The daemon's own log and listener options (`--log-level`, `--log-format`, `--http`). */
 export interface DaemonOutput { logLevel?: LogLevel; logFormat?: LogFormat; http?: HttpAddress }
@@ -91,7 +92,7 @@ export async function validate(o: Common): Promise<void> {
  * The log's events and, for a compacted log, the state at its cut (folds start there). Undecodable
  * lines are counted in `bad`; without it, they are told in one warning once the log is read.
  */
-export async function loadLog(o: Common, bad?: Undecodable): Promise<{ events: Envelope[]; base: State }> {
+export async function loadLog(o: Pick<Common, 'data' | 'log'>, bad?: Undecodable): Promise<{ events: Envelope[]; base: State }> {
   const source = await openLog({ data: o.data, ...(o.log ? { log: o.log } : {}) });
   try {
     const counted = bad ?? undecodable(o);
@@ -168,7 +169,6 @@ export interface EventFilter { app?: string; boot?: number; since?: Bound; until
 
 const after = (e: Envelope, b: Bound | undefined) => b === undefined || ('seq' in b ? e.seq > b.seq : e.at >= b.at);
 const atOrBefore = (e: { seq: number; at: number }, b: Bound | undefined) => b === undefined || ('seq' in b ? e.seq <= b.seq : e.at <= b.at);
-const showBound = (b: Bound) => ('seq' in b ? `#${b.seq}` : iso(b.at));
 
 export async function events(o: Common, f: EventFilter): Promise<void> {
   if (f.follow && o.log) throw new UsageError('events --follow follows a live log: give --data DIR of the node (its daemon is read through its control socket), not --log');
@@ -214,23 +214,6 @@ async function assertPointsExist(o: Common, f: EventFilter): Promise<void> {
   for (const [flag, b] of [['--since', f.since], ['--until', f.until]] as const) {
     if (b && 'seq' in b) seqOfPoint(all, base, b, `events: ${flag} ${b.seq}`);
   }
-}
-
-export async function why(o: Common, app: string, all: boolean, at?: Bound): Promise<void> {
-  const bad = undecodable(o);
-  const entries = explain(await loadWhyEvents(o, app, all, bad.note, at && ((e) => atOrBefore(e, at))), app, { summaries: false }) // neither form prints them
-    .filter((w) => atOrBefore(w.action, at));
-  bad.report();
-  const shown = all ? entries : entries.slice(-1);
-  // a seq past the log's end: say where it ends, as replay and diff do (the log is read whole only when the seq is not in it)
-  if (at && 'seq' in at && at.seq > 0 && !(await holdsSeq(o, at.seq))) {
-    const log = await loadLog(o, new Undecodable(o.log ?? o.data));
-    seqOfPoint(log.events, log.base, at, `why: --at ${at.seq}`);
-  }
-  // --json prints what it found, then ends as the text form does: exit 1 when there is nothing
-  if (o.json) json({ app, ...(at ? { at: 'seq' in at ? at : { at: iso(at.at) } } : {}), entries: shown.map(whyData) });
-  else if (shown.length > 0) out(renderWhy(shown));
-  if (shown.length === 0) throw new InvalidInputError(`why: ${app}: no create, recreate, start or remove of this app in the log${at ? ` at or before ${showBound(at)}` : ''}`);
 }
 
 export async function importCommand(o: Common, file: string): Promise<void> {

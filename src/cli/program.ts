@@ -121,7 +121,7 @@ function logCommands(program: Command): void {
     .description("why APP's container was last created, recreated, started or removed: action ← reasons ← observations"), LOG_READER)
     .option('--all', 'every such action, oldest first')
     .option('--at <seq|time>', 'as of this seq or time (ISO 8601): the last such action at or before it (with --all: every one up to it)', boundArg)
-    .action(async (app: string, o: cmd.Common & { all?: boolean; at?: cmd.Bound }) => (await commands()).why(o, app, Boolean(o.all), o.at));
+    .action(async (app: string, o: cmd.Common & { all?: boolean; at?: cmd.Bound }) => (await import('./why-command.js')).why(o, app, Boolean(o.all), o.at));
   withShared(program.command('replay').summary('the state at a point; --check re-plans')
     .description('the projected state at a point, offline from --log or --data (never contacts podman); --check re-plans every recorded decision'), LOG_READER)
     .option('--until <seq>', 'stop after this seq', seqArg)

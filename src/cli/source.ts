@@ -6,11 +6,10 @@ import { PodledgerError } from '../core/errors.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { initialState, type State } from '../core/state.js';
-import { foldItems, type OnCorrupt } from '../log/fold.js';
+import type { OnCorrupt } from '../log/collect.js';
 import { DbLockedError } from '../log/errors.js';
 import { ndjsonLookup, readExportHeader, readNdjson, readNdjsonBatches } from '../log/ndjson.js';
 import { readNodeKeyId } from '../log/node-identity.js';
-import { checkSnapshot, historyBase } from '../log/snapshots.js';
 import type { EventLookup, ReadItem, ReadOptions } from '../log/reader.js';
 import type { Compaction } from '../log/store.js';
 import { checkLogFile, guardedLogBatches, guardedLogItems } from './input-file.js';
@@ -71,7 +70,8 @@ export async function openLog(opts: { log?: string; data: string; notice?: (text
       batches,
       lookup: store,
       origin: opts.data,
-      ...(compaction ? { compaction, base: await historyBase(store) } : {}),
+      // the fold (snapshots.ts hashes a state) is loaded only for a compacted log: readers by index never fold
+      ...(compaction ? { compaction, base: await (await import('../log/snapshots.js')).historyBase(store) } : {}),
       ...(node ? { node } : {}),
       close: () => store.close(),
     };
@@ -103,6 +103,7 @@ async function exportSource(file: string, notice: (text: string) => void): Promi
   const compaction = header?.compaction;
   let base: LogSource['base'];
   if (compaction && header.snapshot) {
+    const { checkSnapshot } = await import('../log/snapshots.js');
     const check = checkSnapshot(compaction.through, JSON.stringify(header.snapshot));
     if (!check.ok) notice(`podledger: note: ${file}: the state at the compaction's cut is used although ${check.reason}: the events before the cut are not in the export\n`);
     base = { seq: compaction.through, state: header.snapshot.state };
@@ -155,6 +156,7 @@ export async function foldLog(opts: { log?: string; data: string }, onCorrupt: O
         yield batch;
       }
     };
+    const { foldItems } = await import('../log/fold.js');
     const state = await foldItems(counted(source.batches), onCorrupt, Infinity, source.base?.state ?? initialState);
     return { state, events, lastAt };
   } finally {

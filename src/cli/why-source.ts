@@ -1,7 +1,7 @@
 // Data loading for `why APP` and `events --app APP` that does not read the whole log: through the
 // store's indexes, the daemon's control socket (same reads), or one filtering pass over an export.
 import type { Envelope } from '../core/events.js';
-import { collect, type OnCorrupt } from '../log/fold.js';
+import { collect, type OnCorrupt } from '../log/collect.js';
 import type { ReadItem, ReadOptions } from '../log/store.js';
 import { whyEvents } from '../log/why.js';
 import { openLog } from './source.js';

@@ -2,7 +2,7 @@
 // entries, and recording what was removed. Which cut, and which records stay, is decided in compact.ts.
 import { DbWriteError } from './errors.js';
 import { ALL_KEYS, META, metaOp, pad, parseStored, snapDelOp, snapOp, storedIndexOps, type BatchOp } from './keys.js';
-import { snapshotSeqs } from './snapshots.js';
+import { snapshotSeqs } from './snapshot-store.js';
 import type { LogWriter } from './writer.js';
 
 /** What `compact` removed: every seq at or below `through` that is not in `kept`, on purpose. */

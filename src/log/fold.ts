@@ -1,13 +1,13 @@
 // Folding a whole log into state, from a store or from any stream of read items (replay), and the
 // daemon's start: the latest trusted snapshot (snapshots.ts) and the events after it.
 import { ChunkedFold } from '../core/evolve.js';
-import type { Envelope } from '../core/events.js';
 import { initialState, type State } from '../core/state.js';
 import { checkSnapshot, historyBase } from './snapshots.js';
 import type { ReadItem } from './reader.js';
+import { isBatch, type OnCorrupt } from './collect.js';
 import type { EventStore } from './store.js';
 
-export type OnCorrupt = (seq: number, reason: string) => void;
+export { collect, type OnCorrupt } from './collect.js';
 
 /**
  * Fold `items` onto `from`; items at or below `from.seq` are skipped (a base already holds them).
@@ -40,26 +40,11 @@ export async function foldItems(
   return folding.flush();
 }
 
-const isBatch = (x: ReadItem | readonly ReadItem[]): x is readonly ReadItem[] => Array.isArray(x);
 
 /** The full fold of a store: from the start, or from the state a compaction left at its cut. */
 export async function foldStore(store: EventStore, onCorrupt: OnCorrupt): Promise<State> {
   const base = await historyBase(store);
   return foldItems(store.readBatches({ since: base.seq }), onCorrupt, Infinity, base.state);
-}
-
-/** The events of `items`, which may come one by one or in batches (an async step per batch, not per event). */
-export async function collect(items: AsyncIterable<ReadItem | readonly ReadItem[]>, onCorrupt: OnCorrupt): Promise<Envelope[]> {
-  const events: Envelope[] = [];
-  const take = (item: ReadItem) => {
-    if (item.ok) events.push(item.event);
-    else onCorrupt(item.seq, item.reason);
-  };
-  for await (const got of items) {
-    if (isBatch(got)) for (const item of got) take(item);
-    else take(got);
-  }
-  return events;
 }
 
 export interface LoadedState {

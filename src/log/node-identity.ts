@@ -11,7 +11,7 @@ import type { Envelope } from '../core/events.js';
 import { LogError } from './errors.js';
 import type { ExportHeader } from './export-header.js';
 import { META, metaOp, type BatchOp, type Subs } from './keys.js';
-import { getMeta, putMeta } from './snapshots.js';
+import { getMeta, putMeta } from './snapshot-store.js';
 import type { EventStore } from './store.js';
 import type { LogWriter } from './writer.js';
 

@@ -6,13 +6,13 @@
 // The snapshot a compaction wrote at its cut is different: the events it folded are gone, so it is the
 // only start there is. It is used even when it fails those checks, which is reported as an error.
 //
-// Also here, their storage (snap!<seq>), and that of the other small records beside the log (meta!<key>).
+// Their storage (snap!<seq>), and that of the other small records beside the log (meta!<key>), is in
+// snapshot-store.ts, which the store loads without the fold this file needs; re-exported here.
 import { stateHash } from '../core/evolve.js';
 import { FOLD_VERSION, initialState, type State } from '../core/state.js';
-import { DbWriteError } from './errors.js';
-import { metaOp, pad, snapDelOp, snapOp, type Subs } from './keys.js';
 import type { EventStore } from './store.js';
-import type { LogWriter } from './writer.js';
+
+export { getMeta, getSnapshot, putMeta, putSnapshot, snapshotSeqs } from './snapshot-store.js';
 
 export interface SnapshotRecord {
   foldVersion: number;
@@ -62,40 +62,4 @@ export async function historyBase(store: EventStore, report: (message: string) =
   if (!check.state) throw new Error(`the snapshot of compaction #${c.through} cannot be read (${check.reason}): the state before the cut is lost`);
   report(`the snapshot of compaction #${c.through} is used although ${check.reason}: the events before the cut are gone, so it cannot be re-folded`);
   return { seq: c.through, state: check.state };
-}
-
-/** seqs of the stored projection snapshots, newest first */
-export async function snapshotSeqs(sub: Subs): Promise<number[]> {
-  return (await sub.snap.keys({ reverse: true }).all()).map(Number);
-}
-
-export async function getSnapshot(sub: Subs, seq: number): Promise<string | undefined> {
-  return sub.snap.get(pad(seq));
-}
-
-/**
- * Store the projection at `seq` (a writer task, so it is ordered with appends) and keep only the newest
- * `keep` snapshots, besides the one a compaction folded its removed events into.
- */
-export function putSnapshot(w: LogWriter, seq: number, value: string, keep: number): Promise<void> {
-  return w.task(async () => {
-    const base = w.compaction?.through;
-    if (!(Number.isSafeInteger(seq) && seq >= (base ?? 0) && seq <= w.lastSeq)) {
-      throw new DbWriteError(w.dir, `snapshot at seq ${seq}: outside the log (${base ?? 0}..${w.lastSeq})`);
-    }
-    const older = (await snapshotSeqs(w.sub)).filter((s) => s !== seq && s !== base).slice(Math.max(0, keep - 1));
-    await w.commit([
-      snapOp(w.sub, seq, value),
-      ...older.map((s) => snapDelOp(w.sub, s)),
-    ], true);
-  });
-}
-
-export async function getMeta<T = unknown>(sub: Subs, key: string): Promise<T | undefined> {
-  const raw = await sub.meta.get(key);
-  return raw === undefined ? undefined : (JSON.parse(raw) as T);
-}
-
-export async function putMeta(w: LogWriter, key: string, value: unknown): Promise<void> {
-  await w.commit([metaOp(w.sub, key, value)], true);
 }

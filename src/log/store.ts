@@ -13,7 +13,7 @@ import { importEvents, type ImportOptions, type ImportResult } from './import.js
 import { recordNode, recordedNode } from './node-identity.js';
 import { indexesComplete, rebuildIndexes } from './indexes.js';
 import { removeCompacted, type Compaction } from './compaction.js';
-import { getMeta, getSnapshot, putMeta, putSnapshot, snapshotSeqs } from './snapshots.js';
+import { getMeta, getSnapshot, putMeta, putSnapshot, snapshotSeqs } from './snapshot-store.js';
 import { LogReader, type IndexRead, type PassedOver, type ReadItem, type ReadOptions } from './reader.js';
 import { LogWriter, type BootData, type StoreOptions } from './writer.js';
 

@@ -7,7 +7,7 @@
 // writes ActionStarted and its ActionSucceeded/ActionFailed with the same app), so it is in ix-app.
 import type { Envelope, EnvelopeOf } from '../core/events.js';
 import { EXPLAIN_SCANS, explain } from '../core/why.js';
-import { collect, type OnCorrupt } from './fold.js';
+import { collect, type OnCorrupt } from './collect.js';
 import { PassedOver, type EventLookup, type FactQuery, type ReadItem } from './reader.js';
 
 export interface WhyEvents {

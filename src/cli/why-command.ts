@@ -1,0 +1,38 @@
+// `podledger why APP`: its own module, loaded alone, so the command loads only what it reads with (the
+// store, the event decoder, explain). Through commands.ts it also loaded the fold, immer, the planner
+// and the manifest schemas, ~60-70 ms of a 1M-event `why --all` (docs/benchmarks.md, why3).
+import { iso } from '../core/render.js';
+import { explain, renderWhy, whyData } from '../core/why.js';
+import type { Bound } from './args.js';
+import { InvalidInputError } from './errors.js';
+import { Undecodable } from './undecodable.js';
+import { holdsSeq, loadWhyEvents } from './why-source.js';
+
+/** What `why` reads: the options of commands.ts's `Common` it uses. */
+export interface WhyOptions {
+  data: string;
+  log?: string;
+  json?: boolean;
+}
+
+const out = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+const atOrBefore = (e: { seq: number; at: number }, b: Bound | undefined) => b === undefined || ('seq' in b ? e.seq <= b.seq : e.at <= b.at);
+const showBound = (b: Bound) => ('seq' in b ? `#${b.seq}` : iso(b.at));
+
+export async function why(o: WhyOptions, app: string, all: boolean, at?: Bound): Promise<void> {
+  const bad = new Undecodable(o.log ?? o.data);
+  const entries = explain(await loadWhyEvents(o, app, all, bad.note, at && ((e) => atOrBefore(e, at))), app, { summaries: false }) // neither form prints them
+    .filter((w) => atOrBefore(w.action, at));
+  bad.report();
+  const shown = all ? entries : entries.slice(-1);
+  // a seq past the log's end: say where it ends, as replay and diff do (the log is read whole only when the seq is not in it)
+  if (at && 'seq' in at && at.seq > 0 && !(await holdsSeq(o, at.seq))) {
+    const [{ loadLog }, { seqOfPoint }] = await Promise.all([import('./commands.js'), import('./points.js')]);
+    const log = await loadLog(o, new Undecodable(o.log ?? o.data));
+    seqOfPoint(log.events, log.base, at, `why: --at ${at.seq}`);
+  }
+  // --json prints what it found, then ends as the text form does: exit 1 when there is nothing
+  if (o.json) out(JSON.stringify({ app, ...(at ? { at: 'seq' in at ? at : { at: iso(at.at) } } : {}), entries: shown.map(whyData) }, null, 2));
+  else if (shown.length > 0) out(renderWhy(shown));
+  if (shown.length === 0) throw new InvalidInputError(`why: ${app}: no create, recreate, start or remove of this app in the log${at ? ` at or before ${showBound(at)}` : ''}`);
+}
