@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Level } from 'level';
 import { DbLockedError, DbOpenError } from '../../../src/log/errors.js';
+import { PassedOver } from '../../../src/log/reader.js';
 import { EventStore } from '../../../src/log/store.js';
 import { bootData, collect, events, exited, secret, useTempDir } from './helpers.js';
 
@@ -141,6 +142,43 @@ describe('EventStore.read', () => {
     it('when a reader stops early, then its iterator is closed and the store still closes', async () => {
       const store = await seed();
       for await (const item of store.read()) if (item.ok) break;
+      await store.close();
+    });
+  });
+
+  // An index read asks for its next chunk while it decodes the current one, from its third chunk on
+  // (reader.ts): long reads, both ways, lazily or not, and readers that stop with a chunk in flight.
+  describe('given an app with more events than the first chunks of an index read hold', () => {
+    async function seed() {
+      const store = await tmp.open();
+      await store.beginBoot(bootData);
+      for (let i = 0; i < 6; i++) await store.append(Array.from({ length: 500 }, (_, j) => (j % 3 === 0 ? secret(`s${i}-${j}`) : exited(j % 3 === 1 ? 'a' : 'b', j % 100))));
+      return store;
+    }
+
+    it('when read by app forwards, backwards and lazily, then each equals the full read filtered, in order', async () => {
+      const store = await seed();
+      const all = (await events(store.read())).filter((e) => e.app === 'a');
+      expect(all.length).toBe(1002); // j % 3 === 1 of 6 × 500
+      expect(await events(store.read({ app: 'a' }))).toEqual(all);
+      expect(await events(store.read({ app: 'a', reverse: true }))).toEqual([...all].reverse());
+      const lazily: number[] = [];
+      for await (const batch of store.readLazily({ app: 'a' }, (type) => type !== 'ContainerExited')) {
+        for (const item of batch) lazily.push(item instanceof PassedOver ? item.seq : item.ok ? item.event.seq : -1);
+      }
+      expect(lazily).toEqual(all.map((e) => e.seq));
+      await store.close();
+    });
+
+    it('when readers stop in the middle (a chunk in flight), then the store still closes and reads again', async () => {
+      const store = await seed();
+      for (const stop of [100, 400, 900]) {
+        let n = 0;
+        for await (const item of store.read({ app: 'a' })) if (item.ok && ++n === stop) break;
+        n = 0;
+        for await (const item of store.read({ app: 'b', reverse: true })) if (item.ok && ++n === stop) break;
+      }
+      expect((await events(store.read({ app: 'b' }))).length).toBe(996);
       await store.close();
     });
   });
