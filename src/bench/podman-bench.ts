@@ -9,7 +9,7 @@ import { controlGet, controlGetJson, controlSocketPath } from '../daemon/control
 import { startPodman, type PodmanService } from './podman-service.js';
 import { startDaemon, type Daemon } from './podman-daemon.js';
 import { tiers } from './podman-tiers.js';
-import { manifest, NETWORK, SLEEPER, TRAP, until, WEB } from './podman-util.js';
+import { manifest, median, NETWORK, SLEEPER, TRAP, until, WEB } from './podman-util.js';
 import type { BenchRow } from './types.js';
 
 function get<T>(socketPath: string, urlPath: string): Promise<T> {
@@ -52,7 +52,6 @@ async function killed(p: PodmanService, root: string): Promise<BenchRow[]> {
       await p.podman('run', '-d', '--name', `bench-r${i}`, '--restart=always', SLEEPER);
       theirs.push(await restartLatency(p, `bench-r${i}`));
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     return [{
       name: 'container killed → running again (median of 3, first kill after a stable run: restarted at once; goal ≤ ×1.2)', value: median(ours), unit: 'ms',
       baseline: { name: "podman's own --restart=always", value: median(theirs) }, ratio: median(ours) / Math.max(1, median(theirs)),
