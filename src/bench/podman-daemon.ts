@@ -51,8 +51,8 @@ export async function startDaemon(p: PodmanService, apps: string, data: string):
  * environment, and NODE_EXTRA_CA_CERTS (set on some build machines) makes node parse a CA bundle
  * before any JavaScript runs, ~60 ms of the daemon's start-up that no installed daemon pays.
  */
-function unitEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.NODE_EXTRA_CA_CERTS;
-  return env;
+export function unitEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out = { ...env };
+  delete out.NODE_EXTRA_CA_CERTS;
+  return out;
 }
