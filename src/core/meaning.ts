@@ -5,7 +5,7 @@ import type { Draft as Mutable } from 'immer';
 import { NEW_CONTAINER } from './action-kinds.js';
 import type { Envelope, EnvelopeOf, EventType } from './events.js';
 import type { Writer } from './evolve.js';
-import { parseManifest } from './manifest-memo.js';
+import { parseManifest } from './manifest-parse.js';
 import { desiredApp, resolveUncached } from './spec.js';
 import { PROBES_KEPT, type ContainerState, type GoodConfig, type LastExit, type State } from './state.js';
 
@@ -21,7 +21,7 @@ export const MEANING: { [T in EventType]: (w: Writer, e: EnvelopeOf<T>) => void 
     const app = e.app;
     if (!app) return;
     // Interpreted with today's schema: defaults added since the log was written apply on replay.
-    // Remembered by content (manifest-memo.ts): a log observes the same manifests again and again.
+    // The common plain manifest by hand, the rest by zod (manifest-parse.ts).
     const parsed = parseManifest(e.data.manifest);
     if (!parsed.ok) {
       const current = w.app(app) ?? { id: app, path: e.data.path, templates: {} };

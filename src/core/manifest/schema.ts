@@ -8,8 +8,11 @@ import { duration, size } from './units.js';
 
 /** podman and the kernel take strings as C strings: a NUL would cut one short where podman reads it */
 const nonEmpty = z.string().min(1, 'must not be empty').pipe(noNul);
-const appId = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes');
-const envKey = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name');
+/** Shared with the fold's fast path (fast-parse.ts), so both accept the same ids and keys. */
+export const APP_ID = /^[a-z0-9][a-z0-9-]*$/;
+export const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const appId = z.string().regex(APP_ID, 'must be lower-case letters, digits and dashes');
+const envKey = z.string().regex(ENV_KEY, 'must be a valid environment variable name');
 const port = z.number().int().min(1).max(65535);
 
 /** A template may only name known host facts, and (where allowed) secrets as `{{secret:NAME}}`. */
@@ -26,7 +29,7 @@ export const template = (allowSecrets: boolean) =>
     }
   });
 
-const isSecretName = (s: string) => s.length > 0 && !s.includes('/') && !s.includes('..');
+export const isSecretName = (s: string) => s.length > 0 && !s.includes('/') && !s.includes('..');
 const secretFileName = z.string().min(1).refine(isSecretName, "must be a file name in the secrets dir (no '/' or '..')");
 
 const capability = z
