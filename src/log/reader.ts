@@ -173,8 +173,14 @@ export class LogReader implements EventLookup {
     const end = Math.min(until, this.log.lastSeq); // taken before the iterator's snapshot: all of it is in there
     const it = this.log.sub.log.iterator({ ...HWM, gt: pad(since), lte: pad(until), reverse });
     let expected = since + 1; // forward reads: the next seq a gapless log holds
+    let ahead: Promise<[string, string][]> | undefined;
     try {
-      for (let entries = await it.nextv(READ_CHUNK); entries.length > 0; entries = await it.nextv(READ_CHUNK)) {
+      for (let entries = await it.nextv(READ_CHUNK); entries.length > 0; entries = await ahead!) {
+        // The next chunk is read (on LevelDB's thread) while this one is decoded and used: the main
+        // thread waited on each read, a third of a store's replay (docs/benchmarks.md, storereplay).
+        // `close` waits for a read in flight; its outcome is then not looked at.
+        ahead = it.nextv(READ_CHUNK);
+        ahead.catch(() => {});
         const batch: ReadItem[] = [];
         for (const [key, value] of entries) {
           const seq = Number(key);
