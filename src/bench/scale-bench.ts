@@ -2,12 +2,13 @@
 // (a) `why APP` through the indexes vs the full scan it used to be (read + decode everything, explain),
 // (b) a daemon-style start: the latest snapshot (one at most 10,000 events back, as the daemon keeps
 //     them) plus the tail vs a full fold,
-// (c) offline replay (store.read → decode → evolve) vs raw LevelDB iterate + JSON.parse of the same records.
+// (c) offline replay (store.read → decode → evolve) vs raw LevelDB iterate + JSON.parse of the same records,
+//     best of REPLAY_ROUNDS passes each, in turns.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { CURRENT_VERSION, type Draft, type Envelope } from '../core/events.js';
+import { CURRENT_VERSION, stripUndefined, type Draft, type Envelope } from '../core/events.js';
 import { stateHash } from '../core/evolve.js';
 import { initialState, type State } from '../core/state.js';
 import { explain } from '../core/why.js';
@@ -23,6 +24,7 @@ const BOOT_EVERY = 50_000;
 const SNAPSHOT_EVERY = 10_000;
 const T0 = 1_800_000_000_000;
 const HWM = { highWaterMarkBytes: 4 << 20 };
+const REPLAY_ROUNDS = 3;
 
 /** mulberry32: the same log on every run */
 function rng(seed: number): () => number {
@@ -50,7 +52,10 @@ export function* busyNode(total: number): Generator<Envelope> {
   const make = (d: Draft & { causedBy?: number; correlation?: string }): Envelope => {
     seq += 1;
     bootSeq += 1;
-    return { ...d, seq, id: `e${seq}`, v: CURRENT_VERSION[d.type], at: T0 + seq * 100, boot, bootSeq } as Envelope;
+    // the envelope's keys in the order the writer stores them (drafts.ts, `envelopeAt`), as in a store
+    // the daemon wrote and in its exports: in another order every record is rebuilt when decoded
+    const { type, source, app, causedBy, correlation, data } = d;
+    return stripUndefined({ seq, id: `e${seq}`, type, v: CURRENT_VERSION[type], at: T0 + seq * 100, boot, bootSeq, source, app, causedBy, correlation, data }) as Envelope;
   };
   const startBoot = (): Envelope => {
     boot += 1;
@@ -159,7 +164,19 @@ export async function benchScale(quick = process.argv.includes('--quick')): Prom
     await store.close();
     const rawRead = await time(() => rawRangeRead(dir, '!log!', '!log"'));
     if (rawRead.value !== n || full.value.seq !== n || !atSnap) throw new Error(`bench: raw read ${rawRead.value}, fold to #${full.value.seq}, of ${n}`);
-    row(`replay: store.read → decode → evolve, ${label} events`, Math.round((n / full.ms) * 1000), 'events/s', { name: 'raw level iterate + JSON.parse', value: Math.round((n / rawRead.ms) * 1000) });
+    // The first pass is cold (the JIT has not seen decode or the fold yet) and one pass is short enough
+    // for a neighbour's burst to halve it: as replay-bench.ts does, the two take turns REPLAY_ROUNDS
+    // times and each side's best is compared; the first pass's ratio is in the name.
+    let [foldBest, rawBest] = [full.ms, rawRead.ms];
+    for (let r = 1; r < REPLAY_ROUNDS; r++) {
+      const again = await EventStore.open(dir);
+      const pass = await time(() => foldItems(again.readBatches(), noCorrupt));
+      await again.close();
+      if (stateHash(pass.value) !== stateHash(full.value)) throw new Error('bench: a second fold of the store differs from the first');
+      foldBest = Math.min(foldBest, pass.ms);
+      rawBest = Math.min(rawBest, (await time(() => rawRangeRead(dir, '!log!', '!log"'))).ms);
+    }
+    row(`replay: store.read → decode → evolve, ${label} events, best of ${REPLAY_ROUNDS} (first pass ×${(rawRead.ms / full.ms).toFixed(2)})`, Math.round((n / foldBest) * 1000), 'events/s', { name: `raw level iterate + JSON.parse, best of ${REPLAY_ROUNDS}`, value: Math.round((n / rawBest) * 1000) });
 
     // (b) a daemon-style start: the latest snapshot + the tail
     store = await EventStore.open(dir);

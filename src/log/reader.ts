@@ -19,6 +19,23 @@ import type { Compaction } from './compaction.js';
 /** The chunk size of an index read from which the next chunk is read while this one is decoded. */
 const READ_AHEAD_FROM = 256;
 
+/**
+ * An iterator's entries a chunk at a time, from `first` entries growing ×4 to READ_CHUNK. From a
+ * chunk of READ_AHEAD_FROM on, the next is asked for before this one is handed over, so LevelDB reads
+ * (on libuv's pool) while this thread decodes: the main thread waited on each read, a third of a
+ * store's replay and ~100 ms of a long index read (docs/benchmarks.md, storereplay and why3). A reader
+ * that stops leaves at most one chunk read for nothing; the iterator's `close` waits for it.
+ */
+async function* chunks(it: { nextv(size: number): Promise<[string, string][]> }, first: number): AsyncGenerator<[string, string][]> {
+  let ahead: Promise<[string, string][]> | undefined;
+  for (let size = first, entries = await it.nextv(size); entries.length > 0; entries = await (ahead ?? it.nextv(size))) {
+    size = Math.min(READ_CHUNK, size * 4);
+    ahead = size >= READ_AHEAD_FROM ? it.nextv(size) : undefined;
+    ahead?.catch(() => {}); // its failure is met where it is awaited; until then it is no unhandled rejection
+    yield entries;
+  }
+}
+
 /** One record as read; `line` is its line in an NDJSON export (where errors are reported by line). */
 export type ReadItem = ({ ok: true; event: Envelope } | { ok: false; seq: number; reason: string }) & { line?: number };
 
@@ -177,7 +194,7 @@ export class LogReader implements EventLookup {
     const it = this.log.sub.log.iterator({ ...HWM, gt: pad(since), lte: pad(until), reverse });
     let expected = since + 1; // forward reads: the next seq a gapless log holds
     try {
-      for (let entries = await it.nextv(READ_CHUNK); entries.length > 0; entries = await it.nextv(READ_CHUNK)) {
+      for await (const entries of chunks(it, READ_CHUNK)) {
         const batch: ReadItem[] = [];
         for (const [key, value] of entries) {
           const seq = Number(key);
@@ -218,16 +235,9 @@ export class LogReader implements EventLookup {
   ): AsyncGenerator<(ReadItem | PassedOver)[]> {
     const it = index.iterator({ ...HWM, ...indexRange(name, since, until), reverse });
     const through = this.log.compaction?.through ?? 0;
-    let ahead: Promise<[string, string][]> | undefined;
     try {
-      // Small chunks first: readers that stop early (the last action, a fact's previous value) decode
-      // little. From the third chunk on, the next is asked for before this one is decoded, so LevelDB
-      // reads (on libuv's pool) while this thread decodes: a long read waited ~100 ms for it
-      // (docs/benchmarks.md, why3). A reader that stops leaves at most that one chunk read for nothing.
-      for (let size = 16, entries = await it.nextv(size); entries.length > 0; entries = await (ahead ?? it.nextv(size))) {
-        size = Math.min(READ_CHUNK, size * 4);
-        ahead = size >= READ_AHEAD_FROM ? it.nextv(size) : undefined;
-        ahead?.catch(() => {}); // its failure is met where it is awaited; until then it is no unhandled rejection
+      // Small chunks first: readers that stop early (the last action, a fact's previous value) decode little.
+      for await (const entries of chunks(it, 16)) {
         const batch: (ReadItem | PassedOver | number)[] = [];
         let pointers = 0;
         for (const [key, value] of entries) {
