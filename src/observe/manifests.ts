@@ -8,7 +8,7 @@ import type { ManifestError } from '../core/events.js';
 import { sha256 } from '../core/hash.js';
 import type { ManifestReading } from '../core/observations.js';
 import { validateCatalog, type CatalogEntry } from '../manifest/catalog.js';
-import { MANIFEST_MAX_BYTES, parseManifest, tooLargeMessage } from '../manifest/parse.js';
+import { MANIFEST_MAX_BYTES, parseManifest, tooLargeMessage, type ParsedManifest } from '../manifest/parse.js';
 import { policyErrors, type PolicyContext } from '../manifest/policy.js';
 import { readAppFile, readBounded, type Bounded } from './app-files.js';
 import { BuildContextError, hashTree } from '../host/build-context.js';
@@ -46,6 +46,15 @@ function readAhead<T, R>(items: readonly T[], width: number, read: (item: T) => 
   return results;
 }
 
+/**
+ * The last read's parses, by the file's shown path. A resync almost always finds the catalog as it
+ * was, and parsing each file again (yaml, then zod) was half of an idle daemon's CPU
+ * (docs/benchmarks.md, idle daemon). A parse depends only on the text, the path shown and the
+ * folder's id, so one is reused only when all three are the same. Replaced by each read: it holds
+ * no more than the apps folder holds now.
+ */
+let lastParses = new Map<string, { text: string; id: string; parsed: ParsedManifest }>();
+
 /** The node's policy and the paths it protects; without it only the manifests' own rules apply. */
 export async function readManifests(appsDir: string, policy?: PolicyContext): Promise<Map<string, ManifestReading>> {
   const readings = new Map<string, ManifestReading>();
@@ -61,6 +70,7 @@ export async function readManifests(appsDir: string, policy?: PolicyContext): Pr
   // one after another, each file's five file-system calls waited in turn (20 apps: ~150 ms at start-up).
   const files = readAhead(folders, READ_AHEAD, (id) => readBounded(path.join(appsDir, id, MANIFEST_FILE), MANIFEST_MAX_BYTES, true)
     .catch((cause: unknown): Bounded => ({ ok: false, problem: 'error', cause: cause as NodeJS.ErrnoException })));
+  const parses = new Map<string, { text: string; id: string; parsed: ParsedManifest }>();
   for (const [n, id] of folders.entries()) {
     const file = path.join(appsDir, id, MANIFEST_FILE);
     const shown = displayPath(file);
@@ -78,7 +88,9 @@ export async function readManifests(appsDir: string, policy?: PolicyContext): Pr
     const text = read.text;
     const hash = sha256(text);
     const reject = (errors: ManifestError[]) => readings.set(id, { ok: false, path: shown, hash, errors });
-    const parsed = parseManifest(text, shown, id);
+    const prior = lastParses.get(shown);
+    const parsed = prior && prior.text === text && prior.id === id ? prior.parsed : parseManifest(text, shown, id);
+    parses.set(shown, { text, id, parsed });
     if (!parsed.ok) { reject(parsed.errors); continue; }
     const m = parsed.manifest;
     const templates: Record<string, string> = {};
@@ -105,6 +117,7 @@ export async function readManifests(appsDir: string, policy?: PolicyContext): Pr
     readings.set(id, reading);
     valid.push({ id, file: shown, manifest: m, locate: parsed.locate, reading });
   }
+  lastParses = parses;
   for (const [id, errors] of validateCatalog(valid, new Set(readings.keys()))) {
     const r = readings.get(id);
     if (r) readings.set(id, { ok: false, path: r.path, hash: r.hash, errors });
