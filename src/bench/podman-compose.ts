@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import type { PodmanService } from './podman-service.js';
-import { allAnswer, anyAnswers, WEB } from './podman-util.js';
+import { allAnswer, anyAnswers, NETWORK, WEB } from './podman-util.js';
 
 /** `podman-compose` to run ($BENCH_PODMAN_COMPOSE, else the first on PATH) and its version, or why there is none. */
 export async function findCompose(): Promise<{ path: string; version: string } | { skip: string }> {
@@ -59,7 +59,7 @@ export async function composeUp(p: PodmanService, root: string, compose: string,
     services[id] = {
       image: WEB,
       container_name: `bench-compose-${id}`,
-      networks: ['bench-net'],
+      networks: [NETWORK],
       ports: [`127.0.0.1:${ports[n]}:8080`],
       // podledger probes GET / on 8080 every 1 s with a 1 s timeout; the same, from inside
       healthcheck: { test: ['CMD-SHELL', 'wget -q -O /dev/null http://127.0.0.1:8080/'], interval: '1s', timeout: '1s' },
@@ -67,7 +67,7 @@ export async function composeUp(p: PodmanService, root: string, compose: string,
     };
   }
   const file = path.join(dir, 'compose.yml');
-  await writeFile(file, stringify({ services, networks: { 'bench-net': { external: true } } }));
+  await writeFile(file, stringify({ services, networks: { [NETWORK]: { external: true } } }));
   if (await anyAnswers(ports)) throw new Error(`a port in 127.0.0.1:${ports[0]}-${ports.at(-1)} already answers before podman-compose ran`);
 
   const logFile = path.join(dir, 'podman-compose.log');

@@ -22,7 +22,7 @@ export async function until<T>(what: string, check: () => Promise<T | undefined>
 
 export async function manifest(apps: string, id: string, body: string): Promise<void> {
   await mkdir(path.join(apps, id), { recursive: true });
-  await writeFile(path.join(apps, id, 'manifest.yml'), `app: { id: ${id}, name: ${id}, version: "1" }\ncontainer:\n  pull_policy: never\n  network: bench-net\n  stop_timeout: 2\n${body}`);
+  await writeFile(path.join(apps, id, 'manifest.yml'), `app: { id: ${id}, name: ${id}, version: "1" }\ncontainer:\n  pull_policy: never\n  network: ${NETWORK}\n  stop_timeout: 2\n${body}`);
 }
 
 export const allAnswer = async (ports: number[]) => (await Promise.all(ports.map(answers))).every(Boolean);

@@ -27,8 +27,6 @@ import { daemonState, openLog } from './source.js';
 import { renderExit, renderObserved, renderPending, renderWaiting } from './status-render.js';
 import { loadSelectedEvents } from './why-source.js';
 
-export { why } from './why-command.js';
-
 export interface Common {
   apps: string;
   data: string;

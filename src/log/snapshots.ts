@@ -7,12 +7,10 @@
 // only start there is. It is used even when it fails those checks, which is reported as an error.
 //
 // Their storage (snap!<seq>), and that of the other small records beside the log (meta!<key>), is in
-// snapshot-store.ts, which the store loads without the fold this file needs; re-exported here.
+// snapshot-store.ts, which the store loads without the fold this file needs.
 import { stateHash } from '../core/evolve.js';
 import { FOLD_VERSION, initialState, type State } from '../core/state.js';
 import type { EventStore } from './store.js';
-
-export { getMeta, getSnapshot, putMeta, putSnapshot, snapshotSeqs } from './snapshot-store.js';
 
 export interface SnapshotRecord {
   foldVersion: number;

@@ -151,18 +151,26 @@ function containerPart(v: unknown, envKeys: Set<string>): Manifest['container'] 
   };
 }
 
-function portList(v: unknown): Manifest['container']['ports'] | No {
+/** A list whose every element is a plain object of only `allowed` keys that `item` covers; NO if one is not. */
+function objectList<T>(v: unknown, allowed: ReadonlySet<string>, item: (o: Obj) => T | No): T[] | No {
   if (!isArr(v)) return NO;
-  const out: Manifest['container']['ports'] = [];
+  const out: T[] = [];
   for (let i = 0; i < v.length; i++) {
-    const p = v[i];
-    if (!isObj(p)) return NO;
-    if (!only(p, PORT_KEYS)) return NO;
-    const protocol = oneOf(p.protocol, PROTOCOL, 'tcp');
-    if (!port(p.host) || !port(p.container) || protocol === NO) return NO;
-    out.push({ host: p.host, container: p.container, protocol });
+    const o = v[i];
+    if (!isObj(o) || !only(o, allowed)) return NO;
+    const x = item(o);
+    if (x === NO) return NO;
+    out.push(x);
   }
   return out;
+}
+
+function portList(v: unknown): Manifest['container']['ports'] | No {
+  return objectList(v, PORT_KEYS, (p) => {
+    const protocol = oneOf(p.protocol, PROTOCOL, 'tcp');
+    if (!port(p.host) || !port(p.container) || protocol === NO) return NO;
+    return { host: p.host, container: p.container, protocol };
+  });
 }
 
 /** An env key said twice (in any of the three lists) is zod's error (the container's superRefine). */
@@ -188,35 +196,23 @@ function envRecord(v: unknown, envKeys: Set<string>): Record<string, string> | N
 }
 
 function derivedList(v: unknown, envKeys: Set<string>): Manifest['container']['derived_env'] | No {
-  if (!isArr(v)) return NO;
-  const out: Manifest['container']['derived_env'] = [];
-  for (let i = 0; i < v.length; i++) {
-    const d = v[i];
-    if (!isObj(d)) return NO;
-    if (!only(d, DERIVED_KEYS)) return NO;
-    const { key, template } = d;
+  const out = objectList(v, DERIVED_KEYS, ({ key, template }) => {
     if (!envKey(key) || !str(template)) return NO;
     // template(false): every placeholder a known fact (no secrets)
     for (const name of placeholdersIn(template)) if (!(FACT_NAMES as readonly string[]).includes(name)) return NO;
-    out.push({ key, template });
-  }
+    return { key, template };
+  });
+  if (out === NO) return NO;
   // claimed after the environment, in list order, as the superRefine does
   for (const d of out) if (!claim(d.key, envKeys)) return NO;
   return out;
 }
 
 function secretList(v: unknown, envKeys: Set<string>): Manifest['container']['secret_env'] | No {
-  if (!isArr(v)) return NO;
-  const out: Manifest['container']['secret_env'] = [];
-  for (let i = 0; i < v.length; i++) {
-    const d = v[i];
-    if (!isObj(d)) return NO;
-    if (!only(d, SECRET_KEYS)) return NO;
-    const { key, secret_file } = d;
+  return objectList(v, SECRET_KEYS, ({ key, secret_file }) => {
     if (!envKey(key) || !str(secret_file) || !isSecretName(secret_file) || !claim(key, envKeys)) return NO;
-    out.push({ key, secret_file });
-  }
-  return out;
+    return { key, secret_file };
+  });
 }
 
 function dependencyList(v: unknown): Manifest['dependencies'] | No {
