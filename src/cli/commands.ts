@@ -7,10 +7,8 @@ import type { Draft, Envelope } from '../core/events.js';
 import { renderPlanSummary, summarizePlan, type PlanSummary } from '../core/action-kinds.js';
 import { fold } from '../core/evolve.js';
 import { plan } from '../core/plan.js';
-import { printable, renderDifference, renderEvent, renderPlan } from '../core/render.js';
+import { printable, renderEvent, renderPlan } from '../core/render.js';
 import { initialState, type State } from '../core/state.js';
-import type { AppView } from '../core/views.js';
-import { collect } from '../log/fold.js';
 import { readExportHeader, readNdjson } from '../log/ndjson.js';
 import { readNodeKey, readNodeKeyId } from '../log/node-identity.js';
 import { matchesRead } from '../log/reader.js';
@@ -23,8 +21,9 @@ import { checkImportFile } from './input-file.js';
 import { noSuchBoot, seqOfPoint } from './points.js';
 import { Undecodable } from './undecodable.js';
 import { MemoryLog } from './memory-log.js';
-import { daemonState, openLog } from './source.js';
-import { renderExit, renderObserved, renderPending, renderWaiting } from './status-render.js';
+import { json, out } from './output.js';
+import { loadLog, undecodable } from './load-log.js';
+import { daemonState } from './source.js';
 import { loadSelectedEvents } from './why-source.js';
 
 export interface Common {
@@ -42,13 +41,11 @@ export interface Common {
 const policyOf = (o: Common) => ({ policyFile: o.policy, secretsDir: o.secrets, podmanSocket: o.podmanSocket });
 
 export { InvalidInputError, UsageError };
+/** why-command.ts loads it from here, on its rare path (a seq past the log's end) */
+export { loadLog };
 
-export const out = (text: string): void => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-export const json = (value: unknown): void => out(JSON.stringify(value, null, 2));
 /** For events arriving one by one (`events --follow`): a whole read tells its undecodable lines once (./undecodable.ts). */
 const warnCorrupt = (seq: number, reason: string) => process.stderr.write(`podledger: event #${seq} cannot be decoded and is left out: ${printable(reason, 300)}\n`);
-/** What a command's undecodable lines are counted by: the file or data dir it reads. */
-export const undecodable = (o: Pick<Common, 'data' | 'log'>): Undecodable => new Undecodable(o.log ?? o.data);
 
 /** The daemon's own log and listener options (`--log-level`, `--log-format`, `--http`). */
 export interface DaemonOutput { logLevel?: LogLevel; logFormat?: LogFormat; http?: HttpAddress }
@@ -73,38 +70,6 @@ export async function daemon(o: Common & DaemonOutput, resyncSeconds: number, co
   await notify.close();
   // A podman call left hanging holds a socket open, which would keep the process alive until it times out.
   if (!waitedForAll) process.exit(0);
-}
-
-export async function validate(o: Common): Promise<void> {
-  const [{ readCatalog }, { formatManifestError }] = await Promise.all([import('../observe/manifests.js'), import('../manifest/parse.js')]);
-  const { readings, policy } = await readCatalog(o.apps, policyOf(o));
-  const errors = [...readings.values()].flatMap((r) => (r.ok ? [] : r.errors));
-  // which policy granted what the catalog asks is part of the answer: the same catalog may fail elsewhere
-  const policyFile = policy.policyFileExists === false ? null : policy.policyFile;
-  if (o.json) json({ ok: errors.length === 0, apps: readings.size, policy: policyFile, errors });
-  else if (errors.length === 0) out(`${readings.size} app manifest(s) in ${o.apps} are valid under ${policyFile ? `the node policy ${policyFile}` : 'the default node policy (no policy file)'}`);
-  if (errors.length > 0) throw new InvalidInputError(`${errors.length} error(s) in ${o.apps}`, o.json ? undefined : errors.map(formatManifestError).join('\n'));
-}
-
-/**
- * The log's events and, for a compacted log, the state at its cut (folds start there). Undecodable
- * lines are counted in `bad`; without it, they are told in one warning once the log is read.
- */
-export async function loadLog(o: Pick<Common, 'data' | 'log'>, bad?: Undecodable): Promise<{ events: Envelope[]; base: State }> {
-  const source = await openLog({ data: o.data, ...(o.log ? { log: o.log } : {}) });
-  try {
-    const counted = bad ?? undecodable(o);
-    const events = await collect(source.batches, counted.note);
-    if (!bad) counted.report();
-    return { events, base: source.base?.state ?? initialState };
-  } finally {
-    await source.close();
-  }
-}
-
-/** A point before a compaction's cut has no state any more: say so rather than fold a wrong one. */
-export function assertAfterCut(seq: number, base: State, what: string): void {
-  if (seq < base.seq) throw new InvalidInputError(`${what}: the log was compacted through #${base.seq}; the state at #${seq} is no longer available`);
 }
 
 /** The node's believed state: the running daemon's own, else a fold of the log, else empty. */
@@ -142,23 +107,6 @@ export async function planCommand(o: Common): Promise<PlanSummary> {
   }
   out(renderPlanSummary(summary));
   return summary;
-}
-
-export function renderViews(views: readonly AppView[]): string {
-  return views.map((r) => {
-    const desired = r.desired.specHash?.slice(0, 12) ?? r.desired.state.replace('-', ' ');
-    const lines = [`${r.converged ? '✓' : '✗'} ${r.app.padEnd(16)} ${(renderObserved(r.observed) + (r.health ? ` ${r.health}` : '')).padEnd(24)} desired ${desired}${r.container ? `  container ${r.container.slice(0, 12)}` : ''}`];
-    if (r.lastExit) lines.push(`    last exit: ${renderExit(r.lastExit)}${r.lastExit.container !== r.container ? ` (container ${r.lastExit.container.slice(0, 12)})` : ''}`);
-    if (r.restarts > 0) lines.push(`    restarts since last stable run: ${r.restarts}${r.backoff ? `; next not before ${r.backoff.until}` : ''}`);
-    for (const w of r.waiting ? renderWaiting(r.waiting) : []) lines.push(`    waiting: ${w}`);
-    for (const p of r.probes) lines.push(`    probe ${p.at} ${p.ok ? 'ok' : 'failed'} ${p.latencyMs} ms: ${p.output}`);
-    if (r.rolledBack) lines.push('    rolled back to the last healthy configuration; held there until the manifest changes');
-    for (const d of r.drift) lines.push(`    drift: ${renderDifference(d)}`);
-    // a wait or block is said by `waiting` above
-    for (const p of r.pending) if (!(r.waiting && (p.kind === 'wait' || p.kind === 'blocked'))) lines.push(`    ${renderPending(p)}`);
-    if (r.failure) lines.push(`    last failure: ${r.failure}`);
-    return lines.join('\n');
-  }).join('\n');
 }
 
 export type { Bound };

@@ -70,7 +70,7 @@ function nodeCommands(program: Command, setExit: (code: number) => void): void {
     });
   withShared(program.command('validate').summary('check every manifest (exit 1 if any is invalid)')
     .description('check every manifest; errors as file:line:col: field: message (exit 1 if any)'), ['apps', 'podmanSocket', 'secrets', 'policy', 'json'])
-    .action(async (o: cmd.Common) => (await commands()).validate(o));
+    .action(async (o: cmd.Common) => (await import('./validate.js')).validate(o));
   withShared(program.command('plan').summary('dry run: what would be done and why')
     .description('dry run against live podman: what would be done and why; changes nothing'), NODE)
     .option('--detailed-exitcode', `exit ${PLAN_EXIT.none} when nothing is to be done, ${PLAN_EXIT.changes} when changes are pending (a wait or block alone is none), ${PLAN_EXIT.error} on any error`)

@@ -91,3 +91,21 @@ export function renderDetail(a: AppDetail, why: WhyEntry | null): string {
 }
 
 const indent = (text: string) => text.split('\n').map((l) => `  ${l}`).join('\n');
+
+/** `status` and `replay`: a line per app, and the lines saying what is wrong with it. */
+export function renderViews(views: readonly AppView[]): string {
+  return views.map((r) => {
+    const desired = r.desired.specHash?.slice(0, 12) ?? r.desired.state.replace('-', ' ');
+    const lines = [`${r.converged ? '✓' : '✗'} ${r.app.padEnd(16)} ${(renderObserved(r.observed) + (r.health ? ` ${r.health}` : '')).padEnd(24)} desired ${desired}${r.container ? `  container ${r.container.slice(0, 12)}` : ''}`];
+    if (r.lastExit) lines.push(`    last exit: ${renderExit(r.lastExit)}${r.lastExit.container !== r.container ? ` (container ${r.lastExit.container.slice(0, 12)})` : ''}`);
+    if (r.restarts > 0) lines.push(`    restarts since last stable run: ${r.restarts}${r.backoff ? `; next not before ${r.backoff.until}` : ''}`);
+    for (const w of r.waiting ? renderWaiting(r.waiting) : []) lines.push(`    waiting: ${w}`);
+    for (const p of r.probes) lines.push(`    probe ${p.at} ${p.ok ? 'ok' : 'failed'} ${p.latencyMs} ms: ${p.output}`);
+    if (r.rolledBack) lines.push('    rolled back to the last healthy configuration; held there until the manifest changes');
+    for (const d of r.drift) lines.push(`    drift: ${renderDifference(d)}`);
+    // a wait or block is said by `waiting` above
+    for (const p of r.pending) if (!(r.waiting && (p.kind === 'wait' || p.kind === 'blocked'))) lines.push(`    ${renderPending(p)}`);
+    if (r.failure) lines.push(`    last failure: ${r.failure}`);
+    return lines.join('\n');
+  }).join('\n');
+}

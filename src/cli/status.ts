@@ -13,9 +13,11 @@ import { explain, whyData, type WhyEntry } from '../core/why.js';
 import { controlGetJson, controlSocketPath, type DaemonAbout } from '../daemon/control.js';
 import { whyEvents } from '../log/why.js';
 import { InvalidInputError } from './errors.js';
-import { json, loadLog, out, renderViews, undecodable, type Common } from './commands.js';
+import type { Common } from './commands.js';
+import { json, out } from './output.js';
+import { loadLog, undecodable } from './load-log.js';
 import { daemonState, NoLogError, openLog } from './source.js';
-import { renderDetail, renderNode } from './status-render.js';
+import { renderDetail, renderNode, renderViews } from './status-render.js';
 
 /** What the running daemon says of itself (`/daemon`); older daemons leave out `startedAt` and `podman`. */
 type About = { pid: number; seq: number; boot: number } & Partial<DaemonAbout>;

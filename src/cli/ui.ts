@@ -6,7 +6,7 @@ import { serveHttp, type HttpAddress, type Served } from '../daemon/health-http.
 import { liveSource, readOnlySource } from '../web/source.js';
 import { webRoutes } from '../web/server.js';
 import type { DaemonOptions } from '../daemon/daemon.js';
-import { out } from './commands.js';
+import { out } from './output.js';
 import { openLog } from './source.js';
 
 export const DEFAULT_UI_ADDRESS: HttpAddress = { host: '127.0.0.1', port: 0 };
