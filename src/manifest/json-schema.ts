@@ -3,7 +3,7 @@
 // daemon accepts. Pure: `npm run schema` (src/tools/schema.ts) writes them to docs/.
 import * as z from 'zod';
 import { FACT_NAMES } from '../core/facts.js';
-import { ContainerSchema, ManifestSchema } from '../core/manifest/schema.js';
+import { containerSchema, manifestSchema } from '../core/manifest/schema.js';
 
 export const SCHEMA_ID = 'urn:podledger:manifest';
 export const SCHEMA_TITLE = 'podledger app manifest';
@@ -58,7 +58,7 @@ const SIZE_SCHEMA: JsonSchema[] = [{ type: 'string', pattern: SIZE_PATTERN }, { 
  */
 export function manifestJsonSchema(): object {
   const rewritten = new Set<string>();
-  const generated = z.toJSONSchema(ManifestSchema, {
+  const generated = z.toJSONSchema(manifestSchema(), {
     io: 'input',
     target: 'draft-07',
     // Everything in the manifest schema is representable; a new construct that is not should fail
@@ -90,7 +90,7 @@ export function manifestJsonSchema(): object {
         if (parsed.success && JSON.stringify(parsed.data) === JSON.stringify(value)) json.default = structuredClone(value);
       }
       // "exactly one of image or build" (the zod refinement) is representable: say it.
-      if (zodSchema === ContainerSchema) json.oneOf = [{ required: ['image'] }, { required: ['build'] }];
+      if (zodSchema === containerSchema()) json.oneOf = [{ required: ['image'] }, { required: ['build'] }];
     },
   }) as JsonSchema;
   const { $schema, ...rest } = generated;

@@ -4,7 +4,7 @@
 import { Composer, isMap, isScalar, LineCounter, Parser, visit, YAMLParseError, type CST, type Document } from 'yaml';
 import type * as z from 'zod';
 import type { ManifestError } from '../core/events.js';
-import { ManifestSchema, type Manifest } from '../core/manifest/schema.js';
+import { manifestSchema, type Manifest } from '../core/manifest/schema.js';
 
 /** A manifest is a few KiB: a larger file is refused unparsed (and read no further than this). */
 export const MANIFEST_MAX_BYTES = 256 * 1024;
@@ -71,7 +71,7 @@ export function parseManifest(text: string, file: string, folderId: string): Par
     const fix = /excessive alias/i.test(message) ? 'expand the aliases (at most 100 are resolved)' : 'define the anchor before the alias, or remove it';
     return { ok: false, locate, errors: [{ file, line: pos.line, col: pos.col, path: '(yaml)', message: `${message}: ${fix}` }] };
   }
-  const parsed = ManifestSchema.safeParse(document);
+  const parsed = manifestSchema().safeParse(document);
   if (!parsed.success) return { ok: false, locate, errors: issuesToErrors(parsed.error.issues, at) };
   if (parsed.data.app.id !== folderId) {
     return { ok: false, locate, errors: [at(['app', 'id'], `must equal the folder name '${folderId}' (got '${parsed.data.app.id}')`)] };

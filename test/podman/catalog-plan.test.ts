@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { placeholdersIn, SECRET_PREFIX } from '../../src/core/facts.js';
-import { dependenciesOf, ManifestSchema, type Manifest } from '../../src/core/manifest/schema.js';
+import { dependenciesOf, manifestSchema, type Manifest } from '../../src/core/manifest/schema.js';
 import { readManifests } from '../../src/observe/manifests.js';
 import { policyContext } from '../../src/observe/policy-file.js';
 import { makeTempDir, REPO_ROOT, runCli, type TempDir } from '../support/cli.js';
@@ -50,7 +50,7 @@ describe('plan of the node catalog on an empty podman', () => {
     const templates = new Map<string, string[]>();
     for (const [id, r] of readings) {
       if (!r.ok) throw new Error(`${id} is invalid: ${r.errors.map((e) => e.message).join('; ')} (see test/unit/catalog)`);
-      manifests.set(id, ManifestSchema.parse(r.manifest));
+      manifests.set(id, manifestSchema().parse(r.manifest));
       templates.set(id, Object.values(r.templates));
     }
     // Letters and digits only (mempool's start.sh pastes its passwords into a config with sed).

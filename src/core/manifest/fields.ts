@@ -164,9 +164,12 @@ export const checked = (problem: (s: string) => string | undefined, pattern?: st
 
 const NO_CONTROL = '\\u0000-\\u001f\\u007f-\\u009f';
 export const hostPath = (allowRoot: boolean) => checked((p) => absolutePathProblem(p, 'host path', allowRoot), `^/[^:,${NO_CONTROL}]*$`);
-export const containerPath = checked((p) => absolutePathProblem(p, 'container path', false), `^/[^:,${NO_CONTROL}]*$`);
 export const relativePath = (inside: string, isFile: boolean) => checked((p) => relativePathProblem(p, inside, isFile), `^[^/${NO_CONTROL}][^${NO_CONTROL}]*$`);
-export const deviceField = checked(deviceProblem, `^/dev/[^,\\s${NO_CONTROL}]+$`);
-export const imageReference = checked(imageProblem, '^[A-Za-z0-9][A-Za-z0-9._:/@-]*$');
-export const networkField = checked(networkProblem);
-export const noNul = checked((s) => (s.includes('\0') ? 'must not contain a NUL character; remove it' : undefined));
+/** The fields used as they are, each built once per call: schema.ts builds its schemas on first use, not at load. */
+export const fieldSchemas = () => ({
+  containerPath: checked((p) => absolutePathProblem(p, 'container path', false), `^/[^:,${NO_CONTROL}]*$`),
+  deviceField: checked(deviceProblem, `^/dev/[^,\\s${NO_CONTROL}]+$`),
+  imageReference: checked(imageProblem, '^[A-Za-z0-9][A-Za-z0-9._:/@-]*$'),
+  networkField: checked(networkProblem),
+  noNul: checked((s) => (s.includes('\0') ? 'must not contain a NUL character; remove it' : undefined)),
+});

@@ -8,7 +8,7 @@ import type { ManifestReading } from '../../../src/core/observations.js';
 import { dependencyOrder } from '../../../src/core/manifest/dependencies.js';
 import { formatManifestError } from '../../../src/manifest/parse.js';
 import { DEFAULT_POLICY, type PolicyContext } from '../../../src/manifest/policy.js';
-import { dependenciesOf, ManifestSchema, type Manifest } from '../../../src/core/manifest/schema.js';
+import { dependenciesOf, manifestSchema, type Manifest } from '../../../src/core/manifest/schema.js';
 import { readManifests } from '../../../src/observe/manifests.js';
 import { policyContext } from '../../../src/observe/policy-file.js';
 
@@ -29,7 +29,7 @@ const errorsIn = (readings: Map<string, ManifestReading>) =>
 
 /** The valid manifests, as the planner sees them (defaults filled in). */
 const manifestsOf = (readings: Map<string, ManifestReading>) =>
-  new Map([...readings].flatMap(([id, r]): [string, Manifest][] => (r.ok ? [[id, ManifestSchema.parse(r.manifest)]] : [])));
+  new Map([...readings].flatMap(([id, r]): [string, Manifest][] => (r.ok ? [[id, manifestSchema().parse(r.manifest)]] : [])));
 
 describe('the node catalog (apps/)', () => {
   it('given the node policy, when every manifest is read, then all are valid', async () => {

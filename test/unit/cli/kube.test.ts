@@ -10,7 +10,7 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { placeholdersIn, SECRET_PREFIX } from '../../../src/core/facts.js';
-import { ManifestSchema } from '../../../src/core/manifest/schema.js';
+import { manifestSchema } from '../../../src/core/manifest/schema.js';
 import { readManifests } from '../../../src/observe/manifests.js';
 import { policyContext } from '../../../src/observe/policy-file.js';
 import { makeTempDir, REPO_ROOT, type TempDir } from '../../support/cli.js';
@@ -42,7 +42,7 @@ describe('podledger kube over the real catalog', () => {
     appIds = [...readings.keys()].sort();
     for (const r of readings.values()) {
       if (!r.ok) throw new Error(`${r.path} is invalid (see test/unit/catalog)`);
-      const m = ManifestSchema.parse(r.manifest);
+      const m = manifestSchema().parse(r.manifest);
       const names = [...m.container.secret_env.map((s) => s.secret_file),
         ...Object.values(r.templates).flatMap((t) => placeholdersIn(t).filter((p) => p.startsWith(SECRET_PREFIX)).map((p) => p.slice(SECRET_PREFIX.length)))];
       for (const name of names) secrets.set(name, `s3cr3t-${randomBytes(12).toString('hex')}`);

@@ -1,6 +1,6 @@
 // Builders for given/when/then tests of the pure core: envelopes with seq and time, and manifests.
 import { CURRENT_VERSION, type Draft, type Envelope } from '../../../src/core/events.js';
-import { ManifestSchema, type Manifest, type ManifestInput } from '../../../src/core/manifest/schema.js';
+import { manifestSchema, type Manifest, type ManifestInput } from '../../../src/core/manifest/schema.js';
 
 export const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
 
@@ -15,11 +15,11 @@ export function envelopes(drafts: Draft[], firstSeq = 1): Envelope[] {
 /** A manifest as an author writes it (checked against the schema here, so a typo fails the test setup). */
 export function manifest(id: string, container: Partial<ManifestInput['container']> = {}, rest: Partial<ManifestInput> = {}): ManifestInput {
   const input = { app: { id, name: id, version: '1.0.0' }, container: { image: `example/${id}:1`, ...container }, ...rest } as ManifestInput;
-  ManifestSchema.parse(input);
+  manifestSchema().parse(input);
   return input;
 }
 
-export const parsed = (m: ManifestInput): Manifest => ManifestSchema.parse(m);
+export const parsed = (m: ManifestInput): Manifest => manifestSchema().parse(m);
 
 export const observed = (app: string, m: ManifestInput, hash = `h-${app}`): Draft => ({
   type: 'ManifestObserved', source: 'manifests', app,

@@ -3,11 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { renderKube } from '../../../src/core/kube/render.js';
 import type { KubeApp } from '../../../src/core/kube/model.js';
-import { ManifestSchema, type ManifestInput } from '../../../src/core/manifest/schema.js';
+import { manifestSchema, type ManifestInput } from '../../../src/core/manifest/schema.js';
 import { resolveUncached } from '../../../src/core/spec.js';
 
 function app(input: ManifestInput): KubeApp {
-  const manifest = ManifestSchema.parse(input);
+  const manifest = manifestSchema().parse(input);
   const r = resolveUncached({ id: manifest.app.id, path: 'x', manifest, templates: {} }, { facts: {}, secrets: {} });
   if (!r.ok) throw new Error(JSON.stringify(r.reasons));
   return { manifest, spec: r.spec, specHash: r.hash, files: [] };

@@ -12,7 +12,7 @@ import { resolveSpec } from '../../../src/core/spec.js';
 import type { AppState, State } from '../../../src/core/state.js';
 import { manifestJsonSchema } from '../../../src/manifest/json-schema.js';
 import { parseManifest } from '../../../src/manifest/parse.js';
-import { ManifestSchema } from '../../../src/core/manifest/schema.js';
+import { manifestSchema } from '../../../src/core/manifest/schema.js';
 import { parseDuration, parseSize } from '../../../src/core/manifest/units.js';
 
 // ajv-formats is CommonJS: its default export arrives wrapped under ESM + NodeNext typings.
@@ -281,7 +281,7 @@ describe('valid manifests', () => {
       fc.property(validManifest, rendering, (g, r) => {
         const parsed = parseManifest(render(g.input, r), FILE, g.id);
         if (!parsed.ok) throw new Error(`rejected: ${JSON.stringify(parsed.errors)}`);
-        expect(parsed.manifest).toEqual(ManifestSchema.parse(g.input));
+        expect(parsed.manifest).toEqual(manifestSchema().parse(g.input));
       }),
       RUNS,
     );
