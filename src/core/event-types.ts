@@ -9,3 +9,9 @@ export const EVENT_TYPE_NAMES = [
   'ManifestRemoved', 'PlanDecided', 'ProbeOutcomeChanged', 'RolledBack', 'SecretObserved',
   'SecretRemoved', 'SecurityWarning', 'UnmanagedContainerObserved',
 ] as const;
+
+// Constants the schemas (event-schemas.ts) are built from, here so that events.ts offers them without
+// building those.
+export const SOURCES = ['manifests', 'podman', 'inventory', 'host', 'secrets', 'health', 'reconciler', 'executor', 'cli'] as const;
+export const ACTION_KINDS = ['create', 'start', 'restart', 'recreate', 'rollback', 'adopt', 'remove', 'wait', 'blocked'] as const;
+export const HEALTH_STATES = ['starting', 'healthy', 'unhealthy'] as const;

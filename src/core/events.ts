@@ -1,175 +1,25 @@
 // The event catalogue: every observation and decision podledger records, as `{type, v, data}`.
 // Each type/version has a zod schema; the envelope adds position, time and causality.
 // Events are past tense and immutable: a new shape is a new `v`, upcast when read (see `decodeEvent`).
-import * as z from 'zod';
+import type * as z from 'zod';
 import { parseSize } from './manifest/units.js';
-import { ContainerSpecSchema } from './spec-schema.js';
-import { EXACT, exactCheck, exactCheckAnyOrder, type ExactCheck } from './exact-check.js';
-import type { EVENT_TYPE_NAMES } from './event-types.js';
+import { eventSchemas } from './event-schemas.js';
+import { compileExactCheck, EXACT, type ExactCheck, type OrderCheck } from './exact-check.js';
+import { DATA_CHECKS as GENERATED_CHECKS, ENVELOPE_CHECK } from './exact-checks.generated.js';
+import { ACTION_KINDS, EVENT_TYPE_NAMES, HEALTH_STATES, SOURCES } from './event-types.js';
 
-export const SOURCES = ['manifests', 'podman', 'inventory', 'host', 'secrets', 'health', 'reconciler', 'executor', 'cli'] as const;
+export { ACTION_KINDS, HEALTH_STATES, SOURCES };
 export type Source = (typeof SOURCES)[number];
 
-export const ReasonSchema = z.object({
-  code: z.string(),
-  field: z.string().optional(),
-  from: z.unknown().optional(),
-  to: z.unknown().optional(),
-  causedBy: z.number().int().positive().optional(),
-  message: z.string().optional(),
-});
-export type Reason = z.infer<typeof ReasonSchema>;
-
-export const ACTION_KINDS = ['create', 'start', 'restart', 'recreate', 'rollback', 'adopt', 'remove', 'wait', 'blocked'] as const;
-export const ActionSchema = z.object({
-  kind: z.enum(ACTION_KINDS),
-  app: z.string(),
-  reasons: z.array(ReasonSchema),
-  /** the spec hash the action converges to (create, recreate) */
-  specHash: z.string().optional(),
-  /** for `wait`: epoch ms after which the planner will act */
-  until: z.number().optional(),
-  /** for crash-loop waits and restarts: which restart this is since the app last ran stably */
-  attempt: z.number().int().nonnegative().optional(),
-});
-export type Action = z.infer<typeof ActionSchema>;
+type Built = ReturnType<typeof eventSchemas>;
+export type Reason = z.infer<Built['ReasonSchema']>;
+export type Action = z.infer<Built['ActionSchema']>;
 export type ActionKind = Action['kind'];
-
-export const ManifestErrorSchema = z.object({
-  file: z.string(),
-  line: z.number().int(),
-  col: z.number().int(),
-  path: z.string(),
-  message: z.string(),
-});
-export type ManifestError = z.infer<typeof ManifestErrorSchema>;
-
+export type ManifestError = z.infer<Built['ManifestErrorSchema']>;
 /** A field where what runs differs from what should: secrets show as `(secret)`, never by value. */
-export const DifferenceSchema = z.object({ field: z.string(), expected: z.unknown(), actual: z.unknown() });
-export type Difference = z.infer<typeof DifferenceSchema>;
-
-export const HEALTH_STATES = ['starting', 'healthy', 'unhealthy'] as const;
+export type Difference = z.infer<Built['DifferenceSchema']>;
 export type HealthStatus = (typeof HEALTH_STATES)[number];
-
-const ContainerState = z.enum(['created', 'running', 'paused', 'exited', 'stopped', 'unknown']);
-export type ContainerStateName = z.infer<typeof ContainerState>;
-
-const FactValue = z.union([z.string(), z.number()]);
-
-/** Per event type, its versions' data schemas. The last version is the current one. */
-export const EVENT_SCHEMAS = {
-  BootStarted: {
-    1: z.object({ version: z.string(), pid: z.number().int(), foldVersion: z.number().int(), hashVersion: z.number().int() }),
-    // v2 names the node: the id of the node key the boot hashed secrets with (absent when upcast from v1)
-    2: z.object({ version: z.string(), pid: z.number().int(), foldVersion: z.number().int(), hashVersion: z.number().int(), node: z.string().optional() }),
-  },
-  BootStopped: { 1: z.object({ reason: z.string() }) },
-  ManifestObserved: {
-    // v1 (podledger 0.1 development logs): tmpfs volumes wrote `options: "size=1m,mode=1777"`.
-    1: z.object({ path: z.string(), hash: z.string(), manifest: z.record(z.string(), z.unknown()), templates: z.record(z.string(), z.string()).default({}), buildContextHash: z.string().optional() }),
-    2: z.object({
-      path: z.string(), hash: z.string(),
-      /** the manifest as written (YAML as JSON); the fold interprets it with today's schema */
-      manifest: z.record(z.string(), z.unknown()),
-      /** template file name → its text, so files can be rendered (and hashed) offline */
-      templates: z.record(z.string(), z.string()).default({}),
-      /** content hash of the build context, for `build` manifests: a changed Containerfile changes the image */
-      buildContextHash: z.string().optional(),
-    }),
-  },
-  ManifestRejected: { 1: z.object({ path: z.string(), hash: z.string(), errors: z.array(ManifestErrorSchema) }) },
-  ManifestRemoved: { 1: z.object({ path: z.string() }) },
-  HostFactsObserved: { 1: z.object({ facts: z.record(z.string(), FactValue), changed: z.array(z.string()) }) },
-  SecretObserved: { 1: z.object({ name: z.string(), hash: z.string() }) },
-  SecretRemoved: { 1: z.object({ name: z.string() }) },
-  ContainerObserved: {
-    1: z.object({
-      id: z.string(), name: z.string(), state: ContainerState, exitCode: z.number().int().optional(),
-      image: z.string(), specHash: z.string().optional(), hashVersion: z.number().int().optional(),
-      /** for an exited container: podman's State.OOMKilled (absent in logs written before it was recorded) */
-      oomKilled: z.boolean().optional(),
-    }),
-  },
-  ContainerStarted: { 1: z.object({ id: z.string(), name: z.string(), specHash: z.string().optional() }) },
-  ContainerExited: {
-    1: z.object({
-      id: z.string(), name: z.string(), exitCode: z.number().int(),
-      /** the kernel killed it for its memory limit, as podman reported (absent in logs written before it was recorded) */
-      oomKilled: z.boolean().optional(),
-    }),
-  },
-  ContainerRemoved: { 1: z.object({ id: z.string(), name: z.string() }) },
-  HealthChanged: {
-    1: z.object({
-      id: z.string(), status: z.enum(HEALTH_STATES), failingStreak: z.number().int().nonnegative(),
-      /** why the last probe failed (status code, connection error, exit code); never command output */
-      detail: z.string().optional(),
-    }),
-  },
-  ProbeOutcomeChanged: {
-    1: z.object({
-      id: z.string(),
-      ok: z.boolean(),
-      /**
-       * what the probe saw, at most 200 characters: the address probed and the HTTP status or
-       * connection error (`10.88.0.5:8080: HTTP 503`); for exec checks only the exit code
-       */
-      output: z.string(),
-      /** how long that probe took (ms); a change of latency alone is not recorded */
-      latencyMs: z.number().nonnegative(),
-    }),
-  },
-  DriftDetected: { 1: z.object({ id: z.string(), differences: z.array(DifferenceSchema) }) },
-  UnmanagedContainerObserved: {
-    1: z.object({ id: z.string(), name: z.string(), image: z.string(), differences: z.array(DifferenceSchema) }),
-  },
-  BackoffScheduled: { 1: z.object({ attempt: z.number().int().nonnegative(), until: z.number(), delayMs: z.number() }) },
-  RolledBack: {
-    1: z.object({
-      /** the spec that failed its health check, and the manifest it came from (held back until that changes) */
-      fromSpecHash: z.string(), badManifestHash: z.string(),
-      /** the last spec that was healthy */
-      toSpecHash: z.string(),
-    }),
-  },
-  ImageProgress: { 1: z.object({ image: z.string(), step: z.string() }) },
-  /** something on the node weakens its safety (a secrets folder others can read); not folded */
-  SecurityWarning: { 1: z.object({ code: z.string(), path: z.string(), message: z.string() }) },
-  PlanDecided: {
-    1: z.object({
-      /** the projection the plan was made from: its last seq, and its hash */
-      atSeq: z.number().int().nonnegative(),
-      stateHash: z.string(),
-      /** the clock the planner was given (ms), so a replay can re-plan exactly */
-      plannedAt: z.number(),
-      actions: z.array(ActionSchema),
-      /**
-       * apps with an action in flight when this was decided: the decider's third input (absent when
-       * none), so a replay decides again from the same inputs
-       */
-      inFlight: z.array(z.string()).optional(),
-      /**
-       * written before `inFlight` was: the apps left out of `actions` because an action of theirs (or of
-       * a dependency) was in flight; replay filters them out of the re-derived plan
-       */
-      deferred: z.array(z.string()).optional(),
-    }),
-  },
-  ActionStarted: { 1: z.object({ action: ActionSchema }) },
-  ActionSucceeded: {
-    // v1: a spec's tmpfs volumes carried `options` instead of size/mode; newer spec fields were absent.
-    1: z.object({ kind: z.enum(ACTION_KINDS), spec: z.record(z.string(), z.unknown()).optional() }).loose(),
-    2: z.object({
-      kind: z.enum(ACTION_KINDS), containerId: z.string().optional(), specHash: z.string().optional(),
-      spec: ContainerSpecSchema.optional(), detail: z.string().optional(),
-      /** podman's start time of the container's current run (ms): older events about it are stale */
-      startedAt: z.number().optional(),
-      /** for a crash-loop restart: which attempt it was (the backoff counts these) */
-      attempt: z.number().int().nonnegative().optional(),
-    }),
-  },
-  ActionFailed: { 1: z.object({ kind: z.enum(ACTION_KINDS), error: z.object({ code: z.string(), message: z.string() }) }) },
-} as const;
+export type ContainerStateName = z.infer<Built['ContainerState']>;
 
 /**
  * Upcasters: UPCASTERS[type][v] turns data of version v into version v + 1. A log written by an
@@ -203,7 +53,7 @@ function mapTmpfs(doc: Record<string, unknown>, path: string[], size: (text: str
   };
 }
 
-type Schemas = typeof EVENT_SCHEMAS;
+type Schemas = Built['EVENT_SCHEMAS'];
 export type EventType = keyof Schemas;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Holds<T extends true> = T;
@@ -240,24 +90,14 @@ export interface EnvelopeMeta {
 export type Envelope = DomainEvent & EnvelopeMeta;
 export type EnvelopeOf<T extends EventType> = EventOf<T> & EnvelopeMeta;
 
-export const CURRENT_VERSION: { [T in EventType]: number } = Object.fromEntries(
-  Object.entries(EVENT_SCHEMAS).map(([type, versions]) => [type, Math.max(...Object.keys(versions).map(Number))]),
-) as { [T in EventType]: number };
-
-const EnvelopeShape = z.object({
-  seq: z.number().int().positive(),
-  id: z.string().min(1),
-  type: z.string(),
-  v: z.number().int().positive(),
-  at: z.number().int().min(0).max(8.64e15), // ms since 1970 within what a Date can hold
-  boot: z.number().int().nonnegative(),
-  bootSeq: z.number().int().positive(),
-  source: z.enum(SOURCES),
-  app: z.string().optional(),
-  causedBy: z.number().int().positive().optional(),
-  correlation: z.string().optional(),
-  data: z.unknown(),
-});
+/** A type's current version: its schemas' last (the compiler holds this table to them). */
+type LatestVersion<T> = T extends { 2: unknown } ? 2 : 1;
+export const CURRENT_VERSION = {
+  BootStarted: 2, BootStopped: 1, ManifestObserved: 2, ManifestRejected: 1, ManifestRemoved: 1, HostFactsObserved: 1,
+  SecretObserved: 1, SecretRemoved: 1, ContainerObserved: 1, ContainerStarted: 1, ContainerExited: 1, ContainerRemoved: 1,
+  HealthChanged: 1, ProbeOutcomeChanged: 1, DriftDetected: 1, UnmanagedContainerObserved: 1, BackoffScheduled: 1,
+  RolledBack: 1, ImageProgress: 1, SecurityWarning: 1, PlanDecided: 1, ActionStarted: 1, ActionSucceeded: 2, ActionFailed: 1,
+} as const satisfies { [T in EventType]: LatestVersion<Schemas[T]> } as { readonly [T in EventType]: number };
 
 export type DecodeResult = { ok: true; event: Envelope } | { ok: false; seq: number | undefined; reason: string };
 
@@ -267,6 +107,7 @@ export function decodeEvent(raw: unknown): DecodeResult {
     typeof raw === 'object' && raw !== null && typeof (raw as { seq?: unknown }).seq === 'number'
       ? (raw as { seq: number }).seq
       : undefined;
+  const { EnvelopeShape, EVENT_SCHEMAS } = eventSchemas();
   const env = EnvelopeShape.safeParse(raw);
   if (!env.success) return { ok: false, seq: seqOf(), reason: `bad envelope: ${summarise(env.error)}` };
   const versions = (EVENT_SCHEMAS as Record<string, Record<number, z.ZodType> | undefined>)[env.data.type];
@@ -306,7 +147,7 @@ export function decodeOwned(raw: unknown): DecodeResult {
  * (then `decodeEvent` decides, and says why). For readers of many records that want no result object.
  */
 export function ownedFast(raw: unknown): Envelope | undefined {
-  const order = ENVELOPE?.(raw);
+  const order = (envelope ??= ENVELOPE_CHECK === null ? () => 0 : compileExactCheck<OrderCheck>(ENVELOPE_CHECK))(raw);
   if (!order) return undefined;
   const e = raw as EnvelopeMeta & { type: string; data: unknown };
   const current = dataCheck(e.type);
@@ -327,7 +168,8 @@ export function ownedFast(raw: unknown): Envelope | undefined {
   return event as unknown as Envelope;
 }
 
-const ENVELOPE = exactCheckAnyOrder(EnvelopeShape);
+/** The envelope's exact check (`exactCheckAnyOrder` of the envelope schema), compiled on first use */
+let envelope: OrderCheck | undefined;
 /** A type's current version, the exact check of its data, and its name as the catalogue spells it. */
 type DataCheck = { v: number; check: ExactCheck; type: EventType };
 /** by type: its DataCheck (null where the schema is not covered), compiled on first use */
@@ -337,11 +179,10 @@ function dataCheck(type: string): DataCheck | undefined {
   const hit = DATA_CHECKS.get(type);
   if (hit !== undefined) return hit ?? undefined;
   // only the catalogue's types are kept: a log's made-up ones must not grow the map
-  if (!Object.hasOwn(EVENT_SCHEMAS, type)) return undefined;
-  const name = Object.keys(EVENT_SCHEMAS).find((t) => t === type) as EventType; // the catalogue's string
-  const v = CURRENT_VERSION[name];
-  const check = exactCheck((EVENT_SCHEMAS as Record<string, Record<number, z.ZodType>>)[name]![v]!);
-  const entry = check ? { v, check, type: name } : null;
+  if (!Object.hasOwn(GENERATED_CHECKS, type)) return undefined;
+  const name = EVENT_TYPE_NAMES.find((t) => t === type)!; // the catalogue's string
+  const source = GENERATED_CHECKS[name];
+  const entry = source ? { v: CURRENT_VERSION[name], check: compileExactCheck<ExactCheck>(source), type: name } : null;
   DATA_CHECKS.set(name, entry);
   return entry ?? undefined;
 }
@@ -351,7 +192,7 @@ function dataCheck(type: string): DataCheck | undefined {
  * the data as decoding will see it (defaults filled), so the live fold and a replay fold the same value.
  */
 export function checkDraft(draft: Draft): { ok: true; data: unknown } | { ok: false; reason: string } {
-  const schema = (EVENT_SCHEMAS as Record<string, Record<number, z.ZodType>>)[draft.type]?.[CURRENT_VERSION[draft.type]];
+  const schema = (eventSchemas().EVENT_SCHEMAS as Record<string, Record<number, z.ZodType>>)[draft.type]?.[CURRENT_VERSION[draft.type]];
   if (!schema) return { ok: false, reason: `unknown event type '${draft.type}'` };
   const parsed = schema.safeParse(draft.data);
   return parsed.success ? { ok: true, data: parsed.data } : { ok: false, reason: `bad ${draft.type} data: ${summarise(parsed.error)}` };

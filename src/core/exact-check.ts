@@ -51,11 +51,29 @@ export function exactCheckAnyOrder(schema: z.ZodType): OrderCheck | undefined {
 const HELPERS = { isArray: Array.isArray, getProto: Object.getPrototypeOf, OP: Object.prototype, isSafe: Number.isSafeInteger, isFin: Number.isFinite };
 
 function build(schema: unknown, anyOrder: boolean): ExactCheck | OrderCheck | undefined {
+  const body = source(schema, anyOrder);
+  return body === undefined ? undefined : compileExactCheck(body);
+}
+
+/** The generated source of a check (a function body returning the predicate), or undefined when unsupported. */
+function source(schema: unknown, anyOrder: boolean): string | undefined {
   const gen = new Gen();
   const top = defOf(schema).type === 'object' ? gen.object(schema, anyOrder) : gen.fn(schema);
-  if (top === undefined) return undefined;
-  const body = `"use strict";\n${gen.fns.join('\n')}\nreturn ${top};`;
-  const make = new Function(...Object.keys(HELPERS), body) as (...helpers: unknown[]) => ExactCheck | OrderCheck;
+  return top === undefined ? undefined : `"use strict";\n${gen.fns.join('\n')}\nreturn ${top};`;
+}
+
+/**
+ * The source `exactCheck` (anyOrder false) or `exactCheckAnyOrder` (true) compiles, as text: the
+ * event catalogue's are generated into exact-checks.generated.ts, so decoding needs no zod schema
+ * built until a record leaves the fast path (events.ts).
+ */
+export function exactCheckSource(schema: z.ZodType, anyOrder: boolean): string | undefined {
+  return anyOrder && defOf(schema).type !== 'object' ? undefined : source(schema, anyOrder);
+}
+
+/** A check from its source (`exactCheckSource`): the same predicate `exactCheck`/`exactCheckAnyOrder` builds. */
+export function compileExactCheck<C extends ExactCheck | OrderCheck>(body: string): C {
+  const make = new Function(...Object.keys(HELPERS), body) as (...helpers: unknown[]) => C;
   return make(...Object.values(HELPERS));
 }
 

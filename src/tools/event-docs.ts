@@ -3,8 +3,11 @@
 // `npm run schema` (schema.ts) writes it between the two markers; the rest of the README is written
 // by hand. Pure: the caller reads and writes the file.
 import * as z from 'zod';
-import { ActionSchema, DifferenceSchema, EVENT_SCHEMAS, ManifestErrorSchema, ReasonSchema, type EventType } from '../core/events.js';
-import { ContainerSpecSchema } from '../core/spec-schema.js';
+import type { EventType } from '../core/events.js';
+import { eventSchemas } from '../core/event-schemas.js';
+import { containerSpecSchema } from '../core/spec-schema.js';
+
+const { ActionSchema, DifferenceSchema, EVENT_SCHEMAS, ManifestErrorSchema, ReasonSchema } = eventSchemas();
 
 export const EVENTS_README = 'events/README.md';
 
@@ -95,7 +98,7 @@ const SHAPES: readonly { name: string; schema: z.ZodType; about?: string }[] = [
   { name: 'Reason', schema: ReasonSchema, about: '`causedBy`: the seq of the event it follows from' },
   { name: 'Difference', schema: DifferenceSchema, about: 'secrets show as `(secret)`, never by value' },
   { name: 'ManifestError', schema: ManifestErrorSchema },
-  { name: 'ContainerSpec', schema: ContainerSpecSchema, about: 'the resolved container spec (`src/core/spec-schema.ts`): everything a container is created from, secrets as hashes' },
+  { name: 'ContainerSpec', schema: containerSpecSchema(), about: 'the resolved container spec (`src/core/spec-schema.ts`): everything a container is created from, secrets as hashes' },
 ];
 /** Shapes named but not spelled out (too big for a table cell). */
 const OPAQUE = new Set(['ContainerSpec']);

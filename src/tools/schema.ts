@@ -1,6 +1,7 @@
 // `npm run schema`: writes the manifest's JSON Schema and Markdown reference to docs/, and the type
-// table of events/README.md (event-docs.ts; the rest of that README is hand-written), and the command
-// line reference docs/cli.md (cli-docs.ts).
+// table of events/README.md (event-docs.ts; the rest of that README is hand-written), the command
+// line reference docs/cli.md (cli-docs.ts), and the event catalogue's exact checks as source
+// (src/core/exact-checks.generated.ts, exact-checks.ts).
 // `--check`: writes nothing; exits 1 naming each file that is stale (for CI and tests).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +9,7 @@ import { generatedFiles } from '../manifest/json-schema.js';
 import { buildProgram } from '../cli/program.js';
 import { CLI_DOCS, cliReference } from './cli-docs.js';
 import { EVENTS_README, withEventTypes } from './event-docs.js';
+import { EXACT_CHECKS_FILE, exactChecksModule } from './exact-checks.js';
 
 // dist/tools/schema.js (or src/tools/schema.ts) → the repo root.
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -30,7 +32,7 @@ function main(argv: string[]): number {
   let stale = 0;
   const events = read(`${root}${EVENTS_README}`);
   if (events === undefined) throw new Error(`${EVENTS_README} is missing`);
-  const files = { ...generatedFiles(), [EVENTS_README]: withEventTypes(events), [CLI_DOCS]: cliReference(buildProgram()) };
+  const files = { ...generatedFiles(), [EVENTS_README]: withEventTypes(events), [CLI_DOCS]: cliReference(buildProgram()), [EXACT_CHECKS_FILE]: exactChecksModule() };
   for (const [rel, content] of Object.entries(files)) {
     const file = `${root}${rel}`;
     const current = read(file);

@@ -27,10 +27,10 @@ export const template = (allowSecrets: boolean) =>
 export const isSecretName = (s: string) => s.length > 0 && !s.includes('/') && !s.includes('..');
 
 /**
- * The schemas, built on first use: building them is ~20 ms of zod at start-up (docs/benchmarks.md,
- * branch startup3), which the fold of a log whose manifests all take the fast path
- * (fast-parse.ts), and every command that reads no manifest, never needs. Built once: the JSON
- * Schema generator tells fields apart by identity.
+ * The schemas, built on first use: building them was 21 M instructions of every offline command's
+ * start-up (docs/benchmarks.md, branch startup3), which the fold of a log whose manifests all take
+ * the fast path (fast-parse.ts), and every command that reads no manifest, never needs. Built once:
+ * the JSON Schema generator tells fields apart by identity.
  */
 function build() {
   const basic = basics();

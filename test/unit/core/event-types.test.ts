@@ -2,7 +2,10 @@
 // compiler checks it in events.ts, this checks the built values.
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPE_NAMES } from '../../../src/core/event-types.js';
-import { CURRENT_VERSION, EVENT_SCHEMAS } from '../../../src/core/events.js';
+import { CURRENT_VERSION } from '../../../src/core/events.js';
+import { eventSchemas } from '../../../src/core/event-schemas.js';
+
+const { EVENT_SCHEMAS } = eventSchemas();
 
 describe('EVENT_TYPE_NAMES', () => {
   it('given the event catalogue, when its types are listed, then they are exactly the names, each once', () => {

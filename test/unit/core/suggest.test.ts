@@ -1,8 +1,10 @@
 // "Did you mean" (src/core/suggest.ts): case is ignored, a few edits are forgiven, and a name far
 // from every known one gets no guess.
 import { describe, expect, it } from 'vitest';
-import { EVENT_SCHEMAS } from '../../../src/core/events.js';
+import { eventSchemas } from '../../../src/core/event-schemas.js';
 import { didYouMean, editDistance } from '../../../src/core/suggest.js';
+
+const { EVENT_SCHEMAS } = eventSchemas();
 
 const TYPES = Object.keys(EVENT_SCHEMAS);
 

@@ -6,11 +6,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CURRENT_VERSION, EVENT_SCHEMAS, type EventType } from '../../../src/core/events.js';
+import { CURRENT_VERSION, type EventType } from '../../../src/core/events.js';
+import { eventSchemas } from '../../../src/core/event-schemas.js';
 import { EXACT, EXACT_BUT_ORDER, exactCheck, exactCheckAnyOrder, NOT_EXACT } from '../../../src/core/exact-check.js';
 import { validLines } from './logs.js';
 import { keyPaths, paths, replaced, replacement } from './mutate.js';
 import { RUNS } from './support.js';
+
+const { EVENT_SCHEMAS } = eventSchemas();
 
 /** `check` vouched for `value`: zod accepts it and returns it as it is. */
 function vouched(schema: z.ZodType, value: unknown): void {

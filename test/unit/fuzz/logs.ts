@@ -9,13 +9,16 @@
 // Damage works on the NDJSON text: bytes cut, flipped and inserted; lines swapped, duplicated and
 // dropped; types, versions and data shapes replaced; garbage and blank lines; CRLF, BOM, no final newline.
 import fc from 'fast-check';
-import { checkDraft, CURRENT_VERSION, EVENT_SCHEMAS, type Draft, type Envelope } from '../../../src/core/events.js';
+import { checkDraft, CURRENT_VERSION, type Draft, type Envelope } from '../../../src/core/events.js';
+import { eventSchemas } from '../../../src/core/event-schemas.js';
 import { evolve, stateHash } from '../../../src/core/evolve.js';
 import { EXECUTABLE, plan } from '../../../src/core/plan.js';
 import { desiredApp, resolveSpec } from '../../../src/core/spec.js';
 import { initialState, type State } from '../../../src/core/state.js';
 import type { ManifestInput } from '../../../src/core/manifest/schema.js';
 import { manifest, T0 } from '../core/builders.js';
+
+const { EVENT_SCHEMAS } = eventSchemas();
 
 export const APPS = ['alpha', 'bravo', 'charlie'] as const;
 const SECRETS = ['pw', 'token'] as const;

@@ -1,10 +1,10 @@
 // Drift is read from `podman inspect` as podman 4.3 shows a container made from HostConfig.Mounts
 // (recorded from a real podman, see test/podman/fields.test.ts): no false drift, and a lost mount is seen.
 import { describe, expect, it } from 'vitest';
-import { ContainerSpecSchema } from '../../../src/core/spec-schema.js';
+import { containerSpecSchema } from '../../../src/core/spec-schema.js';
 import { compareContainer, type InspectedContainer } from '../../../src/podman/compare.js';
 
-const spec = ContainerSpecSchema.parse({
+const spec = containerSpecSchema().parse({
   app: 'web', name: 'web', image: 'localhost/web:1', network: 'podledger', cmd: [], ports: [], env: {}, secretEnv: {}, files: {}, stopTimeout: 10,
   volumes: [
     { type: 'bind', source: '/srv/web/conf', target: '/conf', read_only: true },

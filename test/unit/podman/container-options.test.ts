@@ -2,9 +2,9 @@
 // `src:dst:ro` strings, no tmpfs option strings but one case podman 4.3 needs), the rest as set.
 import { describe, expect, it } from 'vitest';
 import { createOptions } from '../../../src/podman/container-options.js';
-import { ContainerSpecSchema, type ContainerSpec } from '../../../src/core/spec-schema.js';
+import { containerSpecSchema, type ContainerSpec } from '../../../src/core/spec-schema.js';
 
-const spec = (over: Partial<ContainerSpec> = {}): ContainerSpec => ContainerSpecSchema.parse({
+const spec = (over: Partial<ContainerSpec> = {}): ContainerSpec => containerSpecSchema().parse({
   app: 'web', name: 'web', image: 'localhost/web:1', network: 'podledger', cmd: [], ports: [], volumes: [],
   env: {}, secretEnv: {}, files: {}, stopTimeout: 10, ...over,
 });

@@ -3,8 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CURRENT_VERSION, EVENT_SCHEMAS } from '../../../src/core/events.js';
+import { CURRENT_VERSION } from '../../../src/core/events.js';
+import { eventSchemas } from '../../../src/core/event-schemas.js';
 import { BEGIN_MARKER, END_MARKER, EVENTS_README, eventTypesSection, withEventTypes } from '../../../src/tools/event-docs.js';
+
+const { EVENT_SCHEMAS } = eventSchemas();
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const readme = readFileSync(`${root}${EVENTS_README}`, 'utf8');
