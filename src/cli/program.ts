@@ -1,7 +1,7 @@
 // `podledger <command>`: option parsing and exit codes (main.ts runs it). Commands live in ./commands.ts, ./replay.ts, ./compact.ts;
 // the options several share in ./options.ts, each command's examples in ./examples.ts.
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { parseHttpAddress } from '../daemon/health-http.js';
+import type { parseHttpAddress } from '../daemon/health-http.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../daemon/logger.js';
 import { PodledgerError } from '../core/errors.js';
 import { printable } from '../core/render.js';
@@ -139,8 +139,17 @@ function logCommands(program: Command): void {
     .action(async (o: cmd.Common & { http?: cmd.DaemonOutput['http'] }) => (await import('./ui.js')).ui(o));
 }
 
+/**
+ * `--http`'s parser, loaded by `run` before parsing a line that gives `--http` (its module brings
+ * node:http and node:net, ~13 M instructions every other command has no use for; docs/benchmarks.md,
+ * branch startup3). Commander reads a long option only as `--http VALUE` or `--http=VALUE`.
+ */
+let httpParser: typeof parseHttpAddress | undefined;
+const givesHttp = (argv: readonly string[]) => argv.some((a) => a === '--http' || a.startsWith('--http='));
+
 const httpArg = (v: string) => {
-  const at = parseHttpAddress(v);
+  if (!httpParser) throw new Error('--http was parsed without its parser loaded (program.ts run)');
+  const at = httpParser(v);
   if (typeof at === 'string') throw new InvalidArgumentError(at);
   return at;
 };
@@ -186,6 +195,7 @@ export async function main(argv: string[]): Promise<number> {
 async function run(argv: string[]): Promise<{ code: number; failed: boolean }> {
   let ended: number = EXIT.ok;
   try {
+    if (givesHttp(argv)) httpParser = (await import('../daemon/health-http.js')).parseHttpAddress;
     await buildProgram((c) => { ended = c; }).parseAsync(argv);
     return { code: ended, failed: false };
   } catch (err) {
