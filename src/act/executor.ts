@@ -28,6 +28,11 @@ export interface ExecutorConfig {
   secretsDir?: string;
   nodeKey: Buffer;
   progress: Progress;
+  /**
+   * The inspect that read a started container's start time, handed on: it also holds the address the
+   * health monitor would otherwise ask podman for again, on the path to the first passing probe.
+   */
+  onInspected?: (id: string, info: Docker.ContainerInspectInfo) => void;
 }
 
 export interface Outcome {
@@ -64,7 +69,7 @@ export async function execute(cfg: ExecutorConfig, action: Action, state: State)
       if (unmanaged && !old) await stopAndRemove(cfg, unmanaged.id, desired.spec.stopTimeout);
       const id = await createAndStart(cfg, desired.spec, desired.hash, app.id, ready);
       const notes = ready.notes.length > 0 ? { detail: ready.notes.join('; ') } : {};
-      return { containerId: id, spec: desired.spec, specHash: desired.hash, ...notes, ...(await startedAt(cfg.docker, id)) };
+      return { containerId: id, spec: desired.spec, specHash: desired.hash, ...notes, ...(await startedAt(cfg, id)) };
     }
     case 'adopt': {
       // Nothing to do in podman: the container made elsewhere already matches; from now on it is ours.
@@ -77,7 +82,7 @@ export async function execute(cfg: ExecutorConfig, action: Action, state: State)
       const c = state.containers[action.app];
       if (!c) throw new ActionError('no-container', `cannot start ${action.app}: no container is known`);
       await call(`start container ${c.name}`, () => cfg.docker.getContainer(c.id).start(), [304]);
-      return { containerId: c.id, ...(await startedAt(cfg.docker, c.id)) };
+      return { containerId: c.id, ...(await startedAt(cfg, c.id)) };
     }
     case 'restart': {
       const c = state.containers[action.app];
@@ -85,7 +90,7 @@ export async function execute(cfg: ExecutorConfig, action: Action, state: State)
       const t = c.spec?.stopTimeout ?? DEFAULT_STOP_TIMEOUT_S;
       const docker = await cfg.patientClient(stopCallTimeoutMs(t));
       await call(`restart container ${c.name}`, () => docker.getContainer(c.id).restart({ t }));
-      return { containerId: c.id, ...(await startedAt(cfg.docker, c.id)) };
+      return { containerId: c.id, ...(await startedAt(cfg, c.id)) };
     }
     case 'remove': {
       const c = state.containers[action.app];
@@ -99,8 +104,9 @@ export async function execute(cfg: ExecutorConfig, action: Action, state: State)
 }
 
 /** podman's start time of the container's current run, so late events from an earlier run are told apart. */
-async function startedAt(docker: Docker, id: string): Promise<{ startedAt?: number }> {
-  const info = await docker.getContainer(id).inspect().catch(() => undefined);
+async function startedAt(cfg: ExecutorConfig, id: string): Promise<{ startedAt?: number }> {
+  const info = await cfg.docker.getContainer(id).inspect().catch(() => undefined);
+  if (info) cfg.onInspected?.(id, info);
   const ms = info ? Date.parse(info.State.StartedAt) : NaN;
   return Number.isFinite(ms) ? { startedAt: ms } : {};
 }
@@ -122,9 +128,14 @@ interface Prepared {
 /** Image, network, host folders and files, secret values: everything a create needs, made ready. */
 async function prepare(cfg: ExecutorConfig, spec: ContainerSpec, app: NonNullable<State['apps'][string]>, state: State): Promise<Prepared> {
   const m = app.manifest!;
-  await ensureImage(cfg, spec.image, app.id, m);
-  // only a bridge is ours to create; host, none and a joined namespace are not networks to make
-  if (networkKind(spec.network) === 'bridge') await ensureNetwork(cfg.docker, spec.network);
+  // Image and network are independent: asked at once (each a short call while other creates load
+  // podman). Both settle before anything else, and the image's failure is the one reported first.
+  const [image, network] = await Promise.allSettled([
+    ensureImage(cfg, spec.image, app.id, m),
+    // only a bridge is ours to create; host, none and a joined namespace are not networks to make
+    networkKind(spec.network) === 'bridge' ? ensureNetwork(cfg.docker, spec.network) : undefined,
+  ]);
+  for (const r of [image, network]) if (r.status === 'rejected') throw r.reason;
   // Rendered from the facts in the projection: the same values the spec hash was taken from.
   const notes = await prepareHost({ dataRoot: cfg.policy?.dataRoot, secret: (name, h) => verifiedSecret(cfg, name, h) }, app, spec, state);
   const env = { ...spec.env, ...(await secretValues(cfg, spec)) };
@@ -133,12 +144,30 @@ async function prepare(cfg: ExecutorConfig, spec: ContainerSpec, app: NonNullabl
 }
 
 async function createAndStart(cfg: ExecutorConfig, spec: ContainerSpec, hash: string, appId: string, ready: Prepared): Promise<string> {
-  await removeLeftover(cfg, spec.name, appId);
-  const container = await call(`create container ${spec.name}`, () =>
-    cfg.docker.createContainer(createOptions({ spec, specHash: hash, env: ready.env, imageCmd: ready.imageCmd })),
-  );
+  const options = createOptions({ spec, specHash: hash, env: ready.env, imageCmd: ready.imageCmd });
+  const create = () => call(`create container ${spec.name}`, () => cfg.docker.createContainer(options));
+  let container: Docker.Container;
+  try {
+    container = await create();
+  } catch (err) {
+    // The name is looked up only when podman refuses it (one call fewer on every create): a
+    // container holding it is ours (a half-done recreate: replaced) or someone else's (left alone).
+    if (!nameInUse(err)) throw err;
+    await removeLeftover(cfg, spec.name, appId);
+    container = await create();
+  }
   await call(`start container ${spec.name}`, () => container.start(), [304]);
   return container.id;
+}
+
+/**
+ * podman's refusal of a create because the name is taken: 409 from the compat API of podman 4.4 and
+ * later, 500 with "the container name … is already in use" from 4.3.
+ */
+export function nameInUse(err: unknown): boolean {
+  const cause = err instanceof ActionError ? err.cause : err;
+  const status = (cause as { statusCode?: number } | undefined)?.statusCode;
+  return status === 409 || (status === 500 && /name .*is already in use/i.test(podmanMessage(cause)));
 }
 
 async function ensureImage(cfg: ExecutorConfig, image: string, appId: string, m: NonNullable<State['apps'][string]['manifest']>): Promise<void> {

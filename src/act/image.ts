@@ -8,14 +8,22 @@ import { ActionError } from './errors.js';
 
 export type Progress = (line: string) => void;
 
-export async function imageExists(docker: Docker, image: string): Promise<boolean> {
-  try {
-    await docker.getImage(image).inspect();
-    return true;
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return false;
-    throw new ActionError('image-inspect-failed', `cannot inspect image: ${image}: ${podmanMessage(err)}`, { cause: err });
-  }
+/**
+ * libpod's existence check (204 or 404), not an inspect: podman 4.3 answers an image inspect in ~33 ms
+ * (p50, five creates at once) and this in ~8, on every create's path. The name goes in the path as
+ * dockerode puts it in an inspect's (podman's route takes the rest of the path, slashes and all).
+ */
+export function imageExists(docker: Docker, image: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    docker.modem.dial({
+      path: `/v4.0.0/libpod/images/${image}/exists`, method: 'GET',
+      statusCodes: { 204: true, 404: 'no such image', 500: 'server error' },
+    }, (err) => {
+      if (!err) resolve(true);
+      else if ((err as { statusCode?: number }).statusCode === 404) resolve(false);
+      else reject(new ActionError('image-inspect-failed', `cannot inspect image: ${image}: ${podmanMessage(err)}`, { cause: err }));
+    });
+  });
 }
 
 export interface BuildRequest {

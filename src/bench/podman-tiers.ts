@@ -55,6 +55,9 @@ export async function tiers(p: PodmanService, root: string): Promise<BenchRow[]>
     { name: `tiers: create+start issued → done, podman's part (p50 / max of ${createToDone.n})`, value: createToDone.p50, unit: `ms / ${createToDone.max} ms` },
     { name: `tiers: create+start done → first passing probe (p50 / max of ${doneToProbe.n})`, value: doneToProbe.p50, unit: `ms / ${doneToProbe.max} ms` },
     { name: `tiers: daemon start → first create issued (${of})`, value: med((r) => r.firstCreate), unit: 'ms' },
+    // Each turn's own ratios: the daemon and the floor ran a minute apart, under the same load.
+    turnRatios('ours ÷ podman\'s floor', runs.map((r) => r.ours / r.floor)),
+    turnRatios('ours ÷ the gated script', runs.map((r) => r.ours / r.gated)),
   ];
 
   // The second baseline: podman-compose up -d of the same catalog, when podman-compose is installed.
@@ -153,6 +156,14 @@ function tierGaps(events: readonly Envelope[], ids: readonly string[]): TierGaps
     doneToProbe: known(ids.map((id) => gap(done(id), passed(id)))),
     firstAction: Math.min(...ids.map((id) => issued(id) ?? Infinity)),
   };
+}
+
+/** A ratio taken in each turn: its median, and the best and worst turn. */
+function turnRatios(what: string, xs: readonly number[]): BenchRow {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (i: number) => Math.round((s[i] ?? NaN) * 1000) / 1000;
+  const mid = s.length % 2 === 1 ? at((s.length - 1) / 2) : Math.round(((s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) * 1000) / 1000;
+  return { name: `tiers: ${what}, each turn's own (median / best / worst of ${s.length})`, value: mid, unit: `× / ×${at(0)} / ×${at(s.length - 1)}` };
 }
 
 /** p50, p99 and max of the samples, and how many there were. */

@@ -10,6 +10,7 @@ import type { State } from '../core/state.js';
 import { execute, type NodePolicy } from '../act/executor.js';
 import { buildStep } from '../act/image.js';
 import { podmanClient } from '../podman/client.js';
+import type { StartInspects } from '../podman/address.js';
 import type { Logger } from './logger.js';
 import { Reconciler } from './reconciler.js';
 import type { Service } from './services.js';
@@ -35,6 +36,8 @@ export interface ActingDeps {
   onDecided?: (decision: { actions: number; planSeq: number | undefined; seconds: number }) => void;
   /** marks a start-up phase (daemon.ts's tracer) */
   trace?: (phase: string) => void;
+  /** where the inspect after a start is kept for the health monitor's first probe */
+  inspects?: StartInspects;
 }
 
 export function startReconciler(d: ActingDeps): Service {
@@ -54,6 +57,7 @@ export function startReconciler(d: ActingDeps): Service {
       return execute({
         docker: d.docker, patientClient: (ms) => podmanClient(d.socket, ms), appsDir: d.appsDir, ...(policy ? { policy } : {}),
         secretsDir: d.secretsDir, nodeKey: d.nodeKey, progress: buildProgress(action.app),
+        ...(d.inspects ? { onInspected: (id: string, info: Docker.ContainerInspectInfo) => d.inspects!.remember(id, info) } : {}),
       }, action, s);
     },
     // A failed action leaves its app short of its manifest until a later plan succeeds: an error.

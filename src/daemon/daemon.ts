@@ -8,6 +8,7 @@ import { HASH_VERSION } from '../core/spec.js';
 import type { State } from '../core/state.js';
 import { FOLD_VERSION } from '../core/state.js';
 import { podmanClient, podmanStreamClient, READ_TIMEOUT_MS } from '../podman/client.js';
+import { StartInspects } from '../podman/address.js';
 import { DaemonRunningError, DbLockedError } from '../log/errors.js';
 import { EventStore } from '../log/store.js';
 import { loadState } from '../log/fold.js';
@@ -274,12 +275,13 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   trace('node observed');
 
   const watched = { state, state$: projection.state$, append, guard, log };
+  const inspects = new StartInspects();
   services.add(startReconciler({
     ...watched, podmanBack$, turn, ready: observers.podmanUp, policy: observers.policy, docker: actor,
-    socket: o.socket, appsDir: o.appsDir, secretsDir: o.secretsDir, nodeKey: node.key, concurrency: o.concurrency ?? 8, trace,
+    socket: o.socket, appsDir: o.appsDir, secretsDir: o.secretsDir, nodeKey: node.key, concurrency: o.concurrency ?? 8, trace, inspects,
     onDecided: decided(o, seen, metrics, trace),
   }));
-  services.add(startHealth(watched, o.socket, reader));
+  services.add(startHealth(watched, o.socket, reader, inspects));
   services.add(startPodmanEvents(watched, streamer, reader, () => { trace('podman events connected'); observers.inventory.trigger(); }));
   trace('services started');
   observers.watch(o.resyncMs ?? 60_000);

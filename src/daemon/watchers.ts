@@ -9,7 +9,7 @@ import { adoptedApp, type State } from '../core/state.js';
 import { ExitFileWatcher } from '../observe/exit-files.js';
 import { HealthMonitor, healthTargets } from '../observe/health.js';
 import { followEvents } from '../observe/podman-events.js';
-import { readProbeHost } from '../podman/address.js';
+import { readProbeHost, type StartInspects } from '../podman/address.js';
 import type { Logger } from './logger.js';
 import type { Service } from './services.js';
 
@@ -23,9 +23,10 @@ interface WatchDeps {
 
 /**
  * Probes follow the projection: a container seen running with a check is probed from then on, at
- * the address podman gives it on its network (`docker`: a reads-only client).
+ * the address podman gives it on its network (`docker`: a reads-only client), read by the executor's
+ * inspect after the start when it kept one (`inspects`).
  */
-export function startHealth(d: WatchDeps, socketPath: string, docker: Docker): Service {
+export function startHealth(d: WatchDeps, socketPath: string, docker: Docker, inspects?: StartInspects): Service {
   const state = d.state;
   const seen = (app: string, id: string) => (state().containers[app]?.id === id ? state().containers[app] : undefined);
   const health = new HealthMonitor({
@@ -33,7 +34,7 @@ export function startHealth(d: WatchDeps, socketPath: string, docker: Docker): S
     clock: Date.now,
     onError: d.guard('health probe'),
     targets: () => healthTargets(state()),
-    address: (t) => readProbeHost(docker, t.id, t.spec.network),
+    address: async (t) => inspects?.take(t.id, t.spec.network, t.startedAt) ?? readProbeHost(docker, t.id, t.spec.network),
     recorded: (app, id) => seen(app, id)?.health?.status,
     recordedProbe: (app, id) => seen(app, id)?.probes?.at(-1),
     report: async (t, r) => {

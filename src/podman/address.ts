@@ -40,6 +40,37 @@ export function probeHost(network: string, inspected: InspectedAddress): ProbeHo
 }
 
 /**
+ * The inspects that followed a start (the executor reads the start time with one), kept until the
+ * health monitor asks for the address: one podman call fewer between a start and its first probe.
+ * Taken once; used only for the run it was read from (its start time); a few dozen at most kept.
+ */
+export class StartInspects {
+  readonly #kept = new Map<string, InspectedAddress & { State?: { StartedAt?: string } }>();
+
+  remember(id: string, info: InspectedAddress & { State?: { StartedAt?: string } }): void {
+    this.#kept.delete(id);
+    this.#kept.set(id, info);
+    for (const old of this.#kept.keys()) {
+      if (this.#kept.size <= KEPT_INSPECTS) break;
+      this.#kept.delete(old);
+    }
+  }
+
+  /** The address from the inspect of this run of the container, if one is kept and names one. */
+  take(id: string, network: string, startedAt: number): ProbeHost | undefined {
+    const info = this.#kept.get(id);
+    this.#kept.delete(id);
+    // a joined namespace is reached at its owner's address, which this inspect does not hold
+    if (!info || networkKind(network) === 'container' || Date.parse(info.State?.StartedAt ?? '') !== startedAt) return undefined;
+    const host = probeHost(network, info);
+    return host.ok ? host : undefined;
+  }
+}
+
+/** more than the starts a daemon has in flight at once; the rest never had a health check to take them */
+const KEPT_INSPECTS = 64;
+
+/**
  * Read container `id`'s probe address from podman. A container that joined another's namespace
  * (`container:NAME`) has no address of its own: it is reached at that container's.
  */

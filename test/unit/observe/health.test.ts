@@ -29,4 +29,11 @@ describe('health verdicts', () => {
     expect(nextProbeIn('healthy', check)).toBe(30_000);
     expect(nextProbeIn('starting', { ...check, intervalMs: 50 })).toBe(50);
   });
+
+  it('given a starting app, when its first probes fail, then the first retries come sooner (10, 20, 40, 80 ms), then every 100 ms, never past the interval', () => {
+    expect([0, 1, 2, 3, 4, 5, 50].map((n) => nextProbeIn('starting', check, n))).toEqual([10, 10, 20, 40, 80, 100, 100]);
+    expect([1, 2, 3].map((n) => nextProbeIn('starting', { ...check, intervalMs: 15 }, n))).toEqual([10, 15, 15]);
+    expect(nextProbeIn('healthy', check, 1)).toBe(30_000);
+    expect(nextProbeIn('starting', { ...check, type: 'exec' as const, command: ['true'] }, 1)).toBe(100);
+  });
 });
