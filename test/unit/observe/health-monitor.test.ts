@@ -110,7 +110,8 @@ describe('the health monitor, reaching containers', () => {
   });
 
   it('given probes that see the same thing, when the outcome changes, then only the changes are reported, with the address and error', async () => {
-    // a FIN, not a reset: a probe racing the close must see "connected" or "refused", never ECONNRESET
+    // A FIN, not a reset. Closing the listener still resets a connection the kernel queued but the
+    // server never accepted, so a probe racing the close may honestly see ECONNRESET once in between.
     const server = net.createServer((s) => s.end());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as net.AddressInfo).port;
@@ -133,7 +134,9 @@ describe('the health monitor, reaching containers', () => {
     await new Promise((r) => server.close(r));
     await until(() => recorded.length > 1, 5_000);
     await new Promise((r) => setTimeout(r, 200));
-    expect(recorded.map((p) => [p.ok, p.output])).toEqual([[true, `127.0.0.1:${port}: connected`], [false, `127.0.0.1:${port}: ECONNREFUSED`]]);
+    const outcomes = recorded.map((p) => [p.ok, p.output]);
+    const raced = outcomes.length === 3 ? [[false, `127.0.0.1:${port}: ECONNRESET`]] : [];
+    expect(outcomes).toEqual([[true, `127.0.0.1:${port}: connected`], ...raced, [false, `127.0.0.1:${port}: ECONNREFUSED`]]);
     expect(recorded.every((p) => Number.isInteger(p.latencyMs) && p.latencyMs >= 0)).toBe(true);
     expect(probes).toBe(1);
   });
