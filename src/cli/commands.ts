@@ -88,12 +88,12 @@ export async function planCommand(o: Common): Promise<PlanSummary> {
   const believed = await currentState(o);
   // Observe everything afresh, in memory only: a dry run writes nothing.
   const key = await readNodeKey(o.data).catch(() => Buffer.alloc(32));
-  const [{ podmanClient, ping }, { observeOnce, readers }] = await Promise.all([import('../podman/client.js'), import('../daemon/observe-once.js')]);
+  const [{ podmanClient, ping }, { observeOnce, readers }, { serialRecorder }] = await Promise.all([import('../podman/client.js'), import('../daemon/observe-once.js'), import('../daemon/recorder.js')]);
   const docker = await podmanClient(o.podmanSocket);
   await ping(docker, o.podmanSocket);
   const memory = new MemoryLog(believed, Date.now);
   // the daemon's readings, once, in order (files, then podman), each failure an error of this command
-  const read = readers({ ...policyOf(o), appsDir: o.apps, dataDir: o.data, hostFactsFile: o.hostFacts, nodeKey: key }, { state: () => memory.state, append: (drafts: Draft[]) => memory.append(drafts) });
+  const read = readers({ ...policyOf(o), appsDir: o.apps, dataDir: o.data, hostFactsFile: o.hostFacts, nodeKey: key }, { state: () => memory.state, record: serialRecorder(() => memory.state, (drafts: Draft[]) => memory.append(drafts)) });
   await observeOnce({ files: [read.manifests, read.facts, read.secrets], podman: () => read.inventory(docker) });
   const decided = plan(memory.state, Date.now());
   const summary = summarizePlan(decided.actions);

@@ -27,6 +27,7 @@ import type { Notifier } from './notify.js';
 import { healthRoutes, serveHttp, type HttpAddress, type Routes, type Served } from './health-http.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { promClient } from './prom.js';
+import { serialRecorder } from './recorder.js';
 import { VERSION } from '../version.js';
 
 export interface DaemonOptions {
@@ -245,6 +246,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   log.info('daemon started', { boot: boot.boot, seq: boot.seq, node: node.id, apps: o.appsDir, data: o.dataDir, podman: o.socket, policy });
 
   const append = timedAppend(store, metrics);
+  const record = serialRecorder(state, append);
   // Served from the start, so offline commands never find the db locked with nobody answering.
   const control = await serveControl(o.dataDir, store, state, () => ({ startedAt, podman: seen.podman() }), routes);
   services.add({ name: 'control socket', stop: () => control.close() });
@@ -263,7 +265,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   trace('podman client loaded');
   const observers = services.add(startObservers({
     sources: { appsDir: o.appsDir, dataDir: o.dataDir, hostFactsFile: o.hostFactsFile, secretsDir: o.secretsDir, policyFile: o.policyFile, podmanSocket: o.socket, nodeKey: node.key },
-    state, append, reader, turn, log, guard, trace, onPodmanBack: () => podmanBack$.next(),
+    state, append, record, reader, turn, log, guard, trace, onPodmanBack: () => podmanBack$.next(),
   }));
   seen.podman = () => observers.podman();
   seen.lastInventoryAt = () => observers.lastInventoryAt();
@@ -274,7 +276,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   await observers.untilPodman(o.signal);
   trace('node observed');
 
-  const watched = { state, state$: projection.state$, append, guard, log };
+  const watched = { state, state$: projection.state$, append, record, guard, log };
   const inspects = new StartInspects();
   services.add(startReconciler({
     ...watched, podmanBack$, turn, ready: observers.podmanUp, policy: observers.policy, docker: actor,

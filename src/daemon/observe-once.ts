@@ -24,10 +24,10 @@ export interface Sources extends PolicyOptions {
   nodeKey: Buffer;
 }
 
-/** Where readings go: what is believed now, and how drafts are appended to it. */
+/** Where readings go: what is believed now, and a turn to decide against it and append (recorder.ts). */
 export interface Sink {
   state(): State;
-  append(drafts: Draft[]): Promise<unknown> | unknown;
+  record(decide: (now: State) => Draft[]): Promise<unknown>;
 }
 
 export interface Readers {
@@ -45,19 +45,22 @@ export function readers(src: Sources, sink: Sink): Readers {
     async manifests() {
       // A policy file that cannot be read fails the whole read: nothing is rejected (or removed) because of it.
       const context = await policyContext(src);
-      await sink.append(manifestDrafts(sink.state(), await readManifests(src.appsDir, context)));
+      const read = await readManifests(src.appsDir, context);
+      await sink.record((now) => manifestDrafts(now, read));
       return { dataRoot: context.policy.data_root, buildHostFiles: context.policy.build_host_files, policyFile: context.policyFile };
     },
     async facts() {
-      await sink.append(factsDraft(sink.state(), await readHostFacts(src.dataDir, src.hostFactsFile)));
+      const facts = await readHostFacts(src.dataDir, src.hostFactsFile);
+      await sink.record((now) => factsDraft(now, facts));
     },
     async secrets() {
-      await sink.append(secretDrafts(sink.state(), await readSecretHashes(src.secretsDir, src.nodeKey)));
+      const hashes = await readSecretHashes(src.secretsDir, src.nodeKey);
+      await sink.record((now) => secretDrafts(now, hashes));
     },
     async inventory(docker) {
       const before = sink.state();
       const found = await readInventory(docker, before, hashSecret);
-      await sink.append(inventoryNews(before, sink.state(), found));
+      await sink.record((now) => inventoryNews(before, now, found));
     },
   };
 }

@@ -14,12 +14,15 @@ import { policyCandidates } from '../observe/policy-file.js';
 import { coalesced, type Coalesced } from './coalesce.js';
 import type { Logger } from './logger.js';
 import { observeOnce, readers, type Readers, type Sources } from './observe-once.js';
+import type { Record } from './recorder.js';
 import type { Service } from './services.js';
 
 export interface ObserverDeps {
   sources: Sources;
   state: () => State;
   append: (drafts: Draft[]) => Promise<unknown>;
+  /** observations decided and appended in turn (recorder.ts) */
+  record: Record;
   /** the podman client for reads (a short timeout: a read never holds the turn for long) */
   reader: Docker;
   /** podman is read and changed in turn */
@@ -62,7 +65,7 @@ export interface PodmanReport {
 
 export function startObservers(d: ObserverDeps): Observers {
   const { sources: src, log } = d;
-  const read = readers(src, { state: d.state, append: d.append });
+  const read = readers(src, { state: d.state, record: d.record });
   let policy: NodePolicy | undefined;
   let up = false;
   let version: string | undefined;

@@ -11,12 +11,15 @@ import { HealthMonitor, healthTargets } from '../observe/health.js';
 import { followEvents } from '../observe/podman-events.js';
 import { readProbeHost, type StartInspects } from '../podman/address.js';
 import type { Logger } from './logger.js';
+import type { Record } from './recorder.js';
 import type { Service } from './services.js';
 
 interface WatchDeps {
   state: () => State;
   state$: Observable<State>;
   append: (drafts: Draft[]) => Promise<unknown>;
+  /** observations decided and appended in turn with every other observer's (recorder.ts) */
+  record: Record;
   guard: (what: string) => (err: unknown) => void;
   log: Logger;
 }
@@ -58,12 +61,10 @@ export function startHealth(d: WatchDeps, socketPath: string, docker: Docker, in
  */
 export function startPodmanEvents(d: WatchDeps, docker: Docker, reader: Docker, resync: () => void): Service {
   let lost = false;
-  // One at a time, each against the state the one before left: one death reaches here from its exit
-  // file (often twice: the file is created, then written) and from the stream; deciding two of them
-  // against the same state would record it twice.
-  let recording: Promise<unknown> = Promise.resolve();
+  // One death reaches here from its exit file (often twice: the file is created, then written) and
+  // from the stream, and the inventory may read it too: each is decided in its turn (recorder.ts).
   const record = (e: PodmanEvent) => {
-    recording = recording.then(() => d.append(podmanEventDrafts(d.state(), e))).catch(d.guard('recording podman event'));
+    d.record((now) => podmanEventDrafts(now, e)).catch(d.guard('recording podman event'));
   };
   const ours = (id: string) => Object.entries(d.state().containers).find(([, c]) => c.id === id)?.[0];
   const exits = new ExitFileWatcher({ docker: reader, appOf: ours, onEvent: record, onError: d.guard('watching exit files') });
