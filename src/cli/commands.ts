@@ -41,8 +41,6 @@ export interface Common {
 const policyOf = (o: Common) => ({ policyFile: o.policy, secretsDir: o.secrets, podmanSocket: o.podmanSocket });
 
 export { InvalidInputError, UsageError };
-/** why-command.ts loads it from here, on its rare path (a seq past the log's end) */
-export { loadLog };
 
 /** For events arriving one by one (`events --follow`): a whole read tells its undecodable lines once (./undecodable.ts). */
 const warnCorrupt = (seq: number, reason: string) => process.stderr.write(`podledger: event #${seq} cannot be decoded and is left out: ${printable(reason, 300)}\n`);

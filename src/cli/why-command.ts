@@ -27,7 +27,7 @@ export async function why(o: WhyOptions, app: string, all: boolean, at?: Bound):
   const shown = all ? entries : entries.slice(-1);
   // a seq past the log's end: say where it ends, as replay and diff do (the log is read whole only when the seq is not in it)
   if (at && 'seq' in at && at.seq > 0 && !(await holdsSeq(o, at.seq))) {
-    const [{ loadLog }, { seqOfPoint }] = await Promise.all([import('./commands.js'), import('./points.js')]);
+    const [{ loadLog }, { seqOfPoint }] = await Promise.all([import('./load-log.js'), import('./points.js')]);
     const log = await loadLog(o, new Undecodable(o.log ?? o.data));
     seqOfPoint(log.events, log.base, at, `why: --at ${at.seq}`);
   }
