@@ -94,10 +94,11 @@ async function tierRun(p: PodmanService, apps: string, data: string, ids: readon
   let ours: number;
   let gaps: TierGaps;
   try {
+    // polled as often as the scripts poll their apps (50 ms), so no side is timed more coarsely
     await until('20 apps healthy', async () => {
       const s = await daemonState(d);
       return ids.every((id) => s.containers[id]?.health?.status === 'healthy') ? true : undefined;
-    }, 180_000, 100);
+    }, 180_000, 50);
     ours = Date.now() - t0;
     gaps = tierGaps(await daemonEvents(d), ids);
   } finally {

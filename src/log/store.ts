@@ -41,7 +41,8 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
     appended = (envs) => void store.emit('appended', envs);
     // A log written before an index existed (or with other indexed types) gets its indexes once, now.
     if (!(await indexesComplete(writer))) {
-      notice?.(`the log's indexes are rebuilt once (a log written by an older podledger): every record is read, about a minute per million events`);
+      // a new, empty log has nothing to index: its marker is written without a word
+      if (writer.lastSeq > 0 || writer.compaction !== undefined) notice?.(`the log's indexes are rebuilt once (a log written by an older podledger): every record is read, about a minute per million events`);
       try {
         await store.rebuildIndexes();
       } catch (err) {

@@ -136,4 +136,20 @@ describe('EventStore reads by index and seq', () => {
     expect(items).toEqual([1, { ok: false, seq: 2, reason: 'seqs 2..3 are missing from the log (no compaction removed them)' }, 4]);
     expect(await store.get(2)).toBeUndefined();
   });
+
+  it('given a new data dir, when opened, then nothing is said of an index rebuild; given a log whose indexes are gone, then it is', async () => {
+    const dir = join(tmp.dir(), 'db');
+    const notices: string[] = [];
+    const first = await EventStore.open(dir, {}, (text) => notices.push(text));
+    expect(notices).toEqual([]);
+    await first.append([secret('a')]);
+    await first.close();
+    const raw = new Level<string, string>(dir);
+    await raw.del('!meta!indexes');
+    await raw.close();
+
+    const again = await EventStore.open(dir, {}, (text) => notices.push(text));
+    await again.close();
+    expect(notices).toEqual([expect.stringMatching(/indexes are rebuilt once/)]);
+  });
 });
