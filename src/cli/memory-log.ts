@@ -17,9 +17,11 @@ export class MemoryLog {
   }
 
   append(drafts: Draft[]): Envelope[] {
-    return drafts.map((d, i) => {
+    const first = this.#state.seq + 1;
+    return drafts.map(({ causedByDraft, ...d }, i) => {
       const seq = this.#state.seq + 1;
-      const e = { ...d, seq, id: `dry-run-${seq}`, v: CURRENT_VERSION[d.type], at: this.#clock(), boot: this.#state.boot, bootSeq: i + 1 } as Envelope;
+      const cause = causedByDraft !== undefined ? { causedBy: first + causedByDraft } : {};
+      const e = { ...d, ...cause, seq, id: `dry-run-${seq}`, v: CURRENT_VERSION[d.type], at: this.#clock(), boot: this.#state.boot, bootSeq: i + 1 } as Envelope;
       this.#state = evolve(this.#state, e);
       return e;
     });

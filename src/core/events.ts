@@ -71,6 +71,11 @@ export type Draft = DomainEvent & {
   source: Source;
   app?: string;
   causedBy?: number;
+  /**
+   * Caused by the draft at this index of the same append call (an earlier one), whose seq is only
+   * known once the call is written: so a plan and the starts it causes take one durable write.
+   */
+  causedByDraft?: number;
   correlation?: string;
 };
 

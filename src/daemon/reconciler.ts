@@ -29,6 +29,9 @@ export interface ReconcilerDeps {
   onDecided?: (decision: { actions: number; planSeq: number | undefined; seconds: number }) => void;
 }
 
+/** What a record cites: a seq, or the plan written in the same call (its first draft). */
+type Cause = { causedBy?: number; causedByDraft?: number };
+
 /** An action waiting for a free slot or for an action of one of its app's dependencies to finish. */
 interface Queued { action: Action; correlation: string; planSeq: number | undefined; dependsOn: readonly string[] }
 
@@ -138,66 +141,97 @@ export class Reconciler {
     const { actions } = decided;
 
     const correlation = d.newId();
-    let planSeq = state.lastPlan?.seq;
     // Only news is recorded: an idle node, or one working through its last plan, adds nothing.
-    if (isNews(state.lastPlan, actions, this.#startedUnderLastPlan, now)) {
-      const [recorded] = await d.append([{
-        type: 'PlanDecided', source: 'reconciler', correlation, ...(state.seq > 0 ? { causedBy: state.seq } : {}),
-        data: { atSeq: state.seq, stateHash: stateHash(state), plannedAt: now, actions, ...(inFlight.length > 0 ? { inFlight } : {}) },
-      }]);
-      planSeq = recorded?.seq;
-      this.#startedUnderLastPlan.clear();
-    }
-    const cause = planSeq ? { causedBy: planSeq } : {};
-    await d.append(decided.backoff.map(({ app, data }): Draft => ({ type: 'BackoffScheduled', source: 'reconciler', app, correlation, ...cause, data })));
-    // Actions that finished while the plan was recorded have been re-decided by their outcome's wake;
-    // ones started meanwhile (by a dispatch of an earlier queue) are left to themselves too.
+    const news = isNews(state.lastPlan, actions, this.#startedUnderLastPlan, now);
     const busy = new Set(this.#running.keys());
-    this.#queue = actions
+    const queue: Queued[] = actions
       .filter((a) => EXECUTABLE.has(a.kind) && !waitsOn(a, decided.dependsOn, busy))
-      .map((action) => ({ action, correlation, planSeq, dependsOn: decided.dependsOn[action.app] ?? [] }));
+      .map((action) => ({ action, correlation, planSeq: undefined, dependsOn: decided.dependsOn[action.app] ?? [] }));
+    // The actions that can start at once are written ahead in the plan's own durable write: a
+    // dependent gated on a verdict starts one fsync after it, not two.
+    const starting = this.#stopped ? [] : this.#take(queue);
+    const lastPlanSeq = state.lastPlan?.seq;
+    const byPlan: Cause = news ? { causedByDraft: 0 } : lastPlanSeq ? { causedBy: lastPlanSeq } : {};
+    let recorded: Envelope[];
+    try {
+      recorded = await d.append([
+        ...(news ? [{
+          type: 'PlanDecided', source: 'reconciler', correlation, ...(state.seq > 0 ? { causedBy: state.seq } : {}),
+          data: { atSeq: state.seq, stateHash: stateHash(state), plannedAt: now, actions, ...(inFlight.length > 0 ? { inFlight } : {}) },
+        } satisfies Draft] : []),
+        ...decided.backoff.map(({ app, data }): Draft => ({ type: 'BackoffScheduled', source: 'reconciler', app, correlation, ...byPlan, data })),
+        ...starting.map((q) => startedDraft(q.action, correlation, byPlan)),
+      ]);
+    } catch (err) {
+      for (const q of starting) this.#running.delete(q.action.app); // never started: nothing was written
+      throw err;
+    }
+    const planSeq = news ? recorded[0]!.seq : state.lastPlan?.seq;
+    if (news) this.#startedUnderLastPlan.clear();
+    this.#queue = queue.map((q) => ({ ...q, planSeq }));
     d.onDecided?.({ actions: actions.length, planSeq, seconds });
+    const startedRecords = recorded.slice(recorded.length - starting.length);
+    starting.forEach((q, i) => {
+      this.#startedUnderLastPlan.add(q.action.app);
+      this.#launch(q.action, correlation, () => Promise.resolve(startedRecords[i]));
+    });
     this.#dispatch();
   }
 
   /**
-   * Starts queued actions, at most `concurrency` in flight; an action waits while an action of one of
-   * its app's (transitive) dependencies is in flight or queued ahead of it, so a dependent never
-   * races its dependency.
+   * Takes from `queue` the actions that may start now, marked in flight: at most `concurrency` in
+   * flight; an action waits while an action of one of its app's (transitive) dependencies is in
+   * flight or queued ahead of it, so a dependent never races its dependency.
    */
-  #dispatch(): void {
-    if (this.#stopped) return;
+  #take(queue: Queued[]): Queued[] {
     const busy = new Set(this.#running.keys());
     const ahead = new Set<string>();
-    for (const q of [...this.#queue]) {
+    const taken: Queued[] = [];
+    for (const q of [...queue]) {
       if (this.#running.size >= this.#deps.concurrency) break;
       const app = q.action.app;
       const blocked = busy.has(app) || q.dependsOn.some((x) => x !== app && (busy.has(x) || ahead.has(x)));
       ahead.add(app);
       if (blocked) continue;
-      this.#queue.splice(this.#queue.indexOf(q), 1);
+      queue.splice(queue.indexOf(q), 1);
       busy.add(app);
       this.#running.set(app, { kind: q.action.kind, since: this.#deps.clock() });
-      this.#startedUnderLastPlan.add(app); // every queued action is of the latest plan: #run clears the queue
-      void this.#act(q.action, q.correlation, q.planSeq)
-        .catch((err: unknown) => this.#failed(err))
-        .finally(() => {
-          this.#running.delete(app);
-          this.#dispatch();
-          this.#notify();
-        });
+      taken.push(q);
+    }
+    return taken;
+  }
+
+  /** Starts what the latest plan left queued and may start now, each written ahead on its own. */
+  #dispatch(): void {
+    if (this.#stopped) return;
+    for (const q of this.#take(this.#queue)) {
+      this.#startedUnderLastPlan.add(q.action.app); // every queued action is of the latest plan: #run clears the queue
+      this.#launch(q.action, q.correlation, async () => {
+        if (this.#stopped) return undefined;
+        const [started] = await this.#deps.append([startedDraft(q.action, q.correlation, q.planSeq ? { causedBy: q.planSeq } : {})]);
+        return started;
+      });
     }
   }
 
-  async #act(action: Action, correlation: string, planSeq: number | undefined): Promise<void> {
+  /** Runs an action in flight (marked by #take) once its ActionStarted is durable (`started`); then frees its app. */
+  #launch(action: Action, correlation: string, started: () => Promise<Envelope | undefined>): void {
+    const app = action.app;
+    void this.#act(action, correlation, started)
+      .catch((err: unknown) => this.#failed(err))
+      .finally(() => {
+        this.#running.delete(app);
+        this.#dispatch();
+        this.#notify();
+      });
+  }
+
+  async #act(action: Action, correlation: string, record: () => Promise<Envelope | undefined>): Promise<void> {
     const d = this.#deps;
-    if (this.#stopped) return;
-    const [started] = await d.append([{
-      type: 'ActionStarted', source: 'reconciler', app: action.app, correlation, ...(planSeq ? { causedBy: planSeq } : {}),
-      data: { action },
-    }]);
+    const started = await record();
+    if (!started) return; // stopped before it was written: never started
     d.onAction?.(action, 'started');
-    const meta = { source: 'executor' as const, app: action.app, correlation, causedBy: started!.seq };
+    const meta = { source: 'executor' as const, app: action.app, correlation, causedBy: started.seq };
     try {
       if (action.kind === 'rollback') {
         const record = rollbackRecord(d.state(), action.app);
@@ -221,4 +255,9 @@ export class Reconciler {
     if (at === undefined || this.#stopped) return;
     this.#timer = setTimeout(() => this.wake(), Math.max(0, at - now) + 1);
   }
+}
+
+/** The write-ahead record of an action: written before podman is called. */
+function startedDraft(action: Action, correlation: string, cause: Cause): Draft {
+  return { type: 'ActionStarted', source: 'reconciler', app: action.app, correlation, ...cause, data: { action } };
 }

@@ -133,7 +133,7 @@ export class LogWriter {
     if (this.#closed) return Promise.reject(this.#closedError());
     let partials: PartialEnvelope[];
     try {
-      partials = drafts.map((d) => partialEnvelope(d, this.opts));
+      partials = drafts.map((d, i) => partialEnvelope(d, this.opts, i));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -171,10 +171,11 @@ export class LogWriter {
     const results: Envelope[][] = [];
     for (const w of waiters) {
       if (w.startsBoot !== undefined) boot = { boot: boot.boot + 1, first: seq + 1, last: seq, version: w.startsBoot };
+      const first = seq + 1;
       const envs = w.partials.map((p) => {
         seq += 1;
         boot.last = seq;
-        return envelopeAt(p, seq, boot.boot, seq - boot.first + 1);
+        return envelopeAt(p, seq, boot.boot, seq - boot.first + 1, first);
       });
       for (const env of envs) ops.push(...recordOps(this.sub, env));
       touched.set(boot.boot, boot);

@@ -111,6 +111,36 @@ describe('the reconciler', () => {
     expect(inFlightSeen, 'some plan was taken while an action was in flight').toBeGreaterThan(0);
   });
 
+  it('given a plan whose actions may start at once, when it is recorded, then their write-ahead records are in the plan\'s own append, citing it; an action that must wait is written when it starts', async () => {
+    const memory = new MemoryLog(fold(envelopes([observed('a', manifest('a')), observed('b', manifest('b')), observed('c', manifest('c'))])), Date.now);
+    const calls: Envelope[][] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const reconciler = new Reconciler({
+      state: () => memory.state, clock: Date.now, newId: () => 'run', concurrency: 2, ready: () => true, turn: exclusive(),
+      onError: (err) => { throw err; },
+      append: async (drafts) => { const envs = memory.append(drafts); calls.push(envs); return envs; },
+      execute: async (action: Action, s: State) => {
+        if (action.app !== 'c') await held; // the first two stay in flight until released
+        const r = resolveSpec(desiredApp(s, action.app)!, s);
+        if (!r.ok) throw new Error('not resolvable');
+        return { containerId: `c-${action.app}`, spec: r.spec, specHash: r.hash, startedAt: Date.now() };
+      },
+    });
+    reconciler.wake();
+    await sleep(20);
+    const first = calls[0]!;
+    expect(first.map((e) => e.type)).toEqual(['PlanDecided', 'ActionStarted', 'ActionStarted']);
+    expect(first.slice(1).map((e) => e.causedBy)).toEqual([first[0]!.seq, first[0]!.seq]);
+    expect(calls.flat().filter((e) => e.type === 'ActionStarted').map((e) => e.app)).toEqual(['a', 'b']); // c waits for a slot
+    release();
+    await sleep(20);
+    const third = calls.find((call) => call.some((e) => e.type === 'ActionStarted' && e.app === 'c'))!;
+    expect(third.map((e) => e.type)).toEqual(['ActionStarted']);
+    expect(third[0]!.causedBy).toBe(first[0]!.seq);
+    await reconciler.stop();
+  });
+
   it('given a concurrency of 1, when five apps are due, then no two actions are ever in flight at once', async () => {
     const { executed } = await converge(catalog(), ['a0', 'a1', 'b0', 'b1', 'b2'], {}, 1);
     const sorted = [...executed].sort((x, y) => x.startedAt - y.startedAt);
