@@ -1,13 +1,14 @@
 // The tiered catalog: 20 web apps in 4 health-gated tiers, from empty to all healthy, next to a
 // script gating the same way, an ungated script, podman's own floor (its API driven with no daemon)
 // and podman-compose; and where the daemon's time went, from its own log.
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import type { State } from '../core/state.js';
 import type { Envelope } from '../core/events.js';
 import { controlGetJson, controlItems, controlSocketPath } from '../daemon/control.js';
 import type { PodmanService } from './podman-service.js';
-import { startDaemon, type Daemon } from './podman-daemon.js';
+import { startDaemon, unitEnv, type Daemon } from './podman-daemon.js';
 import { composeUp, findCompose } from './podman-compose.js';
 import { allAnswer, manifest, median, NETWORK, until, WEB } from './podman-util.js';
 import type { BenchRow } from './types.js';
@@ -15,7 +16,7 @@ import type { BenchRow } from './types.js';
 const daemonState = (d: Daemon) => controlGetJson<{ state: State }>(controlSocketPath(d.data), '/state').then((r) => r.state);
 
 /** One run of each way to start the catalog, ms; and where the daemon's time went. */
-interface TierRun { ours: number; script: number; gated: number; floor: number; gaps: TierGaps; firstCreate: number }
+interface TierRun { ours: number; script: number; gated: number; floor: number; gaps: TierGaps; firstCreate: number; fsyncMs: number[] }
 
 /**
  * 20 web apps in 4 tiers, each tier depending on the previous one being healthy. The daemon, the
@@ -43,6 +44,7 @@ export async function tiers(p: PodmanService, root: string): Promise<BenchRow[]>
   const probeToPlan = pooled((g) => g.probeToPlan);
   const createToDone = pooled((g) => g.createToDone);
   const doneToProbe = pooled((g) => g.doneToProbe);
+  const fsync = spread(runs.flatMap((r) => r.fsyncMs).map((ms) => Math.round(ms * 10) / 10));
   const of = `median of ${count}`;
   const name = `20 apps in 4 health-gated tiers: empty → all running and healthy (${of})`;
   const rows: BenchRow[] = [
@@ -52,6 +54,8 @@ export async function tiers(p: PodmanService, root: string): Promise<BenchRow[]>
     { name: `${name}: above podman's floor`, value: ours, unit: 'ms', baseline: { name: 'the floor above', value: floor }, ratio: ours / floor },
     { name: `tiers: dependency's first passing probe → dependent's start issued (p50 / p99 / max of ${probeToStart.n}; goal p99 ≤ 50 ms)`, value: probeToStart.p50, unit: `ms / ${probeToStart.p99} ms / ${probeToStart.max} ms` },
     { name: `tiers: of which first passing probe → plan with the dependent's create recorded (p50 / p99 / max of ${probeToPlan.n})`, value: probeToPlan.p50, unit: `ms / ${probeToPlan.p99} ms / ${probeToPlan.max} ms` },
+    // the limit under the probe → start figure: the verdict and the plan with the start are two durable writes
+    { name: `tiers: disk: write(4 KiB) + fdatasync every 10 ms while podman creates the catalog (its floor run; p50 / p99 / max of ${fsync.n}): a verdict → start takes two such writes`, value: fsync.p50, unit: `ms / ${fsync.p99} ms / ${fsync.max} ms` },
     { name: `tiers: create+start issued → done, podman's part (p50 / max of ${createToDone.n})`, value: createToDone.p50, unit: `ms / ${createToDone.max} ms` },
     { name: `tiers: create+start done → first passing probe (p50 / max of ${doneToProbe.n})`, value: doneToProbe.p50, unit: `ms / ${doneToProbe.max} ms` },
     { name: `tiers: daemon start → first create issued (${of})`, value: med((r) => r.firstCreate), unit: 'ms' },
@@ -124,9 +128,13 @@ async function tierRun(p: PodmanService, apps: string, data: string, ids: readon
   }
   const gated = Date.now() - t2;
   await p.podman('rm', '-af', '-t', '0');
+  // The disk while podman creates a catalog: what one durable write costs then (sampled during the
+  // floor's run, so the daemon's own figures are not disturbed by the sampler)
+  const sampler = fsyncSampler(path.join(data, 'fsync-probe'));
   const floor = await podmanFloor(p, ids);
+  const fsyncMs = await sampler.stop();
   await p.podman('rm', '-af', '-t', '0');
-  return { ours, script, gated, floor, gaps, firstCreate: gaps.firstAction - t0 };
+  return { ours, script, gated, floor, gaps, firstCreate: gaps.firstAction - t0, fsyncMs };
 }
 
 async function daemonEvents(d: Daemon): Promise<Envelope[]> {
@@ -211,4 +219,29 @@ function api<T = unknown>(p: PodmanService, method: string, urlPath: string, bod
     req.on('error', reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
+}
+
+/**
+ * write(4 KiB) + fdatasync every 10 ms in a child process (a loop on this thread would stall the
+ * bench's own polling) until stopped; each one's latency, ms.
+ */
+function fsyncSampler(file: string): { stop(): Promise<number[]> } {
+  const loop = `const fs = require('node:fs'); const fd = fs.openSync(process.argv[1], 'w', 0o600); const buf = Buffer.alloc(4096, 120); const out = [];
+    const tick = () => { const t = process.hrtime.bigint(); fs.writeSync(fd, buf, 0, buf.length, 0); fs.fdatasyncSync(fd); out.push(Number(process.hrtime.bigint() - t) / 1e6); };
+    const timer = setInterval(tick, 10); process.on('SIGTERM', () => { clearInterval(timer); process.stdout.write(JSON.stringify(out), () => process.exit(0)); });`;
+  const child = spawn(process.execPath, ['-e', loop, file], { stdio: ['ignore', 'pipe', 'ignore'], env: unitEnv() });
+  let text = '';
+  child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      try {
+        return JSON.parse(text) as number[];
+      } catch {
+        return [];
+      }
+    },
+  };
 }
