@@ -1,5 +1,5 @@
 // Manifests as plain JS values for the properties that hold the fast manifest parse to zod
-// (manifest-fast-parse.test.ts, test/unit/manifest/fast-reader.test.ts): every field of the schema,
+// (manifest-fast-parse.test.ts, test/unit/fuzz/manifest-reader.test.ts): every field of the schema,
 // each value mostly valid and now and then at or past an edge of its check.
 import fc from 'fast-check';
 

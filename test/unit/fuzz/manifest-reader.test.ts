@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { describe, expect, it, vi } from 'vitest';
 import { parseManifest } from '../../../src/manifest/parse.js';
-import { manifestish } from '../fuzz/manifest-arbitraries.js';
+import { manifestish } from './manifest-arbitraries.js';
 
 const seen = vi.hoisted(() => ({ fast: true, answered: 0, schemaBuilt: 0 }));
 vi.mock('../../../src/core/manifest/fast-parse.js', async (importOriginal) => {
@@ -27,6 +27,8 @@ vi.mock('../../../src/core/manifest/schema.js', async (importOriginal) => {
 });
 
 const RUNS = { numRuns: Number(process.env.PROP_RUNS ?? 200) };
+/** Per test: the unit project's 60 s, or more for a long `npm run fuzz` (a YAML case takes a few ms). */
+const TIMEOUT = Math.max(60_000, RUNS.numRuns * 60);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** What the reader answers, without its `locate` function. */
@@ -85,7 +87,7 @@ describe('the manifest reader with its fast parse, against zod alone', () => {
       const id = typeof (m.app as { id?: unknown } | undefined)?.id === 'string' ? (m.app as { id: string }).id : 'x';
       agrees(stringify(m, flow ? { collectionStyle: 'flow' } : undefined), id || 'x');
     }), RUNS);
-  });
+  }, TIMEOUT);
 
   it('on the real manifests\' text with characters changed, removed or repeated, it answers as zod', () => {
     const edit = fc.record({ at: fc.nat(), len: fc.nat({ max: 12 }), by: fc.oneof(fc.constantFrom('', ' ', '\n', ':', '-', '#', '"', '{', '[', '0', 'x', '/..', '\t', '&a', '*a', '!!str '), fc.string({ maxLength: 3 })) });
@@ -98,5 +100,5 @@ describe('the manifest reader with its fast parse, against zod alone', () => {
       }
       agrees(t, id);
     }), RUNS);
-  });
+  }, TIMEOUT);
 });
