@@ -4,6 +4,7 @@
 import { Composer, isMap, isScalar, LineCounter, Parser, visit, YAMLParseError, type CST, type Document } from 'yaml';
 import type * as z from 'zod';
 import type { ManifestError } from '../core/events.js';
+import { fastParse } from '../core/manifest/fast-parse.js';
 import { manifestSchema, type Manifest } from '../core/manifest/schema.js';
 
 /** A manifest is a few KiB: a larger file is refused unparsed (and read no further than this). */
@@ -71,12 +72,18 @@ export function parseManifest(text: string, file: string, folderId: string): Par
     const fix = /excessive alias/i.test(message) ? 'expand the aliases (at most 100 are resolved)' : 'define the anchor before the alias, or remove it';
     return { ok: false, locate, errors: [{ file, line: pos.line, col: pos.col, path: '(yaml)', message: `${message}: ${fix}` }] };
   }
-  const parsed = manifestSchema().safeParse(document);
-  if (!parsed.success) return { ok: false, locate, errors: issuesToErrors(parsed.error.issues, at) };
-  if (parsed.data.app.id !== folderId) {
-    return { ok: false, locate, errors: [at(['app', 'id'], `must equal the folder name '${folderId}' (got '${parsed.data.app.id}')`)] };
+  // The hand-written parse answers a manifest only when it is valid, with zod's very result; zod (and
+  // its schema, built on first use) is left for the rest, so every error is still zod's.
+  let manifest = fastParse(document);
+  if (manifest === undefined) {
+    const parsed = manifestSchema().safeParse(document);
+    if (!parsed.success) return { ok: false, locate, errors: issuesToErrors(parsed.error.issues, at) };
+    manifest = parsed.data;
   }
-  return { ok: true, manifest: parsed.data, locate, document };
+  if (manifest.app.id !== folderId) {
+    return { ok: false, locate, errors: [at(['app', 'id'], `must equal the folder name '${folderId}' (got '${manifest.app.id}')`)] };
+  }
+  return { ok: true, manifest, locate, document };
 }
 
 /** parseDocument's work, with the nesting checked between the (iterative) CST parse and the (recursive) composition. */

@@ -16,18 +16,27 @@ import type { Manifest } from '../core/manifest/schema.js';
 export const POLICY_RULES = ['host-network', 'join-namespace', 'cap-add', 'devices', 'bind-outside-data-root', 'sensitive-bind'] as const;
 export type PolicyRule = (typeof POLICY_RULES)[number];
 
-export const PolicySchema = z.strictObject({
-  data_root: z.string().startsWith('/', 'must be an absolute path').default('/var/lib/archipelago')
-    .describe("each app's bind sources must lie under <data_root>/<app id>"),
-  allow: z.record(z.string(), z.array(z.enum(POLICY_RULES))).default({}).describe('app id → rules it is exempt from'),
-  build_host_files: z.array(z.string().superRefine((p, ctx) => {
-    const problem = absolutePathProblem(p, 'host path', false);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  })).default([]).describe('host files a build context may link to (a symlink in an app folder leading outside it); none by default'),
-});
-export type Policy = z.output<typeof PolicySchema>;
+/**
+ * The policy file's schema, built on first use: building it (and parsing the defaults with it) was
+ * ~3 ms of every validate and daemon start, most of which read no policy file (docs/benchmarks.md, mparse).
+ */
+function buildSchema() {
+  return z.strictObject({
+    data_root: z.string().startsWith('/', 'must be an absolute path').default('/var/lib/archipelago')
+      .describe("each app's bind sources must lie under <data_root>/<app id>"),
+    allow: z.record(z.string(), z.array(z.enum(POLICY_RULES))).default({}).describe('app id → rules it is exempt from'),
+    build_host_files: z.array(z.string().superRefine((p, ctx) => {
+      const problem = absolutePathProblem(p, 'host path', false);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })).default([]).describe('host files a build context may link to (a symlink in an app folder leading outside it); none by default'),
+  });
+}
+let schema: ReturnType<typeof buildSchema> | undefined;
+export const policySchema = () => (schema ??= buildSchema());
+export type Policy = z.output<ReturnType<typeof buildSchema>>;
 
-export const DEFAULT_POLICY: Policy = PolicySchema.parse({});
+/** `policySchema().parse({})`, written out (test/unit/manifest/rules.test.ts holds them equal). */
+export const DEFAULT_POLICY: Policy = { data_root: '/var/lib/archipelago', allow: {}, build_host_files: [] };
 
 /** What the policy is checked against, besides the manifest: paths that must never be bound. */
 export interface PolicyContext {
@@ -40,8 +49,8 @@ export interface PolicyContext {
   podmanSocket?: string;
 }
 
-/** The keys a policy file may have. */
-export const POLICY_KEYS = Object.keys(PolicySchema.shape);
+/** The keys a policy file may have (the schema's, held equal by test/unit/manifest/rules.test.ts). */
+export const POLICY_KEYS: readonly string[] = ['data_root', 'allow', 'build_host_files'];
 
 export function parsePolicy(text: string, file: string): Policy {
   const lines = new LineCounter();
@@ -58,7 +67,7 @@ export function parsePolicy(text: string, file: string): Policy {
   } catch (cause) {
     throw new PolicyError(file, `not valid YAML: ${(cause as Error).message}`, { cause });
   }
-  const parsed = PolicySchema.safeParse(raw ?? {});
+  const parsed = policySchema().safeParse(raw ?? {});
   if (!parsed.success) {
     const issues = parsed.error.issues;
     const others = issues.filter((i) => i.code !== 'unrecognized_keys').map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);

@@ -6,9 +6,17 @@ import { fieldSchemas, hostPath, networkKind, relativePath } from './fields.js';
 import { within } from './paths.js';
 import { duration, size } from './units.js';
 
-/** Shared with the fold's fast path (fast-parse.ts), so both accept the same ids and keys. */
+/** Shared with the fast path (fast-parse.ts, fast-parts.ts), so both accept the same values. */
 export const APP_ID = /^[a-z0-9][a-z0-9-]*$/;
 export const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const VOLUME_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+export const TMPFS_MODE = /^[0-7]{3,4}$/;
+export const FILE_MODE = /^0[0-7]{3}$/;
+export const HTTP_PATH = /^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*$/;
+export const CAPABILITY = /^(CAP_)?[A-Z_]+$/i;
+export const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+export const DATA_UID = /^\d+:\d+$/;
+export const USER = /^([a-z_][a-z0-9_-]{0,31}|\d{1,10})(:([a-z_][a-z0-9_-]{0,31}|\d{1,10}))?$/i;
 
 /** A template may only name known host facts, and (where allowed) secrets as `{{secret:NAME}}`. */
 export const template = (allowSecrets: boolean) =>
@@ -73,7 +81,7 @@ function basics() {
 
   const capability = z
     .string()
-    .regex(/^(CAP_)?[A-Z_]+$/i, 'must be a capability name like NET_ADMIN')
+    .regex(CAPABILITY, 'must be a capability name like NET_ADMIN')
     .transform((c) => c.toUpperCase().replace(/^CAP_/, ''));
   return { ...fields, nonEmpty, appId, envKey, port, secretFileName, capability };
 }
@@ -97,7 +105,7 @@ function parts({ containerPath, noNul, nonEmpty, appId, envKey, port }: ReturnTy
     }),
     z.strictObject({
       type: z.literal('volume').describe('a named podman volume'),
-      source: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be a volume name').describe('volume name; created when missing'),
+      source: z.string().regex(VOLUME_NAME, 'must be a volume name').describe('volume name; created when missing'),
       target: containerPath.describe('path inside the container, absolute and normalised, without : or ,'),
       read_only: z.boolean().default(false).describe('mount read-only'),
     }),
@@ -105,7 +113,7 @@ function parts({ containerPath, noNul, nonEmpty, appId, envKey, port }: ReturnTy
       type: z.literal('tmpfs').describe('an in-memory filesystem'),
       target: containerPath.describe('path inside the container, absolute and normalised, without : or ,'),
       size: size('tmpfs size limit').optional(),
-      mode: z.string().regex(/^[0-7]{3,4}$/, 'must be an octal mode like "1777"').optional().describe('permissions of the tmpfs root'),
+      mode: z.string().regex(TMPFS_MODE, 'must be an octal mode like "1777"').optional().describe('permissions of the tmpfs root'),
     }),
   ]);
 
@@ -126,7 +134,7 @@ function parts({ containerPath, noNul, nonEmpty, appId, envKey, port }: ReturnTy
   const probedPort = port.describe("container port, probed at the container's address on its network (127.0.0.1 on host); it need not be published");
 
   const HealthCheckSchema = z.discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('http').describe('HTTP GET; healthy on a 2xx/3xx answer'), port: probedPort, path: z.string().regex(/^\/[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*$/, "must be a request path: '/' then URL characters (no spaces, quotes or control characters)").default('/').describe('request path'), ...probeTiming }),
+    z.strictObject({ type: z.literal('http').describe('HTTP GET; healthy on a 2xx/3xx answer'), port: probedPort, path: z.string().regex(HTTP_PATH, "must be a request path: '/' then URL characters (no spaces, quotes or control characters)").default('/').describe('request path'), ...probeTiming }),
     z.strictObject({ type: z.literal('tcp').describe('healthy when the port accepts a connection'), port: probedPort, ...probeTiming }),
     z.strictObject({ type: z.literal('exec').describe('healthy when the command exits 0 inside the container'), command: z.array(nonEmpty).min(1).describe('command run inside the container; exit 0 is healthy'), ...probeTiming }),
   ]);
@@ -144,7 +152,7 @@ function parts({ containerPath, noNul, nonEmpty, appId, envKey, port }: ReturnTy
     path: hostPath(false).describe('where the rendered file is written, absolute and normalised; must lie under one of the app\'s bind sources'),
     template: relativePath('the app folder', true)
       .describe('template file in the app folder (a regular file, not a link); placeholders {{HOST_IP}}, {{HOST_MDNS}}, {{DISK_GB}}, {{secret:NAME}}'),
-    mode: z.string().regex(/^0[0-7]{3}$/, 'must be an octal mode like "0644"').optional()
+    mode: z.string().regex(FILE_MODE, 'must be an octal mode like "0644"').optional()
       .describe('file permissions of the rendered file; default "0600" when the template holds a {{secret:...}}, else "0644"'),
   });
   return { BuildSchema, VolumeSchema, PortSchema, HealthCheckSchema, DependencySchema, FileSchema };
@@ -162,7 +170,7 @@ function container(
       name: appId.optional().describe('container name; defaults to the app id'),
       network: networkField.default('podledger')
         .describe('bridge network name (created when missing), host, or none; container:NAME or ns:/PATH where the node policy allows join-namespace'),
-      hostname: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'must be a valid host name').optional().describe('host name inside the container'),
+      hostname: z.string().regex(HOSTNAME, 'must be a valid host name').optional().describe('host name inside the container'),
       entrypoint: z.array(nonEmpty).optional().describe("replaces the image's ENTRYPOINT"),
       command: z.array(nonEmpty).optional().describe("replaces the image's CMD"),
       custom_args: z.array(nonEmpty).default([]).describe('appended to the command (the image CMD when `command` is not set)'),
@@ -173,8 +181,8 @@ function container(
         .describe('environment values rendered from host facts on every apply'),
       secret_env: z.array(z.strictObject({ key: envKey.describe('variable name'), secret_file: secretFileName.describe('file name in the secrets dir') })).default([])
         .describe('environment values read from files in the secrets dir; only their keyed hash is ever logged'),
-      data_uid: z.string().regex(/^\d+:\d+$/, 'must be "UID:GID"').optional().describe('owner applied (chown -R) to bind sources before create'),
-      user: z.string().regex(/^([a-z_][a-z0-9_-]{0,31}|\d{1,10})(:([a-z_][a-z0-9_-]{0,31}|\d{1,10}))?$/i, 'must be a user name or UID, optionally :group').optional().describe('user (and group) the container runs as'),
+      data_uid: z.string().regex(DATA_UID, 'must be "UID:GID"').optional().describe('owner applied (chown -R) to bind sources before create'),
+      user: z.string().regex(USER, 'must be a user name or UID, optionally :group').optional().describe('user (and group) the container runs as'),
       devices: z.array(deviceField).default([]).describe('host devices passed in, /dev/HOST[:/dev/CONTAINER][:rwm] (needs policy)'),
       health_check: HealthCheckSchema.optional().describe('how the engine tells the app is healthy; gates `condition: healthy` dependents and rollbacks'),
       restart: z.enum(['always', 'on-failure', 'no']).default('always').describe('whether the engine starts the container again after it exits'),

@@ -1,7 +1,7 @@
 // Every rejection rule, with its exact message and position: what an app author reads.
 import { describe, expect, it } from 'vitest';
 import { formatManifestError, parseManifest } from '../../../src/manifest/parse.js';
-import { DEFAULT_POLICY, parsePolicy, policyErrors, type PolicyContext } from '../../../src/manifest/policy.js';
+import { DEFAULT_POLICY, parsePolicy, POLICY_KEYS, policyErrors, policySchema, type PolicyContext } from '../../../src/manifest/policy.js';
 import { parseDuration, parseSize } from '../../../src/core/manifest/units.js';
 
 const FILE = 'apps/web/manifest.yml';
@@ -99,6 +99,12 @@ describe('node policy', () => {
   it("given binds under the app's own data dir, when checked, then they pass", () => {
     expect(check('  volumes: [{ type: bind, source: /var/lib/archipelago/web/data, target: /data }]\n')).toEqual([]);
     expect(DEFAULT_POLICY.data_root).toBe('/var/lib/archipelago');
+  });
+
+  it('the defaults and keys written out are the schema\'s (it is built only when a policy file is read)', () => {
+    expect(DEFAULT_POLICY).toStrictEqual(policySchema().parse({}));
+    expect(POLICY_KEYS).toEqual(Object.keys(policySchema().shape));
+    expect(parsePolicy('', '/etc/podledger/policy.yml')).toStrictEqual(DEFAULT_POLICY);
   });
 
   it('given a policy with an unknown rule, when parsed, then the error names the file and the field', () => {
