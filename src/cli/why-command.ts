@@ -2,7 +2,7 @@
 // store, the event decoder, explain). Through commands.ts it also loaded the fold, immer, the planner
 // and the manifest schemas, ~60-70 ms of a 1M-event `why --all` (docs/benchmarks.md, why3).
 import { iso } from '../core/render.js';
-import { explain, renderWhy, whyData } from '../core/why.js';
+import { explain, renderWhyChunks, whyData } from '../core/why.js';
 import type { Bound } from './args.js';
 import { InvalidInputError } from './errors.js';
 import { Undecodable } from './undecodable.js';
@@ -33,6 +33,7 @@ export async function why(o: WhyOptions, app: string, all: boolean, at?: Bound):
   }
   // --json prints what it found, then ends as the text form does: exit 1 when there is nothing
   if (o.json) out(JSON.stringify({ app, ...(at ? { at: 'seq' in at ? at : { at: iso(at.at) } } : {}), entries: shown.map(whyData) }, null, 2));
-  else if (shown.length > 0) out(renderWhy(shown));
+  // written as it is rendered; every entry ends in a line break, so nothing is added as `out` would
+  else for (const chunk of renderWhyChunks(shown)) process.stdout.write(chunk);
   if (shown.length === 0) throw new InvalidInputError(`why: ${app}: no create, recreate, start or remove of this app in the log${at ? ` at or before ${showBound(at)}` : ''}`);
 }

@@ -189,20 +189,34 @@ export function whyData(w: WhyEntry) {
 export type WhyData = ReturnType<typeof whyData>;
 
 export function renderWhy(entries: readonly WhyEntry[]): string {
-  // one string appended to (V8 joins the pieces once, when it is written): no array per entry or line,
-  // which was a third of rendering `why --all`'s 4,000 entries
   let text = '';
-  for (const w of entries) {
-    if (text !== '') text += '\n';
-    text += `#${w.action.seq} ${w.action.kind} ${w.action.app} at ${iso(w.action.at)}\n`;
-    for (const r of w.reasons) {
-      text += `  because ${renderReason(r)}\n`;
-      for (const link of r.cause ?? []) text += `    ← #${link.seq} ${link.type} ${link.changes ? changesText(link.changes) : link.summary}\n`;
-    }
-    text += w.outcome ? `  → #${w.outcome.seq} ${w.outcome.type}\n` : '  → (no outcome recorded: interrupted?)\n';
-    for (const x of w.effects) text += `  → #${x.seq} ${x.type}\n`;
-  }
+  for (const chunk of renderWhyChunks(entries)) text += chunk;
   return text;
+}
+
+/**
+ * `renderWhy`'s text in pieces of `per` entries, which joined are that text: `why --all` writes each
+ * as it is made. One string of 4,000 entries was ~100,000 appended pieces kept alive until it was
+ * written (each copied by every scavenge meanwhile), then flattened whole before the write.
+ */
+export function* renderWhyChunks(entries: readonly WhyEntry[], per = 128): Generator<string> {
+  for (let from = 0; from < entries.length; from += per) {
+    // one string appended to (V8 joins the pieces once, when it is written): no array per entry or line,
+    // which was a third of rendering `why --all`'s 4,000 entries
+    let text = '';
+    for (let i = from; i < Math.min(entries.length, from + per); i++) {
+      const w = entries[i]!;
+      if (i > 0) text += '\n';
+      text += `#${w.action.seq} ${w.action.kind} ${w.action.app} at ${iso(w.action.at)}\n`;
+      for (const r of w.reasons) {
+        text += `  because ${renderReason(r)}\n`;
+        for (const link of r.cause ?? []) text += `    ← #${link.seq} ${link.type} ${link.changes ? changesText(link.changes) : link.summary}\n`;
+      }
+      text += w.outcome ? `  → #${w.outcome.seq} ${w.outcome.type}\n` : '  → (no outcome recorded: interrupted?)\n';
+      for (const x of w.effects) text += `  → #${x.seq} ${x.type}\n`;
+    }
+    yield text;
+  }
 }
 
 function changesText(changes: NonNullable<CauseLink['changes']>): string {
