@@ -61,6 +61,7 @@ describe('renderWhy', () => {
       expect(chunks.join('')).toBe(whyBefore(entries));
       expect(chunks.length).toBe(Math.ceil(entries.length / per));
       for (const chunk of chunks) expect(chunk.endsWith('\n')).toBe(true); // so writing them adds no line break, as one text did not
+      expect([...renderWhyChunks((function* () { yield* entries; })(), per)]).toEqual(chunks); // as explainEach hands them, one at a time
     }), { numRuns: 500 });
   });
 });
