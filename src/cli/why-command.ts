@@ -2,7 +2,7 @@
 // store, the event decoder, explain). Through commands.ts it also loaded the fold, immer, the planner
 // and the manifest schemas, ~60-70 ms of a 1M-event `why --all` (docs/benchmarks.md, why3).
 import { iso } from '../core/render.js';
-import { explain, renderWhy, whyData } from '../core/why.js';
+import { explainEach, renderWhy, renderWhyChunks, whyData, type WhyEntry } from '../core/why.js';
 import type { Bound } from './args.js';
 import { InvalidInputError } from './errors.js';
 import { Undecodable } from './undecodable.js';
@@ -21,18 +21,33 @@ const showBound = (b: Bound) => ('seq' in b ? `#${b.seq}` : iso(b.at));
 
 export async function why(o: WhyOptions, app: string, all: boolean, at?: Bound): Promise<void> {
   const bad = new Undecodable(o.log ?? o.data);
-  const entries = explain(await loadWhyEvents(o, app, all, bad.note, at && ((e) => atOrBefore(e, at))), app, { summaries: false }) // neither form prints them
-    .filter((w) => atOrBefore(w.action, at));
+  const events = await loadWhyEvents(o, app, all, bad.note, at && ((e) => atOrBefore(e, at)));
   bad.report();
-  const shown = all ? entries : entries.slice(-1);
   // a seq past the log's end: say where it ends, as replay and diff do (the log is read whole only when the seq is not in it)
   if (at && 'seq' in at && at.seq > 0 && !(await holdsSeq(o, at.seq))) {
     const [{ loadLog }, { seqOfPoint }] = await Promise.all([import('./load-log.js'), import('./points.js')]);
     const log = await loadLog(o, new Undecodable(o.log ?? o.data));
     seqOfPoint(log.events, log.base, at, `why: --at ${at.seq}`);
   }
+  let count = 0;
+  const entries = (function* () {
+    for (const w of explainEach(events, app, { summaries: false })) { // neither form prints them
+      if (!atOrBefore(w.action, at)) continue;
+      count += 1;
+      yield w;
+    }
+  })();
   // --json prints what it found, then ends as the text form does: exit 1 when there is nothing
-  if (o.json) out(JSON.stringify({ app, ...(at ? { at: 'seq' in at ? at : { at: iso(at.at) } } : {}), entries: shown.map(whyData) }, null, 2));
-  else if (shown.length > 0) out(renderWhy(shown));
-  if (shown.length === 0) throw new InvalidInputError(`why: ${app}: no create, recreate, start or remove of this app in the log${at ? ` at or before ${showBound(at)}` : ''}`);
+  if (o.json) {
+    const found = [...entries];
+    out(JSON.stringify({ app, ...(at ? { at: 'seq' in at ? at : { at: iso(at.at) } } : {}), entries: (all ? found : found.slice(-1)).map(whyData) }, null, 2));
+  } else if (all) {
+    // written as they are explained and rendered, none kept (each entry ends in a line break: nothing to add, as `out` would)
+    for (const chunk of renderWhyChunks(entries)) process.stdout.write(chunk);
+  } else {
+    let last: WhyEntry | undefined;
+    for (const w of entries) last = w;
+    if (last) out(renderWhy([last]));
+  }
+  if (count === 0) throw new InvalidInputError(`why: ${app}: no create, recreate, start or remove of this app in the log${at ? ` at or before ${showBound(at)}` : ''}`);
 }

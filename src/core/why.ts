@@ -43,10 +43,19 @@ export const EXPLAIN_SCANS: ReadonlySet<string> = new Set(['ActionStarted', 'Act
  * neither, and writing them was a fifth of explaining `why --all`'s 4,000 entries.
  */
 export function explain(events: readonly Envelope[], app: string, opts: { summaries?: boolean } = {}): WhyEntry[] {
+  return [...explainEach(events, app, opts)];
+}
+
+/**
+ * `explain`'s entries one at a time, for a reader that is done with each before the next (`why --all`
+ * renders and writes them as they come): 4,000 entries kept until the end were copied by every
+ * scavenge meanwhile.
+ */
+export function* explainEach(events: readonly Envelope[], app: string, opts: { summaries?: boolean } = {}): Generator<WhyEntry> {
   const summary = opts.summaries === false ? () => '' : renderEvent;
-  const bySeq = new Map(events.map((e) => [e.seq, e]));
+  const bySeq = new Map<number, Envelope>();
+  for (const e of events) bySeq.set(e.seq, e); // the last of a seq given twice, as a Map made of the list keeps
   const look = new Lookups(events, app);
-  const entries: WhyEntry[] = [];
   for (const e of events) {
     if (e.type !== 'ActionStarted' || e.app !== app || !AUDITED.has(e.data.action.kind)) continue;
     const outcome = look.outcome(e.seq);
@@ -64,9 +73,8 @@ export function explain(events: readonly Envelope[], app: string, opts: { summar
       const started = look.startedAfter(outcome.seq);
       if (started && outcome.type === 'ActionSucceeded') entry.effects.push({ seq: started.seq, type: started.type, at: started.at, container: started.data.id, summary: summary(started) });
     }
-    entries.push(entry);
+    yield entry;
   }
-  return entries;
 }
 
 type Outcome = EnvelopeOf<'ActionSucceeded'> | EnvelopeOf<'ActionFailed'>;
@@ -188,12 +196,24 @@ export function whyData(w: WhyEntry) {
 }
 export type WhyData = ReturnType<typeof whyData>;
 
-export function renderWhy(entries: readonly WhyEntry[]): string {
+export function renderWhy(entries: Iterable<WhyEntry>): string {
+  let text = '';
+  for (const chunk of renderWhyChunks(entries)) text += chunk;
+  return text;
+}
+
+/**
+ * `renderWhy`'s text in pieces of `per` entries, which joined are that text: `why --all` writes each
+ * as it is made. One string of 4,000 entries was ~100,000 appended pieces kept alive until it was
+ * written (each copied by every scavenge meanwhile), then flattened whole before the write.
+ */
+export function* renderWhyChunks(entries: Iterable<WhyEntry>, per = 128): Generator<string> {
   // one string appended to (V8 joins the pieces once, when it is written): no array per entry or line,
   // which was a third of rendering `why --all`'s 4,000 entries
   let text = '';
+  let n = 0;
   for (const w of entries) {
-    if (text !== '') text += '\n';
+    if (n > 0) text += '\n';
     text += `#${w.action.seq} ${w.action.kind} ${w.action.app} at ${iso(w.action.at)}\n`;
     for (const r of w.reasons) {
       text += `  because ${renderReason(r)}\n`;
@@ -201,8 +221,12 @@ export function renderWhy(entries: readonly WhyEntry[]): string {
     }
     text += w.outcome ? `  → #${w.outcome.seq} ${w.outcome.type}\n` : '  → (no outcome recorded: interrupted?)\n';
     for (const x of w.effects) text += `  → #${x.seq} ${x.type}\n`;
+    if (++n % per === 0) {
+      yield text;
+      text = '';
+    }
   }
-  return text;
+  if (text !== '') yield text;
 }
 
 function changesText(changes: NonNullable<CauseLink['changes']>): string {

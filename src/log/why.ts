@@ -32,8 +32,9 @@ export async function whyEvents(
   };
   /** the app's records `explain` does not scan, by seq: decoded only if a chain reaches them */
   const passed = new Map<number, PassedOver>();
+  const early = new EarlyLinks(lookup, passed);
   const own = !opts.all ? await sinceLastAction(lookup, app, onCorrupt, opts.atOrBefore ?? (() => true))
-    : lookup.readLazily ? await collectTyped(lookup.readLazily({ app }, (type) => type === undefined || EXPLAIN_SCANS.has(type)), passed, onCorrupt)
+    : lookup.readLazily ? await collectTyped(lookup.readLazily({ app }, (type) => type === undefined || EXPLAIN_SCANS.has(type)), passed, onCorrupt, early.seen)
     : await collect(lookup.readBatches?.({ app }) ?? lookup.read({ app }), onCorrupt);
   const bySeq = new Map(own.map((e) => [e.seq, e]));
   const support = new Set<number>();
@@ -53,7 +54,7 @@ export async function whyEvents(
       else onCorrupt(item.seq, item.reason);
     }
     const missing = wanted.filter((s) => !bySeq.has(s)); // a passed-over copy that does not decode: its record in log!, as before
-    const items = missing.length > 0 ? await lookup.getMany(missing) : [];
+    const items = missing.length > 0 ? await (early.take(missing) ?? lookup.getMany(missing)) : [];
     for (const item of items) {
       if (!item) continue;
       if (!item.ok) { onCorrupt(item.seq, item.reason); continue; }
@@ -78,17 +79,65 @@ export async function whyEvents(
   return { events: [...bySeq.values()].sort((a, b) => a.seq - b.seq), support };
 }
 
-/** The decoded events of a typed read, in order; the records passed over go to `passed`. */
-async function collectTyped(batches: AsyncIterable<readonly (ReadItem | PassedOver)[]>, passed: Map<number, PassedOver>, onCorrupt: OnCorrupt): Promise<Envelope[]> {
+/**
+ * The decoded events of a typed read, in order; the records passed over go to `passed`. After each
+ * batch, `seen` is told its decoded events and the highest seq read so far.
+ */
+async function collectTyped(
+  batches: AsyncIterable<readonly (ReadItem | PassedOver)[]>, passed: Map<number, PassedOver>, onCorrupt: OnCorrupt, seen: (events: readonly Envelope[], through: number) => void,
+): Promise<Envelope[]> {
   const events: Envelope[] = [];
+  let through = 0;
   for await (const batch of batches) {
+    const from = events.length;
     for (const item of batch) {
       if (item instanceof PassedOver) passed.set(item.seq, item);
       else if (item.ok) events.push(item.event);
       else onCorrupt(item.seq, item.reason);
+      through = Math.max(through, item instanceof PassedOver ? item.seq : item.ok ? item.event.seq : item.seq);
     }
+    seen(events.slice(from), through);
   }
   return events;
+}
+
+/**
+ * The first hop of the chains, asked for while the app's index is still being read: a reason's cause
+ * at or below the highest seq read that is neither a record of the app nor passed over is not in the
+ * app's index, so the chains' first multi-get (from log!) would ask for it; it is asked for at once,
+ * and LevelDB finds it on its own threads while this one decodes (the main thread waited for it, and
+ * it is most of a `why --all`'s chain links from other apps: host facts, manifests).
+ * `take` answers a multi-get only when every seq of it was asked for early, in its order, as that
+ * multi-get would: otherwise the chains ask as before.
+ */
+class EarlyLinks {
+  readonly #asked = new Map<number, Promise<Map<number, ReadItem>>>();
+  readonly #own = new Set<number>();
+
+  constructor(private readonly lookup: EventLookup, private readonly passed: ReadonlyMap<number, PassedOver>) {}
+
+  readonly seen = (events: readonly Envelope[], through: number): void => {
+    for (const e of events) this.#own.add(e.seq);
+    const asking = new Set<number>();
+    for (const e of events) {
+      if (e.type !== 'ActionStarted') continue;
+      for (const r of e.data.action.reasons) {
+        const s = r.causedBy;
+        if (s && s <= through && !this.#own.has(s) && !this.passed.has(s) && !this.#asked.has(s)) asking.add(s);
+      }
+    }
+    if (asking.size === 0) return;
+    const ask = [...asking];
+    // by each item's own seq: a lookup may leave out the seqs it does not hold
+    const got = this.lookup.getMany(ask).then((items) => new Map(items.flatMap((item) => (item ? [[item.ok ? item.event.seq : item.seq, item] as const] : []))));
+    got.catch(() => {}); // a failure is met where it is awaited (take); until then it is no unhandled rejection
+    for (const s of ask) this.#asked.set(s, got);
+  };
+
+  take(seqs: readonly number[]): Promise<(ReadItem | undefined)[]> | undefined {
+    if (!seqs.every((s) => this.#asked.has(s))) return undefined;
+    return Promise.all(seqs.map(async (s) => (await this.#asked.get(s)!).get(s)));
+  }
 }
 
 /**

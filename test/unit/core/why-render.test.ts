@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { iso, renderReason, show } from '../../../src/core/render.js';
-import { renderWhy, type WhyEntry } from '../../../src/core/why.js';
+import { renderWhy, renderWhyChunks, type WhyEntry } from '../../../src/core/why.js';
 import type { Reason } from '../../../src/core/events.js';
 
 function reasonBefore(r: Reason): string {
@@ -53,5 +53,15 @@ describe('renderWhy', () => {
       expect(renderWhy(entries)).toBe(whyBefore(entries));
       for (const w of entries) for (const r of w.reasons) expect(renderReason(r)).toBe(reasonBefore(r));
     }), { numRuns: 1000 });
+  });
+
+  it('given any entries, when rendered in chunks of any size (why --all writes each as it is made), then the chunks joined are the one text', () => {
+    fc.assert(fc.property(fc.array(entry, { maxLength: 9 }), fc.integer({ min: 1, max: 10 }), (entries, per) => {
+      const chunks = [...renderWhyChunks(entries, per)];
+      expect(chunks.join('')).toBe(whyBefore(entries));
+      expect(chunks.length).toBe(Math.ceil(entries.length / per));
+      for (const chunk of chunks) expect(chunk.endsWith('\n')).toBe(true); // so writing them adds no line break, as one text did not
+      expect([...renderWhyChunks((function* () { yield* entries; })(), per)]).toEqual(chunks); // as explainEach hands them, one at a time
+    }), { numRuns: 500 });
   });
 });

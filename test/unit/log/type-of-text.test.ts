@@ -61,4 +61,20 @@ describe('typeOfText', () => {
       '{"seq":7,"type":"HealthChanged',
     ]) expect(typeOfText(text), text).toBeUndefined();
   });
+
+  it('given texts made of the pieces a second "type" hides in (overlapping, sharing a quote), then the answer is the plain search\'s: a second "type" anywhere after the first names none', () => {
+    // the plain version it replaced, kept as the oracle: it looked for the whole key again at once
+    const plain = (text: string): string | undefined => {
+      const at = text.indexOf('"type"');
+      if (at < 0 || !text.startsWith(':"', at + 6) || text.includes('"type"', at + 1) || text.includes('\\')) return undefined;
+      const to = text.indexOf('"', at + 8);
+      return to < 0 ? undefined : text.slice(at + 8, to);
+    };
+    const piece = fc.constantFrom('"type"', '"type":"', 'ype"', 'type', '"', 'y', ':', '"t', 'A', '{', '}', ',', 'sub');
+    fc.assert(fc.property(fc.array(piece, { maxLength: 14 }), (pieces) => {
+      const text = pieces.join('');
+      expect(typeOfText(text)).toBe(plain(text));
+    }), { numRuns: 5000 });
+    for (const text of ['{"type":"type"type"}', '{"type":"A","x":"subtype","y":"ype"}', '{"type":"A","data":{"type":"B"}}', '{"type":"A"}']) expect(typeOfText(text), text).toBe(plain(text));
+  });
 });

@@ -48,4 +48,40 @@ describe('why --all through the app index, decoding lazily', () => {
     expect(explain(loaded.events, 'a', { summaries: false })).toEqual(blank);
     expect(renderWhy(explain(loaded.events, 'a', { summaries: false }))).toBe(renderWhy(explain(loaded.events, 'a')));
   });
+
+  it('given causes in other apps damaged in the log, asked for while the index is read, and a damaged copy of the app\'s own link among them, when why loads, then each is reported once, in the order of the reasons, as one multi-get after the read reported them', async () => {
+    const dir = join(tmp.dir(), 'db');
+    const store = await EventStore.open(dir, fixedOpts());
+    await store.append([
+      { type: 'ContainerExited', source: 'podman', app: 'b', data: { id: 'c-b', name: 'b', exitCode: 1 } }, // #1, another app
+      { type: 'ContainerExited', source: 'podman', app: 'a', data: { id: 'c-a', name: 'a', exitCode: 2 } }, // #2, the app's, passed over
+      { type: 'ContainerExited', source: 'podman', app: 'c', data: { id: 'c-c', name: 'c', exitCode: 3 } }, // #3, another app
+      { type: 'ActionStarted', source: 'reconciler', app: 'a', data: { action: { kind: 'start', app: 'a', reasons: [{ code: 'x', causedBy: 3 }, { code: 'y', causedBy: 1 }] } } }, // #4
+      { type: 'ActionStarted', source: 'reconciler', app: 'a', data: { action: { kind: 'start', app: 'a', reasons: [{ code: 'z', causedBy: 2 }, { code: 'w', causedBy: 1 }] } } }, // #5
+    ]);
+    await store.close();
+    const raw = new Level<string, string>(dir);
+    const key = (sub: string, seq: number) => `!${sub}!${String(seq).padStart(16, '0')}`;
+    await raw.batch([
+      { type: 'put', key: key('log', 1), value: '{"seq":1,' }, // not JSON
+      { type: 'put', key: key('log', 3), value: (await raw.get(key('log', 3)))!.replace('"exitCode":3', '"exitCode":"3"') },
+    ]);
+    await raw.close();
+
+    for (const damagedCopy of [false, true]) {
+      if (damagedCopy) { // the app's own link (#2) then fails too: its record is read from the log with the others
+        const again = new Level<string, string>(dir);
+        await again.put(`!ix-app!a!${String(2).padStart(16, '0')}`, '{"seq":2,');
+        await again.close();
+      }
+      const reopened = await tmp.open(undefined, dir);
+      const bad: number[] = [];
+      const loaded = await whyEvents(reopened, 'a', { all: true, onCorrupt: (seq) => bad.push(seq) });
+      // the first hop's order: #3, #1 (first action's reasons), #2 (second's); a damaged copy is reported as it is decoded, first
+      expect(bad).toEqual(damagedCopy ? [2, 3, 1] : [3, 1]);
+      expect(loaded.events.map((e) => e.seq)).toEqual([2, 4, 5]);
+      expect(explain(loaded.events, 'a').map((w) => w.reasons.map((r) => r.cause?.[0]?.type))).toEqual([['(not in this log)', '(not in this log)'], ['ContainerExited', '(not in this log)']]);
+      await reopened.close();
+    }
+  });
 });
