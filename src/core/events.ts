@@ -201,11 +201,8 @@ export function checkDraft(draft: Draft): { ok: true; data: unknown } | { ok: fa
   // are then never built on the daemon's append path). A JSON copy, not the caller's object: it is
   // what decoding will read back, and the caller may keep using its own.
   if (Object.hasOwn(CURRENT_VERSION, draft.type) && dataCheck(draft.type)?.check(draft.data)) {
-    try {
-      return { ok: true, data: JSON.parse(JSON.stringify(draft.data)) as unknown };
-    } catch (err) {
-      return { ok: false, reason: `data cannot be stored as JSON: ${(err as Error).message}` };
-    }
+    const json = storable(draft.data);
+    return typeof json === 'string' ? { ok: true, data: JSON.parse(json) as unknown } : json;
   }
   return checkDraftPlain(draft);
 }
@@ -215,7 +212,18 @@ export function checkDraftPlain(draft: Draft): { ok: true; data: unknown } | { o
   const schema = (eventSchemas().EVENT_SCHEMAS as Record<string, Record<number, z.ZodType>>)[draft.type]?.[CURRENT_VERSION[draft.type]];
   if (!schema) return { ok: false, reason: `unknown event type '${draft.type}'` };
   const parsed = schema.safeParse(draft.data);
-  return parsed.success ? { ok: true, data: parsed.data } : { ok: false, reason: `bad ${draft.type} data: ${summarise(parsed.error)}` };
+  if (!parsed.success) return { ok: false, reason: `bad ${draft.type} data: ${summarise(parsed.error)}` };
+  const json = storable(parsed.data);
+  return typeof json === 'string' ? { ok: true, data: parsed.data } : json;
+}
+
+/** `data` as JSON, or why it cannot be stored: `z.unknown()` fields (a reason's from/to) pass the checks but may not serialise (BigInt, cycles). */
+function storable(data: unknown): string | { ok: false; reason: string } {
+  try {
+    return JSON.stringify(data);
+  } catch (err) {
+    return { ok: false, reason: `data cannot be stored as JSON: ${(err as Error).message}` };
+  }
 }
 
 function summarise(error: z.ZodError): string {

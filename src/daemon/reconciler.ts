@@ -226,9 +226,9 @@ export class Reconciler {
       });
   }
 
-  async #act(action: Action, correlation: string, record: () => Promise<Envelope | undefined>): Promise<void> {
+  async #act(action: Action, correlation: string, writeAhead: () => Promise<Envelope | undefined>): Promise<void> {
     const d = this.#deps;
-    const started = await record();
+    const started = await writeAhead();
     if (!started) return; // stopped before it was written: never started
     d.onAction?.(action, 'started');
     const meta = { source: 'executor' as const, app: action.app, correlation, causedBy: started.seq };

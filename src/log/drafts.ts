@@ -15,7 +15,7 @@ const SOURCE_SET: ReadonlySet<string> = new Set(SOURCES);
  */
 export function partialEnvelope(d: Draft, opts: { newId: () => string; clock: () => number }, index = 0): PartialEnvelope {
   const checked = checkDraft(d);
-  const bad = (checked.ok ? undefined : checked.reason) ?? checkMeta(d) ?? checkSameCall(d, index) ?? checkJson(d.data);
+  const bad = (checked.ok ? undefined : checked.reason) ?? checkMeta(d) ?? checkSameCall(d, index);
   if (bad || !checked.ok) throw new InvalidEventError(String(d.type), bad ?? 'invalid');
   // Fixed key order, so the stored JSON and an export of it are byte-stable.
   return stripUndefined({
@@ -58,14 +58,4 @@ function checkSameCall(d: Draft, index: number): string | undefined {
     return `causedByDraft must be the index of an earlier draft of the same append call (0..${index - 1}), got ${JSON.stringify(d.causedByDraft)}`;
   }
   return undefined;
-}
-
-/** `z.unknown()` fields (e.g. a reason's from/to) pass zod but may not serialise: BigInt, cycles. */
-function checkJson(data: unknown): string | undefined {
-  try {
-    JSON.stringify(data);
-    return undefined;
-  } catch (err) {
-    return `data cannot be stored as JSON: ${(err as Error).message}`;
-  }
 }
