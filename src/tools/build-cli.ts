@@ -40,5 +40,9 @@ await build({
   },
   // CommonJS dependencies (commander, ...) bundled into ESM call require() for node's own modules. Made
   // on first use: createRequire in each of the ~25 chunks a command loads cost a few ms.
+  // rxjs's package exports name its CommonJS build for node, which esbuild cannot shake: 333 KB of
+  // rxjs in the daemon's chunk, all parsed and run at start for the five names the sources use. Its
+  // ES module build (side-effect free, as its package.json says) is shaken to what is imported.
+  plugins: [{ name: 'rxjs-esm', setup: (b) => b.onResolve({ filter: /^rxjs$/ }, () => ({ path: path.join(root, 'node_modules/rxjs/dist/esm/index.js') })) }],
   banner: { js: "import { createRequire as podledgerCreateRequire } from 'node:module';\nlet podledgerRequire;\nconst require = (id) => (podledgerRequire ??= podledgerCreateRequire(import.meta.url))(id);" },
 });
