@@ -2,11 +2,11 @@
 // store, the event decoder, explain). Through commands.ts it also loaded the fold, immer, the planner
 // and the manifest schemas, ~60-70 ms of a 1M-event `why --all` (docs/benchmarks.md, why3).
 import { iso } from '../core/render.js';
-import { explainEach, renderWhy, renderWhyChunks, whyData, type WhyEntry } from '../core/why.js';
+import { explainAfter, renderWhy, renderWhyChunks, whyData, type WhyEntry } from '../core/why.js';
 import type { Bound } from './args.js';
 import { InvalidInputError } from './errors.js';
 import { Undecodable } from './undecodable.js';
-import { holdsSeq, loadWhyEvents } from './why-source.js';
+import { holdsSeq, loadWhyAll, loadWhyEvents } from './why-source.js';
 
 /** What `why` reads: the options of commands.ts's `Common` it uses. */
 export interface WhyOptions {
@@ -21,7 +21,8 @@ const showBound = (b: Bound) => ('seq' in b ? `#${b.seq}` : iso(b.at));
 
 export async function why(o: WhyOptions, app: string, all: boolean, at?: Bound): Promise<void> {
   const bad = new Undecodable(o.log ?? o.data);
-  const events = await loadWhyEvents(o, app, all, bad.note, at && ((e) => atOrBefore(e, at)));
+  const { kept, through, events } = all ? await loadWhyAll(o, app, bad.note)
+    : { kept: [], through: 0, events: await loadWhyEvents(o, app, all, bad.note, at && ((e) => atOrBefore(e, at))) };
   bad.report();
   // a seq past the log's end: say where it ends, as replay and diff do (the log is read whole only when the seq is not in it)
   if (at && 'seq' in at && at.seq > 0 && !(await holdsSeq(o, at.seq))) {
@@ -31,7 +32,7 @@ export async function why(o: WhyOptions, app: string, all: boolean, at?: Bound):
   }
   let count = 0;
   const entries = (function* () {
-    for (const w of explainEach(events, app, { summaries: false })) { // neither form prints them
+    for (const w of explainAfter(kept, through, events, app)) {
       if (!atOrBefore(w.action, at)) continue;
       count += 1;
       yield w;

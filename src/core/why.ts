@@ -77,6 +77,15 @@ export function* explainEach(events: readonly Envelope[], app: string, opts: { s
   }
 }
 
+/**
+ * `why --all`'s entries (no summaries) from the entries a store keeps for the app through `through`
+ * (log/why-view.ts) and the events `whyEvents` read after it: the kept, then explain's beyond `through`.
+ */
+export function* explainAfter(kept: Iterable<WhyEntry>, through: number, events: readonly Envelope[], app: string): Generator<WhyEntry> {
+  yield* kept;
+  for (const w of explainEach(events, app, { summaries: false })) if (w.action.seq > through) yield w;
+}
+
 type Outcome = EnvelopeOf<'ActionSucceeded'> | EnvelopeOf<'ActionFailed'>;
 
 /**

@@ -129,7 +129,9 @@ function startSnapshots(o: DaemonOptions, store: EventStore, projection: Project
   });
   const sub = projection.state$.subscribe((s) => {
     if (writing || s.seq - at < every) return;
-    writing = snapshot(s).catch(guard('writing a snapshot')).finally(() => (writing = undefined));
+    // then the `why --all` entries that became final since the last snapshot are kept (log/why-view.ts)
+    const keepWhy = () => store.materializeWhy().then(({ entries }) => o.log.debug('why entries kept', { entries, seq: s.seq }));
+    writing = snapshot(s).then(keepWhy).catch(guard('writing a snapshot')).finally(() => (writing = undefined));
   });
   return {
     name: 'snapshots',

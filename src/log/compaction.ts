@@ -3,6 +3,7 @@
 import { DbWriteError } from './errors.js';
 import { ALL_KEYS, META, metaOp, pad, parseStored, snapDelOp, snapOp, storedIndexOps, type BatchOp } from './keys.js';
 import { snapshotSeqs } from './snapshot-store.js';
+import { forgetWhyViews } from './why-view.js';
 import type { LogWriter } from './writer.js';
 
 /** What `compact` removed: every seq at or below `through` that is not in `kept`, on purpose. */
@@ -30,6 +31,7 @@ export function removeCompacted(w: LogWriter, through: number, kept: Iterable<nu
       throw new DbWriteError(w.dir, `compact through seq ${through}: must lie between the last compaction (${previous?.through ?? 0}) and the end of the log (${w.lastSeq})`);
     }
     const keep = new Set([...kept].filter((s) => s <= through));
+    await forgetWhyViews(w); // what they say of past actions changes with the records removed (why-view.ts)
     const record: Compaction = { through, kept: [...keep].sort((a, b) => a - b), removed: previous?.removed ?? 0, at: w.clock() };
     await w.commit([
       snapOp(w.sub, through, snapshot),

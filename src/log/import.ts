@@ -8,6 +8,7 @@ import type { ExportHeader } from './export-header.js';
 import { META, bootOp, metaOp, pad, parseStored, recordOps, snapOp, type BatchOp, type BootRecord } from './keys.js';
 import { ImportNode } from './node-identity.js';
 import type { ReadItem } from './reader.js';
+import { forgetWhyViews } from './why-view.js';
 import type { LogWriter } from './writer.js';
 
 export type ImportOptions = { header?: ExportHeader; node?: string };
@@ -40,6 +41,8 @@ export function importEvents(w: LogWriter, items: AsyncIterable<ReadItem>, opts:
       restoring = undefined;
     }
 
+    // the kept `why --all` entries assume the log grows only by the daemon's appends (why-view.ts)
+    await forgetWhyViews(w);
     let imported = 0;
     let skipped = 0;
     let position = 0;

@@ -8,6 +8,8 @@
 //   boots!<n16>                   → {first, last, version}
 //   snap!<seq16>                  → projection snapshot JSON {foldVersion, stateHash, state} (see snapshots.ts)
 //   meta!<key>                    → small JSON value (see META)
+//   why!e!<app>!<seq16>           → `why --all`'s entry for the app's action at seq, once final (why-view.ts)
+//   why!h!<app>                   → how far those entries go: {through, compaction, version} (why-view.ts)
 // A log entry and its index entries are written in one batch.
 //
 // ix-app and ix-type are covering indexes: their value is a copy of the record, so reading an app
@@ -27,7 +29,7 @@ import type { AbstractSublevel } from 'abstract-level';
 import type { Envelope, EventType } from '../core/events.js';
 
 export type Sub = AbstractSublevel<Level<string, string>, string | Buffer | Uint8Array, string, string>;
-export type Subs = { log: Sub; ixApp: Sub; ixCorr: Sub; ixType: Sub; boots: Sub; snap: Sub; meta: Sub };
+export type Subs = { log: Sub; ixApp: Sub; ixCorr: Sub; ixType: Sub; boots: Sub; snap: Sub; meta: Sub; why: Sub };
 export type BatchOp = { type: 'put'; sublevel: Sub; key: string; value: string } | { type: 'del'; sublevel: Sub; key: string };
 
 /** One daemon run's part of the log: seqs first..last (boot 0 = events appended before any beginBoot). */
@@ -67,7 +69,7 @@ export function openSubs(db: Level<string, string>): Subs {
   const level = (name: string): Sub => db.sublevel<string, string>(name, { valueEncoding: 'utf8' });
   return {
     log: level('log'), ixApp: level('ix-app'), ixCorr: level('ix-corr'), ixType: level('ix-type'),
-    boots: level('boots'), snap: level('snap'), meta: level('meta'),
+    boots: level('boots'), snap: level('snap'), meta: level('meta'), why: level('why'),
   };
 }
 

@@ -15,6 +15,7 @@ import {
   HWM, INDEXED_TYPES, READ_CHUNK, bootRecord, indexRange, indexedSeqKey, isIndexedType, pad, type BootRecord, type IndexedType, type Sub, type Subs,
 } from './keys.js';
 import type { Compaction } from './compaction.js';
+import type { WhyView } from './why-view.js';
 
 /** The chunk size of an index read from which the next chunk is read while this one is decoded. */
 const READ_AHEAD_FROM = 256;
@@ -69,6 +70,8 @@ export interface EventLookup {
   getMany(seqs: readonly number[]): Promise<(ReadItem | undefined)[]>;
   /** for each query, the latest HostFactsObserved before `seq` that changed each name; default: read ix-type backwards */
   previousFacts?(queries: readonly FactQuery[], onCorrupt: OnCorrupt): Promise<Envelope[]>;
+  /** `why --all`'s entries kept for the app (why-view.ts), where the source keeps them */
+  whyView?(app: string): Promise<WhyView | undefined>;
 }
 
 /** A read through ix-app or ix-type (the covering indexes) */

@@ -16,6 +16,7 @@ import { removeCompacted, type Compaction } from './compaction.js';
 import { getMeta, getSnapshot, putMeta, putSnapshot, snapshotSeqs } from './snapshot-store.js';
 import { LogReader, type IndexRead, type PassedOver, type ReadItem, type ReadOptions } from './reader.js';
 import { LogWriter, type BootData, type StoreOptions } from './writer.js';
+import { materializeWhy, readWhyView, type WhyView } from './why-view.js';
 
 export type { BootRecord } from './keys.js';
 export type { Compaction } from './compaction.js';
@@ -117,6 +118,16 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
 
   boots(): Promise<BootRecord[]> {
     return this.#r.boots();
+  }
+
+  /** `why --all`'s entries kept for `app` (why-view.ts): undefined when there are none to trust. */
+  whyView(app: string): Promise<WhyView | undefined> {
+    return readWhyView(this.#w, app);
+  }
+
+  /** Keep the `why --all` entries that became final since the last run (why-view.ts); the daemon runs it after each snapshot. */
+  materializeWhy(): Promise<{ apps: number; entries: number }> {
+    return materializeWhy(this.#w, this);
   }
 
   /** Rewrite every index from the log (see indexes.ts); appends wait for it. */

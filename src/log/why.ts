@@ -23,7 +23,7 @@ export interface WhyEvents {
  * the last over the whole log (earlier ones may be there too, as links of its chains).
  */
 export async function whyEvents(
-  lookup: EventLookup, app: string, opts: { all: boolean; onCorrupt: OnCorrupt; atOrBefore?: (e: Envelope) => boolean },
+  lookup: EventLookup, app: string, opts: { all: boolean; onCorrupt: OnCorrupt; atOrBefore?: (e: Envelope) => boolean; /** with `all`: the app's records after this seq only (why-view.ts) */ since?: number },
 ): Promise<WhyEvents> {
   const seen = new Set<string>(); // report a bad record once, however many reads meet it
   const onCorrupt: OnCorrupt = (seq, reason) => {
@@ -33,9 +33,10 @@ export async function whyEvents(
   /** the app's records `explain` does not scan, by seq: decoded only if a chain reaches them */
   const passed = new Map<number, PassedOver>();
   const early = new EarlyLinks(lookup, passed);
+  const read = opts.since ? { app, since: opts.since } : { app };
   const own = !opts.all ? await sinceLastAction(lookup, app, onCorrupt, opts.atOrBefore ?? (() => true))
-    : lookup.readLazily ? await collectTyped(lookup.readLazily({ app }, (type) => type === undefined || EXPLAIN_SCANS.has(type)), passed, onCorrupt, early.seen)
-    : await collect(lookup.readBatches?.({ app }) ?? lookup.read({ app }), onCorrupt);
+    : lookup.readLazily ? await collectTyped(lookup.readLazily(read, (type) => type === undefined || EXPLAIN_SCANS.has(type)), passed, onCorrupt, early.seen)
+    : await collect(lookup.readBatches?.(read) ?? lookup.read(read), onCorrupt);
   const bySeq = new Map(own.map((e) => [e.seq, e]));
   const support = new Set<number>();
 

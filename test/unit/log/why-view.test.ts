@@ -1,0 +1,132 @@
+// `why --all` through the entries a store keeps once they are final (log/why-view.ts): whatever the log
+// and wherever the daemon kept them, the kept entries and the explained rest are the entries `explain`
+// gives over the whole log; compaction and import forget them; damaged ones are not used.
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { Level } from 'level';
+import { describe, expect, it } from 'vitest';
+import type { Draft, Envelope } from '../../../src/core/events.js';
+import { explain, explainAfter, type WhyEntry } from '../../../src/core/why.js';
+import type { EventStore } from '../../../src/log/store.js';
+import { isFinal, whyAllParts } from '../../../src/log/why-view.js';
+import { APPS, validLog } from '../fuzz/logs.js';
+import { RUNS, TIMEOUT } from '../fuzz/support.js';
+import { bootData, events, fixedOpts, useTempDir } from './helpers.js';
+
+/** Append a simulated log as the daemon writes it: boots through beginBoot, the rest as drafts. */
+async function appendAs(store: EventStore, log: readonly Envelope[]): Promise<void> {
+  for (const e of log) {
+    if (e.type === 'BootStarted') await store.beginBoot(e.data);
+    else await store.append([{ type: e.type, source: e.source, data: e.data, ...(e.app ? { app: e.app } : {}), ...(e.correlation ? { correlation: e.correlation } : {}), ...(e.causedBy ? { causedBy: e.causedBy } : {}) } as Draft]);
+  }
+}
+
+/** `why --all`'s entries as the command line makes them: kept ones, then the rest explained. */
+async function viaView(store: EventStore, app: string): Promise<WhyEntry[]> {
+  const bad: number[] = [];
+  const { kept, through, events: rest } = await whyAllParts(store, app, (seq) => bad.push(seq));
+  expect(bad).toEqual([]);
+  return [...explainAfter(kept, through, rest, app)];
+}
+
+const whole = async (store: EventStore, app: string) => explain(await events(store.read()), app, { summaries: false });
+
+describe('why --all through kept entries', () => {
+  const tmp = useTempDir();
+
+  it('given simulated logs appended in parts with the entries kept after some of them, when why --all reads each app, then it gives explain over the whole log', async () => {
+    let n = 0;
+    let kept = 0; // that the runs kept entries at all: a property over views that are all empty would prove nothing
+    await fc.assert(fc.asyncProperty(validLog(40), fc.array(fc.nat(), { maxLength: 4 }), async (log, cuts) => {
+      const store = await tmp.open(fixedOpts(), join(tmp.dir(), `db-${(n += 1)}`));
+      const at = [...new Set(cuts.map((c) => (log.length === 0 ? 0 : c % log.length)))].sort((a, b) => a - b);
+      let from = 0;
+      for (const cut of [...at, log.length]) {
+        await appendAs(store, log.slice(from, cut));
+        from = cut;
+        kept += (await store.materializeWhy()).entries;
+        for (const app of [...APPS, 'nobody']) expect(await viaView(store, app)).toEqual(await whole(store, app));
+      }
+      // kept twice over the same log: nothing added, the same answer
+      expect((await store.materializeWhy()).entries).toBe(0);
+      await store.close();
+    }), { ...RUNS, numRuns: Math.max(10, Math.round(RUNS.numRuns / 4)) });
+    expect(kept).toBeGreaterThan(0);
+  }, TIMEOUT);
+
+  it('given a store with kept entries, when it is compacted, then they are forgotten and why --all still gives explain over what is left', async () => {
+    const store = await tmp.open(fixedOpts());
+    await store.beginBoot(bootData);
+    await store.append(history('a', 3));
+    await store.materializeWhy();
+    expect((await store.whyView('a'))?.entries.length).toBe(3);
+    await store.compact(6, [], JSON.stringify({ foldVersion: 0, stateHash: '', state: { seq: 6 } }));
+    expect(await store.whyView('a')).toBeUndefined();
+    expect(await viaView(store, 'a')).toEqual(await whole(store, 'a'));
+  });
+
+  it('given kept entries, one of them damaged on disk, when why --all reads the app, then it reads the app the full way and gives the same entries', async () => {
+    const dir = join(tmp.dir(), 'db');
+    const store = await tmp.open(fixedOpts(), dir);
+    await store.beginBoot(bootData);
+    await store.append(history('a', 3));
+    await store.materializeWhy();
+    const expected = await whole(store, 'a');
+    await store.close();
+    const raw = new Level<string, string>(dir);
+    const keys = await raw.keys({ gt: '!why!e!a!', lt: '!why!e!a!~' }).all();
+    expect(keys.length).toBe(3);
+    await raw.put(keys[1]!, '{"action":{"seq":"x"}');
+    await raw.close();
+    const reopened = await tmp.open(undefined, dir);
+    expect(await reopened.whyView('a')).toBeUndefined();
+    expect(await viaView(reopened, 'a')).toEqual(expected);
+  });
+
+  it('given actions without an outcome, with one succeeded and not yet started, when entries are kept, then only those that cannot change are', async () => {
+    const store = await tmp.open(fixedOpts());
+    await store.beginBoot(bootData); // #1
+    await store.append(history('a', 1)); // #2 exited, #3 start, #4 succeeded, #5 started
+    await store.append([start('a', 2)]); // #6: no outcome yet
+    await store.materializeWhy();
+    expect((await store.whyView('a'))?.through).toBe(5);
+    await store.beginBoot(bootData); // #7: #6 will never get one
+    await store.append([start('a', 2), succeeded('a', 8)]); // #8, #9: succeeded, its container not started yet
+    await store.materializeWhy();
+    const view = await store.whyView('a');
+    expect(view?.entries.map((w) => w.action.seq)).toEqual([3, 6]);
+    expect(view?.through).toBe(7);
+    expect(await viaView(store, 'a')).toEqual(await whole(store, 'a'));
+  });
+
+  it('given entries in each state, then final is: failed, started after success, or no outcome with a later boot', () => {
+    const entry = (outcome?: 'ActionSucceeded' | 'ActionFailed', started = false): WhyEntry => ({
+      action: { seq: 10, kind: 'start', app: 'a', at: 1 }, reasons: [],
+      ...(outcome ? { outcome: { seq: 11, type: outcome, at: 2, summary: '' } } : {}),
+      effects: started ? [{ seq: 12, type: 'ContainerStarted', at: 3, container: 'c', summary: '' }] : [],
+    });
+    expect(isFinal(entry('ActionFailed'), 0)).toBe(true);
+    expect(isFinal(entry('ActionSucceeded', true), 0)).toBe(true);
+    expect(isFinal(entry('ActionSucceeded'), 99)).toBe(false);
+    expect(isFinal(entry(), 5)).toBe(false);
+    expect(isFinal(entry(), 11)).toBe(true);
+  });
+});
+
+const start = (app: string, causedBy: number): Draft => ({ type: 'ActionStarted', source: 'reconciler', app, data: { action: { kind: 'start', app, reasons: [{ code: 'container-exited', causedBy }] } } });
+const succeeded = (app: string, causedBy: number): Draft => ({ type: 'ActionSucceeded', source: 'executor', app, causedBy, data: { kind: 'start', containerId: `c-${app}` } });
+
+/** `count` rounds of exited → start → succeeded → started, appended after a BootStarted at #1. */
+function history(app: string, count: number): Draft[] {
+  const drafts: Draft[] = [];
+  for (let i = 0; i < count; i++) {
+    const base = 2 + i * 4;
+    drafts.push(
+      { type: 'ContainerExited', source: 'podman', app, data: { id: `c-${app}`, name: app, exitCode: 137 } },
+      start(app, base),
+      succeeded(app, base + 1),
+      { type: 'ContainerStarted', source: 'podman', app, data: { id: `c-${app}`, name: app } },
+    );
+  }
+  return drafts;
+}
