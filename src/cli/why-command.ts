@@ -2,7 +2,7 @@
 // store, the event decoder, explain). Through commands.ts it also loaded the fold, immer, the planner
 // and the manifest schemas, ~60-70 ms of a 1M-event `why --all` (docs/benchmarks.md, why3).
 import { iso } from '../core/render.js';
-import { explainAfter, renderWhy, renderWhyChunks, whyData, type WhyEntry } from '../core/why.js';
+import { explainAfter, renderWhy, whyData, whyTextChunks, type WhyEntry } from '../core/why.js';
 import type { Bound } from './args.js';
 import { InvalidInputError } from './errors.js';
 import { Undecodable } from './undecodable.js';
@@ -21,7 +21,8 @@ const showBound = (b: Bound) => ('seq' in b ? `#${b.seq}` : iso(b.at));
 
 export async function why(o: WhyOptions, app: string, all: boolean, at?: Bound): Promise<void> {
   const bad = new Undecodable(o.log ?? o.data);
-  const { kept, through, events } = all ? await loadWhyAll(o, app, bad.note)
+  // the plain form of --all prints the texts a store keeps as they are (log/why-view.ts)
+  const { kept, texts = [], through, events } = all ? await loadWhyAll(o, app, bad.note, { text: !o.json && at === undefined })
     : { kept: [], through: 0, events: await loadWhyEvents(o, app, all, bad.note, at && ((e) => atOrBefore(e, at))) };
   bad.report();
   // a seq past the log's end: say where it ends, as replay and diff do (the log is read whole only when the seq is not in it)
@@ -43,8 +44,9 @@ export async function why(o: WhyOptions, app: string, all: boolean, at?: Bound):
     const found = [...entries];
     out(JSON.stringify({ app, ...(at ? { at: 'seq' in at ? at : { at: iso(at.at) } } : {}), entries: (all ? found : found.slice(-1)).map(whyData) }, null, 2));
   } else if (all) {
-    // written as they are explained and rendered, none kept (each entry ends in a line break: nothing to add, as `out` would)
-    for (const chunk of renderWhyChunks(entries)) process.stdout.write(chunk);
+    // kept texts as they are, then the rest as it is explained and rendered, none kept (each entry ends in a line break: nothing to add, as `out` would)
+    count += texts.length;
+    for (const chunk of whyTextChunks(texts, entries)) process.stdout.write(chunk);
   } else {
     let last: WhyEntry | undefined;
     for (const w of entries) last = w;

@@ -1,11 +1,10 @@
 // Data loading for `why APP` and `events --app APP` that does not read the whole log: through the
 // store's indexes, the daemon's control socket (same reads), or one filtering pass over an export.
 import type { Envelope } from '../core/events.js';
-import type { WhyEntry } from '../core/why.js';
 import { collect, type OnCorrupt } from '../log/collect.js';
 import type { ReadItem, ReadOptions } from '../log/store.js';
 import { whyEvents } from '../log/why.js';
-import { whyAllParts } from '../log/why-view.js';
+import { whyAllParts, type WhyParts } from '../log/why-view.js';
 import { openLog } from './source.js';
 
 export interface LogOptions {
@@ -31,10 +30,10 @@ export async function loadWhyEvents(o: LogOptions, app: string, all: boolean, on
  * audited action at or below `through`), and the app's records after `through` with what their
  * chains reach, for `explain` to make the rest. A source that keeps none gives `through` 0: all is explained.
  */
-export async function loadWhyAll(o: LogOptions, app: string, onCorrupt: OnCorrupt): Promise<{ kept: WhyEntry[]; through: number; events: Envelope[] }> {
+export async function loadWhyAll(o: LogOptions, app: string, onCorrupt: OnCorrupt, opts: { text?: boolean } = {}): Promise<WhyParts> {
   const source = await openLog({ data: o.data, ...(o.log ? { log: o.log } : {}) });
   try {
-    return await whyAllParts(source.lookup, app, onCorrupt);
+    return await whyAllParts(source.lookup, app, onCorrupt, opts);
   } finally {
     await source.close();
   }

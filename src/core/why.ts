@@ -238,6 +238,19 @@ export function* renderWhyChunks(entries: Iterable<WhyEntry>, per = 128): Genera
   if (text !== '') yield text;
 }
 
+/**
+ * `why --all`'s text from the texts a store keeps (each an entry's `renderWhy`, in order) and the
+ * entries after them, in pieces that joined are `renderWhy` of all: entries apart by a blank line.
+ */
+export function* whyTextChunks(texts: readonly string[], rest: Iterable<WhyEntry>, per = 512): Generator<string> {
+  for (let i = 0; i < texts.length; i += per) yield `${i > 0 ? '\n' : ''}${texts.slice(i, i + per).join('\n')}`;
+  let first = texts.length > 0; // the rendered chunks after the first begin with their separator
+  for (const chunk of renderWhyChunks(rest)) {
+    yield first ? `\n${chunk}` : chunk;
+    first = false;
+  }
+}
+
 function changesText(changes: NonNullable<CauseLink['changes']>): string {
   let text = '';
   for (const c of changes) text += `${text === '' ? '' : ', '}${c.name} ${show(c.from)} → ${show(c.to)}`;

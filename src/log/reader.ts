@@ -72,6 +72,8 @@ export interface EventLookup {
   previousFacts?(queries: readonly FactQuery[], onCorrupt: OnCorrupt): Promise<Envelope[]>;
   /** `why --all`'s entries kept for the app (why-view.ts), where the source keeps them */
   whyView?(app: string): Promise<WhyView | undefined>;
+  /** the texts of those entries, as `why --all` prints them, where the source keeps them */
+  whyText?(app: string): Promise<{ through: number; texts: string[] } | undefined>;
 }
 
 /** A read through ix-app or ix-type (the covering indexes) */

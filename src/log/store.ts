@@ -16,7 +16,7 @@ import { removeCompacted, type Compaction } from './compaction.js';
 import { getMeta, getSnapshot, putMeta, putSnapshot, snapshotSeqs } from './snapshot-store.js';
 import { LogReader, type IndexRead, type PassedOver, type ReadItem, type ReadOptions } from './reader.js';
 import { LogWriter, type BootData, type StoreOptions } from './writer.js';
-import { materializeWhy, readWhyView, type WhyView } from './why-view.js';
+import { materializeWhy, readWhyText, readWhyView, type WhyView } from './why-view.js';
 
 export type { BootRecord } from './keys.js';
 export type { Compaction } from './compaction.js';
@@ -123,6 +123,11 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   /** `why --all`'s entries kept for `app` (why-view.ts): undefined when there are none to trust. */
   whyView(app: string): Promise<WhyView | undefined> {
     return readWhyView(this.#w, app);
+  }
+
+  /** The texts of `app`'s kept `why --all` entries (why-view.ts): undefined when there are none to trust. */
+  whyText(app: string): Promise<{ through: number; texts: string[] } | undefined> {
+    return readWhyText(this.#w, app);
   }
 
   /** Keep the `why --all` entries that became final since the last run (why-view.ts); the daemon runs it after each snapshot. */

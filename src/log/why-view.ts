@@ -7,6 +7,11 @@
 // `through` has its entry there, none above does. `why --all` reads those entries, then explains only
 // what comes after `through` the usual way (`whyEvents` from `through`), and prints both in order.
 //
+// Beside each entry, why!t!<app>!<seq> holds its text as `why --all` prints it, so the plain form (no
+// --json, no --at) prints what it reads. The text is used only while today's renderer makes the same
+// text as the one that wrote it did (the horizon keeps the renderer's text of sample entries that take
+// each of its branches): a renderer changed by an upgrade falls back to rendering the kept entries.
+//
 // An entry is final, and only then kept, when nothing appended later can change it: its outcome is
 // recorded and it failed, or it succeeded and the app's container started after it (its one effect);
 // or it has no outcome and a later boot began (an action's outcome is written by the reconciler that
@@ -19,8 +24,7 @@
 // older podledger falls back to the full read. A reader that finds anything it does not expect in them
 // reads the app the full way instead.
 import type { Envelope } from '../core/events.js';
-import type { WhyEntry } from '../core/why.js';
-import { explain } from '../core/why.js';
+import { explain, renderWhy, type WhyEntry } from '../core/why.js';
 import { HWM, READ_CHUNK, pad, type BatchOp, type BootRecord, type Sub } from './keys.js';
 import type { OnCorrupt } from './collect.js';
 import type { EventLookup } from './reader.js';
@@ -38,24 +42,18 @@ export interface WhyView {
 
 const horizonKey = (app: string): string => `h!${app}`;
 const entryPrefix = (app: string): string => `e!${app}!`;
+const textPrefix = (app: string): string => `t!${app}!`;
 
 /** The kept entries of `app`, or undefined when there are none to trust (never kept, another compaction, damaged). */
 export async function readWhyView(w: LogWriter, app: string): Promise<WhyView | undefined> {
   const through = horizonOf(await w.sub.why.get(horizonKey(app)), w.compaction?.through ?? 0);
   if (through === undefined) return undefined;
   const entries: WhyEntry[] = [];
-  const it = w.sub.why.iterator({ ...HWM, gt: entryPrefix(app), lte: `${entryPrefix(app)}${pad(through)}` });
-  try {
-    for (let chunk = await it.nextv(READ_CHUNK); chunk.length > 0; chunk = await it.nextv(READ_CHUNK)) {
-      for (const [key, value] of chunk) {
-        const entry = parse(value);
-        const seq = Number(key.slice(entryPrefix(app).length));
-        if (!isWhyEntry(entry, app, seq) || seq <= (entries.at(-1)?.action.seq ?? 0)) return undefined;
-        entries.push(entry);
-      }
-    }
-  } finally {
-    await it.close();
+  for await (const [key, value] of ranged(w.sub.why, entryPrefix(app), through)) {
+    const entry = parse(value);
+    const seq = Number(key.slice(entryPrefix(app).length));
+    if (!isWhyEntry(entry, app, seq) || seq <= (entries.at(-1)?.action.seq ?? 0)) return undefined;
+    entries.push(entry);
   }
   return { through, entries };
 }
@@ -64,17 +62,68 @@ export async function readWhyView(w: LogWriter, app: string): Promise<WhyView | 
  * What `why APP --all` needs from a source: the entries it keeps for the app (none, through 0, where it
  * keeps none) and the app's records after them with what their chains reach; `explainAfter` joins them.
  */
-export async function whyAllParts(lookup: EventLookup, app: string, onCorrupt: OnCorrupt): Promise<{ kept: WhyEntry[]; through: number; events: Envelope[] }> {
-  const view = await lookup.whyView?.(app);
-  const through = view?.through ?? 0;
+export async function whyAllParts(lookup: EventLookup, app: string, onCorrupt: OnCorrupt, opts: { text?: boolean } = {}): Promise<WhyParts> {
+  const text = opts.text ? await lookup.whyText?.(app) : undefined;
+  const view = text ? undefined : await lookup.whyView?.(app);
+  const through = text?.through ?? view?.through ?? 0;
   const { events } = await whyEvents(lookup, app, { all: true, onCorrupt, ...(through > 0 ? { since: through } : {}) });
-  return { kept: view?.entries ?? [], through, events };
+  return { kept: view?.entries ?? [], ...(text ? { texts: text.texts } : {}), through, events };
 }
 
-/** `through` of a horizon record made under the store's compaction, else undefined. */
-function horizonOf(raw: string | undefined, compaction: number): number | undefined {
+/** `whyAllParts`: the kept entries (or, asked for text, their texts), how far they go, and the records after. */
+export interface WhyParts {
+  kept: WhyEntry[];
+  /** the kept entries' texts, in seq order, when text was asked for and the source keeps it (`kept` is then empty) */
+  texts?: string[];
+  through: number;
+  events: Envelope[];
+}
+
+/** The kept texts of `app`'s entries (see the top of this file), or undefined when there are none to trust. */
+export async function readWhyText(w: LogWriter, app: string): Promise<{ through: number; texts: string[] } | undefined> {
+  const through = horizonOf(await w.sub.why.get(horizonKey(app)), w.compaction?.through ?? 0, renderFingerprint());
+  if (through === undefined) return undefined;
+  const texts: string[] = [];
+  let last = 0;
+  for await (const [key, value] of ranged(w.sub.why, textPrefix(app), through)) {
+    const seq = Number(key.slice(textPrefix(app).length));
+    if (!(seq > last) || !value.startsWith(`#${seq} `) || !value.endsWith('\n')) return undefined;
+    last = seq;
+    texts.push(value);
+  }
+  return { through, texts };
+}
+
+/** The records of `prefix` up to the seq `through`, a chunk at a time. */
+async function* ranged(sub: Sub, prefix: string, through: number): AsyncGenerator<[string, string]> {
+  const it = sub.iterator({ ...HWM, gt: prefix, lte: `${prefix}${pad(through)}` });
+  try {
+    for (let chunk = await it.nextv(READ_CHUNK); chunk.length > 0; chunk = await it.nextv(READ_CHUNK)) yield* chunk;
+  } finally {
+    await it.close();
+  }
+}
+
+/** What the renderer makes of entries that take each of its branches: kept texts must have been made by the same. */
+let fingerprint: string | undefined;
+function renderFingerprint(): string {
+  const link = { seq: 1, type: 'HostFactsObserved', at: 0, summary: 's', changes: [{ name: 'HOST_IP', from: '10.0.0.1', to: null }] };
+  return (fingerprint ??= renderWhy([
+    {
+      action: { seq: 3, kind: 'recreate', app: 'a', at: 86_400_000, correlation: 'c' },
+      reasons: [{ code: 'spec-changed', field: 'env.X', from: 'x', to: '(secret)', message: 'm', causedBy: 1, cause: [link, { seq: 2, type: 'ContainerExited', at: 1, app: 'a', summary: 'a s' }] }, { code: 'bare' }],
+      outcome: { seq: 4, type: 'ActionSucceeded', at: 5, summary: '', container: 'c1' },
+      effects: [{ seq: 5, type: 'ContainerStarted', at: 6, container: 'c1', summary: '' }],
+    },
+    { action: { seq: 6, kind: 'start', app: 'a', at: 7 }, reasons: [], effects: [] },
+  ]));
+}
+
+/** `through` of a horizon record made under the store's compaction (and, for texts, by today's renderer), else undefined. */
+function horizonOf(raw: string | undefined, compaction: number, render?: string): number | undefined {
   const h = raw === undefined ? undefined : parse(raw);
   if (!isObject(h) || h.version !== VERSION || h.compaction !== compaction || !isSeq(h.through)) return undefined;
+  if (render !== undefined && h.render !== render) return undefined;
   return h.through;
 }
 
@@ -106,19 +155,22 @@ export async function materializeWhy(w: LogWriter, lookup: EventLookup & { boots
         through = seq - 1;
         break;
       }
-      ops.push({ type: 'put', sublevel: w.sub.why, key: `${entryPrefix(app)}${pad(seq)}`, value: JSON.stringify(entry) });
+      ops.push(
+        { type: 'put', sublevel: w.sub.why, key: `${entryPrefix(app)}${pad(seq)}`, value: JSON.stringify(entry) },
+        { type: 'put', sublevel: w.sub.why, key: `${textPrefix(app)}${pad(seq)}`, value: renderWhy([entry]) },
+      );
     }
     if (ops.length === 0 && through === from && horizonOf(rawHorizon, compaction) !== undefined) continue; // nothing new
-    const horizon = JSON.stringify({ version: VERSION, compaction, through });
+    const horizon = JSON.stringify({ version: VERSION, compaction, through, render: renderFingerprint() });
     const wrote = await w.task(async () => {
       // a compaction or import meanwhile changed what these entries say: leave them for the next run
       if ((w.compaction?.through ?? 0) !== compaction || (await w.sub.why.get(horizonKey(app))) !== rawHorizon) return false;
       // entries kept under another compaction are stale: a horizon from scratch starts with none
-      if (from === 0 && rawHorizon !== undefined) await w.sub.why.clear({ gt: entryPrefix(app), lt: `${entryPrefix(app)}~` });
+      if (from === 0 && rawHorizon !== undefined) for (const prefix of [entryPrefix(app), textPrefix(app)]) await w.sub.why.clear({ gt: prefix, lt: `${prefix}~` });
       await w.commit([...ops, { type: 'put', sublevel: w.sub.why, key: horizonKey(app), value: horizon }], false);
       return true;
     });
-    if (wrote) added += ops.length;
+    if (wrote) added += ops.length / 2;
   }
   return { apps: apps.length, entries: added };
 }

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { Level } from 'level';
 import { describe, expect, it } from 'vitest';
 import type { Draft, Envelope } from '../../../src/core/events.js';
-import { explain, explainAfter, type WhyEntry } from '../../../src/core/why.js';
+import { explain, explainAfter, renderWhy, whyTextChunks, type WhyEntry } from '../../../src/core/why.js';
 import type { EventStore } from '../../../src/log/store.js';
 import { isFinal, whyAllParts } from '../../../src/log/why-view.js';
 import { APPS, validLog } from '../fuzz/logs.js';
@@ -29,6 +29,12 @@ async function viaView(store: EventStore, app: string): Promise<WhyEntry[]> {
   return [...explainAfter(kept, through, rest, app)];
 }
 
+/** `why --all`'s plain text as the command line makes it: kept texts, then the rest rendered. */
+async function textVia(store: EventStore, app: string): Promise<string> {
+  const { kept, texts = [], through, events: rest } = await whyAllParts(store, app, () => {}, { text: true });
+  return [...whyTextChunks(texts, explainAfter(kept, through, rest, app), 2)].join('');
+}
+
 const whole = async (store: EventStore, app: string) => explain(await events(store.read()), app, { summaries: false });
 
 describe('why --all through kept entries', () => {
@@ -45,7 +51,11 @@ describe('why --all through kept entries', () => {
         await appendAs(store, log.slice(from, cut));
         from = cut;
         kept += (await store.materializeWhy()).entries;
-        for (const app of [...APPS, 'nobody']) expect(await viaView(store, app)).toEqual(await whole(store, app));
+        for (const app of [...APPS, 'nobody']) {
+          const expected = await whole(store, app);
+          expect(await viaView(store, app)).toEqual(expected);
+          expect(await textVia(store, app)).toBe(renderWhy(expected));
+        }
       }
       // kept twice over the same log: nothing added, the same answer
       expect((await store.materializeWhy()).entries).toBe(0);
@@ -81,6 +91,44 @@ describe('why --all through kept entries', () => {
     const reopened = await tmp.open(undefined, dir);
     expect(await reopened.whyView('a')).toBeUndefined();
     expect(await viaView(reopened, 'a')).toEqual(expected);
+    expect(await textVia(reopened, 'a')).toBe(renderWhy(expected)); // its text is intact: printed as kept
+  });
+
+  it('given kept texts, one damaged on disk, when why --all prints the app, then it renders the app the full way, the same text', async () => {
+    const dir = join(tmp.dir(), 'db');
+    const store = await tmp.open(fixedOpts(), dir);
+    await store.beginBoot(bootData);
+    await store.append(history('a', 3));
+    await store.materializeWhy();
+    const expected = renderWhy(await whole(store, 'a'));
+    expect(await textVia(store, 'a')).toBe(expected);
+    await store.close();
+    const raw = new Level<string, string>(dir);
+    const keys = await raw.keys({ gt: '!why!t!a!', lt: '!why!t!a!~' }).all();
+    expect(keys.length).toBe(3);
+    await raw.put(keys[2]!, '#3 start a at');
+    await raw.close();
+    const reopened = await tmp.open(undefined, dir);
+    expect(await reopened.whyText('a')).toBeUndefined();
+    expect(await textVia(reopened, 'a')).toBe(expected);
+  });
+
+  it('given kept texts made by another renderer (the horizon holds its rendering of sample entries), when why --all prints the app, then it renders the kept entries instead', async () => {
+    const dir = join(tmp.dir(), 'db');
+    const store = await tmp.open(fixedOpts(), dir);
+    await store.beginBoot(bootData);
+    await store.append(history('a', 2));
+    await store.materializeWhy();
+    const expected = renderWhy(await whole(store, 'a'));
+    await store.close();
+    const raw = new Level<string, string>(dir);
+    const horizon = JSON.parse((await raw.get('!why!h!a'))!) as { render: string };
+    await raw.put('!why!h!a', JSON.stringify({ ...horizon, render: horizon.render.replace('because', 'since') }));
+    await raw.close();
+    const reopened = await tmp.open(undefined, dir);
+    expect(await reopened.whyText('a')).toBeUndefined();
+    expect((await reopened.whyView('a'))?.entries.length).toBe(2);
+    expect(await textVia(reopened, 'a')).toBe(expected);
   });
 
   it('given actions without an outcome, with one succeeded and not yet started, when entries are kept, then only those that cannot change are', async () => {
