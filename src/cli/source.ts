@@ -11,6 +11,7 @@ import { DbLockedError } from '../log/errors.js';
 import { ndjsonLookup, readExportHeader, readNdjson, readNdjsonBatches } from '../log/ndjson.js';
 import { readNodeKeyId } from '../log/node-identity.js';
 import type { EventLookup, ReadItem, ReadOptions } from '../log/reader.js';
+import { checkedText, checkedView } from '../log/why-view.js';
 import type { Compaction } from '../log/store.js';
 import { checkLogFile, guardedLogBatches, guardedLogItems } from './input-file.js';
 
@@ -88,7 +89,7 @@ export async function openLog(opts: { log?: string; data: string; notice?: (text
     return {
       items,
       batches: single(items),
-      lookup: socketLookup(socket, controlItems),
+      lookup: socketLookup(socket, controlItems, controlGetJson),
       origin: `daemon at ${socket}`,
       ...(info.compaction && info.base ? { compaction: info.compaction, base: info.base } : {}),
       ...(info.node ? { node: info.node } : {}),
@@ -176,8 +177,15 @@ export async function daemonState(data: string): Promise<{ seq: number; stateHas
   }
 }
 
-/** The control socket's reads: `/events` with the read's options, `/events?seq=…` for records by seq. */
-function socketLookup(socket: string, controlItems: (socket: string, path: string) => AsyncIterable<ReadItem>): EventLookup {
+/**
+ * The control socket's reads: `/events` with the read's options, `/events?seq=…` for records by seq,
+ * `/why-kept` for `why --all`'s kept entries (none from a daemon that does not keep them, or says
+ * something they are not).
+ */
+function socketLookup(
+  socket: string, controlItems: (socket: string, path: string) => AsyncIterable<ReadItem>, controlGetJson: (socket: string, path: string) => Promise<unknown>,
+): EventLookup {
+  const kept = (app: string, text: boolean) => controlGetJson(socket, `/why-kept?app=${encodeURIComponent(app)}${text ? '&text=1' : ''}`).catch(() => undefined);
   return {
     read: (o) => controlItems(socket, `/events?${queryOf(o)}`),
     async getMany(seqs) {
@@ -187,6 +195,8 @@ function socketLookup(socket: string, controlItems: (socket: string, path: strin
       }
       return seqs.map((s) => found.get(s));
     },
+    whyView: async (app) => checkedView(await kept(app, false), app),
+    whyText: async (app) => checkedText(await kept(app, true)),
   };
 }
 

@@ -11,6 +11,8 @@
 //   GET /events?seq=1,5,9      → NDJSON of those records (by seq, the ones the log holds)
 //   GET /compaction            → {node?, compaction?, base?: {seq, state}}: the log's node, what `compact`
 //                                removed and the state folded from it, for readers that fold the log themselves
+//   GET /why-kept?app=A[&text=1] → {through, entries} or {through, texts}: `why --all`'s kept entries of the
+//                                app or their texts (log/why-view.ts); {} when none are kept
 //   GET /healthz, /readyz, /metrics → health and Prometheus metrics (health-http.ts), when the daemon gives them
 import { chmod, rm } from 'node:fs/promises';
 import http from 'node:http';
@@ -68,6 +70,15 @@ export async function serveControl(dataDir: string, store: EventStore, state: ()
       void compactionInfo(store).then((body) => {
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify(body));
+      }, (err: unknown) => fail(500, (err as Error).message));
+      return;
+    }
+    if (url.pathname === '/why-kept') {
+      const app = url.searchParams.get('app');
+      if (!app) return fail(400, 'why-kept: app is required');
+      void (url.searchParams.get('text') === '1' ? store.whyText(app) : store.whyView(app)).then((kept) => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify(kept ?? {}));
       }, (err: unknown) => fail(500, (err as Error).message));
       return;
     }

@@ -87,7 +87,7 @@ export async function readWhyText(w: LogWriter, app: string): Promise<{ through:
   let last = 0;
   for await (const [key, value] of ranged(w.sub.why, textPrefix(app), through)) {
     const seq = Number(key.slice(textPrefix(app).length));
-    if (!(seq > last) || !value.startsWith(`#${seq} `) || !value.endsWith('\n')) return undefined;
+    if (!(seq > last) || textSeq(value) !== seq) return undefined;
     last = seq;
     texts.push(value);
   }
@@ -117,6 +117,39 @@ function renderFingerprint(): string {
     },
     { action: { seq: 6, kind: 'start', app: 'a', at: 7 }, reasons: [], effects: [] },
   ]));
+}
+
+/**
+ * Kept entries or texts as another process sent them (the daemon, over its control socket), checked
+ * as a read from the store checks them: anything else is none.
+ */
+export function checkedView(x: unknown, app: string): WhyView | undefined {
+  if (!isObject(x) || !isSeq(x.through) || !Array.isArray(x.entries)) return undefined;
+  let last = 0;
+  for (const e of x.entries as unknown[]) {
+    const seq = isObject(e) && isObject(e.action) ? e.action.seq : undefined;
+    if (!isSeq(seq) || seq <= last || seq > x.through || !isWhyEntry(e, app, seq)) return undefined;
+    last = seq;
+  }
+  return { through: x.through, entries: x.entries as WhyEntry[] };
+}
+
+/** `checkedView` for kept texts. */
+export function checkedText(x: unknown): { through: number; texts: string[] } | undefined {
+  if (!isObject(x) || !isSeq(x.through) || !Array.isArray(x.texts)) return undefined;
+  let last = 0;
+  for (const t of x.texts as unknown[]) {
+    const seq = typeof t === 'string' ? textSeq(t) : undefined;
+    if (seq === undefined || seq <= last || seq > x.through) return undefined;
+    last = seq;
+  }
+  return { through: x.through, texts: x.texts as string[] };
+}
+
+/** The seq a kept text is of (`#<seq> …`, ending in a line break), or undefined when it is not one. */
+function textSeq(text: string): number | undefined {
+  const m = /^#(\d{1,16}) /.exec(text);
+  return m && text.endsWith('\n') ? Number(m[1]) : undefined;
 }
 
 /** `through` of a horizon record made under the store's compaction (and, for texts, by today's renderer), else undefined. */
