@@ -3,7 +3,7 @@
 import { DbWriteError } from './errors.js';
 import { ALL_KEYS, META, metaOp, pad, parseStored, snapDelOp, snapOp, storedIndexOps, type BatchOp } from './keys.js';
 import { snapshotSeqs } from './snapshot-store.js';
-import { forgetWhyViews } from './why-view.js';
+import { forgetWhyViews } from './why-keep.js';
 import type { LogWriter } from './writer.js';
 
 /** What `compact` removed: every seq at or below `through` that is not in `kept`, on purpose. */

@@ -8,7 +8,7 @@ import type { ExportHeader } from './export-header.js';
 import { META, bootOp, metaOp, pad, parseStored, recordOps, snapOp, type BatchOp, type BootRecord } from './keys.js';
 import { ImportNode } from './node-identity.js';
 import type { ReadItem } from './reader.js';
-import { forgetWhyViews } from './why-view.js';
+import { forgetWhyViews } from './why-keep.js';
 import type { LogWriter } from './writer.js';
 
 export type ImportOptions = { header?: ExportHeader; node?: string };

@@ -15,7 +15,7 @@ import {
   HWM, INDEXED_TYPES, READ_CHUNK, bootRecord, indexRange, indexedSeqKey, isIndexedType, pad, type BootRecord, type IndexedType, type Sub, type Subs,
 } from './keys.js';
 import type { Compaction } from './compaction.js';
-import type { WhyView } from './why-view.js';
+import type { WhyText, WhyView } from './why-view.js';
 
 /** The chunk size of an index read from which the next chunk is read while this one is decoded. */
 const READ_AHEAD_FROM = 256;
@@ -73,7 +73,7 @@ export interface EventLookup {
   /** `why --all`'s entries kept for the app (why-view.ts), where the source keeps them */
   whyView?(app: string): Promise<WhyView | undefined>;
   /** the texts of those entries, as `why --all` prints them, where the source keeps them */
-  whyText?(app: string): Promise<{ through: number; texts: string[] } | undefined>;
+  whyText?(app: string): Promise<WhyText | undefined>;
 }
 
 /** A read through ix-app or ix-type (the covering indexes) */

@@ -16,7 +16,8 @@ import { removeCompacted, type Compaction } from './compaction.js';
 import { getMeta, getSnapshot, putMeta, putSnapshot, snapshotSeqs } from './snapshot-store.js';
 import { LogReader, type IndexRead, type PassedOver, type ReadItem, type ReadOptions } from './reader.js';
 import { LogWriter, type BootData, type StoreOptions } from './writer.js';
-import { materializeWhy, readWhyText, readWhyView, type WhyView } from './why-view.js';
+import { materializeWhy } from './why-keep.js';
+import { readWhyText, readWhyView, type WhyText, type WhyView } from './why-view.js';
 
 export type { BootRecord } from './keys.js';
 export type { Compaction } from './compaction.js';
@@ -126,7 +127,7 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   }
 
   /** The texts of `app`'s kept `why --all` entries (why-view.ts): undefined when there are none to trust. */
-  whyText(app: string): Promise<{ through: number; texts: string[] } | undefined> {
+  whyText(app: string): Promise<WhyText | undefined> {
     return readWhyText(this.#w, app);
   }
 

@@ -12,50 +12,73 @@
 // text as the one that wrote it did (the horizon keeps the renderer's text of sample entries that take
 // each of its branches): a renderer changed by an upgrade falls back to rendering the kept entries.
 //
-// An entry is final, and only then kept, when nothing appended later can change it: its outcome is
-// recorded and it failed, or it succeeded and the app's container started after it (its one effect);
-// or it has no outcome and a later boot began (an action's outcome is written by the reconciler that
-// started it, in its own boot: a later boot never writes one). Every other part of an entry (its
-// reasons' chains, the facts' previous values) lies before the action.
+// An entry is kept once nothing appended later can change it but its effect: its outcome is recorded
+// (failed, or succeeded), or it has none and a later boot began (an action's outcome is written by the
+// reconciler that started it, in its own boot: a later boot never writes one). Every other part of an
+// entry (its reasons' chains, the facts' previous values) lies before the action. A succeeded entry
+// with no effect yet is kept as `awaiting` in the horizon: its effect is the app's first
+// ContainerStarted after it, which a reader finds among the records after `through` (there is none at or
+// below it, or the entry would have it) and the next keeping writes into it.
 //
-// The entries are derived data: the daemon adds to them after each snapshot (`materializeWhy`); a
+// The entries are derived data: the daemon adds to them after each snapshot (why-keep.ts); a
 // compaction or an import removes them all (each changes what `explain` would say of past actions), and
 // a horizon recorded under another compaction than the store's is ignored, so a store compacted by an
 // older podledger falls back to the full read. A reader that finds anything it does not expect in them
 // reads the app the full way instead.
-import type { Envelope } from '../core/events.js';
-import { explain, renderWhy, type WhyEntry } from '../core/why.js';
-import { HWM, READ_CHUNK, pad, type BatchOp, type BootRecord, type Sub } from './keys.js';
+import type { Envelope, EnvelopeOf } from '../core/events.js';
+import { renderWhy, type WhyEntry } from '../core/why.js';
+import { HWM, READ_CHUNK, pad, type Sub } from './keys.js';
 import type { OnCorrupt } from './collect.js';
 import type { EventLookup } from './reader.js';
 import { whyEvents } from './why.js';
 import type { LogWriter } from './writer.js';
 
 /** the layout of why!: a reader finding another version reads the full way */
-const VERSION = 1;
+export const VERSION = 2;
+
+/** How far an app's kept entries go (why!h!<app>). */
+export interface Horizon {
+  version: number;
+  /** the compaction's `through` the entries were kept under (0: none) */
+  compaction: number;
+  /** every audited action of the app at or below it is kept */
+  through: number;
+  /** the kept entries that succeeded and wait for their effect (see the top of this file), in seq order */
+  awaiting: number[];
+  /** the renderer's text of sample entries when the texts were kept */
+  render: string;
+}
 
 /** An app's kept entries: every audited action at or below `through`, in seq order. */
 export interface WhyView {
   through: number;
   entries: WhyEntry[];
+  awaiting: number[];
 }
 
-const horizonKey = (app: string): string => `h!${app}`;
-const entryPrefix = (app: string): string => `e!${app}!`;
-const textPrefix = (app: string): string => `t!${app}!`;
+/** An app's kept texts: `WhyView`'s entries as `why --all` prints them. */
+export interface WhyText {
+  through: number;
+  texts: string[];
+  awaiting: number[];
+}
+
+export const horizonKey = (app: string): string => `h!${app}`;
+export const entryPrefix = (app: string): string => `e!${app}!`;
+export const textPrefix = (app: string): string => `t!${app}!`;
 
 /** The kept entries of `app`, or undefined when there are none to trust (never kept, another compaction, damaged). */
 export async function readWhyView(w: LogWriter, app: string): Promise<WhyView | undefined> {
-  const through = horizonOf(await w.sub.why.get(horizonKey(app)), w.compaction?.through ?? 0);
-  if (through === undefined) return undefined;
+  const h = horizonOf(await w.sub.why.get(horizonKey(app)), w.compaction?.through ?? 0);
+  if (!h) return undefined;
   const entries: WhyEntry[] = [];
-  for await (const [key, value] of ranged(w.sub.why, entryPrefix(app), through)) {
+  for await (const [key, value] of ranged(w.sub.why, entryPrefix(app), h.through)) {
     const entry = parse(value);
     const seq = Number(key.slice(entryPrefix(app).length));
     if (!isWhyEntry(entry, app, seq) || seq <= (entries.at(-1)?.action.seq ?? 0)) return undefined;
     entries.push(entry);
   }
-  return { through, entries };
+  return { through: h.through, entries, awaiting: h.awaiting };
 }
 
 /**
@@ -63,11 +86,28 @@ export async function readWhyView(w: LogWriter, app: string): Promise<WhyView | 
  * keeps none) and the app's records after them with what their chains reach; `explainAfter` joins them.
  */
 export async function whyAllParts(lookup: EventLookup, app: string, onCorrupt: OnCorrupt, opts: { text?: boolean } = {}): Promise<WhyParts> {
-  const text = opts.text ? await lookup.whyText?.(app) : undefined;
-  const view = text ? undefined : await lookup.whyView?.(app);
+  let text = opts.text ? await lookup.whyText?.(app) : undefined;
+  let view = text ? undefined : await lookup.whyView?.(app);
   const through = text?.through ?? view?.through ?? 0;
   const { events } = await whyEvents(lookup, app, { all: true, onCorrupt, ...(through > 0 ? { since: through } : {}) });
-  return { kept: view?.entries ?? [], ...(text ? { texts: text.texts } : {}), through, events };
+  const started = events.find((e): e is EnvelopeOf<'ContainerStarted'> => e.type === 'ContainerStarted' && e.app === app && e.seq > through);
+  if (started && text && text.awaiting.length > 0) {
+    // kept texts wait for the effect this start is: the kept entries are rendered instead (rare: a start
+    // the daemon did not make, before its next keeping)
+    view = await lookup.whyView?.(app);
+    text = undefined;
+    if (view?.through !== through) view = undefined;
+  }
+  if (!text && !view && through > 0) return whyAllParts(lookup, app, onCorrupt); // what was kept changed meanwhile: the full way
+  const kept = started && view ? withEffect(view, started) : view?.entries ?? [];
+  return { kept, ...(text ? { texts: text.texts } : {}), through, events };
+}
+
+/** The view's entries with `started` as the effect of those awaiting one, as `explain` gives it. */
+function withEffect(view: WhyView, started: EnvelopeOf<'ContainerStarted'>): WhyEntry[] {
+  const awaiting = new Set(view.awaiting);
+  const effect = { seq: started.seq, type: started.type, at: started.at, container: started.data.id, summary: '' };
+  return view.entries.map((w) => (awaiting.has(w.action.seq) ? { ...w, effects: [effect] } : w));
 }
 
 /** `whyAllParts`: the kept entries (or, asked for text, their texts), how far they go, and the records after. */
@@ -80,22 +120,22 @@ export interface WhyParts {
 }
 
 /** The kept texts of `app`'s entries (see the top of this file), or undefined when there are none to trust. */
-export async function readWhyText(w: LogWriter, app: string): Promise<{ through: number; texts: string[] } | undefined> {
-  const through = horizonOf(await w.sub.why.get(horizonKey(app)), w.compaction?.through ?? 0, renderFingerprint());
-  if (through === undefined) return undefined;
+export async function readWhyText(w: LogWriter, app: string): Promise<WhyText | undefined> {
+  const h = horizonOf(await w.sub.why.get(horizonKey(app)), w.compaction?.through ?? 0, renderFingerprint());
+  if (!h) return undefined;
   const texts: string[] = [];
   let last = 0;
-  for await (const [key, value] of ranged(w.sub.why, textPrefix(app), through)) {
+  for await (const [key, value] of ranged(w.sub.why, textPrefix(app), h.through)) {
     const seq = Number(key.slice(textPrefix(app).length));
     if (!(seq > last) || textSeq(value) !== seq) return undefined;
     last = seq;
     texts.push(value);
   }
-  return { through, texts };
+  return { through: h.through, texts, awaiting: h.awaiting };
 }
 
 /** The records of `prefix` up to the seq `through`, a chunk at a time. */
-async function* ranged(sub: Sub, prefix: string, through: number): AsyncGenerator<[string, string]> {
+export async function* ranged(sub: Sub, prefix: string, through: number): AsyncGenerator<[string, string]> {
   const it = sub.iterator({ ...HWM, gt: prefix, lte: `${prefix}${pad(through)}` });
   try {
     for (let chunk = await it.nextv(READ_CHUNK); chunk.length > 0; chunk = await it.nextv(READ_CHUNK)) yield* chunk;
@@ -106,7 +146,7 @@ async function* ranged(sub: Sub, prefix: string, through: number): AsyncGenerato
 
 /** What the renderer makes of entries that take each of its branches: kept texts must have been made by the same. */
 let fingerprint: string | undefined;
-function renderFingerprint(): string {
+export function renderFingerprint(): string {
   const link = { seq: 1, type: 'HostFactsObserved', at: 0, summary: 's', changes: [{ name: 'HOST_IP', from: '10.0.0.1', to: null }] };
   return (fingerprint ??= renderWhy([
     {
@@ -124,26 +164,31 @@ function renderFingerprint(): string {
  * as a read from the store checks them: anything else is none.
  */
 export function checkedView(x: unknown, app: string): WhyView | undefined {
-  if (!isObject(x) || !isSeq(x.through) || !Array.isArray(x.entries)) return undefined;
+  if (!isObject(x) || !isSeq(x.through) || !Array.isArray(x.entries) || !isSeqList(x.awaiting, x.through)) return undefined;
   let last = 0;
   for (const e of x.entries as unknown[]) {
     const seq = isObject(e) && isObject(e.action) ? e.action.seq : undefined;
     if (!isSeq(seq) || seq <= last || seq > x.through || !isWhyEntry(e, app, seq)) return undefined;
     last = seq;
   }
-  return { through: x.through, entries: x.entries as WhyEntry[] };
+  return { through: x.through, entries: x.entries as WhyEntry[], awaiting: x.awaiting };
 }
 
 /** `checkedView` for kept texts. */
-export function checkedText(x: unknown): { through: number; texts: string[] } | undefined {
-  if (!isObject(x) || !isSeq(x.through) || !Array.isArray(x.texts)) return undefined;
+export function checkedText(x: unknown): WhyText | undefined {
+  if (!isObject(x) || !isSeq(x.through) || !Array.isArray(x.texts) || !isSeqList(x.awaiting, x.through)) return undefined;
   let last = 0;
   for (const t of x.texts as unknown[]) {
     const seq = typeof t === 'string' ? textSeq(t) : undefined;
     if (seq === undefined || seq <= last || seq > x.through) return undefined;
     last = seq;
   }
-  return { through: x.through, texts: x.texts as string[] };
+  return { through: x.through, texts: x.texts as string[], awaiting: x.awaiting };
+}
+
+/** Seqs in ascending order, none above `through`. */
+function isSeqList(x: unknown, through: number): x is number[] {
+  return Array.isArray(x) && x.every((s, i) => isSeq(s) && s <= through && (i === 0 || s > (x[i - 1] as number)));
 }
 
 /** The seq a kept text is of (`#<seq> …`, ending in a line break), or undefined when it is not one. */
@@ -152,85 +197,15 @@ function textSeq(text: string): number | undefined {
   return m && text.endsWith('\n') ? Number(m[1]) : undefined;
 }
 
-/** `through` of a horizon record made under the store's compaction (and, for texts, by today's renderer), else undefined. */
-function horizonOf(raw: string | undefined, compaction: number, render?: string): number | undefined {
+/** A horizon record made under the store's compaction (and, for texts, by today's renderer), else undefined. */
+export function horizonOf(raw: string | undefined, compaction: number, render?: string): Horizon | undefined {
   const h = raw === undefined ? undefined : parse(raw);
-  if (!isObject(h) || h.version !== VERSION || h.compaction !== compaction || !isSeq(h.through)) return undefined;
+  if (!isObject(h) || h.version !== VERSION || h.compaction !== compaction || !isSeq(h.through) || !isSeqList(h.awaiting, h.through) || !isStr(h.render)) return undefined;
   if (render !== undefined && h.render !== render) return undefined;
-  return h.through;
+  return h as unknown as Horizon;
 }
 
-/**
- * Keep every app's entries that became final since its horizon (a writer's job: the daemon runs it
- * after each snapshot). Returns how many entries were added. An app whose records do not all decode
- * is left as it was: its damage is for the full read to report.
- */
-export async function materializeWhy(w: LogWriter, lookup: EventLookup & { boots(): Promise<BootRecord[]> }): Promise<{ apps: number; entries: number }> {
-  let added = 0;
-  const apps = await appsIn(w.sub.ixApp);
-  for (const app of apps) {
-    const compaction = w.compaction?.through ?? 0;
-    const rawHorizon = await w.sub.why.get(horizonKey(app));
-    const from = horizonOf(rawHorizon, compaction) ?? 0;
-    const upTo = w.lastSeq; // judged on what was written when the read began; later appends wait for the next run
-    let damaged = false;
-    const { events } = await whyEvents(lookup, app, { all: true, since: from, onCorrupt: () => void (damaged = true) });
-    if (damaged) continue;
-    const boots = await lookup.boots();
-    const lastBootFirst = Math.max(0, ...boots.map((b) => b.first));
-    const ops: BatchOp[] = [];
-    let through = upTo;
-    for (const entry of explain(events, app, { summaries: false })) {
-      const seq = entry.action.seq;
-      if (seq <= from) continue; // a chain link of a later entry, already kept
-      if (seq > upTo) break;
-      if (!isFinal(entry, lastBootFirst)) {
-        through = seq - 1;
-        break;
-      }
-      ops.push(
-        { type: 'put', sublevel: w.sub.why, key: `${entryPrefix(app)}${pad(seq)}`, value: JSON.stringify(entry) },
-        { type: 'put', sublevel: w.sub.why, key: `${textPrefix(app)}${pad(seq)}`, value: renderWhy([entry]) },
-      );
-    }
-    if (ops.length === 0 && through === from && horizonOf(rawHorizon, compaction) !== undefined) continue; // nothing new
-    const horizon = JSON.stringify({ version: VERSION, compaction, through, render: renderFingerprint() });
-    const wrote = await w.task(async () => {
-      // a compaction or import meanwhile changed what these entries say: leave them for the next run
-      if ((w.compaction?.through ?? 0) !== compaction || (await w.sub.why.get(horizonKey(app))) !== rawHorizon) return false;
-      // entries kept under another compaction are stale: a horizon from scratch starts with none
-      if (from === 0 && rawHorizon !== undefined) for (const prefix of [entryPrefix(app), textPrefix(app)]) await w.sub.why.clear({ gt: prefix, lt: `${prefix}~` });
-      await w.commit([...ops, { type: 'put', sublevel: w.sub.why, key: horizonKey(app), value: horizon }], false);
-      return true;
-    });
-    if (wrote) added += ops.length / 2;
-  }
-  return { apps: apps.length, entries: added };
-}
-
-/** Remove every kept entry and horizon: compaction and import do, as a writer task's first step. */
-export async function forgetWhyViews(w: LogWriter): Promise<void> {
-  await w.sub.why.clear();
-}
-
-/** Whether anything appended after it could still change `explain`'s entry (see the top of this file). */
-export function isFinal(entry: WhyEntry, lastBootFirst: number): boolean {
-  if (!entry.outcome) return lastBootFirst > entry.action.seq;
-  return entry.outcome.type === 'ActionFailed' || entry.effects.length > 0;
-}
-
-/** The apps with records in ix-app (keys `<app>!<seq16>`), each found by one seek past the last. */
-async function appsIn(ixApp: Sub): Promise<string[]> {
-  const apps: string[] = [];
-  for (let after = ''; ;) {
-    const [key] = await ixApp.keys(after === '' ? { limit: 1 } : { gt: `${after}!~`, limit: 1 }).all();
-    if (key === undefined) return apps;
-    after = key.slice(0, key.lastIndexOf('!'));
-    apps.push(after);
-  }
-}
-
-function parse(text: string): unknown {
+export function parse(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daemonState, nodeConverged, writeBusyboxApp } from '../support/apps.js';
 import { makeTempDir, runCli, startDaemon, type Daemon, type TempDir } from '../support/cli.js';
 import { envOf, podmanEnv, removeContainers, running as runningContainer, waitFor } from '../support/podman.js';
+import { controlGetJson, controlSocketPath } from '../../src/daemon/control.js';
 import { EventStore } from '../../src/log/store.js';
 
 const PREFIX = `sn${process.pid}`;
@@ -74,6 +75,14 @@ describe('projection snapshots of a real daemon', () => {
       return c && c.Id !== before && envOf(c).API_URL === 'http://10.0.0.9:8080/api';
     }, { timeoutMs: 60_000, what: 'ipapp recreated for the new HOST_IP' });
     await expectReplayAgrees();
+    // after its snapshots it keeps `why --all`'s entries and serves them; the command line prints them, then
+    // explains what came after (the recreate, its outcome after the last snapshot)
+    const kept = () => controlGetJson<{ through?: number; texts?: string[] }>(controlSocketPath(data), '/why-kept?app=ipapp&text=1');
+    await waitFor(async () => (await kept()).texts?.some((t) => t.includes('create ipapp')), { timeoutMs: 30_000, what: "ipapp's create kept" });
+    const why = await cli('why', 'ipapp', '--all');
+    expect(why.code, why.stderr).toBe(0);
+    expect(why.stdout.startsWith((await kept()).texts!.join('\n'))).toBe(true);
+    expect(why.stdout).toContain('HOST_IP "10.0.0.5" → "10.0.0.9"');
     const lastSnapshot = snapshotsWritten(daemon!.output()).at(-1)!;
     const seq = (await daemonState(data)).seq;
     process.kill(daemon!.pid, 'SIGKILL');

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import type { Draft, Envelope } from '../../../src/core/events.js';
 import { explain, explainAfter, renderWhy, whyTextChunks, type WhyEntry } from '../../../src/core/why.js';
 import type { EventStore } from '../../../src/log/store.js';
-import { isFinal, whyAllParts } from '../../../src/log/why-view.js';
+import { keepable } from '../../../src/log/why-keep.js';
+import { whyAllParts } from '../../../src/log/why-view.js';
 import { APPS, validLog } from '../fuzz/logs.js';
 import { RUNS, TIMEOUT } from '../fuzz/support.js';
 import { bootData, events, fixedOpts, useTempDir } from './helpers.js';
@@ -131,7 +132,7 @@ describe('why --all through kept entries', () => {
     expect(await textVia(reopened, 'a')).toBe(expected);
   });
 
-  it('given actions without an outcome, with one succeeded and not yet started, when entries are kept, then only those that cannot change are', async () => {
+  it('given an action without an outcome and one that succeeded with no start yet, when entries are kept, then the first waits for a later boot and the second for its effect, which readers and the next keeping find', async () => {
     const store = await tmp.open(fixedOpts());
     await store.beginBoot(bootData); // #1
     await store.append(history('a', 1)); // #2 exited, #3 start, #4 succeeded, #5 started
@@ -141,23 +142,33 @@ describe('why --all through kept entries', () => {
     await store.beginBoot(bootData); // #7: #6 will never get one
     await store.append([start('a', 2), succeeded('a', 8)]); // #8, #9: succeeded, its container not started yet
     await store.materializeWhy();
-    const view = await store.whyView('a');
-    expect(view?.entries.map((w) => w.action.seq)).toEqual([3, 6]);
-    expect(view?.through).toBe(7);
+    let view = await store.whyView('a');
+    expect(view?.entries.map((w) => w.action.seq)).toEqual([3, 6, 8]);
+    expect(view?.awaiting).toEqual([8]);
+    expect(view?.through).toBe(9);
+    await store.append([{ type: 'ContainerStarted', source: 'podman', app: 'a', data: { id: 'c-a', name: 'a' } }]); // #10: #8's effect
+    expect(await viaView(store, 'a')).toEqual(await whole(store, 'a'));
+    expect(await textVia(store, 'a')).toBe(renderWhy(await whole(store, 'a')));
+    await store.materializeWhy();
+    view = await store.whyView('a');
+    expect(view?.awaiting).toEqual([]);
+    expect(view?.entries.at(-1)?.effects.map((x) => x.seq)).toEqual([10]);
     expect(await viaView(store, 'a')).toEqual(await whole(store, 'a'));
   });
 
-  it('given entries in each state, then final is: failed, started after success, or no outcome with a later boot', () => {
+  it('given entries in each state, then kept are: failed, started after success, no outcome with a later boot; awaiting: succeeded without a start; nothing past what was read', () => {
     const entry = (outcome?: 'ActionSucceeded' | 'ActionFailed', started = false): WhyEntry => ({
       action: { seq: 10, kind: 'start', app: 'a', at: 1 }, reasons: [],
       ...(outcome ? { outcome: { seq: 11, type: outcome, at: 2, summary: '' } } : {}),
       effects: started ? [{ seq: 12, type: 'ContainerStarted', at: 3, container: 'c', summary: '' }] : [],
     });
-    expect(isFinal(entry('ActionFailed'), 0)).toBe(true);
-    expect(isFinal(entry('ActionSucceeded', true), 0)).toBe(true);
-    expect(isFinal(entry('ActionSucceeded'), 99)).toBe(false);
-    expect(isFinal(entry(), 5)).toBe(false);
-    expect(isFinal(entry(), 11)).toBe(true);
+    expect(keepable(entry('ActionFailed'), 20, 0)).toBe('yes');
+    expect(keepable(entry('ActionSucceeded', true), 20, 0)).toBe('yes');
+    expect(keepable(entry('ActionSucceeded'), 20, 99)).toBe('awaiting');
+    expect(keepable(entry(), 20, 5)).toBe('no');
+    expect(keepable(entry(), 20, 11)).toBe('yes');
+    expect(keepable(entry('ActionSucceeded', true), 11, 0)).toBe('no');
+    expect(keepable(entry('ActionFailed'), 10, 0)).toBe('no');
   });
 });
 
