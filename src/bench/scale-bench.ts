@@ -11,11 +11,12 @@ import { Level } from 'level';
 import { CURRENT_VERSION, stripUndefined, type Draft, type Envelope } from '../core/events.js';
 import { stateHash } from '../core/evolve.js';
 import { initialState, type State } from '../core/state.js';
-import { explain } from '../core/why.js';
+import { explain, explainAfter, renderWhy, whyTextChunks } from '../core/why.js';
 import { collect, foldItems, loadState } from '../log/fold.js';
 import { writeSnapshot } from '../log/snapshots.js';
 import { EventStore, type ReadItem } from '../log/store.js';
 import { whyEvents } from '../log/why.js';
+import { whyAllParts } from '../log/why-view.js';
 import { benchUi } from './ui-bench.js';
 import type { BenchRow } from './types.js';
 
@@ -204,7 +205,23 @@ export async function benchScale(quick = process.argv.includes('--quick')): Prom
     const baseline = { name: `full scan: read + decode ${label} events`, value: ms(scan.ms) };
     row(`why ${app} (last entry) via indexes (${faster(last.ms, scan.ms)})`, ms(last.ms), 'ms', baseline);
     row(`why ${app} --all via indexes (${every.value.entries.length} entries, ${every.value.events} events loaded; ${faster(every.ms, scan.ms)})`, ms(every.ms), 'ms', baseline);
+
+    // (a') the same through the entries the daemon keeps after each snapshot (log/why-view.ts): kept here
+    // all at once, as a daemon does once on a log kept before; then why --all prints the kept texts
+    const keep = await time(() => store.materializeWhy());
+    row(`why: keeping every app's final entries of ${label} events at once (${keep.value.entries} entries of ${keep.value.apps} apps; a daemon does this once, then after each snapshot only what is new)`, ms(keep.ms), 'ms');
+    const text = (parts: Awaited<ReturnType<typeof whyAllParts>>) => [...whyTextChunks(parts.texts ?? [], explainAfter(parts.kept, parts.through, parts.events, app))].join('');
+    const kept = await time(async () => text(await whyAllParts(store, app, noCorrupt, { text: true })));
+    if (kept.value !== renderWhy(every.value.entries)) throw new Error('bench: why --all through the kept entries differs from why through the indexes');
+    const keptJson = await time(async () => {
+      const parts = await whyAllParts(store, app, noCorrupt);
+      return [...explainAfter(parts.kept, parts.through, parts.events, app)].length;
+    });
     await store.close();
+    const textRange = await time(() => rawRangeRead(dir, `!why!t!${app}!`, `!why!t!${app}"`, false));
+    row(`why ${app} --all through kept texts (what the plain form prints), against reading and explaining the app`, ms(kept.ms), 'ms', { name: `why ${app} --all via indexes`, value: ms(every.ms) });
+    row(`why ${app} --all through kept texts, against its floor`, ms(kept.ms), 'ms', { name: `raw range read of ${app}'s ${textRange.value} kept texts`, value: ms(textRange.ms) });
+    row(`why ${app} --all through kept entries (what --json reads: ${keptJson.value} entries), against reading and explaining the app`, ms(keptJson.ms), 'ms', { name: `why ${app} --all via indexes`, value: ms(every.ms) });
     // the floor of a why --all that reads the app's records: one raw range read of its ix-app entries + JSON.parse
     const appRange = await time(() => rawRangeRead(dir, `!ix-app!${app}!`, `!ix-app!${app}"`));
     row(`why ${app} --all via indexes, against its floor`, ms(every.ms), 'ms', { name: `raw range read + JSON.parse of ${app}'s ${appRange.value} ix-app entries`, value: ms(appRange.ms) });
@@ -215,13 +232,13 @@ export async function benchScale(quick = process.argv.includes('--quick')): Prom
   }
 }
 
-/** The physical floor of a store read: LevelDB's own range read of [gt, lt) with JSON.parse of each value; the count read. */
-async function rawRangeRead(dir: string, gt: string, lt: string): Promise<number> {
+/** The physical floor of a store read: LevelDB's own range read of [gt, lt) with JSON.parse of each value (unless `json` is false); the count read. */
+async function rawRangeRead(dir: string, gt: string, lt: string, json = true): Promise<number> {
   const db = new Level<string, string>(dir);
   const it = db.iterator({ ...HWM, gt, lt });
   let count = 0;
   try {
-    for (let batch = await it.nextv(1000); batch.length > 0; batch = await it.nextv(1000)) for (const [, v] of batch) if (JSON.parse(v) !== null) count += 1;
+    for (let batch = await it.nextv(1000); batch.length > 0; batch = await it.nextv(1000)) for (const [, v] of batch) if (!json || JSON.parse(v) !== null) count += 1;
   } finally {
     await it.close();
     await db.close();
