@@ -19,8 +19,14 @@ export async function materializeWhy(w: LogWriter, lookup: EventLookup & { boots
   let added = 0;
   const apps = await appsIn(w.sub.ixApp);
   for (const app of apps) added += await keepApp(w, lookup, app);
+  // Many kept at once (a log kept for the first time): LevelDB is asked to compact them now, as it would
+  // over time, so the first `why --all` after does not read them through many overlapping young files.
+  if (added >= BULK) await (w.db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange(w.sub.why.prefix, `${w.sub.why.prefix}~`);
   return { apps: apps.length, entries: added };
 }
+
+/** entries kept in one run above which their range is compacted at once (1M events: 125,000 entries) */
+const BULK = 10_000;
 
 async function keepApp(w: LogWriter, lookup: EventLookup & { boots(): Promise<BootRecord[]> }, app: string): Promise<number> {
   const compaction = w.compaction?.through ?? 0;
