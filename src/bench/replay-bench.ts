@@ -2,52 +2,26 @@
 // next to the raw rate of reading the same file line by line with JSON.parse, in the same run; and as a
 // user runs it (bin/podledger.js, a fresh node): start-up, and replay --log of a 300k-event export
 // against a node that reads its lines and JSON.parses them (the ratio is raw time / replay time).
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { execFileSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CURRENT_VERSION, type Draft, type Envelope } from '../core/events.js';
 import { foldItems } from '../log/fold.js';
 import { readNdjsonBatches } from '../log/ndjson.js';
 import { busyNode } from './scale-bench.js';
+import { BIN, bestRuns } from './cli-runs.js';
 import type { BenchRow } from './types.js';
 
 /** The executable as users run it, and the captured log start-up is measured on. */
-const BIN = fileURLToPath(new URL('../../bin/podledger.js', import.meta.url));
 const SMALL_LOG = fileURLToPath(new URL('../../events/crash-loop.ndjson', import.meta.url));
 const DEMO_APPS = fileURLToPath(new URL('../../examples/demo/apps', import.meta.url));
 const EXPORT_EVENTS = 300_000;
 const CLI_ROUNDS = 3;
 const STARTUP_ROUNDS = 10;
-
-/** Ms of CPU the waited-for children of this process have used in user mode (/proc/self/stat's cutime). */
-function childrenUserMs(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[13]) * (1000 / CLOCK_TICKS);
-}
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/**
- * Each command (a fresh node each time, output discarded) run `rounds` times, the commands taking
- * turns so a busy moment of the machine falls on all of them alike: the best wall ms of each, and its
- * mean user CPU ms (less moved by other load than wall time).
- */
-function bestRuns(commands: string[][], rounds: number, env: NodeJS.ProcessEnv[] = []): { wall: number; user: number }[] {
-  const best = commands.map(() => ({ wall: Infinity, user: 0 }));
-  for (let r = 0; r < rounds; r++) {
-    commands.forEach((args, i) => {
-      const [t0, u0] = [performance.now(), childrenUserMs()];
-      execFileSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 << 30, env: env[i] ?? process.env });
-      best[i]!.wall = Math.min(best[i]!.wall, performance.now() - t0);
-      best[i]!.user += (childrenUserMs() - u0) / rounds;
-    });
-  }
-  return best;
-}
 
 /** A user's commands, end to end: start-up, and `replay --log` of a 300k-event export against reading its lines with JSON.parse. */
 async function benchCli(dir: string): Promise<BenchRow[]> {

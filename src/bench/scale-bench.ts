@@ -17,6 +17,7 @@ import { writeSnapshot } from '../log/snapshots.js';
 import { EventStore, type ReadItem } from '../log/store.js';
 import { whyEvents } from '../log/why.js';
 import { whyAllParts } from '../log/why-view.js';
+import { BIN, bestRuns } from './cli-runs.js';
 import { benchUi } from './ui-bench.js';
 import type { BenchRow } from './types.js';
 
@@ -222,6 +223,9 @@ export async function benchScale(quick = process.argv.includes('--quick')): Prom
     row(`why ${app} --all through kept texts (what the plain form prints), against reading and explaining the app`, ms(kept.ms), 'ms', { name: `why ${app} --all via indexes`, value: ms(every.ms) });
     row(`why ${app} --all through kept texts, against its floor`, ms(kept.ms), 'ms', { name: `raw range read of ${app}'s ${textRange.value} kept texts`, value: ms(textRange.ms) });
     row(`why ${app} --all through kept entries (what --json reads: ${keptJson.value} entries), against reading and explaining the app`, ms(keptJson.ms), 'ms', { name: `why ${app} --all via indexes`, value: ms(every.ms) });
+    // as a user runs it: a fresh node each time, start-up and the store's open included, against node's own start-up
+    const [node, cli] = bestRuns([['-e', '0'], [BIN, 'why', app, '--all', '--data', dir]], 5);
+    row(`why ${app} --all through kept texts, as a user runs it (podledger why ${app} --all --data, best of 5; target < 300 ms)`, Math.round(cli!.wall), 'ms', { name: 'node -e 0 (its start-up), in the same turns', value: Math.round(node!.wall) });
     // the floor of a why --all that reads the app's records: one raw range read of its ix-app entries + JSON.parse
     const appRange = await time(() => rawRangeRead(dir, `!ix-app!${app}!`, `!ix-app!${app}"`));
     row(`why ${app} --all via indexes, against its floor`, ms(every.ms), 'ms', { name: `raw range read + JSON.parse of ${app}'s ${appRange.value} ix-app entries`, value: ms(appRange.ms) });
