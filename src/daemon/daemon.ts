@@ -123,6 +123,7 @@ function startSnapshots(o: DaemonOptions, store: EventStore, projection: Project
   const kept = o.snapshotsKept ?? 3;
   let at = from;
   let writing: Promise<void> | undefined;
+  const stopping = new AbortController();
   const snapshot = (s: State): Promise<void> => writeSnapshot(store, s, kept).then(() => {
     at = s.seq;
     o.log.info(`snapshot written at #${s.seq}`, {});
@@ -130,12 +131,15 @@ function startSnapshots(o: DaemonOptions, store: EventStore, projection: Project
   const sub = projection.state$.subscribe((s) => {
     if (writing || s.seq - at < every) return;
     // then the `why --all` entries that became final since the last snapshot are kept (log/why-view.ts)
-    const keepWhy = () => store.materializeWhy().then(({ entries }) => o.log.debug('why entries kept', { entries, seq: s.seq }));
+    const keepWhy = () => store.materializeWhy(stopping.signal).then(({ entries }) => o.log.debug('why entries kept', { entries, seq: s.seq }));
     writing = snapshot(s).then(keepWhy).catch(guard('writing a snapshot')).finally(() => (writing = undefined));
   });
   return {
     name: 'snapshots',
-    quiesce: () => sub.unsubscribe(),
+    quiesce: () => {
+      sub.unsubscribe();
+      stopping.abort(); // a keeping of why entries in progress ends after its app: the stop waits for no more
+    },
     async stop() {
       await writing;
       await snapshot(projection.state).catch(guard('writing the snapshot at shutdown'));

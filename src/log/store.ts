@@ -132,8 +132,8 @@ export class EventStore extends EventEmitter<{ appended: [Envelope[]] }> {
   }
 
   /** Keep the `why --all` entries that became final since the last run (why-view.ts); the daemon runs it after each snapshot. */
-  materializeWhy(): Promise<{ apps: number; entries: number }> {
-    return materializeWhy(this.#w, this);
+  materializeWhy(signal?: AbortSignal): Promise<{ apps: number; entries: number }> {
+    return materializeWhy(this.#w, this, signal);
   }
 
   /** Rewrite every index from the log (see indexes.ts); appends wait for it. */

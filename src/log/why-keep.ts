@@ -13,12 +13,14 @@ import type { LogWriter } from './writer.js';
 /**
  * Keep every app's entries that became final since its horizon (a writer's job: the daemon runs it
  * after each snapshot). Returns how many entries were added. An app whose records do not all decode
- * is left as it was: its damage is for the full read to report.
+ * is left as it was: its damage is for the full read to report. A first run on a long log takes a
+ * while (1M events: ~15-20 s); `signal` ends it after the app in hand.
  */
-export async function materializeWhy(w: LogWriter, lookup: EventLookup & { boots(): Promise<BootRecord[]> }): Promise<{ apps: number; entries: number }> {
+export async function materializeWhy(w: LogWriter, lookup: EventLookup & { boots(): Promise<BootRecord[]> }, signal?: AbortSignal): Promise<{ apps: number; entries: number }> {
   let added = 0;
   const apps = await appsIn(w.sub.ixApp);
-  for (const app of apps) added += await keepApp(w, lookup, app);
+  // aborted (the daemon stopping): the apps not reached yet are kept by the next run
+  for (const app of apps) if (!signal?.aborted) added += await keepApp(w, lookup, app);
   // Many kept at once (a log kept for the first time): LevelDB is asked to compact them now, as it would
   // over time, so the first `why --all` after does not read them through many overlapping young files.
   if (added >= BULK) await (w.db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange(w.sub.why.prefix, `${w.sub.why.prefix}~`);

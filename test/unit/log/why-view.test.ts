@@ -69,6 +69,8 @@ describe('why --all through kept entries', () => {
     const store = await tmp.open(fixedOpts());
     await store.beginBoot(bootData);
     await store.append(history('a', 3));
+    expect((await store.materializeWhy(AbortSignal.abort())).entries).toBe(0); // a daemon stopping: nothing more is kept
+    expect(await store.whyView('a')).toBeUndefined();
     await store.materializeWhy();
     expect((await store.whyView('a'))?.entries.length).toBe(3);
     await store.compact(6, [], JSON.stringify({ foldVersion: 0, stateHash: '', state: { seq: 6 } }));
