@@ -114,6 +114,9 @@ async function openLog(o: DaemonOptions) {
   return { store, node, loaded };
 }
 
+/** how long after start the daemon first keeps `why --all`'s entries (then after each snapshot) */
+const KEEP_WHY_AFTER_START_MS = 60_000;
+
 /**
  * A snapshot every so many events, so the next start folds only the tail; one at a time. Its stop
  * writes the last one, after the boot's end is recorded.
@@ -128,16 +131,22 @@ function startSnapshots(o: DaemonOptions, store: EventStore, projection: Project
     at = s.seq;
     o.log.info(`snapshot written at #${s.seq}`, {});
   });
+  // the `why --all` entries that became final since the last keeping are kept (log/why-keep.ts)
+  const keepWhy = () => store.materializeWhy(stopping.signal).then(({ entries }) => o.log.debug('why entries kept', { entries, seq: store.lastSeq }));
   const sub = projection.state$.subscribe((s) => {
     if (writing || s.seq - at < every) return;
-    // then the `why --all` entries that became final since the last snapshot are kept (log/why-view.ts)
-    const keepWhy = () => store.materializeWhy(stopping.signal).then(({ entries }) => o.log.debug('why entries kept', { entries, seq: s.seq }));
     writing = snapshot(s).then(keepWhy).catch(guard('writing a snapshot')).finally(() => (writing = undefined));
   });
+  // and once soon after start, so a log kept by no daemon before (an upgrade) need not wait for its next snapshot
+  const soon = setTimeout(() => {
+    if (!writing) writing = keepWhy().catch(guard('keeping why entries')).finally(() => (writing = undefined));
+  }, KEEP_WHY_AFTER_START_MS);
+  soon.unref();
   return {
     name: 'snapshots',
     quiesce: () => {
       sub.unsubscribe();
+      clearTimeout(soon);
       stopping.abort(); // a keeping of why entries in progress ends after its app: the stop waits for no more
     },
     async stop() {
