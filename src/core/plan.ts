@@ -23,18 +23,44 @@ export function plan(state: State, now: number): Plan {
   const actions: Action[] = [];
   let wakeAt: number | undefined;
   for (const id of appOrder(state.apps)) {
-    const action = planApp(state, id, now);
-    if (!action) continue;
+    const found = planApp(state, id, now);
+    if (!found) continue;
+    const action = inSchemaOrder(found);
     actions.push(action);
     if (action.kind === 'wait' && action.until !== undefined) wakeAt = Math.min(wakeAt ?? Infinity, action.until);
   }
   // Apps with a rejected manifest and no valid one yet: say so, touch nothing.
-  for (const id of sortedKeys(state.apps, (app) => !app.manifest && Boolean(app.rejected))) actions.push(rejected(id, state.apps[id]!.rejected!));
+  for (const id of sortedKeys(state.apps, (app) => !app.manifest && Boolean(app.rejected))) actions.push(inSchemaOrder(rejected(id, state.apps[id]!.rejected!)));
   // Orphans: our container, no app. Their data stays; only the container goes.
   for (const id of sortedKeys(state.containers, (_, id) => !state.apps[id])) {
-    actions.push({ kind: 'remove', app: id, reasons: [cause({ code: 'app-removed', field: 'container', from: state.containers[id]!.name }, state.gone[id])] });
+    actions.push(inSchemaOrder({ kind: 'remove', app: id, reasons: [cause({ code: 'app-removed', field: 'container', from: state.containers[id]!.name }, state.gone[id])] }));
   }
   return wakeAt !== undefined ? { actions, wakeAt } : { actions };
+}
+
+/**
+ * The action with its keys (and its reasons') in the event schema's order, which is how the log
+ * stores it: a plan's record and its actions' ActionStarted are then vouched for by the exact checks
+ * (core/events.ts checkDraft), not zod, whose event schemas would otherwise be built at the first
+ * decision, on the way to the daemon's first create. Only key order: every comparison of actions is
+ * by canonical JSON.
+ */
+function inSchemaOrder(a: Action): Action {
+  const o: Action = { kind: a.kind, app: a.app, reasons: a.reasons.map(reasonInOrder) };
+  if (a.specHash !== undefined) o.specHash = a.specHash;
+  if (a.until !== undefined) o.until = a.until;
+  if (a.attempt !== undefined) o.attempt = a.attempt;
+  return o;
+}
+
+function reasonInOrder(r: Reason): Reason {
+  const o: Reason = { code: r.code };
+  if (r.field !== undefined) o.field = r.field;
+  if ('from' in r) o.from = r.from;
+  if ('to' in r) o.to = r.to;
+  if (r.causedBy !== undefined) o.causedBy = r.causedBy;
+  if (r.message !== undefined) o.message = r.message;
+  return o;
 }
 
 /**

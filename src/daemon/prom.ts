@@ -13,7 +13,11 @@ export function promClient(): Promise<typeof Prom> {
   return (loaded ??= load());
 }
 
+declare const PODLEDGER_BUNDLED: boolean | undefined;
+
 async function load(): Promise<typeof Prom> {
+  // The bundle defers it itself (src/tools/bundle-lazy.ts); its chunk of prom-client exports the module as its default only.
+  if (typeof PODLEDGER_BUNDLED === 'boolean') return (await import('prom-client')).default as unknown as typeof Prom;
   const require = createRequire(import.meta.url);
   const prom = createRequire(require.resolve('prom-client'));
   let path: string | undefined;

@@ -1,7 +1,7 @@
 // The reconciler: plans from the whole projection, records the decision, then acts. Actions run in
 // parallel (bounded) except where one app depends on another acted on in the same plan; each is
 // written ahead of its podman call and its outcome after (docs/architecture.md, "Reconciler").
-import type { Action, Draft, Envelope } from '../core/events.js';
+import type { Action, Draft, Envelope, EventData } from '../core/events.js';
 import { stateHash } from '../core/evolve.js';
 import { EXECUTABLE } from '../core/action-kinds.js';
 import { doubling } from '../core/backoff.js';
@@ -240,7 +240,7 @@ export class Reconciler {
       }
       const outcome = await d.execute(action, d.state());
       const attempt = action.attempt !== undefined && (action.kind === 'start' || action.kind === 'restart') ? { attempt: action.attempt } : {};
-      await d.append([{ type: 'ActionSucceeded', ...meta, data: { kind: action.kind, ...outcome, ...attempt } }]);
+      await d.append([{ type: 'ActionSucceeded', ...meta, data: succeeded(action.kind, { ...outcome, ...attempt }) }]);
       d.onAction?.(action, 'succeeded', outcome.detail);
     } catch (err) {
       const code = err instanceof ActionError ? err.code : 'unexpected';
@@ -260,4 +260,19 @@ export class Reconciler {
 /** The write-ahead record of an action: written before podman is called. */
 function startedDraft(action: Action, correlation: string, cause: Cause): Draft {
   return { type: 'ActionStarted', source: 'reconciler', app: action.app, correlation, ...cause, data: { action } };
+}
+
+/**
+ * An ActionSucceeded's data with its keys in the schema's order, as the log stores it: the exact
+ * check then vouches for it (core/events.ts checkDraft), not zod.
+ */
+function succeeded(kind: Action['kind'], o: Outcome & { attempt?: number }): EventData<'ActionSucceeded'> {
+  const data: EventData<'ActionSucceeded'> = { kind };
+  if (o.containerId !== undefined) data.containerId = o.containerId;
+  if (o.specHash !== undefined) data.specHash = o.specHash;
+  if (o.spec !== undefined) data.spec = o.spec;
+  if (o.detail !== undefined) data.detail = o.detail;
+  if (o.startedAt !== undefined) data.startedAt = o.startedAt;
+  if (o.attempt !== undefined) data.attempt = o.attempt;
+  return data;
 }

@@ -11,6 +11,7 @@ import { assertUnixSocket } from './socket.js';
  * events, status of a log) never need.
  */
 let dockerode: Promise<typeof Docker> | undefined;
+declare const PODLEDGER_BUNDLED: boolean | undefined;
 const load = (): Promise<typeof Docker> => (dockerode ??= Promise.resolve().then(deferUnusedParts).then(() => import('dockerode')).then((m) => m.default));
 
 /**
@@ -21,6 +22,7 @@ const load = (): Promise<typeof Docker> => (dockerode ??= Promise.resolve().then
  * first call, so nothing changes if one is ever used.
  */
 function deferUnusedParts(): void {
+  if (typeof PODLEDGER_BUNDLED === 'boolean') return; // the bundle defers them itself (src/tools/bundle-lazy.ts)
   try {
     standIns();
   } catch {

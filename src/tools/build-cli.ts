@@ -14,17 +14,18 @@ import { build } from 'esbuild';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lazyParts } from './bundle-lazy.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const out = path.join(root, 'dist/bundle');
 const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
 
-// Bundled: plain JavaScript with no file lookups of its own. Every other dependency stays a package
-// import, resolved from node_modules as before: level (classic-level's native binding, found by
-// node-gyp-build from its own folder), dockerode (ssh2's optional native parts), chokidar,
-// prom-client, tar-fs; only the daemon and podman commands load those anyway. A new dependency is
+// Bundled: every dependency's JavaScript (src/tools/bundle-lazy.ts keeps out what must stay a file
+// of its package or is used only on paths podledger never takes). Loading dockerode, prom-client and
+// level as packages cost the daemon's start ~60 ms of CommonJS loader work (resolving, stat, package
+// reads, export lexing) besides their own code (docs/benchmarks.md, boot). A new dependency is
 // external until it is added here.
-const BUNDLED = new Set(['canonicalize', 'commander', 'eventemitter3', 'immer', 'rxjs', 'uuid', 'yaml', 'zod']);
+const BUNDLED = new Set(['canonicalize', 'chokidar', 'commander', 'dockerode', 'eventemitter3', 'immer', 'level', 'prom-client', 'rxjs', 'tar-fs', 'uuid', 'yaml', 'zod']);
 const external = Object.keys(pkg.dependencies).filter((name) => !BUNDLED.has(name));
 
 await rm(out, { recursive: true, force: true });
@@ -37,12 +38,13 @@ await build({
   define: {
     PODLEDGER_BUNDLE_VERSION: JSON.stringify(pkg.version), // src/version.ts: ../package.json is not beside a chunk
     PODLEDGER_BUNDLE_UI: JSON.stringify('../web/ui/'), // src/web/assets.ts: the page, from dist/bundle/
+    PODLEDGER_BUNDLED: 'true', // src/podman/client.ts, src/daemon/prom.ts: their lazy parts are the bundle's (bundle-lazy.ts)
   },
   // CommonJS dependencies (commander, ...) bundled into ESM call require() for node's own modules. Made
   // on first use: createRequire in each of the ~25 chunks a command loads cost a few ms.
   // rxjs's package exports name its CommonJS build for node, which esbuild cannot shake: 333 KB of
   // rxjs in the daemon's chunk, all parsed and run at start for the five names the sources use. Its
   // ES module build (side-effect free, as its package.json says) is shaken to what is imported.
-  plugins: [{ name: 'rxjs-esm', setup: (b) => b.onResolve({ filter: /^rxjs$/ }, () => ({ path: path.join(root, 'node_modules/rxjs/dist/esm/index.js') })) }],
+  plugins: [lazyParts, { name: 'rxjs-esm', setup: (b) => b.onResolve({ filter: /^rxjs$/ }, () => ({ path: path.join(root, 'node_modules/rxjs/dist/esm/index.js') })) }],
   banner: { js: "import { createRequire as podledgerCreateRequire } from 'node:module';\nlet podledgerRequire;\nconst require = (id) => (podledgerRequire ??= podledgerCreateRequire(import.meta.url))(id);" },
 });

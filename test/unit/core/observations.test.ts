@@ -1,7 +1,8 @@
 // Observers append only what changed: an idle node's log does not grow.
 import { describe, expect, it } from 'vitest';
 import { fold } from '../../../src/core/evolve.js';
-import { factsDraft, inventoryDrafts, inventoryNews, manifestDrafts, podmanEventDrafts, secretDrafts, type ManifestReading } from '../../../src/core/observations.js';
+import fc from 'fast-check';
+import { compareNames, factsDraft, inventoryDrafts, inventoryNews, manifestDrafts, podmanEventDrafts, secretDrafts, type ManifestReading } from '../../../src/core/observations.js';
 import { envelopes, manifest } from './builders.js';
 
 const m = manifest('web');
@@ -56,5 +57,21 @@ describe('observations', () => {
     it('given nothing appended during the reading, when it saw a death, then the death is news', () => {
       expect(inventoryNews(before, before, reading(exited)).map((d) => [d.type, d.data])).toEqual([['ContainerObserved', expect.objectContaining({ state: 'exited', exitCode: 137 })]]);
     });
+  });
+});
+
+describe('the order observations are recorded in', () => {
+  it('given names of lower-case letters, digits and dashes (app ids), when compared without the collator, then the order is localeCompare\'s', () => {
+    fc.assert(fc.property(fc.array(fc.stringMatching(/^[a-z0-9-]{0,8}$/), { maxLength: 30 }), (names) => {
+      const plain = [...names].sort(compareNames);
+      const collated = [...names].sort((a, b) => a.localeCompare(b));
+      expect(plain).toEqual(collated);
+    }), { numRuns: 500 });
+  });
+
+  it('given other names, when compared, then they are collated as before', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), (a, b) => {
+      expect(Math.sign(compareNames(a, b))).toBe(Math.sign(a.localeCompare(b)));
+    }), { numRuns: 500 });
   });
 });

@@ -2,6 +2,8 @@
 // exactly, like compose's plan tests, so a change in wording or order is a visible diff).
 import { describe, expect, it } from 'vitest';
 import { backoffDelay } from '../../../src/core/backoff.js';
+import { checkDraftPlain } from '../../../src/core/events.js';
+import { plan } from '../../../src/core/plan.js';
 import { facts, manifest, observed, secret, T0 } from './builders.js';
 import { given } from './planner-spec.js';
 
@@ -119,5 +121,21 @@ describe('plan', () => {
     });
     const until = T0 + 2000 + backoffDelay('bitcoind', 0, 2);
     log.when(T0 + 2000 + 100).thenPlan(`wait bitcoind until ${new Date(until).toISOString()} (attempt 1)\n  retry-after-failure create (no registry) causedBy #2\n`);
+  });
+});
+
+describe("the plan's actions, as the log stores them", () => {
+  it('given plans with actions of several kinds and reasons, when stored, then their keys are already in the schema order zod gives, so the exact checks vouch for them without zod', () => {
+    const plans = [
+      given(facts({ HOST_IP: '10.0.0.5' }), secret('rpc-password', 'aaa'), observed('bitcoind', bitcoind), observed('fedimint', fedimint)).state,
+      running().and(facts({ HOST_IP: '10.0.0.9' })).state,
+    ].map((s) => plan(s, LATER).actions);
+    expect(plans.flat().map((a) => a.kind)).toEqual(expect.arrayContaining(['create', 'blocked', 'recreate']));
+    for (const actions of plans) {
+      const data = { atSeq: 1, stateHash: 'h', plannedAt: LATER, actions };
+      const zod = checkDraftPlain({ type: 'PlanDecided', source: 'reconciler', data });
+      expect(zod.ok).toBe(true);
+      expect(JSON.stringify(data)).toBe(JSON.stringify(zod.ok ? zod.data : undefined));
+    }
   });
 });

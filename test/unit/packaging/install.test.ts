@@ -15,9 +15,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../support/cli.js';
+import { LAZY_PARTS } from '../../../src/tools/bundle-lazy.js';
 import { runCommand, type CommandResult } from '../../support/process.js';
 
 interface Manifest {
@@ -95,6 +97,11 @@ describe('the packed package, installed', () => {
     expect(Number(count)).toBeGreaterThan(0);
     const read = ok(await run(['events', '--json', '--data', data]), 'podledger events');
     expect(read.stdout.trim().split('\n')).toHaveLength(Number(count));
+  });
+
+  it('given the installed tarball, when the bundle\'s lazy parts (src/tools/bundle-lazy.ts) are resolved from its bundle folder as its loader does, then each is found', () => {
+    const bundle = createRequire(join(dir, 'node_modules', 'podledger', 'dist', 'bundle', 'main.js'));
+    for (const { id, from } of LAZY_PARTS) expect(createRequire(bundle.resolve(from)).resolve(id), `${id} from ${from}`).toMatch(/node_modules/);
   });
 
   it('given the installed tarball, when its podledger is asked for help and to validate an app, then both work', async () => {
