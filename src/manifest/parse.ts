@@ -6,6 +6,7 @@ import type * as z from 'zod';
 import type { ManifestError } from '../core/events.js';
 import { fastParse } from '../core/manifest/fast-parse.js';
 import { manifestSchema, type Manifest } from '../core/manifest/schema.js';
+import { readSubset } from '../core/manifest/yaml-subset.js';
 
 /** A manifest is a few KiB: a larger file is refused unparsed (and read no further than this). */
 export const MANIFEST_MAX_BYTES = 256 * 1024;
@@ -34,6 +35,33 @@ export type ParsedManifest =
  * `folderId` is the app folder's name, which the manifest's `app.id` must equal.
  */
 export function parseManifest(text: string, file: string, folderId: string): ParsedManifest {
+  // The subset reader answers only for text whose value it is sure of, and the answer is kept only
+  // for a valid manifest: every other text, and every error, is the plain path's.
+  if (text.length * 3 <= MANIFEST_MAX_BYTES || Buffer.byteLength(text, 'utf8') <= MANIFEST_MAX_BYTES) {
+    const document = readSubset(text);
+    const manifest = document === undefined ? undefined : fastParse(document);
+    if (document !== undefined && manifest !== undefined && manifest.app.id === folderId) {
+      return { ok: true, manifest, locate: lazyLocator(text), document };
+    }
+  }
+  return parseManifestPlain(text, file, folderId);
+}
+
+/** Positions need yaml's nodes: a valid manifest's are asked for only when a later check reports. */
+function lazyLocator(text: string): Locate {
+  let locate: Locate | undefined;
+  return (path, at) => {
+    if (!locate) {
+      const lines = new LineCounter();
+      const read = readDocument(text, lines);
+      locate = 'doc' in read ? locator(read.doc, lines) : () => ({ line: 1, col: 1 });
+    }
+    return locate(path, at);
+  };
+}
+
+/** parseManifest without the subset reader: yaml, then the fast parse or zod (the oracle of its tests). */
+export function parseManifestPlain(text: string, file: string, folderId: string): ParsedManifest {
   const lines = new LineCounter();
   const start = () => ({ line: 1, col: 1 });
   // A UTF-16 unit is at most 3 bytes of UTF-8: only a long text needs counting.
