@@ -1,7 +1,7 @@
 // Manifest text → validated manifest, or errors that point at file:line:col and the field path.
 // Pure: the caller reads the file; this only sees its text. Hostile text is refused before it costs
 // much: too large (MANIFEST_MAX_BYTES), nested too deeply (MAX_NESTING), or too many aliases.
-import { Composer, isMap, isScalar, LineCounter, Parser, visit, YAMLParseError, type CST, type Document } from 'yaml';
+import { Composer, isMap, isScalar, LineCounter, Parser, visit, YAMLParseError, type CST, type Document, type Pair, type YAMLMap } from 'yaml';
 import type * as z from 'zod';
 import type { ManifestError } from '../core/events.js';
 import { fastParse } from '../core/manifest/fast-parse.js';
@@ -205,6 +205,18 @@ function aliasOffset(doc: Document): number | undefined {
 
 /** Position of the deepest node that exists along `path`: a missing field points at its parent. */
 export function locator(doc: Document, lines: LineCounter): Locate {
+  // Each map's pairs by key, the first of equal keys as a search would find it: a manifest of many
+  // unknown keys gets an error at each, which would otherwise cost a search of the map each.
+  const indexes = new WeakMap<object, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, seg: PathSegment | undefined): Pair | undefined => {
+    let index = indexes.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items) if (isScalar(p.key) && !index.has(String(p.key.value))) index.set(String(p.key.value), p);
+      indexes.set(map, index);
+    }
+    return index.get(String(seg));
+  };
   return (path, at = 'value') => {
     let offset = doc.contents?.range?.[0] ?? 0;
     for (let i = 0; i < path.length; i++) {
@@ -212,7 +224,7 @@ export function locator(doc: Document, lines: LineCounter): Locate {
       const seg = path[i];
       const last = i === path.length - 1;
       if (isMap(parent)) {
-        const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+        const pair = pairOf(parent, seg);
         const keyRange = pair && isScalar(pair.key) ? pair.key.range : undefined;
         if (!keyRange) break;
         const value = pair?.value as { range?: [number, number, number] } | null | undefined;

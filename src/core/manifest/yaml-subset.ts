@@ -31,12 +31,18 @@ function hasUnread(text: string): boolean {
 
 type Frame =
   | { kind: 'map'; indent: number; map: Record<string, unknown>; keys: Set<string> }
-  | { kind: 'seq'; indent: number; seq: unknown[] };
+  | { kind: 'seq'; indent: number; seq: unknown[]; /** at its key's indentation (`key:` then `- a` below it) */ level?: true };
 
 /** A node announced by a key or `-` with nothing after it: its value is on the next lines, or null. */
-type Pending = { owner: number; set: (value: unknown) => void };
+type Pending = { owner: number; set: (value: unknown) => void; key: boolean };
 
 /** Starts of a value that this reader leaves to yaml (anchors, aliases, tags, directives, reserved, explicit keys). */
+/** A block scalar header this reader reads: no indentation indicator, no keep; a comment after a blank. */
+const BLOCK_HEADER = /^([|>]-?)(?: +(?:#.*)?)?$/;
+
+/** Plain keys with these are left to yaml (comments, flow indicators). */
+const KEY_ODD = /[#[\]{},]/;
+
 const NOT_PLAIN = new Set(['&', '*', '!', '%', '@', '`', '?', ',', ']', '}', '#', ':']);
 
 /** The document's value, or undefined when the text is not certainly in the subset. */
@@ -69,7 +75,8 @@ class Reader {
         if (indent !== 0 || dash) return undefined;
         stack.push({ kind: 'map', indent: 0, map: root, keys: new Set() });
       }
-      while (stack.at(-1)!.indent > indent) stack.pop();
+      // A sequence at its key's indentation ends at the next line there that is not an item.
+      for (let top = stack.at(-1)!; top.indent > indent || (top.kind === 'seq' && top.level && top.indent === indent && !dash); top = stack.at(-1)!) stack.pop();
       const top = stack.at(-1)!;
       if (top.indent !== indent) return undefined;
       const last = top.kind === 'seq' ? (dash ? this.item(top, line, indent, at) : undefined) : dash ? undefined : this.entry(top, line, indent, at);
@@ -84,22 +91,23 @@ class Reader {
   private settle(indent: number, dash: boolean): boolean {
     const p = this.pending!;
     this.pending = undefined;
-    if (indent <= p.owner) {
+    const level = indent === p.owner && dash && p.key;
+    if (indent <= p.owner && !level) {
       p.set(null);
       return true;
     }
     if (this.stack.length >= MAX_DEPTH) return false;
-    const frame: Frame = dash ? { kind: 'seq', indent, seq: [] } : { kind: 'map', indent, map: {}, keys: new Set() };
+    const frame: Frame = dash ? { kind: 'seq', indent, seq: [], ...(level ? { level } : {}) } : { kind: 'map', indent, map: {}, keys: new Set() };
     p.set(frame.kind === 'seq' ? frame.seq : frame.map);
     this.stack.push(frame);
     return true;
   }
 
   /** A value on the rest of line `at`, from `pos`: scalar, one-line flow collection, or block scalar header. */
-  private value(line: string, pos: number, owner: number, at: number, set: (v: unknown) => void): number | undefined {
+  private value(line: string, pos: number, owner: number, at: number, set: (v: unknown) => void, key = false): number | undefined {
     const ch = line[pos];
     if (ch === undefined || ch === '#') {
-      this.pending = { owner, set };
+      this.pending = { owner, set, key };
       return at;
     }
     if (ch === '[' || ch === '{') {
@@ -114,7 +122,7 @@ class Reader {
       set(q.value);
       return at;
     }
-    if (ch === '|' || ch === '>') return this.blockScalar(line.slice(pos), owner, at, set);
+    if (ch === '|' || ch === '>') return this.blockScalar(BLOCK_HEADER.exec(line.slice(pos))?.[1], owner, at, set);
     if (NOT_PLAIN.has(ch) || (ch === '-' && (line[pos + 1] === undefined || line[pos + 1] === ' '))) return undefined;
     let end = line.indexOf(' #', pos);
     if (end === -1) end = line.length;
@@ -127,13 +135,13 @@ class Reader {
   }
 
   /**
-   * `|`, `|-`, `>` or `>-` (no indentation indicator, no keep, no comment) and its lines, all at one
+   * `|`, `|-`, `>` or `>-` (no indentation indicator, no keep; a comment may follow) and its lines, all at one
    * indentation deeper than `owner`: no leading blank line, no trailing spaces, no more-indented
    * line in a folded one, not ending the text without a newline. Returns the last line it took.
    */
-  private blockScalar(header: string, owner: number, at: number, set: (v: unknown) => void): number | undefined {
+  private blockScalar(header: string | undefined, owner: number, at: number, set: (v: unknown) => void): number | undefined {
     const { lines } = this;
-    if (header !== '|' && header !== '|-' && header !== '>' && header !== '>-') return undefined;
+    if (header === undefined) return undefined;
     const folded = header[0] === '>';
     const first = lines[at + 1];
     if (first === undefined) return undefined;
@@ -184,7 +192,7 @@ class Reader {
       colon = line.indexOf(':', pos);
       if (colon === -1) return undefined;
       const text = line.slice(pos, colon);
-      if (text.includes('#') || text.endsWith(' ')) return undefined;
+      if (KEY_ODD.test(text) || text.endsWith(' ')) return undefined;
       key = plainKey(text);
     }
     const after = line[colon + 1];
@@ -194,7 +202,7 @@ class Reader {
     const k = key;
     let v = colon + 1;
     while (line[v] === ' ') v++;
-    return this.value(line, v, pos, at, (x) => setKey(map, k, x));
+    return this.value(line, v, pos, at, (x) => setKey(map, k, x), true);
   }
 
   /** `- …` at `pos` of line `at`, into `frame`; returns the last line it took. */

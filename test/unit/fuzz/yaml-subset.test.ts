@@ -97,6 +97,17 @@ describe('the YAML subset reader, against yaml', () => {
     }
   });
 
+  it('given block scalars and block layouts at their edges, when read, then it answers as yaml or not at all', () => {
+    const texts = [
+      'k: |\n  a\n    b\n  c\n', 'k: |\n  # x\n  y\n', 'k: |\n  a\n\n  b\n', 'k: >\n  a\n\n\n  b\n', 'k: |\n  a\n\n\nz: 1\n', 'k: |-\n  a\n\n',
+      'k: >-\n  a\n  b\n', 'k: >\n  a\n    b\n', 'k: |\n    a\n  b\n', 'k: | #c\n  a\n', 'k: |#c\n  a\n', 'k: |\n  a', 'k: |\n\n  a\n', 'k: |\n  a \n',
+      '- |\n  a\n', 'k:\n  - |\n   a\n', 'k:\n  - |\n    a\n  - b\n', 'k:\n- a\n- b\nc: 1\n', 'k:\n- a: 1\n  b: 2\n- c\nd:\n- e\n',
+      'a[b]: c\n', 'a{b}: c\n', 'a,b: c\n', 'a]: c\n', "a'b: c\n", 'a"b: c\n', 'a b: c\n', 'a: b\n  c\n', 'a:\n  b\n', '- a\n  b\n', 'a: "b\n  c"\n',
+    ];
+    for (const text of texts) readsAsYaml(text);
+    expect(texts.filter((t) => readSubset(t) !== undefined).length).toBeGreaterThan(12);
+  });
+
   it('given trees written in many styles, when read, then whenever it answers yaml agrees, and it often answers', () => {
     let answered = 0;
     let total = 0;

@@ -44,6 +44,17 @@ describe('the YAML subset reader on hostile text', () => {
     sameAsPlain(quarter);
   });
 
+  it('given thousands of unknown keys, when parsed, then each has its error at its own line, without a search of the map per key', () => {
+    const n = 5_000;
+    const text = `${manifest}${Array.from({ length: n }, (_, i) => `k${i}: v\n`).join('')}`;
+    const r = parseManifestPlain(text, FILE, 'x');
+    expect(r.ok).toBe(false);
+    const errors = r.ok ? [] : r.errors;
+    expect(errors.length).toBe(n);
+    expect(errors.every((e, i) => e.line === i + 4 && e.col === 1 && e.path === `k${i}`)).toBe(true);
+    expect(r.locate(['k7', 'x'])).toEqual({ line: 11, col: 1 });
+  });
+
   it('given a text over the size limit, when parsed, then it is refused for its size as before', () => {
     const text = `${manifest}description: ${'x'.repeat(MANIFEST_MAX_BYTES)}\n`;
     const r = parseManifest(text, FILE, 'x');
