@@ -36,13 +36,13 @@ type Frame =
 /** A node announced by a key or `-` with nothing after it: its value is on the next lines, or null. */
 type Pending = { owner: number; set: (value: unknown) => void; key: boolean };
 
-/** Starts of a value that this reader leaves to yaml (anchors, aliases, tags, directives, reserved, explicit keys). */
 /** A block scalar header this reader reads: no indentation indicator, no keep; a comment after a blank. */
 const BLOCK_HEADER = /^([|>]-?)(?: +(?:#.*)?)?$/;
 
 /** Plain keys with these are left to yaml (comments, flow indicators). */
 const KEY_ODD = /[#[\]{},]/;
 
+/** Starts of a value that this reader leaves to yaml (anchors, aliases, tags, directives, reserved, explicit keys). */
 const NOT_PLAIN = new Set(['&', '*', '!', '%', '@', '`', '?', ',', ']', '}', '#', ':']);
 
 /** The document's value, or undefined when the text is not certainly in the subset. */
