@@ -1,6 +1,7 @@
 // `npm run bench [-- --json] [-- NAME...]`: runs the registered benchmarks and prints a table (or JSON).
 import { benchLog } from './log-bench.js';
 import { benchEngine } from './engine-bench.js';
+import { benchManifest } from './manifest-bench.js';
 import { benchPodman } from './podman-bench.js';
 import { benchReplay } from './replay-bench.js';
 import { benchScale } from './scale-bench.js';
@@ -19,6 +20,8 @@ export const BENCHES: Bench[] = [
   { name: 'log', run: benchLog },
   { name: 'replay', run: benchReplay },
   { name: 'engine', run: benchEngine },
+  // the YAML subset reader against the yaml package, cold and warm
+  { name: 'manifest', run: benchManifest },
   { name: 'podman', run: benchPodman },
   // 1M events (--quick: 100k): why via indexes, start from a snapshot, offline replay
   { name: 'scale', run: () => benchScale() },

@@ -1,11 +1,12 @@
 // Manifest text → validated manifest, or errors that point at file:line:col and the field path.
 // Pure: the caller reads the file; this only sees its text. Hostile text is refused before it costs
 // much: too large (MANIFEST_MAX_BYTES), nested too deeply (MAX_NESTING), or too many aliases.
-import { Composer, isMap, isScalar, LineCounter, Parser, visit, YAMLParseError, type CST, type Document } from 'yaml';
+import { Composer, isMap, isScalar, LineCounter, Parser, visit, YAMLParseError, type CST, type Document, type Pair, type YAMLMap } from 'yaml';
 import type * as z from 'zod';
 import type { ManifestError } from '../core/events.js';
 import { fastParse } from '../core/manifest/fast-parse.js';
 import { manifestSchema, type Manifest } from '../core/manifest/schema.js';
+import { readSubset } from '../core/manifest/yaml-subset.js';
 
 /** A manifest is a few KiB: a larger file is refused unparsed (and read no further than this). */
 export const MANIFEST_MAX_BYTES = 256 * 1024;
@@ -34,6 +35,33 @@ export type ParsedManifest =
  * `folderId` is the app folder's name, which the manifest's `app.id` must equal.
  */
 export function parseManifest(text: string, file: string, folderId: string): ParsedManifest {
+  // The subset reader answers only for text whose value it is sure of, and the answer is kept only
+  // for a valid manifest: every other text, and every error, is the plain path's.
+  if (text.length * 3 <= MANIFEST_MAX_BYTES || Buffer.byteLength(text, 'utf8') <= MANIFEST_MAX_BYTES) {
+    const document = readSubset(text);
+    const manifest = document === undefined ? undefined : fastParse(document);
+    if (document !== undefined && manifest !== undefined && manifest.app.id === folderId) {
+      return { ok: true, manifest, locate: lazyLocator(text), document };
+    }
+  }
+  return parseManifestPlain(text, file, folderId);
+}
+
+/** Positions need yaml's nodes: a valid manifest's are asked for only when a later check reports. */
+function lazyLocator(text: string): Locate {
+  let locate: Locate | undefined;
+  return (path, at) => {
+    if (!locate) {
+      const lines = new LineCounter();
+      const read = readDocument(text, lines);
+      locate = 'doc' in read ? locator(read.doc, lines) : () => ({ line: 1, col: 1 });
+    }
+    return locate(path, at);
+  };
+}
+
+/** parseManifest without the subset reader: yaml, then the fast parse or zod (the oracle of its tests). */
+export function parseManifestPlain(text: string, file: string, folderId: string): ParsedManifest {
   const lines = new LineCounter();
   const start = () => ({ line: 1, col: 1 });
   // A UTF-16 unit is at most 3 bytes of UTF-8: only a long text needs counting.
@@ -177,6 +205,18 @@ function aliasOffset(doc: Document): number | undefined {
 
 /** Position of the deepest node that exists along `path`: a missing field points at its parent. */
 export function locator(doc: Document, lines: LineCounter): Locate {
+  // Each map's pairs by key, the first of equal keys as a search would find it: a manifest of many
+  // unknown keys gets an error at each, which would otherwise cost a search of the map each.
+  const indexes = new WeakMap<object, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, seg: PathSegment | undefined): Pair | undefined => {
+    let index = indexes.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items) if (isScalar(p.key) && !index.has(String(p.key.value))) index.set(String(p.key.value), p);
+      indexes.set(map, index);
+    }
+    return index.get(String(seg));
+  };
   return (path, at = 'value') => {
     let offset = doc.contents?.range?.[0] ?? 0;
     for (let i = 0; i < path.length; i++) {
@@ -184,7 +224,7 @@ export function locator(doc: Document, lines: LineCounter): Locate {
       const seg = path[i];
       const last = i === path.length - 1;
       if (isMap(parent)) {
-        const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+        const pair = pairOf(parent, seg);
         const keyRange = pair && isScalar(pair.key) ? pair.key.range : undefined;
         if (!keyRange) break;
         const value = pair?.value as { range?: [number, number, number] } | null | undefined;
