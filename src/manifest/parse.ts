@@ -1,6 +1,7 @@
 // Manifest text → validated manifest, or errors that point at file:line:col and the field path.
 // Pure: the caller reads the file; this only sees its text. Hostile text is refused before it costs
-// much: too large (MANIFEST_MAX_BYTES), nested too deeply (MAX_NESTING), or too many aliases.
+// much: too large (MANIFEST_MAX_BYTES), nested too deeply (MAX_NESTING), a mapping with too many keys
+// (MAX_MAP_KEYS), or too many aliases.
 import { Composer, isMap, isScalar, LineCounter, Parser, visit, YAMLParseError, type CST, type Document, type Pair, type YAMLMap } from 'yaml';
 import type * as z from 'zod';
 import type { ManifestError } from '../core/events.js';
@@ -14,6 +15,12 @@ export const MANIFEST_MAX_BYTES = 256 * 1024;
 export const TEMPLATE_MAX_BYTES = 1024 * 1024;
 /** A manifest nests about 6 collections deep; deeper is refused before the YAML is composed (which recurses). */
 export const MAX_NESTING = 32;
+/**
+ * A manifest's largest mapping (an environment) has a few dozen keys; more than this is refused before
+ * the YAML is composed: yaml's duplicate-key check compares each key with every earlier one, so 16,000
+ * keys in one mapping cost seconds of CPU on every read of the file.
+ */
+export const MAX_MAP_KEYS = 1000;
 
 /** `is 300000 bytes, more than the 256 KiB a manifest may have; make it smaller` (`bytes`: the size, when known). */
 export function tooLargeMessage(what: 'manifest' | 'template', bytes: number | undefined): string {
@@ -39,7 +46,7 @@ export function parseManifest(text: string, file: string, folderId: string): Par
   // for a valid manifest: every other text, and every error, is the plain path's.
   if (text.length * 3 <= MANIFEST_MAX_BYTES || Buffer.byteLength(text, 'utf8') <= MANIFEST_MAX_BYTES) {
     const document = readSubset(text);
-    const manifest = document === undefined ? undefined : fastParse(document);
+    const manifest = document === undefined || hasHugeMap(document) ? undefined : fastParse(document);
     if (document !== undefined && manifest !== undefined && manifest.app.id === folderId) {
       return { ok: true, manifest, locate: lazyLocator(text), document };
     }
@@ -68,9 +75,10 @@ export function parseManifestPlain(text: string, file: string, folderId: string)
   const bytes = text.length * 3 > MANIFEST_MAX_BYTES ? Buffer.byteLength(text, 'utf8') : text.length;
   if (bytes > MANIFEST_MAX_BYTES) return { ok: false, locate: start, errors: [{ file, ...start(), path: '(file)', message: `the manifest ${tooLargeMessage('manifest', bytes)}` }] };
   const read = readDocument(text, lines);
-  if ('tooDeep' in read) {
-    const pos = positionIn(text, read.tooDeep);
-    const message = `nested more than ${MAX_NESTING} levels deep; a manifest needs only a few levels: remove the extra brackets or indentation`;
+  if ('tooDeep' in read || 'tooManyKeys' in read) {
+    const pos = positionIn(text, 'tooDeep' in read ? read.tooDeep : read.tooManyKeys);
+    const message = 'tooDeep' in read ? `nested more than ${MAX_NESTING} levels deep; a manifest needs only a few levels: remove the extra brackets or indentation`
+      : `a mapping with more than ${MAX_MAP_KEYS} keys (this is key ${MAX_MAP_KEYS + 1}); a manifest needs at most a few dozen in one place: remove the extra keys`;
     return { ok: false, locate: start, errors: [{ file, line: pos.line, col: pos.col, path: '(yaml)', message }] };
   }
   const doc = read.doc;
@@ -115,10 +123,10 @@ export function parseManifestPlain(text: string, file: string, folderId: string)
 }
 
 /** parseDocument's work, with the nesting checked between the (iterative) CST parse and the (recursive) composition. */
-function readDocument(text: string, lines: LineCounter): { doc: Document } | { tooDeep: number } {
+function readDocument(text: string, lines: LineCounter): { doc: Document } | { tooDeep: number } | { tooManyKeys: number } {
   const tokens = [...new Parser(lines.addNewLine).parse(text)];
-  const tooDeep = tooDeepAt(tokens);
-  if (tooDeep !== undefined) return { tooDeep };
+  const shape = shapeProblemAt(tokens);
+  if (shape) return shape;
   let doc: Document | undefined;
   for (const next of new Composer({ uniqueKeys: true }).compose(tokens, true, text.length)) {
     if (!doc) doc = next;
@@ -133,21 +141,43 @@ function readDocument(text: string, lines: LineCounter): { doc: Document } | { t
 
 const COLLECTIONS = new Set(['block-map', 'block-seq', 'flow-collection']);
 
-/** Offset of the first collection nested deeper than MAX_NESTING, walked without recursion. */
-function tooDeepAt(tokens: readonly CST.Token[]): number | undefined {
-  type Node = { type: string; offset: number; value?: Node; items?: { key?: Node | null; value?: Node }[] };
+/**
+ * The first collection nested deeper than MAX_NESTING, or the key past MAX_MAP_KEYS of a mapping (its
+ * offset), walked without recursion.
+ */
+function shapeProblemAt(tokens: readonly CST.Token[]): { tooDeep: number } | { tooManyKeys: number } | undefined {
+  type Node = { type: string; offset: number; start?: { source?: string }; value?: Node; items?: { key?: Node | null; value?: Node; start?: { offset: number }[] }[] };
   const stack: [Node, number][] = [...tokens].reverse().map((t) => [t as Node, 0]);
   for (let top = stack.pop(); top; top = stack.pop()) {
     const [token, outer] = top;
     const depth = COLLECTIONS.has(token.type) ? outer + 1 : outer;
-    if (depth > MAX_NESTING) return token.offset;
-    for (const item of [...(token.items ?? [])].reverse()) {
+    if (depth > MAX_NESTING) return { tooDeep: token.offset };
+    const items = token.items ?? [];
+    const isMap = token.type === 'block-map' || (token.type === 'flow-collection' && token.start?.source === '{');
+    if (isMap && items.length > MAX_MAP_KEYS) {
+      const past = items[MAX_MAP_KEYS]!;
+      return { tooManyKeys: past.key?.offset ?? past.start?.[0]?.offset ?? token.offset };
+    }
+    for (const item of [...items].reverse()) {
       if (item.value) stack.push([item.value, depth]);
       if (item.key) stack.push([item.key, depth]);
     }
     if (token.value) stack.push([token.value, depth]);
   }
   return undefined;
+}
+
+/** Whether a value read by the subset reader holds a mapping of more than MAX_MAP_KEYS keys (then the plain path refuses it). */
+function hasHugeMap(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const x = stack.pop();
+    if (typeof x !== 'object' || x === null) continue;
+    const values = Array.isArray(x) ? x : Object.values(x);
+    if (!Array.isArray(x) && values.length > MAX_MAP_KEYS) return true;
+    for (const v of values) if (typeof v === 'object' && v !== null) stack.push(v); // no spread: a long list would overflow the call
+  }
+  return false;
 }
 
 function issuesToErrors(

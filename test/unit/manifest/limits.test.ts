@@ -1,7 +1,7 @@
 // Hostile manifest text is refused quickly, with file:line:col, never a crash: too large, aliases that
-// multiply ("billion laughs"), collections nested deeper than any manifest needs.
+// multiply ("billion laughs"), collections nested deeper than any manifest needs, mappings with more keys than any needs.
 import { describe, expect, it } from 'vitest';
-import { formatManifestError, MANIFEST_MAX_BYTES, MAX_NESTING, parseManifest } from '../../../src/manifest/parse.js';
+import { formatManifestError, MANIFEST_MAX_BYTES, MAX_MAP_KEYS, MAX_NESTING, parseManifest } from '../../../src/manifest/parse.js';
 
 const FILE = 'apps/web/manifest.yml';
 const timed = (text: string) => {
@@ -65,5 +65,24 @@ describe('nesting', () => {
   it(`given ${MAX_NESTING} levels, when parsed, then the nesting is no problem (the schema speaks)`, () => {
     const errors = timed(`${valid}x: ${'['.repeat(MAX_NESTING - 1)}${']'.repeat(MAX_NESTING - 1)}\n`).errors;
     expect(errors).toEqual([`${FILE}:4:1: x: unknown key 'x': remove it or check its spelling`]);
+  });
+});
+
+describe('keys in one mapping', () => {
+  const keysError = (line: number, col: number) =>
+    `${FILE}:${line}:${col}: (yaml): a mapping with more than ${MAX_MAP_KEYS} keys (this is key ${MAX_MAP_KEYS + 1}); a manifest needs at most a few dozen in one place: remove the extra keys`;
+  const env = (n: number) => Array.from({ length: n }, (_, i) => `    K${i}: v`).join('\n');
+  const flow = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `K${i}: v`).join(', ')} }`;
+
+  it.each([
+    ['16,000 environment variables, otherwise valid', `${valid}  environment:\n${env(16_000)}\n`, 5 + MAX_MAP_KEYS, 5],
+    ['16,000 keys under an unknown key (no fast path)', `${valid}  bogus:\n${env(16_000)}\n`, 5 + MAX_MAP_KEYS, 5],
+    ['16,000 keys in one flow mapping', `${valid}  environment: ${flow(16_000)}\n`, 4, 16 + flow(MAX_MAP_KEYS).length],
+  ])('given %s, when parsed, then one error names the key past the limit, before yaml compares every key with every other (seconds of CPU)', (_, text, line, col) => {
+    expect(timed(text).errors).toEqual([keysError(line, col)]);
+  });
+
+  it(`given ${MAX_MAP_KEYS} environment variables, when parsed, then the count is no problem`, () => {
+    expect(timed(`${valid}  environment:\n${env(MAX_MAP_KEYS)}\n`).errors).toEqual([]);
   });
 });
