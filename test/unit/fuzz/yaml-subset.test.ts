@@ -113,7 +113,7 @@ describe('the YAML subset reader, against yaml', () => {
     let total = 0;
     fc.assert(fc.property(styled(0), (text) => { total++; if (readsAsYaml(text)) answered++; }), RUNS);
     // Most trees hold a token or key the reader leaves to yaml (an alias, a non-string key…).
-    expect(answered).toBeGreaterThan(total / 10);
+    expect(answered).toBeGreaterThan(total / 40); // ~10 % of random styled trees are in the subset: a bound 4 sd under it at 200 runs, so no seed misses it
     fc.assert(fc.property(fc.nat(4).chain(styled), (text) => { readsAsYaml(text); }), RUNS);
   }, TIMEOUT);
 
