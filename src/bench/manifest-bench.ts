@@ -5,17 +5,10 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseManifest, parseManifestPlain } from '../manifest/parse.js';
+import { TIER_CATALOG } from './tier-catalog.js';
 import type { BenchRow } from './types.js';
 
-const TEXTS = Array.from({ length: 20 }, (_, n) => {
-  const [t, i] = [Math.floor(n / 5), n % 5];
-  const id = `t${t}a${i}`;
-  const dep = t > 0 ? `dependencies: [{ app: t${t - 1}a${i}, condition: healthy }]\n` : '';
-  const text = `app: { id: ${id}, name: ${id}, version: "1" }\ncontainer:\n  pull_policy: never\n  network: bench-net\n  stop_timeout: 2\n`
-    + `  image: localhost/bench/web:1\n  name: bench-${id}\n  ports: [{ host: ${21000 + t * 10 + i}, container: 8080, host_ip: 127.0.0.1 }]\n`
-    + `  health_check: { type: http, port: 8080, interval: 1s, timeout: 1s }\n${dep}`;
-  return { id, text };
-});
+const TEXTS = TIER_CATALOG;
 
 const COLD_RUNS = 9;
 const WARM_ROUNDS = 300;

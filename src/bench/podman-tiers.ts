@@ -10,7 +10,8 @@ import { controlGetJson, controlItems, controlSocketPath } from '../daemon/contr
 import type { PodmanService } from './podman-service.js';
 import { startDaemon, unitEnv, type Daemon } from './podman-daemon.js';
 import { composeUp, findCompose } from './podman-compose.js';
-import { allAnswer, manifest, median, NETWORK, until, WEB } from './podman-util.js';
+import { allAnswer, median, NETWORK, until, WEB, writeManifest } from './podman-util.js';
+import { TIER_CATALOG } from './tier-catalog.js';
 import type { BenchRow } from './types.js';
 
 const daemonState = (d: Daemon) => controlGetJson<{ state: State }>(controlSocketPath(d.data), '/state').then((r) => r.state);
@@ -25,15 +26,8 @@ interface TierRun { ours: number; script: number; gated: number; floor: number; 
  */
 export async function tiers(p: PodmanService, root: string): Promise<BenchRow[]> {
   const apps = path.join(root, 'tier-apps');
-  const ids: string[] = [];
-  for (let t = 0; t < 4; t++) {
-    for (let i = 0; i < 5; i++) {
-      const id = `t${t}a${i}`;
-      ids.push(id);
-      const dep = t > 0 ? `dependencies: [{ app: t${t - 1}a${i}, condition: healthy }]\n` : '';
-      await manifest(apps, id, `  image: ${WEB}\n  name: bench-${id}\n  ports: [{ host: ${21000 + t * 10 + i}, container: 8080, host_ip: 127.0.0.1 }]\n  health_check: { type: http, port: 8080, interval: 1s, timeout: 1s }\n${dep}`);
-    }
-  }
+  for (const { id, text } of TIER_CATALOG) await writeManifest(apps, id, text);
+  const ids = TIER_CATALOG.map((a) => a.id);
   const runs: TierRun[] = [];
   const count = Math.max(1, Number(process.env.BENCH_TIERS_RUNS ?? 3) || 3);
   for (let r = 0; r < count; r++) runs.push(await tierRun(p, apps, path.join(root, `tier-data-${r}`), ids));

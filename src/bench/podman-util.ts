@@ -21,8 +21,16 @@ export async function until<T>(what: string, check: () => Promise<T | undefined>
 }
 
 export async function manifest(apps: string, id: string, body: string): Promise<void> {
+  await writeManifest(apps, id, manifestText(id, body));
+}
+
+/** A bench app's manifest: the lines every bench app shares, then `body` (its container's own lines). */
+export const manifestText = (id: string, body: string): string =>
+  `app: { id: ${id}, name: ${id}, version: "1" }\ncontainer:\n  pull_policy: never\n  network: ${NETWORK}\n  stop_timeout: 2\n${body}`;
+
+export async function writeManifest(apps: string, id: string, text: string): Promise<void> {
   await mkdir(path.join(apps, id), { recursive: true });
-  await writeFile(path.join(apps, id, 'manifest.yml'), `app: { id: ${id}, name: ${id}, version: "1" }\ncontainer:\n  pull_policy: never\n  network: ${NETWORK}\n  stop_timeout: 2\n${body}`);
+  await writeFile(path.join(apps, id, 'manifest.yml'), text);
 }
 
 export const allAnswer = async (ports: number[]) => (await Promise.all(ports.map(answers))).every(Boolean);

@@ -2,13 +2,12 @@
 // alone): the same answer, manifest, errors (file:line:col, path, message) and document, on the
 // bundled and demo apps, on the bench's tier manifests, on generated manifests written as YAML, and
 // on their text mangled. And the manifests of the usual shape never need zod's schema built.
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { describe, expect, it, vi } from 'vitest';
 import { parseManifest } from '../../../src/manifest/parse.js';
 import { manifestish } from './manifest-arbitraries.js';
+import { BUNDLED_MANIFESTS, TIER_MANIFESTS } from './real-manifests.js';
 
 const seen = vi.hoisted(() => ({ fast: true, answered: 0, schemaBuilt: 0 }));
 vi.mock('../../../src/core/manifest/fast-parse.js', async (importOriginal) => {
@@ -29,7 +28,6 @@ vi.mock('../../../src/core/manifest/schema.js', async (importOriginal) => {
 const RUNS = { numRuns: Number(process.env.PROP_RUNS ?? 200) };
 /** Per test: the unit project's 60 s, or more for a long `npm run fuzz` (a YAML case takes a few ms). */
 const TIMEOUT = Math.max(60_000, RUNS.numRuns * 60);
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** What the reader answers, without its `locate` function. */
 function read(text: string, id: string, fast: boolean) {
@@ -50,20 +48,8 @@ function agrees(text: string, id: string): boolean {
   return answered;
 }
 
-const folders = (dir: string) => readdirSync(`${root}${dir}`, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
-const bundled = [...folders('apps').map((id) => ['apps', id]), ...folders('examples/demo/apps').map((id) => ['examples/demo/apps', id])]
-  .map(([dir, id]) => ({ id: id!, text: readFileSync(`${root}${dir}/${id}/manifest.yml`, 'utf8') }));
-
-/** As src/bench/podman-tiers.ts and podman-util.ts write them. */
-const tiers = Array.from({ length: 20 }, (_, n) => {
-  const [t, i] = [Math.floor(n / 5), n % 5];
-  const id = `t${t}a${i}`;
-  const dep = t > 0 ? `dependencies: [{ app: t${t - 1}a${i}, condition: healthy }]\n` : '';
-  const text = `app: { id: ${id}, name: ${id}, version: "1" }\ncontainer:\n  pull_policy: never\n  network: bench-net\n  stop_timeout: 2\n`
-    + `  image: localhost/bench/web:1\n  name: bench-${id}\n  ports: [{ host: ${21000 + t * 10 + i}, container: 8080, host_ip: 127.0.0.1 }]\n`
-    + `  health_check: { type: http, port: 8080, interval: 1s, timeout: 1s }\n${dep}`;
-  return { id, text };
-});
+const bundled = BUNDLED_MANIFESTS;
+const tiers = TIER_MANIFESTS;
 
 describe('the manifest reader with its fast parse, against zod alone', () => {
   it('answers the bundled apps, the demo apps and the bench tiers without building zod\'s schema, as zod would', () => {

@@ -3,8 +3,6 @@
 // included; and parseManifest with it gives what it gives without it (parseManifestPlain): answer,
 // errors, manifest, document, and the position of every field. On generated texts in many styles,
 // on generated manifests, on the real manifests and those texts with characters edited.
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { parseDocument } from 'yaml';
@@ -16,6 +14,7 @@ import { manifestish } from './manifest-arbitraries.js';
 import { keyPaths, paths } from './mutate.js';
 import { RUNS, TIMEOUT } from './support.js';
 import { edited, edits, render, tree, TOKENS, type Tree } from './yaml-render.js';
+import { BUNDLED_MANIFESTS, TIER_MANIFESTS } from './real-manifests.js';
 
 /** yaml's reading, as parseManifest's plain path does it; undefined when it reports anything. */
 function yamlValue(text: string): { value: unknown } | undefined {
@@ -62,20 +61,8 @@ const idOf = (m: Record<string, unknown>) => {
   return typeof id === 'string' && id !== '' ? id : 'x';
 };
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const folders = (dir: string) => readdirSync(`${root}${dir}`, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
-const bundled = [...folders('apps').map((id) => ['apps', id]), ...folders('examples/demo/apps').map((id) => ['examples/demo/apps', id])]
-  .map(([dir, id]) => ({ id: id!, text: readFileSync(`${root}${dir}/${id}/manifest.yml`, 'utf8') }));
-/** As src/bench/podman-tiers.ts writes them (and test/unit/fuzz/manifest-reader.test.ts). */
-const tiers = Array.from({ length: 20 }, (_, n) => {
-  const [t, i] = [Math.floor(n / 5), n % 5];
-  const id = `t${t}a${i}`;
-  const dep = t > 0 ? `dependencies: [{ app: t${t - 1}a${i}, condition: healthy }]\n` : '';
-  const text = `app: { id: ${id}, name: ${id}, version: "1" }\ncontainer:\n  pull_policy: never\n  network: bench-net\n  stop_timeout: 2\n`
-    + `  image: localhost/bench/web:1\n  name: bench-${id}\n  ports: [{ host: ${21000 + t * 10 + i}, container: 8080, host_ip: 127.0.0.1 }]\n`
-    + `  health_check: { type: http, port: 8080, interval: 1s, timeout: 1s }\n${dep}`;
-  return { id, text };
-});
+const bundled = BUNDLED_MANIFESTS;
+const tiers = TIER_MANIFESTS;
 const real = [...bundled, ...tiers];
 
 const styled = (wild: number) => fc.tuple(tree, fc.integer()).map(([t, seed]) => render(t, seed, { wild, faithful: false }));

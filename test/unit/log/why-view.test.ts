@@ -78,60 +78,55 @@ describe('why --all through kept entries', () => {
     expect(await viaView(store, 'a')).toEqual(await whole(store, 'a'));
   });
 
-  it('given kept entries, one of them damaged on disk, when why --all reads the app, then it reads the app the full way and gives the same entries', async () => {
+  /**
+   * App a's history of `rounds` rounds in a store, its entries kept, then the store closed and `damage`d
+   * on disk and reopened; `expected` is explain's entries before the damage. `kept` looks at the store
+   * while its entries are as kept.
+   */
+  async function keptThenDamaged(rounds: number, damage: (raw: Level<string, string>) => Promise<void>, kept?: (store: EventStore, expected: WhyEntry[]) => Promise<void>) {
     const dir = join(tmp.dir(), 'db');
     const store = await tmp.open(fixedOpts(), dir);
     await store.beginBoot(bootData);
-    await store.append(history('a', 3));
+    await store.append(history('a', rounds));
     await store.materializeWhy();
     const expected = await whole(store, 'a');
+    await kept?.(store, expected);
     await store.close();
     const raw = new Level<string, string>(dir);
-    const keys = await raw.keys({ gt: '!why!e!a!', lt: '!why!e!a!~' }).all();
-    expect(keys.length).toBe(3);
-    await raw.put(keys[1]!, '{"action":{"seq":"x"}');
+    await damage(raw);
     await raw.close();
-    const reopened = await tmp.open(undefined, dir);
+    return { reopened: await tmp.open(undefined, dir), expected };
+  }
+
+  it('given kept entries, one of them damaged on disk, when why --all reads the app, then it reads the app the full way and gives the same entries', async () => {
+    const { reopened, expected } = await keptThenDamaged(3, async (raw) => {
+      const keys = await raw.keys({ gt: '!why!e!a!', lt: '!why!e!a!~' }).all();
+      expect(keys.length).toBe(3);
+      await raw.put(keys[1]!, '{"action":{"seq":"x"}');
+    });
     expect(await reopened.whyView('a')).toBeUndefined();
     expect(await viaView(reopened, 'a')).toEqual(expected);
     expect(await textVia(reopened, 'a')).toBe(renderWhy(expected)); // its text is intact: printed as kept
   });
 
   it('given kept texts, one damaged on disk, when why --all prints the app, then it renders the app the full way, the same text', async () => {
-    const dir = join(tmp.dir(), 'db');
-    const store = await tmp.open(fixedOpts(), dir);
-    await store.beginBoot(bootData);
-    await store.append(history('a', 3));
-    await store.materializeWhy();
-    const expected = renderWhy(await whole(store, 'a'));
-    expect(await textVia(store, 'a')).toBe(expected);
-    await store.close();
-    const raw = new Level<string, string>(dir);
-    const keys = await raw.keys({ gt: '!why!t!a!', lt: '!why!t!a!~' }).all();
-    expect(keys.length).toBe(3);
-    await raw.put(keys[2]!, '#3 start a at');
-    await raw.close();
-    const reopened = await tmp.open(undefined, dir);
+    const { reopened, expected } = await keptThenDamaged(3, async (raw) => {
+      const keys = await raw.keys({ gt: '!why!t!a!', lt: '!why!t!a!~' }).all();
+      expect(keys.length).toBe(3);
+      await raw.put(keys[2]!, '#3 start a at');
+    }, async (store, entries) => expect(await textVia(store, 'a')).toBe(renderWhy(entries)));
     expect(await reopened.whyText('a')).toBeUndefined();
-    expect(await textVia(reopened, 'a')).toBe(expected);
+    expect(await textVia(reopened, 'a')).toBe(renderWhy(expected));
   });
 
   it('given kept texts made by another renderer (the horizon holds its rendering of sample entries), when why --all prints the app, then it renders the kept entries instead', async () => {
-    const dir = join(tmp.dir(), 'db');
-    const store = await tmp.open(fixedOpts(), dir);
-    await store.beginBoot(bootData);
-    await store.append(history('a', 2));
-    await store.materializeWhy();
-    const expected = renderWhy(await whole(store, 'a'));
-    await store.close();
-    const raw = new Level<string, string>(dir);
-    const horizon = JSON.parse((await raw.get('!why!h!a'))!) as { render: string };
-    await raw.put('!why!h!a', JSON.stringify({ ...horizon, render: horizon.render.replace('because', 'since') }));
-    await raw.close();
-    const reopened = await tmp.open(undefined, dir);
+    const { reopened, expected } = await keptThenDamaged(2, async (raw) => {
+      const horizon = JSON.parse((await raw.get('!why!h!a'))!) as { render: string };
+      await raw.put('!why!h!a', JSON.stringify({ ...horizon, render: horizon.render.replace('because', 'since') }));
+    });
     expect(await reopened.whyText('a')).toBeUndefined();
     expect((await reopened.whyView('a'))?.entries.length).toBe(2);
-    expect(await textVia(reopened, 'a')).toBe(expected);
+    expect(await textVia(reopened, 'a')).toBe(renderWhy(expected));
   });
 
   it('given an action without an outcome and one that succeeded with no start yet, when entries are kept, then the first waits for a later boot and the second for its effect, which readers and the next keeping find', async () => {
