@@ -4,9 +4,9 @@
 // horizon, in one batch per app.
 import type { EnvelopeOf } from '../core/events.js';
 import { explain, renderWhy, type WhyEntry } from '../core/why.js';
-import { pad, type BatchOp, type BootRecord, type Sub } from './keys.js';
+import { pad, parseStored, type BatchOp, type BootRecord, type Sub } from './keys.js';
 import type { EventLookup } from './reader.js';
-import { entryPrefix, horizonKey, horizonOf, isWhyEntry, parse, renderFingerprint, textPrefix, VERSION, type Horizon } from './why-view.js';
+import { entryPrefix, horizonKey, horizonOf, isWhyEntry, renderFingerprint, textPrefix, VERSION, type Horizon } from './why-view.js';
 import { whyEvents } from './why.js';
 import type { LogWriter } from './writer.js';
 
@@ -19,8 +19,10 @@ import type { LogWriter } from './writer.js';
 export async function materializeWhy(w: LogWriter, lookup: EventLookup & { boots(): Promise<BootRecord[]> }, signal?: AbortSignal): Promise<{ apps: number; entries: number }> {
   let added = 0;
   const apps = await appsIn(w.sub.ixApp);
+  // read once: a boot begun meanwhile only keeps less this run (an entry it ends waits for the next)
+  const lastBootFirst = Math.max(0, ...(await lookup.boots()).map((b) => b.first));
   // aborted (the daemon stopping): the apps not reached yet are kept by the next run
-  for (const app of apps) if (!signal?.aborted) added += await keepApp(w, lookup, app);
+  for (const app of apps) if (!signal?.aborted) added += await keepApp(w, lookup, app, lastBootFirst);
   // Many kept at once (a log kept for the first time): LevelDB is asked to compact them now, as it would
   // over time, so the first `why --all` after does not read them through many overlapping young files.
   if (added >= BULK) await (w.db as unknown as { compactRange(start: string, end: string): Promise<void> }).compactRange(w.sub.why.prefix, `${w.sub.why.prefix}~`);
@@ -30,7 +32,7 @@ export async function materializeWhy(w: LogWriter, lookup: EventLookup & { boots
 /** entries kept in one run above which their range is compacted at once (1M events: 125,000 entries) */
 const BULK = 10_000;
 
-async function keepApp(w: LogWriter, lookup: EventLookup & { boots(): Promise<BootRecord[]> }, app: string): Promise<number> {
+async function keepApp(w: LogWriter, lookup: EventLookup, app: string, lastBootFirst: number): Promise<number> {
   const compaction = w.compaction?.through ?? 0;
   const rawHorizon = await w.sub.why.get(horizonKey(app));
   const was = horizonOf(rawHorizon, compaction);
@@ -39,7 +41,6 @@ async function keepApp(w: LogWriter, lookup: EventLookup & { boots(): Promise<Bo
   let damaged = false;
   const { events } = await whyEvents(lookup, app, { all: true, since: from, onCorrupt: () => void (damaged = true) });
   if (damaged) return 0;
-  const lastBootFirst = Math.max(0, ...(await lookup.boots()).map((b) => b.first));
   const ops: BatchOp[] = [];
   const put = (entry: WhyEntry) => ops.push(
     { type: 'put', sublevel: w.sub.why, key: `${entryPrefix(app)}${pad(entry.action.seq)}`, value: JSON.stringify(entry) },
@@ -52,7 +53,7 @@ async function keepApp(w: LogWriter, lookup: EventLookup & { boots(): Promise<Bo
   if (started && awaiting.length > 0) {
     const kept = await w.sub.why.getMany(awaiting.map((s) => `${entryPrefix(app)}${pad(s)}`));
     for (const [i, raw] of kept.entries()) {
-      const entry = raw === undefined ? undefined : parse(raw);
+      const entry = raw === undefined ? undefined : parseStored(raw);
       if (!isWhyEntry(entry, app, awaiting[i]!)) return 0; // damaged: the full read answers until a compaction or import starts afresh
       put({ ...entry, effects: [{ seq: started.seq, type: started.type, at: started.at, container: started.data.id, summary: '' }] });
     }

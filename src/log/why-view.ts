@@ -27,7 +27,7 @@
 // reads the app the full way instead.
 import type { Envelope, EnvelopeOf } from '../core/events.js';
 import { renderWhy, type WhyEntry } from '../core/why.js';
-import { HWM, READ_CHUNK, pad, type Sub } from './keys.js';
+import { HWM, READ_CHUNK, pad, parseStored, type Sub } from './keys.js';
 import type { OnCorrupt } from './collect.js';
 import type { EventLookup } from './reader.js';
 import { whyEvents } from './why.js';
@@ -73,7 +73,7 @@ export async function readWhyView(w: LogWriter, app: string): Promise<WhyView | 
   if (!h) return undefined;
   const entries: WhyEntry[] = [];
   for await (const [key, value] of ranged(w.sub.why, entryPrefix(app), h.through)) {
-    const entry = parse(value);
+    const entry = parseStored(value);
     const seq = Number(key.slice(entryPrefix(app).length));
     if (!isWhyEntry(entry, app, seq) || seq <= (entries.at(-1)?.action.seq ?? 0)) return undefined;
     entries.push(entry);
@@ -199,19 +199,12 @@ function textSeq(text: string): number | undefined {
 
 /** A horizon record made under the store's compaction (and, for texts, by today's renderer), else undefined. */
 export function horizonOf(raw: string | undefined, compaction: number, render?: string): Horizon | undefined {
-  const h = raw === undefined ? undefined : parse(raw);
+  const h = raw === undefined ? undefined : parseStored(raw);
   if (!isObject(h) || h.version !== VERSION || h.compaction !== compaction || !isSeq(h.through) || !isSeqList(h.awaiting, h.through) || !isStr(h.render)) return undefined;
   if (render !== undefined && h.render !== render) return undefined;
   return h as unknown as Horizon;
 }
 
-export function parse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isSeq = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
